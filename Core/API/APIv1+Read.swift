@@ -1,0 +1,127 @@
+import Foundation
+import SMSCodec
+import SwiftletDomain
+
+extension APIv1 {
+    /// `read_sms`: the messages of one folder, filtered.
+    func readSMS(_ parameters: FormParameters) async throws -> APIv1Reply {
+        guard let name = parameters["folder"], let folder = Folder(rawValue: name) else {
+            throw SwiftletError.invalidParameter("folder", "must be inbox, outbox, sentitems or sendingerror")
+        }
+        var query = MessageQuery(folder: folder)
+        query.idFrom = try integer(parameters, "idfrom", in: 0...Int.max).map(Int64.init)
+        query.idTo = try integer(parameters, "idto", in: 0...Int.max).map(Int64.init)
+        query.limit = try integer(parameters, "limit", in: 0...Int.max)
+        query.unreadOnly = try flag(parameters, "unread")
+        query.dateFrom = try date(parameters, "datefrom")
+        query.dateTo = try date(parameters, "dateto")
+        query.createdBy = parameters["createdby"].flatMap { $0.isEmpty ? nil : $0 }
+        if let sender = parameters["from"], !sender.isEmpty { query.sender = Self.number(sender) }
+        if let recipient = parameters["to"], !recipient.isEmpty { query.recipient = Self.number(recipient) }
+
+        let rows: [[(String, String)]]
+        if folder == .inbox {
+            rows = try await store.incoming(matching: query).map(inboxRow)
+        } else {
+            rows = try await store.outgoing(matching: query).map { outgoingRow($0, folder: folder) }
+        }
+        return rows.isEmpty ? .noData : .rows(rows)
+    }
+
+    /// `get_queue_length`: messages waiting to be sent.
+    func queueLength(_ parameters: FormParameters) async throws -> APIv1Reply {
+        let count = try await store.queueLength(
+            createdFrom: try date(parameters, "datefrom"),
+            createdTo: try date(parameters, "dateto")
+        )
+        return .count(element: "queue_length", value: count)
+    }
+
+    func date(_ parameters: FormParameters, _ name: String) throws -> Date? {
+        guard let text = parameters[name], !text.isEmpty else { return nil }
+        guard let date = dates.parse(text, withSeconds: true) else {
+            throw SwiftletError.invalidParameter(name, "'\(text)' is not YYYYmmDDHHMMSS")
+        }
+        return date
+    }
+
+    // Columns follow the Gammu SMSD tables that SMSEagle's APIv1 lists (see docs/api-notes.md).
+
+    func inboxRow(_ message: IncomingMessage) -> [(String, String)] {
+        [
+            ("UpdatedInDB", dates.format(message.receivedAt)),
+            ("ReceivingDateTime", dates.format(message.sentAt)),
+            ("Text", Self.hexUCS2(message.text)),
+            ("SenderNumber", message.sender),
+            ("Coding", message.unicode ? "Unicode_No_Compression" : "Default_No_Compression"),
+            ("UDH", ""),
+            ("SMSCNumber", message.serviceCentre ?? ""),
+            ("Class", "-1"),
+            ("TextDecoded", message.text),
+            ("ID", "\(message.id)"),
+            ("RecipientID", message.modem),
+            ("Processed", "true"),
+            ("id_folder", "1"),
+            ("readed", message.unread ? "false" : "true"),
+            ("oid", ""),
+        ]
+    }
+
+    func outgoingRow(_ message: OutgoingMessage, folder: Folder) -> [(String, String)] {
+        let ucs2 = message.options.unicode || GSM7Alphabet.encode(message.text) == nil
+        let coding = ucs2 ? "Unicode_No_Compression" : "Default_No_Compression"
+        let messageClass = message.options.flash ? "0" : "-1"
+        if folder == .outbox {
+            return [
+                ("UpdatedInDB", dates.format(message.updatedAt)),
+                ("InsertIntoDB", dates.format(message.createdAt)),
+                ("SendingDateTime", dates.format(message.notBefore)),
+                ("Text", Self.hexUCS2(message.text)),
+                ("DestinationNumber", message.recipient.value),
+                ("Coding", coding),
+                ("UDH", ""),
+                ("Class", messageClass),
+                ("TextDecoded", message.text),
+                ("ID", "\(message.id)"),
+                ("SenderID", message.modem ?? ""),
+                ("CreatorID", message.createdBy),
+                ("Retries", "\(message.attempts)"),
+                ("Priority", "\(message.options.priority)"),
+                ("Status", message.state == .queued ? "Reserved" : "Sending"),
+                ("id_folder", "2"),
+            ]
+        }
+        return [
+            ("UpdatedInDB", dates.format(message.updatedAt)),
+            ("InsertIntoDB", dates.format(message.createdAt)),
+            ("SendingDateTime", message.sentAt.map(dates.format) ?? ""),
+            ("DeliveryDateTime", ""),
+            ("Text", Self.hexUCS2(message.text)),
+            ("DestinationNumber", message.recipient.value),
+            ("Coding", coding),
+            ("UDH", ""),
+            ("SMSCNumber", ""),
+            ("Class", messageClass),
+            ("TextDecoded", message.text),
+            ("ID", "\(message.id)"),
+            ("SenderID", message.modem ?? ""),
+            ("SequencePosition", "1"),
+            ("Status", folder == .sentitems ? "SendingOKNoReport" : "SendingError"),
+            ("StatusError", folder == .sentitems ? "-1" : (message.lastError ?? "")),
+            ("TPMR", message.messageReferences.map(String.init).joined(separator: ",")),
+            ("RelativeValidity", "-1"),
+            ("CreatorID", message.createdBy),
+            ("id_folder", folder == .sentitems ? "3" : "5"),
+        ]
+    }
+
+    /// Gammu's `Text` column: the text as hex UCS-2.
+    static func hexUCS2(_ text: String) -> String {
+        let digits = Array("0123456789ABCDEF")
+        var out = ""
+        for unit in text.utf16 {
+            for shift in stride(from: 12, through: 0, by: -4) { out.append(digits[Int(unit >> UInt16(shift) & 0xF)]) }
+        }
+        return out
+    }
+}

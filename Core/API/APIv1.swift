@@ -1,0 +1,123 @@
+import Foundation
+import Hummingbird
+import Logging
+import SwiftletDomain
+
+/// SMSEagle's APIv1 over HTTP GET (and POST with a form body) under `/http_api/` and
+/// `/index.php/http_api/`, with the documented answers and error texts.
+///
+/// Every answer is HTTP 200, as SMSEagle's own is; clients read the body. An unknown method is 404.
+public struct APIv1: Sendable {
+    let outbox: Outbox
+    let store: any MessageStore
+    let users: any UserDirectory
+    let dates: SMSEagleDate
+    let logger: Logger
+
+    /// Largest form body accepted (a 1530-character message, percent-encoded, is well below it).
+    static let maximumBodySize = 256 * 1024
+
+    public init(
+        outbox: Outbox,
+        store: any MessageStore,
+        users: any UserDirectory,
+        timeZone: TimeZone = .current,
+        logger: Logger
+    ) {
+        self.outbox = outbox
+        self.store = store
+        self.users = users
+        self.dates = SMSEagleDate(timeZone: timeZone)
+        self.logger = logger
+    }
+
+    /// The methods this gateway serves, with their handlers.
+    var methods: [String: @Sendable (APIv1, FormParameters, APIUser) async throws -> APIv1Reply] {
+        [
+            "send_sms": { api, parameters, user in try await api.sendSMS(parameters, user: user) },
+            "read_sms": { api, parameters, _ in try await api.readSMS(parameters) },
+            "get_queue_length": { api, parameters, _ in try await api.queueLength(parameters) },
+        ]
+    }
+
+    public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
+        for prefix in ["/http_api", "/index.php/http_api"] {
+            router.get("\(prefix)/:method") { request, context in try await self.respond(to: request, context: context)
+            }
+            router.post("\(prefix)/:method") { request, context in try await self.respond(to: request, context: context)
+            }
+        }
+    }
+
+    func respond(to request: Request, context: some RequestContext) async throws -> Response {
+        let method = context.parameters.get("method") ?? ""
+        var parameters = FormParameters(encoded: request.uri.query ?? "")
+        if request.method == .post {
+            let body = try await request.body.collect(upTo: Self.maximumBodySize)
+            parameters.merge(FormParameters(encoded: String(buffer: body)))
+        }
+        let xml = parameters["responsetype"] == "xml"
+        guard let handler = methods[method] else {
+            logger.notice("APIv1: unknown method", metadata: ["method": "\(method)"])
+            return Self.response("Unknown method \(method)", status: .notFound)
+        }
+        let reply = await call(method, handler, parameters)
+        return Self.response(xml ? reply.xml : reply.text, xml: xml)
+    }
+
+    /// Authenticates, checks the permission, runs the method, and maps domain errors to the
+    /// documented texts. Logs what happened without the credentials.
+    func call(
+        _ method: String,
+        _ handler: @Sendable (APIv1, FormParameters, APIUser) async throws -> APIv1Reply,
+        _ parameters: FormParameters
+    ) async -> APIv1Reply {
+        var logger = self.logger
+        logger[metadataKey: "method"] = "\(method)"
+        do {
+            if let responseType = parameters["responsetype"], !["text", "xml"].contains(responseType) {
+                return .wrongParameters
+            }
+            let user = try await authenticate(parameters)
+            logger[metadataKey: "user"] = "\(user.name)"
+            guard user.may(method) else {
+                logger.notice("APIv1: method not permitted for this user")
+                return .error("No permission to use this method")
+            }
+            let reply = try await handler(self, parameters, user)
+            if case .queued(let ids) = reply { logger.info("APIv1: queued", metadata: ["message.ids": "\(ids)"]) }
+            return reply
+        } catch let error as SwiftletError where error.kind == .unauthenticated {
+            logger.notice("APIv1: authentication failed", metadata: ["reason": "\(error.detail)"])
+            return .error(error.detail)
+        } catch let error as SwiftletError where error.kind == .invalidParameter {
+            logger.info("APIv1: wrong parameters", metadata: ["reason": "\(error.detail)"])
+            return .wrongParameters
+        } catch {
+            logger.error("APIv1: failed", metadata: ["error": "\(error)"])
+            return .error("Internal error")
+        }
+    }
+
+    /// `access_token` first; else `login` and `pass`. Throws `.unauthenticated` with the documented text.
+    func authenticate(_ parameters: FormParameters) async throws -> APIUser {
+        if let token = parameters["access_token"] {
+            guard let user = try await users.user(forAccessToken: token) else {
+                throw SwiftletError(.unauthenticated, APIv1Reply.invalidTokenText)
+            }
+            return user
+        }
+        guard let login = parameters["login"], let password = parameters["pass"],
+            let user = try await users.user(login: login, password: password)
+        else { throw SwiftletError(.unauthenticated, APIv1Reply.invalidLoginText) }
+        return user
+    }
+
+    static func response(_ body: String, status: HTTPResponse.Status = .ok, xml: Bool = false) -> Response {
+        Response(
+            status: status,
+            headers: [.contentType: xml ? "text/xml; charset=utf-8" : "text/plain; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: body))
+        )
+    }
+}

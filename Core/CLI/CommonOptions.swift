@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SwiftletGateway
+
+/// `--config` and `--data-dir`, shared by every command that touches the gateway's data.
+struct DataOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Configuration file (YAML).", valueName: "file"))
+    var config: String?
+
+    @Option(
+        name: .customLong("data-dir"),
+        help: ArgumentHelp("Data directory (overrides the configuration).", valueName: "dir")
+    )
+    var dataDirectory: String?
+
+    /// The configuration file's settings (or the defaults) with the command-line overrides applied.
+    func load() throws -> GatewayConfiguration {
+        var configuration: GatewayConfiguration
+        if let config {
+            do {
+                configuration = try ConfigurationLoader.load(file: config)
+            } catch let error as ConfigurationError {
+                throw ValidationError(error.description)
+            }
+        } else {
+            configuration = GatewayConfiguration()
+        }
+        if let dataDirectory { configuration.dataDirectory = dataDirectory }
+        return configuration
+    }
+}
+
+enum CommandLineTools {
+    /// How to call this program again in a hint: an absolute path unless it was found on PATH.
+    static var executable: String {
+        let invoked = CommandLine.arguments.first ?? "swiftlet"
+        guard invoked.contains("/") else { return invoked }
+        let path = invoked.hasPrefix("/") ? invoked : FileManager.default.currentDirectoryPath + "/" + invoked
+        return (path as NSString).standardizingPath
+    }
+
+    static func bootstrapLogging(level: Logger.Level) {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import ArgumentParser
+import SwiftletGateway
+import SwiftletModem
+
+struct Config: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Work with configuration files.",
+        subcommands: [Check.self]
+    )
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate a configuration file without starting the gateway.",
+            discussion: "Prints what the file configures, or the file, line, key and reason of the first problem."
+        )
+
+        @Argument(help: "The YAML file.")
+        var file: String
+
+        func run() throws {
+            do {
+                let configuration = try ConfigurationLoader.load(file: file)
+                let modems =
+                    configuration.modems.isEmpty
+                    ? "no modem (a simulated one will be used)"
+                    : configuration.modems.map { "\($0.name) on \($0.device)" }.joined(separator: ", ")
+                print("\(file): OK")
+                print("  data: \(configuration.dataDirectory)")
+                print("  http: \(configuration.http.host):\(configuration.http.port)")
+                print("  modems: \(modems)")
+            } catch let error as ConfigurationError {
+                throw ValidationError(error.description)
+            }
+        }
+    }
+}

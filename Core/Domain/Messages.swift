@@ -1,0 +1,137 @@
+import Foundation
+
+/// The identifier of a message, unique within its direction (outgoing or incoming).
+public typealias MessageID = Int64
+
+/// An outgoing message to one recipient, as stored.
+public struct OutgoingMessage: Sendable, Equatable {
+    public var id: MessageID
+    public var recipient: PhoneNumber
+    public var text: String
+    public var options: SendOptions
+    public var state: OutgoingState
+    /// The API user or component that queued it.
+    public var createdBy: String
+    public var createdAt: Date
+    public var updatedAt: Date
+    /// Not sent before this time (the API's `date`).
+    public var notBefore: Date
+    public var sentAt: Date?
+    /// Send attempts so far.
+    public var attempts: Int
+    /// The TP-Message-Reference(s) the modem returned, one per part.
+    public var messageReferences: [Int]
+    /// Number of SMS parts it was sent as.
+    public var parts: Int
+    /// Why the last attempt failed.
+    public var lastError: String?
+    /// Which modem sent it.
+    public var modem: String?
+
+    public init(
+        id: MessageID,
+        recipient: PhoneNumber,
+        text: String,
+        options: SendOptions,
+        state: OutgoingState,
+        createdBy: String,
+        createdAt: Date,
+        updatedAt: Date,
+        notBefore: Date,
+        sentAt: Date? = nil,
+        attempts: Int = 0,
+        messageReferences: [Int] = [],
+        parts: Int = 0,
+        lastError: String? = nil,
+        modem: String? = nil
+    ) {
+        self.id = id
+        self.recipient = recipient
+        self.text = text
+        self.options = options
+        self.state = state
+        self.createdBy = createdBy
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.notBefore = notBefore
+        self.sentAt = sentAt
+        self.attempts = attempts
+        self.messageReferences = messageReferences
+        self.parts = parts
+        self.lastError = lastError
+        self.modem = modem
+    }
+}
+
+/// An outgoing message before it is stored.
+public struct NewOutgoingMessage: Sendable, Equatable {
+    public var recipient: PhoneNumber
+    public var text: String
+    public var options: SendOptions
+    public var createdBy: String
+    public var notBefore: Date
+
+    public init(recipient: PhoneNumber, text: String, options: SendOptions, createdBy: String, notBefore: Date) {
+        self.recipient = recipient
+        self.text = text
+        self.options = options
+        self.createdBy = createdBy
+        self.notBefore = notBefore
+    }
+}
+
+/// A received message, as stored in the inbox.
+public struct IncomingMessage: Sendable, Equatable {
+    public var id: MessageID
+    public var sender: String
+    public var text: String
+    /// The service centre's time stamp.
+    public var sentAt: Date
+    /// When the gateway committed it.
+    public var receivedAt: Date
+    public var serviceCentre: String?
+    public var unicode: Bool
+    public var modem: String
+    public var unread: Bool
+
+    public init(
+        id: MessageID,
+        sender: String,
+        text: String,
+        sentAt: Date,
+        receivedAt: Date,
+        serviceCentre: String?,
+        unicode: Bool,
+        modem: String,
+        unread: Bool
+    ) {
+        self.id = id
+        self.sender = sender
+        self.text = text
+        self.sentAt = sentAt
+        self.receivedAt = receivedAt
+        self.serviceCentre = serviceCentre
+        self.unicode = unicode
+        self.modem = modem
+        self.unread = unread
+    }
+}
+
+/// A received message before it is stored.
+public struct NewIncomingMessage: Sendable, Equatable {
+    public var sender: String
+    public var text: String
+    public var sentAt: Date
+    public var serviceCentre: String?
+    public var unicode: Bool
+    public var modem: String
+
+    public init(sender: String, text: String, sentAt: Date, serviceCentre: String?, unicode: Bool, modem: String) {
+        self.sender = sender
+        self.text = text
+        self.sentAt = sentAt
+        self.serviceCentre = serviceCentre
+        self.unicode = unicode
+        self.modem = modem
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+
+/// A request to send one text to one or more numbers.
+public struct SendRequest: Sendable, Equatable {
+    public var recipients: [String]
+    public var text: String
+    public var options: SendOptions
+    /// Send at this time rather than now.
+    public var scheduledAt: Date?
+    /// Validate only; store nothing (the API's `test=1`).
+    public var dryRun: Bool
+    public var createdBy: String
+
+    public init(
+        recipients: [String],
+        text: String,
+        options: SendOptions = SendOptions(),
+        scheduledAt: Date? = nil,
+        dryRun: Bool = false,
+        createdBy: String
+    ) {
+        self.recipients = recipients
+        self.text = text
+        self.options = options
+        self.scheduledAt = scheduledAt
+        self.dryRun = dryRun
+        self.createdBy = createdBy
+    }
+}
+
+/// Queues outgoing messages: the one domain operation behind every way of sending (APIs, CLI, plugins).
+public struct Outbox: Sendable {
+    /// Longest text accepted, in characters (SMSEagle's limit for a concatenated message).
+    public static let maximumTextLength = 1530
+
+    private let store: any MessageStore
+    private let now: @Sendable () -> Date
+    private let didQueue: @Sendable () -> Void
+
+    /// - Parameter didQueue: called after a commit, to wake a dispatcher in this process.
+    public init(
+        store: any MessageStore,
+        now: @escaping @Sendable () -> Date = Date.init,
+        didQueue: @escaping @Sendable () -> Void = {}
+    ) {
+        self.store = store
+        self.now = now
+        self.didQueue = didQueue
+    }
+
+    /// Validates and queues one message per recipient. Returns their ids once they are on disk,
+    /// or `0` per recipient for a dry run.
+    public func send(_ request: SendRequest) async throws -> [MessageID] {
+        let messages = try validate(request)
+        if request.dryRun { return messages.map { _ in 0 } }
+        let ids = try await store.enqueue(messages)
+        didQueue()
+        return ids
+    }
+
+    func validate(_ request: SendRequest) throws -> [NewOutgoingMessage] {
+        guard !request.recipients.isEmpty else { throw SwiftletError.invalidParameter("to", "no recipient") }
+        let numbers = try request.recipients.map { text in
+            guard let number = PhoneNumber(text) else {
+                throw SwiftletError.invalidParameter("to", "'\(text)' is not a telephone number")
+            }
+            return number
+        }
+        guard !request.text.isEmpty else { throw SwiftletError.invalidParameter("message", "empty") }
+        guard request.text.count <= Self.maximumTextLength else {
+            throw SwiftletError.invalidParameter("message", "longer than \(Self.maximumTextLength) characters")
+        }
+        guard (0...9).contains(request.options.priority) else {
+            throw SwiftletError.invalidParameter("highpriority", "must be 0 to 9")
+        }
+        let notBefore = request.scheduledAt ?? now()
+        return numbers.map {
+            NewOutgoingMessage(
+                recipient: $0,
+                text: request.text,
+                options: request.options,
+                createdBy: request.createdBy,
+                notBefore: notBefore
+            )
+        }
+    }
+}

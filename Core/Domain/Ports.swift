@@ -1,0 +1,71 @@
+import Foundation
+
+/// Reading and queueing messages: what the APIs need from the store.
+///
+/// Every method that returns normally has committed its changes durably.
+public protocol MessageStore: Sendable {
+    /// Stores the messages as `queued`, all or none, and returns their ids in order.
+    func enqueue(_ messages: [NewOutgoingMessage]) async throws -> [MessageID]
+    func outgoing(matching query: MessageQuery) async throws -> [OutgoingMessage]
+    func incoming(matching query: MessageQuery) async throws -> [IncomingMessage]
+    /// Outgoing messages not yet sent or failed, optionally within a creation-time window.
+    func queueLength(createdFrom: Date?, createdTo: Date?) async throws -> Int
+}
+
+/// Where received messages go. `store` returns only after the message is committed, so the modem
+/// driver may then delete it from the SIM.
+public protocol InboxWriter: Sendable {
+    func store(_ message: NewIncomingMessage) async throws -> MessageID
+}
+
+/// The outgoing queue as dispatchers see it. A claim is held under a lease by an owner; only the
+/// owner of a live lease may move the message on.
+public protocol OutboxQueue: Sendable {
+    /// Claims the most urgent due message (highest priority, then oldest) for `owner` until `leaseUntil`.
+    func claimNext(owner: String, leaseUntil: Date, now: Date) async throws -> OutgoingMessage?
+    /// Marks a claimed message as being submitted to the network. Returns false if the claim was lost.
+    func markSubmitting(_ id: MessageID, owner: String, modem: String) async throws -> Bool
+    func markSent(_ id: MessageID, owner: String, references: [Int], parts: Int, at: Date) async throws
+    /// Records a failed attempt: queued again (after `retryAt`) or, if `retryAt` is nil, failed for good.
+    func markAttemptFailed(_ id: MessageID, owner: String, error: String, retryAt: Date?) async throws
+    /// Gives a claim back without counting an attempt (no modem could take it).
+    func release(_ id: MessageID, owner: String) async throws
+    /// Queues again every claim held by `owner`: at start, those are left over from a previous run.
+    func reclaimAll(ownedBy owner: String, now: Date) async throws -> ReclaimedClaims
+    /// Queues again the claims of owners other than `sparing` whose lease ended before `now`.
+    func reclaimExpired(before now: Date, sparing owner: String) async throws -> ReclaimedClaims
+    /// The earliest `notBefore` of a queued message in the future, to wake up for it.
+    func nextScheduled(after now: Date) async throws -> Date?
+}
+
+/// Claims put back into the queue.
+public struct ReclaimedClaims: Sendable, Equatable {
+    public var count: Int
+    /// Messages that were in `submitting`: they may have reached the network already and will be sent again.
+    public var wereSubmitting: [MessageID]
+
+    public init(count: Int, wereSubmitting: [MessageID]) {
+        self.count = count
+        self.wereSubmitting = wereSubmitting
+    }
+}
+
+/// API users and their credentials.
+public protocol UserDirectory: Sendable {
+    func user(forAccessToken token: String) async throws -> APIUser?
+    func user(login: String, password: String) async throws -> APIUser?
+}
+
+/// An API user and what it may call.
+public struct APIUser: Sendable, Equatable {
+    public var name: String
+    /// APIv1 method names it may call; `["*"]` for all.
+    public var permissions: Set<String>
+
+    public init(name: String, permissions: Set<String>) {
+        self.name = name
+        self.permissions = permissions
+    }
+
+    public func may(_ method: String) -> Bool { permissions.contains("*") || permissions.contains(method) }
+}

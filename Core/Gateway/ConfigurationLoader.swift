@@ -1,0 +1,240 @@
+import Foundation
+import Logging
+import ModemSimulator
+import SwiftletModem
+import SwiftletStore
+import Yams
+
+/// Reads the YAML configuration, refusing unknown keys and bad values with the file, line, key and reason.
+public struct ConfigurationLoader {
+    let file: String
+
+    public static func load(file: String) throws -> GatewayConfiguration {
+        let text: String
+        do {
+            text = try String(contentsOfFile: file, encoding: .utf8)
+        } catch {
+            throw ConfigurationError(
+                file: file,
+                line: nil,
+                key: "",
+                reason: "cannot read the file (\(error.localizedDescription))"
+            )
+        }
+        return try ConfigurationLoader(file: file).parse(text)
+    }
+
+    func parse(_ text: String) throws -> GatewayConfiguration {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch {
+            throw ConfigurationError(file: file, line: nil, key: "", reason: "not valid YAML: \(error)")
+        }
+        var configuration = GatewayConfiguration()
+        guard let root else { return configuration }  // an empty file: every default
+        let top = try mapping(
+            root,
+            key: "",
+            known: [
+                "data_dir", "http", "log", "time_zone", "store", "node_name", "dispatcher", "modems", "simulator",
+            ]
+        )
+        if let node = top["data_dir"] { configuration.dataDirectory = try string(node, "data_dir") }
+        if let node = top["node_name"] { configuration.nodeName = try string(node, "node_name") }
+        if let node = top["time_zone"] {
+            let name = try string(node, "time_zone")
+            if name != "system" {
+                guard let zone = TimeZone(identifier: name) else {
+                    throw error(
+                        node,
+                        "time_zone",
+                        "'\(name)' is not a time zone (use e.g. Europe/Stockholm, UTC or system)"
+                    )
+                }
+                configuration.timeZone = zone
+            }
+        }
+        if let node = top["http"] {
+            let http = try mapping(node, key: "http", known: ["listen"])
+            if let listen = http["listen"] {
+                let (host, port) = try hostPort(listen, "http.listen")
+                configuration.http.host = host
+                configuration.http.port = port
+            }
+        }
+        if let node = top["log"] {
+            let log = try mapping(node, key: "log", known: ["level"])
+            if let level = log["level"] {
+                let name = try string(level, "log.level")
+                guard let parsed = Logger.Level(rawValue: name) else {
+                    throw error(
+                        level,
+                        "log.level",
+                        "'\(name)' is not one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))"
+                    )
+                }
+                configuration.logLevel = parsed
+            }
+        }
+        if let node = top["store"] {
+            let store = try mapping(node, key: "store", known: ["synchronous"])
+            if let value = store["synchronous"] {
+                let name = try string(value, "store.synchronous")
+                guard let parsed = SQLiteStore.Synchronous(rawValue: name) else {
+                    throw error(value, "store.synchronous", "'\(name)' is not full or normal")
+                }
+                configuration.synchronous = parsed
+            }
+        }
+        if let node = top["dispatcher"] {
+            let dispatcher = try mapping(
+                node,
+                key: "dispatcher",
+                known: ["lease", "max_attempts", "retry_delay", "sweep_interval"]
+            )
+            if let value = dispatcher["lease"] {
+                configuration.dispatcher.lease = try duration(value, "dispatcher.lease")
+            }
+            if let value = dispatcher["max_attempts"] {
+                configuration.dispatcher.maxAttempts = try integer(value, "dispatcher.max_attempts", in: 1...100)
+            }
+            if let value = dispatcher["retry_delay"] {
+                configuration.dispatcher.retryDelay = try duration(value, "dispatcher.retry_delay")
+            }
+            if let value = dispatcher["sweep_interval"] {
+                configuration.dispatcher.sweepInterval = try duration(value, "dispatcher.sweep_interval")
+            }
+        }
+        if let node = top["modems"] { configuration.modems = try modems(node) }
+        if let node = top["simulator"] {
+            let simulator = try mapping(node, key: "simulator", known: ["send_delay", "signal"])
+            if let value = simulator["send_delay"] {
+                configuration.simulator.sendDelay = try duration(value, "simulator.send_delay", allowZero: true)
+            }
+            if let value = simulator["signal"] {
+                configuration.simulator.signal = try integer(value, "simulator.signal", in: 0...31)
+            }
+        }
+        return configuration
+    }
+
+    func modems(_ node: Node) throws -> [ModemConfiguration] {
+        guard let sequence = node.sequence else { throw error(node, "modems", "must be a list of modems") }
+        var names = Set<String>()
+        return try sequence.enumerated().map { offset, item in
+            let key = "modems[\(offset)]"
+            let fields = try mapping(
+                item,
+                key: key,
+                known: [
+                    "name", "device", "baud", "command_timeout", "send_timeout", "health_check_interval",
+                ]
+            )
+            guard let deviceNode = fields["device"] else { throw error(item, key, "'device' is required") }
+            var modem = ModemConfiguration(
+                name: try fields["name"].map { try string($0, key + ".name") } ?? "modem\(offset + 1)",
+                device: try string(deviceNode, key + ".device")
+            )
+            guard names.insert(modem.name).inserted else {
+                throw error(item, key + ".name", "'\(modem.name)' is used twice")
+            }
+            if let value = fields["baud"] {
+                let baud = try integer(value, key + ".baud", in: 1...4_000_000)
+                guard SerialPort.supportedBaudRates.contains(baud) else {
+                    throw error(
+                        value,
+                        key + ".baud",
+                        "\(baud) is not one of \(SerialPort.supportedBaudRates.map(String.init).joined(separator: ", "))"
+                    )
+                }
+                modem.baudRate = baud
+            }
+            if let value = fields["command_timeout"] {
+                modem.timeouts.command = try duration(value, key + ".command_timeout")
+            }
+            if let value = fields["send_timeout"] { modem.timeouts.send = try duration(value, key + ".send_timeout") }
+            if let value = fields["health_check_interval"] {
+                modem.healthCheckInterval = try duration(value, key + ".health_check_interval")
+            }
+            return modem
+        }
+    }
+
+    // MARK: Node helpers
+
+    func error(_ node: Node, _ key: String, _ reason: String) -> ConfigurationError {
+        ConfigurationError(file: file, line: node.mark?.line, key: key, reason: reason)
+    }
+
+    func mapping(_ node: Node, key: String, known: [String]) throws -> [String: Node] {
+        if node.scalar?.string.isEmpty == true, node.scalar?.style == .plain { return [:] }  // `key:` with no value
+        guard let mapping = node.mapping else { throw error(node, key, "must be a mapping of keys to values") }
+        var result: [String: Node] = [:]
+        for (keyNode, value) in mapping {
+            let name = keyNode.string ?? ""
+            let path = key.isEmpty ? name : key + "." + name
+            guard known.contains(name) else {
+                throw error(keyNode, path, "unknown key (known keys here: \(known.joined(separator: ", ")))")
+            }
+            result[name] = value
+        }
+        return result
+    }
+
+    func string(_ node: Node, _ key: String) throws -> String {
+        guard let value = node.scalar?.string, !value.isEmpty else {
+            throw error(node, key, "must be a non-empty text")
+        }
+        return value
+    }
+
+    func integer(_ node: Node, _ key: String, in range: ClosedRange<Int>) throws -> Int {
+        guard let text = node.scalar?.string, let value = Int(text), range.contains(value) else {
+            throw error(
+                node,
+                key,
+                "'\(node.scalar?.string ?? "…")' is not a whole number from \(range.lowerBound) to \(range.upperBound)"
+            )
+        }
+        return value
+    }
+
+    func duration(_ node: Node, _ key: String, allowZero: Bool = false) throws -> Duration {
+        let text = node.scalar?.string ?? ""
+        guard let value = Self.duration(text), allowZero || value > .zero else {
+            throw error(node, key, "'\(text)' is not a duration (write e.g. 500ms, 30s, 5m or 1h)")
+        }
+        return value
+    }
+
+    func hostPort(_ node: Node, _ key: String) throws -> (String, Int) {
+        let text = node.scalar?.string ?? ""
+        guard let parsed = Self.hostPort(text) else {
+            throw error(node, key, "'\(text)' is not HOST:PORT (e.g. 127.0.0.1:8080 or [::1]:8080)")
+        }
+        return parsed
+    }
+
+    /// `500ms`, `30s`, `5m`, `1h`; nil if malformed.
+    public static func duration(_ text: String) -> Duration? {
+        let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000)]
+        for (suffix, milliseconds) in units where text.hasSuffix(suffix) {
+            let number = text.dropLast(suffix.count)
+            guard !number.isEmpty, number.allSatisfy(\.isNumber), let value = Int64(number) else { continue }
+            return .milliseconds(value * milliseconds)
+        }
+        return nil
+    }
+
+    /// `HOST:PORT`, with IPv6 hosts in brackets; port 0 picks a free port.
+    public static func hostPort(_ text: String) -> (String, Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (0...65535).contains(port)
+        else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { return nil }
+        return (host, port)
+    }
+}

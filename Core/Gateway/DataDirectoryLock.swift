@@ -1,0 +1,32 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An exclusive lock on the data directory, so two gateways never share one queue on one node.
+/// Held until the process exits.
+struct DataDirectoryLock {
+    let path: String
+
+    init(directory: String) throws {
+        path = (directory as NSString).appendingPathComponent("swiftlet.lock")
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw GatewayError("cannot create \(path): \(String(cString: strerror(errno)))")
+        }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            throw GatewayError(
+                "another swiftlet is already running with the data directory \(directory) (it holds \(path))"
+            )
+        }
+        // The descriptor stays open (and locked) for the life of the process.
+    }
+}
+
+/// A start-up failure, described for the admin.
+public struct GatewayError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}

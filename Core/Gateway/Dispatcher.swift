@@ -1,0 +1,173 @@
+import Foundation
+import Logging
+import SMSCodec
+import ServiceLifecycle
+import SwiftletDomain
+import SwiftletModem
+
+/// Moves messages from the queue to the modems: one worker per modem claims the most urgent due
+/// message, marks it `submitting`, hands it to the modem, and records the outcome.
+///
+/// Workers sleep until something happens: a message was queued in this process, a modem changed
+/// state, a scheduled message fell due, or the sweep (for messages queued by other processes and
+/// for other nodes' expired claims) came round.
+public final class Dispatcher: Service {
+    private let queue: any OutboxQueue
+    private let modems: [ModemWorker]
+    private let settings: GatewayConfiguration.Dispatcher
+    private let owner: String
+    private let logger: Logger
+    let wakeup: Wakeup
+
+    init(
+        queue: any OutboxQueue,
+        modems: [ModemWorker],
+        settings: GatewayConfiguration.Dispatcher,
+        owner: String,
+        wakeup: Wakeup,
+        logger: Logger
+    ) {
+        self.queue = queue
+        self.modems = modems
+        self.settings = settings
+        self.owner = owner
+        self.wakeup = wakeup
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let reclaimed = try await queue.reclaimAll(ownedBy: owner, now: Date())
+        if reclaimed.count > 0 {
+            logger.notice("took back \(reclaimed.count) message(s) claimed before the last stop")
+        }
+        for id in reclaimed.wereSubmitting {
+            logger.warning(
+                "message \(id) was being submitted when the gateway stopped; sending it again (the recipient may get it twice)",
+                metadata: ["message.id": "\(id)"]
+            )
+        }
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                for modem in self.modems {
+                    group.addTask { await self.work(modem) }
+                }
+                group.addTask { await self.sweep() }
+            }
+        }
+    }
+
+    /// One modem's loop.
+    private func work(_ modem: ModemWorker) async {
+        while !Task.isCancelled {
+            let seen = await wakeup.current
+            guard modem.state == .ready else {
+                await wakeup.wait(since: seen, timeout: settings.sweepInterval)
+                continue
+            }
+            do {
+                let now = Date()
+                if let message = try await queue.claimNext(
+                    owner: owner,
+                    leaseUntil: now.addingTimeInterval(settings.lease.seconds),
+                    now: now
+                ) {
+                    await send(message, via: modem)
+                    continue
+                }
+                var timeout = settings.sweepInterval
+                if let next = try await queue.nextScheduled(after: now) {
+                    timeout = min(timeout, .seconds(max(0, next.timeIntervalSinceNow)))
+                }
+                await wakeup.wait(since: seen, timeout: timeout)
+            } catch {
+                logger.error("cannot read the queue: \(error); trying again in \(settings.sweepInterval)")
+                try? await Task.sleep(for: settings.sweepInterval)
+            }
+        }
+    }
+
+    private func send(_ message: OutgoingMessage, via modem: ModemWorker) async {
+        var logger = self.logger
+        logger[metadataKey: "message.id"] = "\(message.id)"
+        logger[metadataKey: "modem"] = "\(modem.configuration.name)"
+        let sms = OutgoingSMS(
+            recipient: message.recipient.value,
+            text: message.text,
+            options: SubmitOptions(forceUCS2: message.options.unicode, flash: message.options.flash)
+        )
+        do {
+            let receipt = try await modem.send(sms) { [queue, owner] in
+                guard try await queue.markSubmitting(message.id, owner: owner, modem: modem.configuration.name) else {
+                    throw DispatchError.claimLost
+                }
+            }
+            try await queue.markSent(
+                message.id,
+                owner: owner,
+                references: receipt.references,
+                parts: receipt.references.count,
+                at: Date()
+            )
+            logger.info(
+                "sent message \(message.id) to \(message.recipient) (\(receipt.references.count) part(s), reference \(receipt.references.map(String.init).joined(separator: ",")))"
+            )
+        } catch let error as ModemError where error.kind == .unavailable {
+            logger.debug("modem not ready; message \(message.id) goes back to the queue")
+            try? await queue.release(message.id, owner: owner)
+        } catch DispatchError.claimLost {
+            logger.warning("the claim on message \(message.id) was lost before sending; another node has it")
+        } catch {
+            await recordFailure(message, error: error, logger: logger)
+        }
+    }
+
+    private func recordFailure(_ message: OutgoingMessage, error: any Error, logger: Logger) async {
+        let attempts = message.attempts + 1
+        let giveUp = attempts >= settings.maxAttempts
+        do {
+            try await queue.markAttemptFailed(
+                message.id,
+                owner: owner,
+                error: "\(error)",
+                retryAt: giveUp ? nil : Date().addingTimeInterval(settings.retryDelay.seconds)
+            )
+        } catch {
+            logger.error("cannot record the failure of message \(message.id): \(error); its claim will be retaken")
+            return
+        }
+        if giveUp {
+            logger.error("message \(message.id) to \(message.recipient) failed after \(attempts) attempt(s): \(error)")
+        } else {
+            logger.warning(
+                "attempt \(attempts) of \(settings.maxAttempts) for message \(message.id) failed: \(error); retrying in \(settings.retryDelay)"
+            )
+        }
+    }
+
+    /// Picks up what no in-process event announces: messages queued by another process and the
+    /// expired claims of other nodes.
+    private func sweep() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: settings.sweepInterval)
+            do {
+                let reclaimed = try await queue.reclaimExpired(before: Date(), sparing: owner)
+                if reclaimed.count > 0 { logger.notice("took back \(reclaimed.count) message(s) whose claim expired") }
+            } catch {
+                logger.error("cannot reclaim expired claims: \(error)")
+            }
+            await wakeup.signal()
+        }
+    }
+}
+
+enum DispatchError: Error {
+    /// `markSubmitting` found the message no longer claimed by this node.
+    case claimLost
+}
+
+extension Duration {
+    var seconds: TimeInterval {
+        let (seconds, attoseconds) = components
+        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import Hummingbird
+import Logging
+import ModemSimulator
+import SMSCodec
+import ServiceLifecycle
+import SwiftletAPI
+import SwiftletDomain
+import SwiftletModem
+import SwiftletStore
+import UnixSignals
+
+/// A running gateway: store, modems (or the simulator), dispatcher and HTTP APIs under one service
+/// group that shuts down gracefully on SIGTERM and SIGINT.
+public enum Gateway {
+    /// Starts everything `configuration` describes and runs until SIGTERM/SIGINT.
+    ///
+    /// - Parameter executable: how the `swiftlet` command is spelt in the hints it logs.
+    public static func run(configuration: GatewayConfiguration, executable: String, logger: Logger) async throws {
+        try FileManager.default.createDirectory(
+            atPath: configuration.dataDirectory,
+            withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700]
+        )
+        _ = try DataDirectoryLock(directory: configuration.dataDirectory)
+        let store = try SQLiteStore(directory: configuration.dataDirectory, synchronous: configuration.synchronous)
+        let (journal, synchronous) = try await store.pragmas()
+        logger.info(
+            "store ready",
+            metadata: ["path": "\(store.path)", "journal_mode": "\(journal)", "synchronous": "\(synchronous)"]
+        )
+
+        var services: [any Service] = []
+        var modemConfigurations = configuration.modems
+        var simulator: ModemSimulator?
+        if modemConfigurations.isEmpty {
+            let simulated = try ModemSimulator(settings: configuration.simulator, logger: logger)
+            simulator = simulated
+            services.append(SimulatorService(simulator: simulated))
+            modemConfigurations = [ModemConfiguration(name: "simulator", device: simulated.devicePath)]
+            logger.notice(
+                "no modem is configured: using a simulated modem on \(simulated.devicePath); messages reach no phone (list them with '\(executable) sim received')"
+            )
+        }
+
+        let wakeup = Wakeup()
+        let inbox: any InboxWriter = store
+        let modems = modemConfigurations.map { modem in
+            ModemWorker(
+                configuration: modem,
+                logger: logger,
+                receive: { sms in
+                    let id = try await inbox.store(
+                        NewIncomingMessage(
+                            sender: sms.sender,
+                            text: sms.text,
+                            sentAt: Date(timeIntervalSince1970: TimeInterval(sms.sentAt.secondsSince1970)),
+                            serviceCentre: sms.serviceCentre,
+                            unicode: sms.unicode,
+                            modem: modem.name
+                        )
+                    )
+                    logger.info(
+                        "received message \(id) from \(sms.sender)",
+                        metadata: ["modem": "\(modem.name)", "message.id": "\(id)"]
+                    )
+                },
+                stateChanged: { _ in wakeup.signalSoon() }
+            )
+        }
+        services += modems.map(ModemService.init)
+        services.append(
+            Dispatcher(
+                queue: store,
+                modems: modems,
+                settings: configuration.dispatcher,
+                owner: configuration.nodeName,
+                wakeup: wakeup,
+                logger: logger
+            )
+        )
+
+        let outbox = Outbox(store: store, didQueue: { wakeup.signalSoon() })
+        let router = Router()
+        APIv1(outbox: outbox, store: store, users: store, timeZone: configuration.timeZone, logger: logger)
+            .addRoutes(to: router)
+        if let simulator { SimulatorRoutes(simulator: simulator).addRoutes(to: router) }
+
+        let dataDirectory = configuration.dataDirectory
+        let simulated = simulator != nil
+        let app = Application(
+            router: router,
+            configuration: .init(
+                address: .hostname(configuration.http.host, port: configuration.http.port),
+                serverName: "Swiftlet"
+            ),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? configuration.http.port
+                let base = "http://\(Self.urlHost(configuration.http.host)):\(port)"
+                logger.info("HTTP API listening on \(base)")
+                logger.notice(
+                    """
+                    send a first SMS: curl "\(base)/http_api/send_sms?access_token=$(\(executable) token create --data-dir \
+                    '\(dataDirectory)')&to=%2B15551234567&message=Hello+from+Swiftlet"
+                    """
+                )
+                if simulated {
+                    logger.notice("see what the simulated network received: \(executable) sim received --url \(base)")
+                }
+            },
+            logger: logger
+        )
+        services.append(app)
+
+        let group = ServiceGroup(
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
+        try await group.run()
+    }
+
+    static func urlHost(_ host: String) -> String { host.contains(":") ? "[\(host)]" : host }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import Logging
+import ModemSimulator
+import SwiftletModem
+import SwiftletStore
+
+/// Everything `swiftlet serve` can be told. Every field has a default, so an empty file (or none)
+/// runs a complete gateway: SQLite in the data directory, HTTP on 127.0.0.1:8080, and a simulated
+/// modem while no modem is configured.
+public struct GatewayConfiguration: Sendable, Equatable {
+    public struct HTTP: Sendable, Equatable {
+        public var host = "127.0.0.1"
+        public var port = 8080
+    }
+
+    public struct Dispatcher: Sendable, Equatable {
+        /// How long a claim on a message lasts before another node may take it.
+        public var lease: Duration = .seconds(300)
+        /// Attempts before a message goes to `sendingerror`.
+        public var maxAttempts = 3
+        /// Wait before a failed attempt is retried.
+        public var retryDelay: Duration = .seconds(30)
+        /// How often the queue is checked for work this process was not told about: messages queued
+        /// by another process (`swiftlet send`) and claims of other nodes whose lease ran out.
+        public var sweepInterval: Duration = .seconds(2)
+    }
+
+    public var dataDirectory: String
+    public var http = HTTP()
+    public var logLevel: Logger.Level = .info
+    /// The time zone of API dates (`date`, `datefrom`, …) and listed times.
+    public var timeZone: TimeZone = .current
+    public var synchronous: SQLiteStore.Synchronous = .full
+    /// Names this gateway in queue claims; stable across restarts so a restart takes its own claims back.
+    public var nodeName: String
+    public var dispatcher = Dispatcher()
+    /// Real modems. When empty, one simulated modem is started.
+    public var modems: [ModemConfiguration] = []
+    public var simulator = SimulatorSettings()
+
+    public init(dataDirectory: String = Self.defaultDataDirectory, nodeName: String = Self.defaultNodeName) {
+        self.dataDirectory = dataDirectory
+        self.nodeName = nodeName
+    }
+
+    /// `/var/lib/swiftlet` for root (as the Debian package runs it); else `$XDG_DATA_HOME/swiftlet`
+    /// (`~/.local/share/swiftlet`).
+    public static var defaultDataDirectory: String {
+        if getuid() == 0 { return "/var/lib/swiftlet" }
+        let environment = ProcessInfo.processInfo.environment
+        if let xdg = environment["XDG_DATA_HOME"], !xdg.isEmpty { return xdg + "/swiftlet" }
+        return (environment["HOME"] ?? ".") + "/.local/share/swiftlet"
+    }
+
+    public static var defaultNodeName: String { ProcessInfo.processInfo.hostName }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import Hummingbird
+import ModemSimulator
+
+/// HTTP control of the simulated modem, served only while it runs (no real modem is configured):
+///
+/// - `POST /simulator/incoming` with form fields `from` and `text`: the network delivers an SMS.
+/// - `GET /simulator/received`: JSON list of the messages the network accepted from the gateway.
+struct SimulatorRoutes {
+    let simulator: ModemSimulator
+
+    func addRoutes<Context: RequestContext>(to router: Router<Context>) {
+        router.post("/simulator/incoming") { request, _ -> Response in
+            let body = try await request.body.collect(upTo: 64 * 1024)
+            var fields: [String: String] = [:]
+            for pair in String(buffer: body).split(separator: "&") {
+                let parts = pair.split(separator: "=", maxSplits: 1).map {
+                    String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0)
+                }
+                if parts.count == 2 { fields[parts[0]] = parts[1] }
+            }
+            guard let from = fields["from"], !from.isEmpty, let text = fields["text"], !text.isEmpty else {
+                return Self.json(#"{"error":"form fields 'from' and 'text' are required"}"#, status: .badRequest)
+            }
+            do {
+                let slots = try await simulator.injectIncoming(from: from, text: text)
+                return Self.json(#"{"slots":\#(slots)}"#, status: .ok)
+            } catch {
+                return Self.json(#"{"error":"\#(error)"}"#, status: .serviceUnavailable)
+            }
+        }
+        router.get("/simulator/received") { _, _ -> Response in
+            let messages = await simulator.receivedMessages()
+            let data = try JSONEncoder().encode(messages)
+            return Self.json(String(decoding: data, as: UTF8.self), status: .ok)
+        }
+    }
+
+    static func json(_ body: String, status: HTTPResponse.Status) -> Response {
+        Response(
+            status: status,
+            headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: body))
+        )
+    }
+}

@@ -1,0 +1,46 @@
+/// Time limits for modem commands.
+public struct ModemTimeouts: Sendable, Equatable {
+    /// Any command but sending.
+    public var command: Duration
+    /// `AT+CMGS` after the PDU: modem manuals allow up to 120 s.
+    public var send: Duration
+
+    public init(command: Duration = .seconds(10), send: Duration = .seconds(120)) {
+        self.command = command
+        self.send = send
+    }
+}
+
+/// One modem as the admin configured it.
+public struct ModemConfiguration: Sendable, Equatable {
+    /// How the modem is named in logs and APIs (e.g. `modem1`).
+    public var name: String
+    /// The serial device, e.g. `/dev/ttyUSB2` or `/dev/serial/by-id/…`.
+    public var device: String
+    public var baudRate: Int
+    public var timeouts: ModemTimeouts
+    /// How often an idle modem is asked for its signal (which also shows that it still answers).
+    public var healthCheckInterval: Duration
+
+    public init(
+        name: String,
+        device: String,
+        baudRate: Int = 115200,
+        timeouts: ModemTimeouts = ModemTimeouts(),
+        healthCheckInterval: Duration = .seconds(30)
+    ) {
+        self.name = name
+        self.device = device
+        self.baudRate = baudRate
+        self.timeouts = timeouts
+        self.healthCheckInterval = healthCheckInterval
+    }
+}
+
+/// Whether a modem can take work.
+public enum ModemState: Sendable, Equatable {
+    case connecting
+    case ready
+    /// Not usable; the reason is for the admin.
+    case down(String)
+}

@@ -1,0 +1,134 @@
+import Logging
+import SMSCodec
+
+/// A message read from the modem's storage.
+public struct StoredMessage: Sendable {
+    /// Its index in the modem's storage, for `AT+CMGD`.
+    public let index: Int
+    public let hex: String
+    /// The decoded PDU, or why it could not be decoded.
+    public let pdu: Result<SMSPDU, PDUError>
+}
+
+/// Signal quality as `AT+CSQ` reports it.
+public struct SignalQuality: Sendable, Equatable {
+    /// 0–31, or nil when the modem does not know (99).
+    public let rssi: Int?
+
+    /// 0–100 as SMSEagle reports it; -1 when unknown.
+    public var percent: Int { rssi.map { $0 * 100 / 31 } ?? -1 }
+}
+
+/// The AT commands of TS 27.005/27.007 that the gateway uses, over one ``ATPort``.
+struct ModemDriver {
+    let port: ATPort
+    let timeouts: ModemTimeouts
+
+    /// Brings a freshly opened modem into the state the gateway needs: echo off, verbose errors,
+    /// PDU mode, new-message indications as `+CMTI`.
+    func initialize(logger: Logger) async throws -> [String: String] {
+        // Wake the modem and resynchronise: a half-typed command from earlier may be pending.
+        await port.write("\u{1B}\r")
+        var synced = false
+        for _ in 0..<3 where !synced {
+            synced = (try? await port.run("AT", timeout: .seconds(2))) != nil
+        }
+        guard synced else { throw ModemError(.timeout, "the modem does not answer AT") }
+        _ = try await port.run("ATE0", timeout: timeouts.command)
+        _ = try? await port.run("AT+CMEE=1", timeout: timeouts.command)
+        var identity: [String: String] = [:]
+        if let answer = try? await port.run("AT+CGMI", timeout: timeouts.command) {
+            identity["manufacturer"] = answer.lines.first
+        }
+        if let answer = try? await port.run("AT+CGMM", timeout: timeouts.command) {
+            identity["model"] = answer.lines.first
+        }
+        if let answer = try? await port.run("AT+CPIN?", timeout: timeouts.command),
+            let state = answer.value(after: "+CPIN:"), state != "READY"
+        {
+            throw ModemError(.unavailable, "the SIM is not ready (+CPIN: \(state)); PIN entry is not supported yet")
+        }
+        _ = try await port.run("AT+CMGF=0", timeout: timeouts.command)
+        do {
+            _ = try await port.run("AT+CNMI=2,1,0,0,0", timeout: timeouts.command)
+        } catch {
+            logger.notice("modem refused AT+CNMI=2,1,0,0,0 (\(error)); trying AT+CNMI=1,1,0,0,0")
+            _ = try await port.run("AT+CNMI=1,1,0,0,0", timeout: timeouts.command)
+        }
+        return identity
+    }
+
+    /// Sends one PDU with `AT+CMGS` and returns the message reference the network gave it.
+    func send(_ pdu: EncodedPDU) async throws -> Int {
+        let prompt = try await port.run("AT+CMGS=\(pdu.tpduLength)", expectPrompt: true, timeout: timeouts.command)
+        guard prompt.prompt else { throw ModemError(.unexpectedAnswer, "no > prompt after AT+CMGS") }
+        let answer: ATResponse
+        do {
+            answer = try await port.run(pdu.hex, terminator: "\u{1A}", timeout: timeouts.send)
+        } catch let error as ModemError where error.kind == .timeout {
+            await port.write("\u{1B}")
+            throw error
+        }
+        guard let text = answer.value(after: "+CMGS:"), let reference = Int(text.prefix { $0.isNumber }) else {
+            throw ModemError(.unexpectedAnswer, "AT+CMGS answered OK without +CMGS: <reference>")
+        }
+        return reference
+    }
+
+    /// Reads the message at `index` (`AT+CMGR`); nil if the slot is empty.
+    func read(index: Int) async throws -> StoredMessage? {
+        let answer = try await port.run("AT+CMGR=\(index)", timeout: timeouts.command)
+        guard let headerIndex = answer.lines.firstIndex(where: { $0.hasPrefix("+CMGR:") }),
+            headerIndex + 1 < answer.lines.count
+        else { return nil }
+        let hex = answer.lines[headerIndex + 1]
+        return StoredMessage(index: index, hex: hex, pdu: Result { () throws(PDUError) in try SMSPDU.decode(hex: hex) })
+    }
+
+    /// Lists every stored message (`AT+CMGL=4`).
+    func listAll() async throws -> [StoredMessage] {
+        let answer = try await port.run("AT+CMGL=4", timeout: timeouts.command)
+        var messages: [StoredMessage] = []
+        var index = 0
+        while index < answer.lines.count {
+            let line = answer.lines[index]
+            if line.hasPrefix("+CMGL:"), index + 1 < answer.lines.count,
+                let slot = Int(line.dropFirst(6).prefix { $0 != "," }.trimmingCharacters(in: " "))
+            {
+                let hex = answer.lines[index + 1]
+                messages.append(
+                    StoredMessage(
+                        index: slot,
+                        hex: hex,
+                        pdu: Result { () throws(PDUError) in try SMSPDU.decode(hex: hex) }
+                    )
+                )
+                index += 2
+            } else {
+                index += 1
+            }
+        }
+        return messages
+    }
+
+    func delete(index: Int) async throws {
+        _ = try await port.run("AT+CMGD=\(index)", timeout: timeouts.command)
+    }
+
+    func signal() async throws -> SignalQuality {
+        let answer = try await port.run("AT+CSQ", timeout: timeouts.command)
+        guard let value = answer.value(after: "+CSQ:"),
+            let rssi = Int(value.prefix { $0 != "," }.trimmingCharacters(in: " "))
+        else { throw ModemError(.unexpectedAnswer, "AT+CSQ answered without +CSQ") }
+        return SignalQuality(rssi: (0...31).contains(rssi) ? rssi : nil)
+    }
+}
+
+extension Substring {
+    func trimmingCharacters(in set: String) -> String {
+        var slice = self
+        while let first = slice.first, set.contains(first) { slice.removeFirst() }
+        while let last = slice.last, set.contains(last) { slice.removeLast() }
+        return String(slice)
+    }
+}

@@ -1,0 +1,247 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import SMSCodec
+import SwiftletModem
+
+/// A GSM modem on a pseudo-terminal, answering AT commands (TS 27.005/27.007) in PDU mode like a
+/// real one: echo, `OK`/`ERROR`/`+CMS ERROR`, the `> ` prompt for `AT+CMGS`, `+CMTI` notifications,
+/// `AT+CMGR`/`AT+CMGL`/`AT+CMGD` on a SIM storage, `AT+CSQ`, `AT+CREG?`. The PDUs it is given are
+/// decoded as a network would, and what the network "delivered" can be listed.
+public actor ModemSimulator {
+    private struct Slot {
+        var pdu: String
+        var tpduLength: Int
+        var unread = true
+    }
+
+    private struct Part {
+        var submit: SubmitPDU
+        var reference: Int
+    }
+
+    public nonisolated let devicePath: String
+    private let terminal: PseudoTerminal
+    private let settings: SimulatorSettings
+    private let logger: Logger
+    private var writer: NIOAsyncChannelOutboundWriter<ByteBuffer>?
+    private var parser = SimulatorInputParser()
+    private var echo = true
+    private var notifyNewMessages = false
+    private var pendingSendLength: Int?
+    private var storage: [Int: Slot] = [:]
+    private var nextReference = 0
+    private var partials: [String: [Int: Part]] = [:]
+    private var delivered: [NetworkMessage] = []
+
+    public init(settings: SimulatorSettings = SimulatorSettings(), logger: Logger) throws {
+        terminal = try PseudoTerminal()
+        devicePath = terminal.devicePath
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// Answers the line until the task is cancelled.
+    public func run() async throws {
+        let channel = try await NIOPipeBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .takingOwnershipOfDescriptor(inputOutput: terminal.controller) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        try await channel.executeThenClose { inbound, outbound in
+            self.writer = outbound
+            defer { self.writer = nil }
+            for try await buffer in inbound {
+                for input in parser.feed(buffer.readableBytesView) {
+                    await handle(input)
+                }
+            }
+        }
+    }
+
+    /// Messages the network accepted, oldest first.
+    public func receivedMessages() -> [NetworkMessage] { delivered }
+
+    /// Delivers a message from `sender` to the modem as the network would: stored on the SIM (one slot
+    /// per part) and announced with `+CMTI`. Returns the slots used.
+    @discardableResult
+    public func injectIncoming(from sender: String, text: String) async throws -> [Int] {
+        let originator: Address
+        do {
+            originator = try Address(number: sender)
+        } catch {
+            originator = Address(kind: .alphanumeric, value: String(sender.prefix(11)))
+        }
+        let timestamp = SMSTimestamp(secondsSince1970: Int64(Date().timeIntervalSince1970))
+        let pdus = DeliverPDU.encode(
+            text: text,
+            from: originator,
+            serviceCentre: try Address(number: settings.serviceCentre),
+            timestamp: timestamp,
+            concatenationReference: Int.random(in: 0...255)
+        )
+        let free = (0..<settings.storageSlots).filter { storage[$0] == nil }
+        guard free.count >= pdus.count else {
+            throw ModemError(.unavailable, "the simulated SIM storage is full (\(settings.storageSlots) slots)")
+        }
+        var slots: [Int] = []
+        for (pdu, slot) in zip(pdus, free) {
+            let smscLength = Int(Hex.decode(pdu.prefix(2)).map { $0[0] } ?? 0) + 1
+            storage[slot] = Slot(pdu: pdu, tpduLength: pdu.count / 2 - smscLength)
+            slots.append(slot)
+            if notifyNewMessages { await write("\r\n+CMTI: \"SM\",\(slot)\r\n") }
+        }
+        logger.info("simulated network delivers a message from \(sender) into slots \(slots)")
+        return slots
+    }
+
+    private func handle(_ input: SimulatorInput) async {
+        switch input {
+        case .command(let line):
+            if echo { await write(line + "\r") }
+            await answer(line)
+        case .pdu(let hex):
+            if echo { await write(hex) }
+            await submit(hex)
+        case .cancelledPDU:
+            pendingSendLength = nil
+            await write("\r\nOK\r\n")
+        }
+    }
+
+    private func answer(_ line: String) async {
+        let command = line.uppercased()
+        guard command.hasPrefix("AT") else { return await error() }
+        let body = String(command.dropFirst(2))
+        switch body {
+        case "", "Z", "&F":
+            if !body.isEmpty { echo = true }
+            await ok()
+        case "E0", "E1", "E":
+            echo = body == "E1"
+            await ok()
+        case "+CGMI": await ok(lines: ["Swiftlet"])
+        case "+CGMM": await ok(lines: ["Simulated GSM modem"])
+        case "+CGMR": await ok(lines: ["1.0"])
+        case "+CGSN": await ok(lines: ["350000000000001"])
+        case "+CIMI": await ok(lines: ["001010000000001"])
+        case "+CPIN?": await ok(lines: ["+CPIN: READY"])
+        case "+CSQ": await ok(lines: ["+CSQ: \(settings.signal),99"])
+        case "+CREG?": await ok(lines: ["+CREG: 0,1"])
+        case "+CMGF?": await ok(lines: ["+CMGF: 0"])
+        case "+CMGF=0": await ok()
+        case "+CMGF=1": await cmsError(303)  // text mode is not simulated
+        case "+CPMS?":
+            let used = storage.count
+            let total = settings.storageSlots
+            await ok(lines: ["+CPMS: \"SM\",\(used),\(total),\"SM\",\(used),\(total),\"SM\",\(used),\(total)"])
+        default:
+            await answerWithParameters(body)
+        }
+    }
+
+    private func answerWithParameters(_ body: String) async {
+        func number(after prefix: String) -> Int? {
+            guard body.hasPrefix(prefix) else { return nil }
+            return Int(body.dropFirst(prefix.count).prefix { $0.isNumber })
+        }
+        if body.hasPrefix("+CMEE=") {
+            await ok()
+        } else if body.hasPrefix("+CNMI=") {
+            let fields = body.dropFirst(6).split(separator: ",", omittingEmptySubsequences: false)
+            notifyNewMessages = fields.count > 1 && fields[1] == "1"
+            await ok()
+        } else if let length = number(after: "+CMGS=") {
+            guard (1...176).contains(length) else { return await cmsError(304) }
+            pendingSendLength = length
+            parser.expectPDU()
+            await write("\r\n> ")
+        } else if let index = number(after: "+CMGR=") {
+            guard var slot = storage[index] else { return await cmsError(321) }
+            await ok(lines: ["+CMGR: \(slot.unread ? 0 : 1),,\(slot.tpduLength)", slot.pdu])
+            slot.unread = false
+            storage[index] = slot
+        } else if let status = number(after: "+CMGL=") {
+            var lines: [String] = []
+            for index in storage.keys.sorted() {
+                guard var slot = storage[index] else { continue }
+                let slotStatus = slot.unread ? 0 : 1
+                guard status == 4 || status == slotStatus else { continue }
+                lines += ["+CMGL: \(index),\(slotStatus),,\(slot.tpduLength)", slot.pdu]
+                slot.unread = false
+                storage[index] = slot
+            }
+            await ok(lines: lines)
+        } else if let index = number(after: "+CMGD=") {
+            storage[index] = nil
+            await ok()
+        } else {
+            await error()
+        }
+    }
+
+    /// The network's side of `AT+CMGS`: decode, check, record, answer with a message reference.
+    private func submit(_ hex: String) async {
+        guard let expectedLength = pendingSendLength else { return await error() }
+        pendingSendLength = nil
+        let submit: SubmitPDU
+        do {
+            guard case .submit(let decoded) = try SMSPDU.decode(hex: hex) else { return await cmsError(304) }
+            submit = decoded
+        } catch {
+            logger.warning("simulated network rejects an undecodable PDU: \(error)", metadata: ["pdu": "\(hex)"])
+            return await cmsError(304)
+        }
+        let smscLength = Int(Hex.decode(hex.prefix(2)).map { $0[0] } ?? 0) + 1
+        guard hex.count / 2 - smscLength == expectedLength else {
+            logger.warning("simulated network rejects a PDU whose length is not the one given to AT+CMGS")
+            return await cmsError(304)
+        }
+        if settings.sendDelay > .zero { try? await Task.sleep(for: settings.sendDelay) }
+        nextReference = (nextReference + 1) % 256
+        record(Part(submit: submit, reference: nextReference))
+        await ok(lines: ["+CMGS: \(nextReference)"])
+    }
+
+    private func record(_ part: Part) {
+        let recipient = part.submit.destination.description
+        guard let concatenation = part.submit.userData.concatenation else {
+            return deliver([part], recipient: recipient)
+        }
+        let key = "\(recipient)/\(concatenation.reference)/\(concatenation.total)"
+        partials[key, default: [:]][concatenation.sequence] = part
+        if let parts = partials[key], parts.count == concatenation.total {
+            partials[key] = nil
+            deliver(parts.keys.sorted().compactMap { parts[$0] }, recipient: recipient)
+        }
+    }
+
+    private func deliver(_ parts: [Part], recipient: String) {
+        let first = parts[0].submit
+        let message = NetworkMessage(
+            recipient: recipient,
+            text: parts.map { $0.submit.userData.text ?? "" }.joined(),
+            unicode: first.coding.alphabet == .ucs2,
+            flash: first.coding.messageClass == .flash,
+            parts: parts.count,
+            references: parts.map(\.reference),
+            receivedAt: Date().timeIntervalSince1970
+        )
+        delivered.append(message)
+        logger.info("simulated network accepted a message for \(recipient) (\(parts.count) part(s))")
+    }
+
+    private func ok(lines: [String] = []) async {
+        await write(lines.map { "\r\n\($0)\r\n" }.joined() + "\r\nOK\r\n")
+    }
+
+    private func error() async { await write("\r\nERROR\r\n") }
+
+    private func cmsError(_ code: Int) async { await write("\r\n+CMS ERROR: \(code)\r\n") }
+
+    private func write(_ text: String) async {
+        try? await writer?.write(ByteBuffer(string: text))
+    }
+}

@@ -1,0 +1,36 @@
+/// How the simulated modem and its network behave.
+public struct SimulatorSettings: Sendable, Equatable {
+    /// How long the network takes to accept each `AT+CMGS` (real networks: 1–5 s).
+    public var sendDelay: Duration
+    /// The service centre address written into delivered messages.
+    public var serviceCentre: String
+    /// Signal as `AT+CSQ` reports it (0–31).
+    public var signal: Int
+    /// Slots of the simulated SIM's message storage.
+    public var storageSlots: Int
+
+    public init(
+        sendDelay: Duration = .zero,
+        serviceCentre: String = "+15550100000",
+        signal: Int = 21,
+        storageSlots: Int = 30
+    ) {
+        self.sendDelay = sendDelay
+        self.serviceCentre = serviceCentre
+        self.signal = signal
+        self.storageSlots = storageSlots
+    }
+}
+
+/// A message the simulated network accepted from the modem (all its parts joined).
+public struct NetworkMessage: Sendable, Equatable, Codable {
+    public var recipient: String
+    public var text: String
+    public var unicode: Bool
+    public var flash: Bool
+    public var parts: Int
+    /// The message reference of each part, as returned in `+CMGS`.
+    public var references: [Int]
+    /// Seconds since 1970 when the last part arrived.
+    public var receivedAt: Double
+}

@@ -1,0 +1,94 @@
+import Crypto
+import Foundation
+import GRDB
+import HummingbirdBcrypt
+import SwiftletDomain
+
+extension SQLiteStore: UserDirectory {
+    /// Creates `user` if it does not exist (allowed every APIv1 method), adds a new access token to it,
+    /// and returns the token. Only the token's SHA-256 digest is stored.
+    public func createAccessToken(user: String) async throws -> String {
+        let token = Self.randomToken()
+        let digest = Self.digest(token)
+        let now = Date().storeValue
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO api_user (name, permissions, created_at) VALUES (?, '*', ?)",
+                arguments: [user, now]
+            )
+            try db.execute(
+                sql: "INSERT INTO access_token (token_hash, user_name, created_at) VALUES (?, ?, ?)",
+                arguments: [digest, user, now]
+            )
+        }
+        return token
+    }
+
+    /// Sets the password of `user` for APIv1's `login`/`pass` authentication (bcrypt, cost 12),
+    /// creating the user if needed.
+    public func setPassword(user: String, password: String) async throws {
+        let hash = Bcrypt.hash(password, cost: 12)
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO api_user (name, permissions, password_hash, created_at) VALUES (?, '*', ?, ?)
+                    ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash
+                    """,
+                arguments: [user, hash, Date().storeValue]
+            )
+        }
+    }
+
+    public func user(forAccessToken token: String) async throws -> APIUser? {
+        let digest = Self.digest(token)
+        let row = try await pool.read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT t.token_hash, u.name, u.permissions FROM access_token t
+                    JOIN api_user u ON u.name = t.user_name WHERE t.token_hash = ?
+                    """,
+                arguments: [digest]
+            )
+        }
+        guard let row, Self.constantTimeEqual(row["token_hash"], digest) else { return nil }
+        return APIUser(name: row["name"], permissions: Self.permissions(row["permissions"]))
+    }
+
+    public func user(login: String, password: String) async throws -> APIUser? {
+        let row = try await pool.read { db in
+            try Row.fetchOne(
+                db,
+                sql: "SELECT name, permissions, password_hash FROM api_user WHERE name = ?",
+                arguments: [login]
+            )
+        }
+        // Verify against a dummy hash when the user is unknown, so timing does not reveal user names.
+        let hash: String = (row?["password_hash"] as String?) ?? Self.dummyHash
+        let matches = Bcrypt.verify(password, hash: hash)
+        guard let row, matches, row["password_hash"] as String? != nil else { return nil }
+        return APIUser(name: row["name"], permissions: Self.permissions(row["permissions"]))
+    }
+
+    static let dummyHash = Bcrypt.hash("swiftlet-no-such-user", cost: 12)
+
+    static func permissions(_ text: String) -> Set<String> {
+        Set(text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+    }
+
+    static func digest(_ token: String) -> Data { Data(SHA256.hash(data: Data(token.utf8))) }
+
+    static func constantTimeEqual(_ a: Data, _ b: Data) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for (x, y) in zip(a, b) { difference |= x ^ y }
+        return difference == 0
+    }
+
+    /// 32 characters from [A-Za-z0-9] (about 190 bits), safe in a URL without encoding.
+    static func randomToken() -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<32).map { _ in alphabet[Int(generator.next(upperBound: UInt64(alphabet.count)))] })
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import GRDB
+import SwiftletDomain
+
+/// The gateway's store in one SQLite file (WAL mode), implementing the domain's ports.
+///
+/// Every write commits with `synchronous=FULL` unless the admin opted into `normal`: a method that
+/// returns has put its change on disk, so the caller may acknowledge it.
+public final class SQLiteStore: Sendable {
+    /// How hard SQLite syncs a commit to disk.
+    public enum Synchronous: String, Sendable, CaseIterable {
+        /// fsync on every commit: an acknowledged message survives a power cut (the default).
+        case full
+        /// fsync at checkpoints only: faster, but a power cut may lose the last commits.
+        case normal
+    }
+
+    let pool: DatabasePool
+    public let path: String
+
+    /// Opens (creating if needed) `swiftlet.sqlite` in `directory` and migrates it to the current schema.
+    public init(directory: String, synchronous: Synchronous = .full) throws {
+        try FileManager.default.createDirectory(
+            atPath: directory,
+            withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700]
+        )
+        path = (directory as NSString).appendingPathComponent("swiftlet.sqlite")
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        pool = try DatabasePool(path: path, configuration: configuration)
+        // GRDB sets NORMAL on the writer when it turns WAL on; the writer is one long-lived
+        // connection, so setting it here holds for every commit.
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous == .full ? "FULL" : "NORMAL")")
+        }
+        try Self.migrator.migrate(pool)
+    }
+
+    /// The journal and sync modes in force, for the start-up log and for tests.
+    public func pragmas() async throws -> (journalMode: String, synchronous: Int) {
+        try await pool.write { db in
+            (
+                try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "",
+                try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1
+            )
+        }
+    }
+
+    static let migrator: DatabaseMigrator = {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("1-messages-and-users") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE outgoing (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        recipient TEXT NOT NULL,
+                        text TEXT NOT NULL,
+                        priority INTEGER NOT NULL DEFAULT 0,
+                        unicode INTEGER NOT NULL DEFAULT 0,
+                        flash INTEGER NOT NULL DEFAULT 0,
+                        state TEXT NOT NULL
+                            CHECK (state IN ('queued', 'claimed', 'submitting', 'sent', 'failed')),
+                        created_by TEXT NOT NULL,
+                        created_at REAL NOT NULL,
+                        updated_at REAL NOT NULL,
+                        not_before REAL NOT NULL,
+                        sent_at REAL,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        owner TEXT,
+                        lease_until REAL,
+                        message_references TEXT NOT NULL DEFAULT '',
+                        parts INTEGER NOT NULL DEFAULT 0,
+                        last_error TEXT,
+                        modem TEXT
+                    );
+                    CREATE INDEX outgoing_due ON outgoing (state, priority DESC, not_before, id);
+                    CREATE INDEX outgoing_recipient ON outgoing (recipient);
+                    CREATE TABLE incoming (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        sender TEXT NOT NULL,
+                        text TEXT NOT NULL,
+                        sent_at REAL NOT NULL,
+                        received_at REAL NOT NULL,
+                        smsc TEXT,
+                        unicode INTEGER NOT NULL DEFAULT 0,
+                        modem TEXT NOT NULL,
+                        unread INTEGER NOT NULL DEFAULT 1
+                    );
+                    CREATE INDEX incoming_sender ON incoming (sender);
+                    CREATE TABLE api_user (
+                        name TEXT PRIMARY KEY,
+                        permissions TEXT NOT NULL,
+                        password_hash TEXT,
+                        created_at REAL NOT NULL
+                    );
+                    CREATE TABLE access_token (
+                        token_hash BLOB PRIMARY KEY,
+                        user_name TEXT NOT NULL REFERENCES api_user (name) ON DELETE CASCADE,
+                        created_at REAL NOT NULL
+                    );
+                    """
+            )
+        }
+        return migrator
+    }()
+}
+
+extension Date {
+    var storeValue: Double { timeIntervalSince1970 }
+    init(storeValue: Double) { self.init(timeIntervalSince1970: storeValue) }
+}

@@ -1,0 +1,156 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "swiftlet",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "swiftlet", targets: ["swiftlet"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // The domain: messages, folders, queue states, users. No HTTP, serial, SQL or dlopen here.
+        .target(
+            name: "SwiftletDomain",
+            path: "Core/Domain",
+            swiftSettings: swiftSettings
+        ),
+        // The SMS PDU codec (3GPP TS 23.038 / 23.040). Pure functions over bytes.
+        .target(
+            name: "SMSCodec",
+            path: "Core/SMSCodec",
+            swiftSettings: swiftSettings
+        ),
+        // The SQLite adapter of the domain's store ports.
+        .target(
+            name: "SwiftletStore",
+            dependencies: [
+                "SwiftletDomain",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            ],
+            path: "Core/Store",
+            swiftSettings: swiftSettings
+        ),
+        // The AT-command modem driver over a serial line.
+        .target(
+            name: "SwiftletModem",
+            dependencies: [
+                "SMSCodec",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Core/Modem",
+            swiftSettings: swiftSettings
+        ),
+        // posix_openpt and friends, which glibc only declares for C with _GNU_SOURCE.
+        .target(name: "CPseudoTerminal", path: "Core/CPseudoTerminal"),
+        // A modem that answers AT commands on a pseudo-terminal.
+        .target(
+            name: "ModemSimulator",
+            dependencies: [
+                "CPseudoTerminal",
+                "SMSCodec",
+                "SwiftletModem",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Core/Simulator",
+            swiftSettings: swiftSettings
+        ),
+        // SMSEagle-compatible HTTP APIs.
+        .target(
+            name: "SwiftletAPI",
+            dependencies: [
+                "SMSCodec",
+                "SwiftletDomain",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Core/API",
+            swiftSettings: swiftSettings
+        ),
+        // Configuration, dispatcher, and the wiring of a running gateway.
+        .target(
+            name: "SwiftletGateway",
+            dependencies: [
+                "SwiftletDomain",
+                "SwiftletStore",
+                "SwiftletModem",
+                "ModemSimulator",
+                "SwiftletAPI",
+                "SMSCodec",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            path: "Core/Gateway",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "swiftlet",
+            dependencies: [
+                "SwiftletGateway",
+                "SwiftletDomain",
+                "SwiftletModem",
+                "SwiftletStore",
+                "SMSCodec",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Core/CLI",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DomainTests",
+            dependencies: ["SwiftletDomain"],
+            path: "Tests/DomainTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SMSCodecTests",
+            dependencies: ["SMSCodec"],
+            path: "Tests/SMSCodecTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GatewayTests",
+            dependencies: ["SwiftletGateway", "SwiftletStore", "SwiftletDomain", "SwiftletModem", "ModemSimulator"],
+            path: "Tests/GatewayTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/EndToEndTests",
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

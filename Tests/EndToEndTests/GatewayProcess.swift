@@ -1,0 +1,167 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Testing
+
+/// A `swiftlet serve` process with its own data directory and a free port, for end-to-end tests.
+final class GatewayProcess: @unchecked Sendable {
+    // @unchecked: `process` is only touched by the test that owns this object, one step at a time.
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// The built `swiftlet` (the test command builds it before running the tests).
+    static var binary: String {
+        ProcessInfo.processInfo.environment["SWIFTLET_BINARY"]
+            ?? packageRoot.appendingPathComponent(".build/debug/swiftlet").path
+    }
+
+    let dataDirectory: String
+    let logFile: String
+    private(set) var process: Process?
+    private(set) var baseURL = ""
+
+    init(dataDirectory: String? = nil) throws {
+        let directory = dataDirectory ?? FileManager.default.temporaryDirectory
+            .appendingPathComponent("swiftlet-e2e-\(UUID().uuidString)").path
+        self.dataDirectory = directory
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        logFile = directory + "-serve.log"
+    }
+
+    /// Starts `swiftlet serve` and waits (up to 30 s) until its HTTP API listens.
+    func start(config: String? = nil) async throws {
+        var arguments = ["serve", "--data-dir", dataDirectory, "--http", "127.0.0.1:0"]
+        if let config {
+            let path = dataDirectory + "-swiftlet.yaml"
+            try config.write(toFile: path, atomically: true, encoding: .utf8)
+            arguments += ["--config", path]
+        }
+        FileManager.default.createFile(atPath: logFile, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = arguments
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logFile))
+        try log.seekToEnd()
+        process.standardError = log
+        process.standardOutput = log
+        try process.run()
+        self.process = process
+        let line = try await waitForLog("HTTP API listening on ", timeout: .seconds(30))
+        baseURL = String(line[line.range(of: "http://")!.lowerBound...]).trimmingCharacters(in: .whitespaces)
+    }
+
+    /// Sends SIGKILL and waits for the process to end.
+    func kill() {
+        guard let process else { return }
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        self.process = nil
+    }
+
+    /// Sends SIGTERM and waits for the process to end; returns its exit status.
+    @discardableResult
+    func stop() -> Int32 {
+        guard let process else { return 0 }
+        process.terminate()
+        process.waitUntilExit()
+        self.process = nil
+        return process.terminationStatus
+    }
+
+    deinit { kill() }
+
+    var log: String { (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "" }
+
+    /// Waits for a log line containing `text` and returns it.
+    @discardableResult
+    func waitForLog(_ text: String, timeout: Duration = .seconds(20)) async throws -> String {
+        try await eventually(timeout: timeout, "log line containing '\(text)'\n--- log ---\n\(log)") {
+            log.split(separator: "\n").last { $0.contains(text) }.map(String.init)
+        }
+    }
+
+    /// Runs `swiftlet ARGUMENTS` to completion; returns its exit status and output.
+    static func run(_ arguments: [String], input: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        let inputPipe = Pipe()
+        process.standardInput = inputPipe
+        try process.run()
+        if let input { inputPipe.fileHandleForWriting.write(Data(input.utf8)) }
+        try inputPipe.fileHandleForWriting.close()
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, stdout, stderr)
+    }
+
+    /// A new access token for this gateway's data directory.
+    func createToken(user: String = "api") throws -> String {
+        let result = try Self.run(["token", "create", "--data-dir", dataDirectory, "--user", user])
+        #expect(result.status == 0, "token create failed: \(result.stderr)")
+        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// GET `path` (with `query` percent-encoded) and return status and body.
+    func get(_ path: String, _ query: [(String, String)] = []) async throws -> (status: Int, body: String) {
+        try await request(path + Self.encode(query, leading: "?"), method: .GET)
+    }
+
+    /// POST a form body to `path`.
+    func post(_ path: String, form: [(String, String)]) async throws -> (status: Int, body: String) {
+        try await request(path, method: .POST, body: Self.encode(form, leading: ""))
+    }
+
+    private func request(_ path: String, method: HTTPMethod, body: String? = nil) async throws -> (
+        status: Int, body: String
+    ) {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+            request.body = .bytes(ByteBuffer(string: body))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 16 * 1024 * 1024)
+        return (Int(response.status.code), String(buffer: bytes))
+    }
+
+    static func encode(_ pairs: [(String, String)], leading: String) -> String {
+        guard !pairs.isEmpty else { return "" }
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
+        return leading
+            + pairs.map { "\($0)=\($1.addingPercentEncoding(withAllowedCharacters: allowed)!)" }.joined(separator: "&")
+    }
+
+    /// What the simulated network received, as `swiftlet sim received --json` prints it.
+    func simulatorReceived() throws -> [[String: Any]] {
+        let result = try Self.run(["sim", "received", "--json", "--url", baseURL])
+        guard result.status == 0, let data = result.stdout.data(using: .utf8),
+            let list = try JSONSerialization.jsonObject(with: data) as? [[String: Any]]
+        else { throw TestFailure("sim received failed: \(result.stderr)") }
+        return list
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Polls `condition` every 50 ms until it returns a value, failing after `timeout`.
+func eventually<T>(
+    timeout: Duration = .seconds(20), _ what: @autoclosure () -> String, _ condition: () async throws -> T?
+) async throws -> T {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if let value = try await condition() { return value }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    throw TestFailure("timed out after \(timeout) waiting for \(what())")
+}

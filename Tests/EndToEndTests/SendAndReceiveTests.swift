@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+
+@Suite("End to end: a real gateway process with its simulated modem")
+struct SendAndReceiveTests {
+    @Test func sentMessageReachesTheSimulatedNetworkAndIsListedInSentitems() async throws {
+        let gateway = try GatewayProcess()
+        try await gateway.start()
+        defer { gateway.stop() }
+        let token = try gateway.createToken()
+
+        let answer = try await gateway.get(
+            "/http_api/send_sms", [("access_token", token), ("to", "+46701234567"), ("message", "Server room 31°C")])
+        #expect(answer.status == 200)
+        let id = try #require(answer.body.firstMatch(of: /^OK; ID=(\d+)$/)).output.1
+
+        let received = try await eventually("the simulator to receive the message") {
+            try gateway.simulatorReceived().first { $0["recipient"] as? String == "+46701234567" }
+        }
+        #expect(received["text"] as? String == "Server room 31°C")
+        #expect(received["unicode"] as? Bool == true)  // "°" is not in the GSM 7-bit alphabet
+
+        let row = try await eventually("message \(id) in sentitems") {
+            let sent = try await gateway.get("/http_api/read_sms", [("access_token", token), ("folder", "sentitems")])
+            return parseRows(sent.body).first { $0["ID"] == String(id) }
+        }
+        #expect(row["DestinationNumber"] == "+46701234567")
+        #expect(row["TextDecoded"] == "Server room 31°C")
+        #expect(row["Status"] == "SendingOKNoReport")
+        #expect(row["TPMR"] == "\((received["references"] as? [Int])?.first ?? -1)")
+        let queue = try await gateway.get("/http_api/get_queue_length", [("access_token", token)])
+        #expect(queue.body == "0")
+        #expect(gateway.log.contains("sent message \(id) to +46701234567"))
+    }
+
+    @Test func severalRecipientsGetOneMessageAndOneIDEach() async throws {
+        let gateway = try GatewayProcess()
+        try await gateway.start()
+        defer { gateway.stop() }
+        let token = try gateway.createToken()
+
+        let answer = try await gateway.get(
+            "/http_api/send_sms",
+            [("access_token", token), ("to", "+46701111111,+46702222222,0703333333"), ("message", "Drill at 10:00")])
+        let ids = answer.body.split(separator: "\n").map { String($0) }
+        #expect(ids.count == 3)
+        #expect(ids.allSatisfy { $0.hasPrefix("OK; ID=") })
+        let recipients = try await eventually("three messages at the simulator") {
+            let list = try gateway.simulatorReceived()
+            return list.count == 3 ? Set(list.compactMap { $0["recipient"] as? String }) : nil
+        }
+        #expect(recipients == ["+46701111111", "+46702222222", "0703333333"])
+    }
+
+    @Test func smsInjectedIntoTheSimulatorAppearsInTheInbox() async throws {
+        let gateway = try GatewayProcess()
+        try await gateway.start()
+        defer { gateway.stop() }
+        let token = try gateway.createToken()
+
+        let inject = try GatewayProcess.run([
+            "sim", "inject", "--url", gateway.baseURL, "--from", "+46709876543", "ACK alarm 17 ✓",
+        ])
+        #expect(inject.status == 0, "\(inject.stderr)")
+
+        let row = try await eventually("the message in the inbox") {
+            let inbox = try await gateway.get("/http_api/read_sms", [("access_token", token), ("folder", "inbox")])
+            return parseRows(inbox.body).first
+        }
+        #expect(row["SenderNumber"] == "+46709876543")
+        #expect(row["TextDecoded"] == "ACK alarm 17 ✓")
+        #expect(row["Coding"] == "Unicode_No_Compression")
+
+        let filtered = try await gateway.get(
+            "/http_api/read_sms", [("access_token", token), ("folder", "inbox"), ("from", "+46700000000")])
+        #expect(filtered.body == "No data to display")
+        let xml = try await gateway.get(
+            "/http_api/read_sms",
+            [("access_token", token), ("folder", "inbox"), ("unread", "1"), ("responsetype", "xml")])
+        #expect(xml.body.contains("<TextDecoded>ACK alarm 17 ✓</TextDecoded>"))
+        #expect(xml.body.hasSuffix("<status>ok</status>\n</xml>"))
+    }
+
+    @Test func longMessageIsSentInPartsAndJoinedByTheNetwork() async throws {
+        let gateway = try GatewayProcess()
+        try await gateway.start()
+        defer { gateway.stop() }
+        let token = try gateway.createToken()
+        let text = String(repeating: "Pump 3 pressure low. ", count: 12)  // 252 GSM characters: 2 parts
+
+        _ = try await gateway.get("/http_api/send_sms", [("access_token", token), ("to", "+4670555"), ("message", text)])
+        let received = try await eventually("the joined message") { try gateway.simulatorReceived().first }
+        #expect(received["parts"] as? Int == 2)
+        #expect(received["text"] as? String == text)
+    }
+}
