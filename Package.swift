@@ -86,6 +86,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "Core/API",
+            exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
         // Configuration, dispatcher, and the wiring of a running gateway.
@@ -134,6 +135,7 @@ let package = Package(
             name: "SMSCodecTests",
             dependencies: ["SMSCodec"],
             path: "Tests/SMSCodecTests",
+            exclude: ["gammu_decode.py"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -6,8 +6,20 @@ public enum SMSPDU: Hashable, Sendable {
 
     /// Decodes a PDU in hex. `hasServiceCentre` says whether the SMSC field comes first (it does in
     /// `+CMGR`/`+CMGL`/`+CMT` answers and in what is written after the `AT+CMGS` prompt).
-    public static func decode(hex: some StringProtocol, hasServiceCentre: Bool = true) throws(PDUError) -> SMSPDU {
-        guard let bytes = Hex.decode(String(hex.filter { !$0.isWhitespace })) else { throw .invalidHex }
+    ///
+    /// Some modems end the PDU line with a stray character (a quote, a lone nibble); the PDU is the
+    /// line's leading whole octets of hex. The length a modem announces before the PDU is not used:
+    /// real modems get it wrong.
+    public static func decode(hex: some StringProtocol) throws(PDUError) -> SMSPDU {
+        try decode(hex: hex, hasServiceCentre: true)
+    }
+
+    public static func decode(hex: some StringProtocol, hasServiceCentre: Bool) throws(PDUError) -> SMSPDU {
+        var digits = Array(hex.utf8.prefix { $0.isHexDigit })
+        if digits.count % 2 == 1 { digits.removeLast() }
+        guard !digits.isEmpty, let bytes = Hex.decode(String(decoding: digits, as: UTF8.self)) else {
+            throw .invalidHex
+        }
         var reader = ByteReader(bytes)
         let serviceCentre = hasServiceCentre ? try Address.readSMSC(&reader) : nil
         let firstOctet = try reader.octet("first octet")
@@ -96,5 +108,12 @@ public enum SMSPDU: Hashable, Sendable {
             dischargeTime: dischargeTime,
             status: status
         )
+    }
+}
+
+extension UInt8 {
+    fileprivate var isHexDigit: Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self) || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(self)
+            || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(self)
     }
 }

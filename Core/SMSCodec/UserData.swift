@@ -29,6 +29,9 @@ public struct UserData: Hashable, Sendable {
     public var text: String?
     /// The payload octets for 8-bit (binary) messages.
     public var binary: [UInt8]?
+    /// The PDU held less user data than its length said; `text`/`binary` is what there was.
+    /// (Phones do send such PDUs; what arrived is better than nothing.)
+    public var truncated = false
 
     static func decode(
         _ reader: inout ByteReader,
@@ -38,6 +41,12 @@ public struct UserData: Hashable, Sendable {
     ) throws(PDUError) -> UserData {
         let bytes = reader.rest()
         var result = UserData()
+        guard length > 0 else {
+            // No user data at all, even if TP-UDHI claims a header.
+            result.text = coding.alphabet == .eightBit ? nil : ""
+            result.binary = coding.alphabet == .eightBit ? [] : nil
+            return result
+        }
         var headerOctets = 0
         if hasHeader {
             guard let headerLength = bytes.first.map(Int.init) else { throw .truncated("user data header") }
@@ -51,17 +60,24 @@ public struct UserData: Hashable, Sendable {
             guard length <= 160 + 20 else { throw .invalidField("user data length", "\(length) septets") }
             let headerSeptets = (headerOctets * 8 + 6) / 7
             let fillBits = headerSeptets * 7 - headerOctets * 8
-            let textSeptets = length - headerSeptets
+            var textSeptets = length - headerSeptets
             guard textSeptets >= 0 else { throw .invalidField("user data length", "shorter than its header") }
             let body = bytes.dropFirst(headerOctets)
+            let available = max(0, (body.count * 8 - fillBits) / 7)
+            if textSeptets > available {
+                textSeptets = available
+                result.truncated = true
+            }
             guard let septets = SeptetPacking.unpack(body, count: textSeptets, fillBits: fillBits) else {
                 throw .truncated("user data")
             }
             result.text = GSM7Alphabet.decode(septets)
         case .ucs2, .eightBit:
-            guard length <= bytes.count else { throw .truncated("user data") }
             guard length >= headerOctets else { throw .invalidField("user data length", "shorter than its header") }
-            let body = Array(bytes[(bytes.startIndex + headerOctets)..<(bytes.startIndex + length)])
+            var end = min(length, bytes.count)
+            if coding.alphabet == .ucs2, (end - headerOctets) % 2 != 0 { end -= 1 }
+            result.truncated = end < length
+            let body = Array(bytes[(bytes.startIndex + headerOctets)..<(bytes.startIndex + end)])
             if coding.alphabet == .ucs2 {
                 result.text = UCS2.decode(body)
             } else {

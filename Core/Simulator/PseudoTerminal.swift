@@ -23,7 +23,7 @@ final class PseudoTerminal: Sendable {
         let device: CInt
         do {
             device = try SerialPort.open(path: path, baudRate: 115200)
-        } catch let error as ModemError {
+        } catch {
             SerialPort.close(controller)
             throw error
         }

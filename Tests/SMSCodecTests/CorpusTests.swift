@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+
+@testable import SMSCodec
+
+@Suite("Real modem answers (Gammu's test corpus) and Gammu's codec as an oracle")
+struct CorpusTests {
+    @Test func everyMessageReadFromRealPhonesDecodes() throws {
+        let pdus = try Fixtures.pdus(in: "at-sms")
+        #expect(pdus.count > 30)
+        for (file, hex) in pdus {
+            #expect(throws: Never.self, "\(file): \(hex)") { try SMSPDU.decode(hex: hex) }
+        }
+    }
+
+    @Test func malformedAnswersFromTheWildAreErrorsNotCrashes() throws {
+        let pdus = try Fixtures.pdus(in: "at-sms-failing")
+        #expect(!pdus.isEmpty)
+        for (_, hex) in pdus {
+            _ = try? SMSPDU.decode(hex: hex)  // must return, whatever it returns
+        }
+    }
+
+    @Test func corpusDeliversDecodeToWhatGammuDecodes() throws {
+        let pdus = try Fixtures.pdus(in: "at-sms")
+        let oracle = try Fixtures.gammuDecode(pdus.map(\.hex))
+        #expect(oracle.count == pdus.count)
+        var compared = 0
+        for ((file, hex), expected) in zip(pdus, oracle) where expected["type"] as? String == "Deliver" {
+            guard case .deliver(let deliver) = try SMSPDU.decode(hex: hex) else {
+                Issue.record("\(file): Gammu reads a Deliver, we do not")
+                continue
+            }
+            #expect(deliver.originator.description == expected["number"] as? String, "\(file)")
+            if let text = deliver.userData.text, expected["coding"] as? String != "8bit" {
+                #expect(GammuText(expected).matches(text), "\(file): \(text)")
+                compared += 1
+            }
+        }
+        #expect(compared > 10)  // the corpus holds 14 text messages
+    }
+
+    @Test(arguments: [
+        ("+46701234567", "hellohello", false),
+        ("0701234567", "Ärende 42: åäö ÅÄÖ é ü ß € [ok] {x} ~ ^ | \\", false),
+        ("+15551234567", "Temperatur 31°C ✓", false),
+        ("+15551234567", "plain text forced to UCS-2", true),
+        ("+4915112345678", String(repeating: "Pump 3 pressure low. ", count: 12), false),
+        ("+4915112345678", String(repeating: "Давление низкое. ", count: 6), false),
+    ])
+    func submitsWeSendDecodeIdenticallyInGammu(number: String, text: String, unicode: Bool) throws {
+        let pdus = SubmitPDU.encode(
+            text: text, to: try Address(number: number),
+            options: SubmitOptions(forceUCS2: unicode, concatenationReference: 7))
+        let decoded = try Fixtures.gammuDecode(pdus.map(\.hex))
+        #expect(decoded.allSatisfy { $0["type"] as? String == "Submit" && $0["number"] as? String == number })
+        let split = MessageSplitter.split(text, forceUCS2: unicode)
+        let parts = split.parts.map { units in
+            split.alphabet == .gsm7 ? GSM7Alphabet.decode(units.map { UInt8($0) }) : String(decoding: units, as: UTF16.self)
+        }
+        #expect(parts.joined() == text)
+        for (part, expected) in zip(parts, decoded) {
+            #expect(GammuText(expected).matches(part), "Gammu decoded \(expected["text"] ?? "nothing")")
+        }
+        let coding = unicode || GSM7Alphabet.encode(text) == nil ? "Unicode_No_Compression" : "Default_No_Compression"
+        #expect(decoded.allSatisfy { $0["coding"] as? String == coding })
+        if pdus.count > 1 {
+            #expect(decoded.map { $0["part"] as? Int } == (1...pdus.count).map { $0 })
+            #expect(decoded.allSatisfy { $0["parts"] as? Int == pdus.count })
+        }
+    }
+}
+
+/// Gammu's decoder reports a GSM 7-bit text as long as its septet count, so each extension-table
+/// character (two septets) adds one character of whatever follows in its buffer. Its encoder
+/// produces the same octets as ours for such texts; only the decoded length is off.
+struct GammuText {
+    let text: String
+    let gsm7: Bool
+
+    init(_ decoded: [String: Any]) {
+        text = decoded["text"] as? String ?? ""
+        gsm7 = decoded["coding"] as? String == "Default_No_Compression"
+    }
+
+    func matches(_ expected: String) -> Bool {
+        guard gsm7 else { return text == expected }
+        let escapes = expected.filter { GSM7Alphabet.septets(for: $0)?.count == 2 }.count
+        return text.hasPrefix(expected) && text.count == expected.count + escapes
+    }
+}
