@@ -140,7 +140,11 @@ let package = Package(
         ),
         .testTarget(
             name: "GatewayTests",
-            dependencies: ["SwiftletGateway", "SwiftletStore", "SwiftletDomain", "SwiftletModem", "ModemSimulator"],
+            dependencies: [
+                "SwiftletGateway", "SwiftletStore", "SwiftletDomain", "SwiftletModem", "ModemSimulator", "SwiftletAPI",
+                "SMSCodec",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             path: "Tests/GatewayTests",
             swiftSettings: swiftSettings
         ),

@@ -31,7 +31,7 @@ struct ModemDriver {
         await port.write("\u{1B}\r")
         var synced = false
         for _ in 0..<3 where !synced {
-            synced = (try? await port.run("AT", timeout: .seconds(2))) != nil
+            synced = (try? await port.run("AT", timeout: min(timeouts.command, .seconds(2)))) != nil
         }
         guard synced else { throw ModemError(.timeout, "the modem does not answer AT") }
         _ = try await port.run("ATE0", timeout: timeouts.command)

@@ -64,6 +64,9 @@ public actor ModemSimulator {
     /// Messages the network accepted, oldest first.
     public func receivedMessages() -> [NetworkMessage] { delivered }
 
+    /// How many messages are stored on the simulated SIM (read or not, not yet deleted).
+    public func storedMessageCount() -> Int { storage.count }
+
     /// Delivers a message from `sender` to the modem as the network would: stored on the SIM (one slot
     /// per part) and announced with `+CMTI`. Returns the slots used.
     @discardableResult

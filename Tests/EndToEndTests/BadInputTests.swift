@@ -18,10 +18,19 @@ struct BadInputTests {
             ([("access_token", token), ("to", "123456")], "Wrong parameters"),
             ([("access_token", token), ("to", "12ab56"), ("message", "x")], "Wrong parameters"),
             ([("access_token", token), ("to", "123456"), ("message", "")], "Wrong parameters"),
-            ([("access_token", token), ("to", "123456"), ("message", "x"), ("date", "202602301200")], "Wrong parameters"),
-            ([("access_token", token), ("to", "123456"), ("message", "x"), ("highpriority", "10")], "Wrong parameters"),
+            (
+                [("access_token", token), ("to", "123456"), ("message", "x"), ("date", "202602301200")],
+                "Wrong parameters"
+            ),
+            (
+                [("access_token", token), ("to", "123456"), ("message", "x"), ("highpriority", "10")],
+                "Wrong parameters"
+            ),
             ([("access_token", token), ("to", "123456"), ("message", "x"), ("unicode", "yes")], "Wrong parameters"),
-            ([("access_token", token), ("to", "123456"), ("message", "x"), ("responsetype", "json")], "Wrong parameters"),
+            (
+                [("access_token", token), ("to", "123456"), ("message", "x"), ("responsetype", "json")],
+                "Wrong parameters"
+            ),
         ]
         for (query, expected) in cases {
             let answer = try await gateway.get(send, query)
@@ -34,7 +43,10 @@ struct BadInputTests {
         let unknown = try await gateway.get("/http_api/send_everything", [("access_token", token)])
         #expect(unknown.status == 404)
 
-        let test = try await gateway.get(send, [("access_token", token), ("to", "123456"), ("message", "x"), ("test", "1")])
+        let test = try await gateway.get(
+            send,
+            [("access_token", token), ("to", "123456"), ("message", "x"), ("test", "1")]
+        )
         #expect(test.body == "OK; ID=0")
 
         for folder in ["outbox", "sentitems", "sendingerror", "inbox"] {
@@ -52,15 +64,20 @@ struct BadInputTests {
         try await gateway.start()
         defer { gateway.stop() }
         let set = try GatewayProcess.run(
-            ["user", "set-password", "--data-dir", gateway.dataDirectory, "nagios"], input: "s3cret pass\n")
+            ["user", "set-password", "--data-dir", gateway.dataDirectory, "nagios"],
+            input: "s3cret pass\n"
+        )
         #expect(set.status == 0, "\(set.stderr)")
 
         let answer = try await gateway.post(
             "/index.php/http_api/send_sms",
-            form: [("login", "nagios"), ("pass", "s3cret pass"), ("to", "+46701234567"), ("message", "HOST DOWN")])
+            form: [("login", "nagios"), ("pass", "s3cret pass"), ("to", "+46701234567"), ("message", "HOST DOWN")]
+        )
         #expect(answer.body.hasPrefix("OK; ID="))
         let wrong = try await gateway.get(
-            "/index.php/http_api/get_queue_length", [("login", "nagios"), ("pass", "s3cret")])
+            "/index.php/http_api/get_queue_length",
+            [("login", "nagios"), ("pass", "s3cret")]
+        )
         #expect(wrong.body == "Invalid login or password")
         _ = try await eventually("the message at the simulator") {
             try gateway.simulatorReceived().first { $0["text"] as? String == "HOST DOWN" }
@@ -73,7 +90,9 @@ struct BadInputTests {
         try await gateway.start()
         defer { gateway.stop() }
         let token = try gateway.createToken()
-        let answer = try await gateway.get("/http_api/send_sms?access_token=\(token)&to=+46701234567&message=Hello+there")
+        let answer = try await gateway.get(
+            "/http_api/send_sms?access_token=\(token)&to=+46701234567&message=Hello+there"
+        )
         #expect(answer.body.hasPrefix("OK; ID="))
         let received = try await eventually("the message") { try gateway.simulatorReceived().first }
         #expect(received["recipient"] as? String == "+46701234567")

@@ -7,13 +7,21 @@ struct CommandLineTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-config-\(UUID())").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let bad = directory + "/bad.yaml"
-        try "http:\n  listen: 127.0.0.1:8080\ndispatcher:\n  leese: 30s\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        try "http:\n  listen: 127.0.0.1:8080\ndispatcher:\n  leese: 30s\n".write(
+            toFile: bad,
+            atomically: true,
+            encoding: .utf8
+        )
         let result = try GatewayProcess.run(["config", "check", bad])
         #expect(result.status != 0)
         #expect(result.stderr.contains("\(bad):4: dispatcher.leese: unknown key"))
 
         let good = directory + "/good.yaml"
-        try "modems:\n  - device: /dev/ttyUSB2\n    baud: 115200\n".write(toFile: good, atomically: true, encoding: .utf8)
+        try "modems:\n  - device: /dev/ttyUSB2\n    baud: 115200\n".write(
+            toFile: good,
+            atomically: true,
+            encoding: .utf8
+        )
         let ok = try GatewayProcess.run(["config", "check", good])
         #expect(ok.status == 0, "\(ok.stderr)")
         #expect(ok.stdout.contains("modem1 on /dev/ttyUSB2"))

@@ -11,10 +11,15 @@ struct DurabilityTests {
         let token = try gateway.createToken()
 
         let answer = try await gateway.get(
-            "/http_api/send_sms", [("access_token", token), ("to", "+46701234567"), ("message", "Fire alarm, hall B")])
+            "/http_api/send_sms",
+            [("access_token", token), ("to", "+46701234567"), ("message", "Fire alarm, hall B")]
+        )
         let id = try #require(answer.body.firstMatch(of: /^OK; ID=(\d+)$/)).output.1
         gateway.kill()
-        #expect(!gateway.log.contains("sent message \(id)"), "the message was sent before the kill; the test proves nothing")
+        #expect(
+            !gateway.log.contains("sent message \(id)"),
+            "the message was sent before the kill; the test proves nothing"
+        )
 
         try await gateway.start(config: config)
         defer { gateway.stop() }
@@ -37,7 +42,9 @@ struct DurabilityTests {
 
         try await gateway.waitForLog("cannot open /dev/swiftlet-no-such-modem")
         let answer = try await gateway.get(
-            "/http_api/send_sms", [("access_token", token), ("to", "+46701234567"), ("message", "queued while down")])
+            "/http_api/send_sms",
+            [("access_token", token), ("to", "+46701234567"), ("message", "queued while down")]
+        )
         #expect(answer.body.hasPrefix("OK; ID="))
         // The gateway keeps running and retrying; the message waits in the outbox.
         try await Task.sleep(for: .seconds(2))

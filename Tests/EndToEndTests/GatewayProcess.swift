@@ -22,7 +22,9 @@ final class GatewayProcess: @unchecked Sendable {
     private(set) var baseURL = ""
 
     init(dataDirectory: String? = nil) throws {
-        let directory = dataDirectory ?? FileManager.default.temporaryDirectory
+        let directory =
+            dataDirectory
+            ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("swiftlet-e2e-\(UUID().uuidString)").path
         self.dataDirectory = directory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -82,7 +84,10 @@ final class GatewayProcess: @unchecked Sendable {
     }
 
     /// Runs `swiftlet ARGUMENTS` to completion; returns its exit status and output.
-    static func run(_ arguments: [String], input: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+    static func run(
+        _ arguments: [String],
+        input: String? = nil
+    ) throws -> (status: Int32, stdout: String, stderr: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
@@ -118,7 +123,11 @@ final class GatewayProcess: @unchecked Sendable {
         try await request(path, method: .POST, body: Self.encode(form, leading: ""))
     }
 
-    private func request(_ path: String, method: HTTPMethod, body: String? = nil) async throws -> (
+    private func request(
+        _ path: String,
+        method: HTTPMethod,
+        body: String? = nil
+    ) async throws -> (
         status: Int, body: String
     ) {
         var request = HTTPClientRequest(url: baseURL + path)
@@ -156,7 +165,9 @@ struct TestFailure: Error, CustomStringConvertible {
 
 /// Polls `condition` every 50 ms until it returns a value, failing after `timeout`.
 func eventually<T>(
-    timeout: Duration = .seconds(20), _ what: @autoclosure () -> String, _ condition: () async throws -> T?
+    timeout: Duration = .seconds(20),
+    _ what: @autoclosure () -> String,
+    _ condition: () async throws -> T?
 ) async throws -> T {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {

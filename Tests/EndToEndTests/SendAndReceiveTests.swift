@@ -10,7 +10,9 @@ struct SendAndReceiveTests {
         let token = try gateway.createToken()
 
         let answer = try await gateway.get(
-            "/http_api/send_sms", [("access_token", token), ("to", "+46701234567"), ("message", "Server room 31°C")])
+            "/http_api/send_sms",
+            [("access_token", token), ("to", "+46701234567"), ("message", "Server room 31°C")]
+        )
         #expect(answer.status == 200)
         let id = try #require(answer.body.firstMatch(of: /^OK; ID=(\d+)$/)).output.1
 
@@ -41,7 +43,8 @@ struct SendAndReceiveTests {
 
         let answer = try await gateway.get(
             "/http_api/send_sms",
-            [("access_token", token), ("to", "+46701111111,+46702222222,0703333333"), ("message", "Drill at 10:00")])
+            [("access_token", token), ("to", "+46701111111,+46702222222,0703333333"), ("message", "Drill at 10:00")]
+        )
         let ids = answer.body.split(separator: "\n").map { String($0) }
         #expect(ids.count == 3)
         #expect(ids.allSatisfy { $0.hasPrefix("OK; ID=") })
@@ -72,11 +75,14 @@ struct SendAndReceiveTests {
         #expect(row["Coding"] == "Unicode_No_Compression")
 
         let filtered = try await gateway.get(
-            "/http_api/read_sms", [("access_token", token), ("folder", "inbox"), ("from", "+46700000000")])
+            "/http_api/read_sms",
+            [("access_token", token), ("folder", "inbox"), ("from", "+46700000000")]
+        )
         #expect(filtered.body == "No data to display")
         let xml = try await gateway.get(
             "/http_api/read_sms",
-            [("access_token", token), ("folder", "inbox"), ("unread", "1"), ("responsetype", "xml")])
+            [("access_token", token), ("folder", "inbox"), ("unread", "1"), ("responsetype", "xml")]
+        )
         #expect(xml.body.contains("<TextDecoded>ACK alarm 17 ✓</TextDecoded>"))
         #expect(xml.body.hasSuffix("<status>ok</status>\n</xml>"))
     }
@@ -88,7 +94,10 @@ struct SendAndReceiveTests {
         let token = try gateway.createToken()
         let text = String(repeating: "Pump 3 pressure low. ", count: 12)  // 252 GSM characters: 2 parts
 
-        _ = try await gateway.get("/http_api/send_sms", [("access_token", token), ("to", "+4670555"), ("message", text)])
+        _ = try await gateway.get(
+            "/http_api/send_sms",
+            [("access_token", token), ("to", "+4670555"), ("message", text)]
+        )
         let received = try await eventually("the joined message") { try gateway.simulatorReceived().first }
         #expect(received["parts"] as? Int == 2)
         #expect(received["text"] as? String == text)

@@ -50,13 +50,16 @@ struct CorpusTests {
     ])
     func submitsWeSendDecodeIdenticallyInGammu(number: String, text: String, unicode: Bool) throws {
         let pdus = SubmitPDU.encode(
-            text: text, to: try Address(number: number),
-            options: SubmitOptions(forceUCS2: unicode, concatenationReference: 7))
+            text: text,
+            to: try Address(number: number),
+            options: SubmitOptions(forceUCS2: unicode, concatenationReference: 7)
+        )
         let decoded = try Fixtures.gammuDecode(pdus.map(\.hex))
         #expect(decoded.allSatisfy { $0["type"] as? String == "Submit" && $0["number"] as? String == number })
         let split = MessageSplitter.split(text, forceUCS2: unicode)
         let parts = split.parts.map { units in
-            split.alphabet == .gsm7 ? GSM7Alphabet.decode(units.map { UInt8($0) }) : String(decoding: units, as: UTF16.self)
+            split.alphabet == .gsm7
+                ? GSM7Alphabet.decode(units.map { UInt8($0) }) : String(decoding: units, as: UTF16.self)
         }
         #expect(parts.joined() == text)
         for (part, expected) in zip(parts, decoded) {

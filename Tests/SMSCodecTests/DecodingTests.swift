@@ -5,12 +5,17 @@ import Testing
 
 @Suite("Decoding what phones and networks send")
 struct DecodingTests {
-    @Test(arguments: ["Hello", "Ärende 42 åäö", "Temperatur 31°C ✓", "Emoji 😀 ok", String(repeating: "long ", count: 60)])
+    @Test(arguments: [
+        "Hello", "Ärende 42 åäö", "Temperatur 31°C ✓", "Emoji 😀 ok", String(repeating: "long ", count: 60),
+    ])
     func deliverEncodedBySimulatorDecodesToTheSameMessage(text: String) throws {
         let timestamp = SMSTimestamp(secondsSince1970: 1_795_000_000)
         let pdus = DeliverPDU.encode(
-            text: text, from: try Address(number: "+46709876543"), serviceCentre: try Address(number: "+15550100000"),
-            timestamp: timestamp)
+            text: text,
+            from: try Address(number: "+46709876543"),
+            serviceCentre: try Address(number: "+15550100000"),
+            timestamp: timestamp
+        )
         let parts = try pdus.map { hex -> DeliverPDU in
             guard case .deliver(let deliver) = try SMSPDU.decode(hex: hex) else { throw PDUError.invalidHex }
             return deliver
@@ -22,9 +27,15 @@ struct DecodingTests {
 
     @Test func alphanumericSendersDecode() throws {
         let hex = DeliverPDU.encode(
-            text: "Your code is 1234", from: Address(kind: .alphanumeric, value: "MyBank"),
-            serviceCentre: try Address(number: "+15550100000"), timestamp: SMSTimestamp(secondsSince1970: 0))[0]
-        guard case .deliver(let deliver) = try SMSPDU.decode(hex: hex) else { Issue.record("not a deliver"); return }
+            text: "Your code is 1234",
+            from: Address(kind: .alphanumeric, value: "MyBank"),
+            serviceCentre: try Address(number: "+15550100000"),
+            timestamp: SMSTimestamp(secondsSince1970: 0)
+        )[0]
+        guard case .deliver(let deliver) = try SMSPDU.decode(hex: hex) else {
+            Issue.record("not a deliver")
+            return
+        }
         #expect(deliver.originator == Address(kind: .alphanumeric, value: "MyBank"))
     }
 

@@ -37,21 +37,29 @@ struct SplittingTests {
 
     @Test func concatenatedPartsCarryTheSameReferenceAndTheirSequence() throws {
         let pdus = SubmitPDU.encode(
-            text: String(repeating: "x", count: 200), to: try Address(number: "+15551234567"),
-            options: SubmitOptions(concatenationReference: 42))
+            text: String(repeating: "x", count: 200),
+            to: try Address(number: "+15551234567"),
+            options: SubmitOptions(concatenationReference: 42)
+        )
         let decoded = try pdus.map { pdu -> SubmitPDU in
             guard case .submit(let submit) = try SMSPDU.decode(hex: pdu.hex) else { throw PDUError.invalidHex }
             return submit
         }
-        #expect(decoded.map { $0.userData.concatenation } == [
-            Concatenation(reference: 42, total: 2, sequence: 1), Concatenation(reference: 42, total: 2, sequence: 2),
-        ])
+        #expect(
+            decoded.map { $0.userData.concatenation } == [
+                Concatenation(reference: 42, total: 2, sequence: 1),
+                Concatenation(reference: 42, total: 2, sequence: 2),
+            ]
+        )
         #expect(decoded.compactMap(\.userData.text).joined() == String(repeating: "x", count: 200))
     }
 
     @Test func flashMessagesAreClassZero() throws {
         let pdu = SubmitPDU.encode(text: "now", to: try Address(number: "123"), options: SubmitOptions(flash: true))[0]
-        guard case .submit(let submit) = try SMSPDU.decode(hex: pdu.hex) else { Issue.record("not a submit"); return }
+        guard case .submit(let submit) = try SMSPDU.decode(hex: pdu.hex) else {
+            Issue.record("not a submit")
+            return
+        }
         #expect(submit.coding.messageClass == .flash)
     }
 }

@@ -1,0 +1,205 @@
+import Foundation
+import Logging
+import NIOCore
+import SMSCodec
+import Synchronization
+import Testing
+
+@testable import ModemSimulator
+@testable import SwiftletModem
+
+/// Runs a simulator and a worker on a real pseudo-terminal for the length of `body`.
+func withModem(
+    settings: SimulatorSettings = SimulatorSettings(),
+    runSimulator: Bool = true,
+    timeouts: ModemTimeouts = ModemTimeouts(command: .seconds(2), send: .seconds(10)),
+    receive: @escaping @Sendable (ReceivedSMS) async throws -> Void = { _ in },
+    _ body: (ModemSimulator, ModemWorker) async throws -> Void
+) async throws {
+    let logger = Logger(label: "test")
+    let simulator = try ModemSimulator(settings: settings, logger: logger)
+    let worker = ModemWorker(
+        configuration: ModemConfiguration(name: "test", device: simulator.devicePath, timeouts: timeouts),
+        logger: logger,
+        receive: receive
+    )
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        if runSimulator { group.addTask { try await simulator.run() } }
+        group.addTask { await worker.run() }
+        defer { group.cancelAll() }
+        try await body(simulator, worker)
+    }
+}
+
+func waitUntil(_ what: String, timeout: Duration = .seconds(10), _ condition: () async -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while !(await condition()) {
+        guard ContinuousClock.now < deadline else { throw ModemError(.timeout, "timed out waiting for \(what)") }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+}
+
+@Suite("The modem driver against the simulated modem on a pseudo-terminal")
+struct ModemTests {
+    @Test func aMessageSentByTheDriverIsDecodedByTheNetwork() async throws {
+        try await withModem { simulator, worker in
+            try await waitUntil("the modem to be ready") { worker.state == .ready }
+            #expect(worker.signal?.rssi == 21)
+            let submitted = Mutex(false)
+            let receipt = try await worker.send(
+                OutgoingSMS(recipient: "+46701234567", text: "Ärende 42 €", options: SubmitOptions())
+            ) { submitted.withLock { $0 = true } }
+            #expect(submitted.withLock { $0 })
+            let received = await simulator.receivedMessages()
+            #expect(received.map(\.text) == ["Ärende 42 €"])
+            #expect(received.first?.recipient == "+46701234567")
+            #expect(received.first?.references == receipt.references)
+        }
+    }
+
+    @Test func whenMarkingFailsNothingIsSent() async throws {
+        try await withModem { simulator, worker in
+            try await waitUntil("the modem to be ready") { worker.state == .ready }
+            struct ClaimLost: Error {}
+            await #expect(throws: ClaimLost.self) {
+                try await worker.send(OutgoingSMS(recipient: "123456", text: "x", options: SubmitOptions())) {
+                    throw ClaimLost()
+                }
+            }
+            #expect(await simulator.receivedMessages().isEmpty)
+        }
+    }
+
+    @Test func anIncomingMessageIsDeletedFromTheSIMOnlyAfterItIsStored() async throws {
+        let received = Mutex<[ReceivedSMS]>([])
+        let store: @Sendable (ReceivedSMS) async throws -> Void = { sms in received.withLock { $0.append(sms) } }
+        try await withModem(receive: store) { simulator, worker in
+            try await waitUntil("the modem to be ready") { worker.state == .ready }
+            try await simulator.injectIncoming(from: "+46709876543", text: "STATUS?")
+            try await waitUntil("the message to be stored") { received.withLock { !$0.isEmpty } }
+            try await waitUntil("the SIM to be emptied") { await simulator.storedMessageCount() == 0 }
+            let sms = try #require(received.withLock { $0.first })
+            #expect(sms.sender == "+46709876543")
+            #expect(sms.text == "STATUS?")
+            #expect(sms.serviceCentre == "+15550100000")
+        }
+    }
+
+    @Test func anIncomingMessageThatCannotBeStoredStaysOnTheSIM() async throws {
+        struct DiskFull: Error {}
+        let attempts = Mutex(0)
+        let failingStore: @Sendable (ReceivedSMS) async throws -> Void = { _ in
+            attempts.withLock { $0 += 1 }
+            throw DiskFull()
+        }
+        try await withModem(receive: failingStore) { simulator, worker in
+            try await waitUntil("the modem to be ready") { worker.state == .ready }
+            try await simulator.injectIncoming(from: "+46709876543", text: "keep me")
+            try await waitUntil("the store to be tried") { attempts.withLock { $0 } > 0 }
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(await simulator.storedMessageCount() == 1)
+        }
+    }
+
+    @Test func messagesLeftOnTheSIMWhileTheGatewayWasDownAreReadAtStart() async throws {
+        let received = Mutex<[String]>([])
+        let logger = Logger(label: "test")
+        let simulator = try ModemSimulator(logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await simulator.run() }
+            defer { group.cancelAll() }
+            try await simulator.injectIncoming(from: "+15551234567", text: "arrived while down")
+            let worker = ModemWorker(
+                configuration: ModemConfiguration(name: "t", device: simulator.devicePath),
+                logger: logger,
+                receive: { sms in received.withLock { $0.append(sms.text) } }
+            )
+            group.addTask { await worker.run() }
+            try await waitUntil("the stored message to be read") { received.withLock { !$0.isEmpty } }
+            #expect(received.withLock { $0 } == ["arrived while down"])
+        }
+    }
+
+    @Test func aModemThatDoesNotAnswerIsReportedDownAndTakesNoWork() async throws {
+        let states = Mutex<[ModemState]>([])
+        let logger = Logger(label: "test")
+        let silent = try ModemSimulator(logger: logger)  // opened, never run: nothing answers
+        let worker = ModemWorker(
+            configuration: ModemConfiguration(
+                name: "silent",
+                device: silent.devicePath,
+                timeouts: ModemTimeouts(command: .milliseconds(300))
+            ),
+            logger: logger,
+            receive: { _ in },
+            stateChanged: { state in states.withLock { $0.append(state) } }
+        )
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await worker.run() }
+            defer { group.cancelAll() }
+            try await waitUntil("the modem to be down") {
+                if case .down = worker.state { return true } else { return false }
+            }
+            await #expect {
+                try await worker.send(OutgoingSMS(recipient: "123456", text: "x", options: SubmitOptions())) {}
+            } throws: { ($0 as? ModemError)?.kind == .unavailable }
+        }
+        let reasons = states.withLock { $0 }.compactMap { if case .down(let reason) = $0 { reason } else { nil } }
+        #expect(reasons.contains { $0.contains("does not answer AT") })
+    }
+
+    @Test func aMissingDeviceIsReportedWithItsPath() async throws {
+        let worker = ModemWorker(
+            configuration: ModemConfiguration(name: "gone", device: "/dev/swiftlet-missing"),
+            logger: Logger(label: "t"),
+            receive: { _ in }
+        )
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await worker.run() }
+            defer { group.cancelAll() }
+            try await waitUntil("the modem to be down") {
+                if case .down(let reason) = worker.state { return reason.contains("cannot open /dev/swiftlet-missing") }
+                return false
+            }
+        }
+    }
+}
+
+@Suite("Reading the AT line")
+struct ATLineTests {
+    func events(_ text: String) -> [ATLine] {
+        var buffer = ByteBuffer(string: text)
+        var result: [ATLine] = []
+        while let next = ATLineDecoder.next(&buffer) {
+            if let line = next { result.append(line) }
+        }
+        return result
+    }
+
+    @Test func linesPromptsAndNoiseAreToldApart() {
+        #expect(events("\r\n+CSQ: 20,99\r\n\r\nOK\r\n") == [.line("+CSQ: 20,99"), .line("OK")])
+        #expect(events("\r\n> ") == [.prompt])
+        #expect(events("AT\r\r\n\u{0}OK\r\n") == [.line("AT"), .line("OK")])
+        #expect(events("\r\n+CMTI: \"SM\",3\r\n") == [.line("+CMTI: \"SM\",3")])
+        #expect(events("partial") == [])  // waits for the rest
+    }
+
+    @Test func theSimulatorReadsCommandsAndPDUs() {
+        var parser = SimulatorInputParser()
+        #expect(
+            parser.feed(Array("AT\rATE0\r\nAT+CMGS=23\r".utf8)) == [
+                .command("AT"), .command("ATE0"), .command("AT+CMGS=23"),
+            ]
+        )
+        parser.expectPDU()
+        #expect(parser.feed(Array("0011\u{1A}".utf8)) == [.pdu("0011")])
+        parser.expectPDU()
+        #expect(parser.feed(Array("00\u{1B}AT\r".utf8)) == [.cancelledPDU, .command("AT")])
+    }
+
+    @Test func newMessageIndicationsGiveTheSlot() {
+        #expect(ModemWorker.newMessageIndex("+CMTI: \"SM\",12") == 12)
+        #expect(ModemWorker.newMessageIndex("+CMTI: \"ME\", 3") == 3)
+        #expect(ModemWorker.newMessageIndex("+CMTI: garbage") == nil)
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import SwiftletDomain
+import Testing
+
+@testable import SwiftletStore
+
+@Suite("The SQLite store")
+struct StoreTests {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-store-\(UUID())").path
+
+    func message(
+        _ to: String,
+        priority: Int = 0,
+        notBefore: Date = Date(timeIntervalSince1970: 0)
+    ) -> NewOutgoingMessage {
+        NewOutgoingMessage(
+            recipient: PhoneNumber(to)!,
+            text: "text for \(to)",
+            options: SendOptions(priority: priority),
+            createdBy: "test",
+            notBefore: notBefore
+        )
+    }
+
+    @Test func commitsAreDurableWithWALAndFullSync() async throws {
+        let store = try SQLiteStore(directory: directory)
+        let pragmas = try await store.pragmas()
+        #expect(pragmas.journalMode == "wal")
+        #expect(pragmas.synchronous == 2)
+        let ids = try await store.enqueue([message("111111")])
+        let reopened = try SQLiteStore(directory: directory)
+        #expect(try await reopened.outgoing(matching: MessageQuery(folder: .outbox)).map(\.id) == ids)
+    }
+
+    @Test func claimsTakeTheHighestPriorityThenTheOldestDueMessage() async throws {
+        let store = try SQLiteStore(directory: directory)
+        let now = Date()
+        let ids = try await store.enqueue([
+            message("111111"), message("222222", priority: 5), message("333333"),
+            message("444444", priority: 9, notBefore: now.addingTimeInterval(600)),
+        ])
+        var order: [MessageID] = []
+        while let claimed = try await store.claimNext(owner: "node", leaseUntil: now.addingTimeInterval(60), now: now) {
+            order.append(claimed.id)
+            #expect(claimed.state == .claimed)
+        }
+        #expect(order == [ids[1], ids[0], ids[2]])
+        let next = try await store.nextScheduled(after: now)
+        #expect(abs((next?.timeIntervalSince1970 ?? 0) - now.addingTimeInterval(600).timeIntervalSince1970) < 0.001)
+    }
+
+    @Test func onlyTheOwnerOfAClaimMovesTheMessageOn() async throws {
+        let store = try SQLiteStore(directory: directory)
+        let now = Date()
+        let id = try await store.enqueue([message("111111")])[0]
+        _ = try await store.claimNext(owner: "a", leaseUntil: now.addingTimeInterval(60), now: now)
+        #expect(try await store.markSubmitting(id, owner: "b", modem: "m") == false)
+        #expect(try await store.markSubmitting(id, owner: "a", modem: "m") == true)
+        try await store.markSent(id, owner: "b", references: [1], parts: 1, at: now)
+        #expect(try await store.outgoing(matching: MessageQuery(folder: .sentitems)).isEmpty)
+        try await store.markSent(id, owner: "a", references: [7, 8], parts: 2, at: now)
+        let sent = try await store.outgoing(matching: MessageQuery(folder: .sentitems))
+        #expect(sent.map(\.messageReferences) == [[7, 8]])
+        #expect(sent.first?.attempts == 1)
+    }
+
+    @Test func aRestartTakesBackItsOwnClaimsAndSaysWhichWereBeingSubmitted() async throws {
+        let store = try SQLiteStore(directory: directory)
+        let now = Date()
+        let ids = try await store.enqueue([message("111111"), message("222222"), message("333333")])
+        for _ in 0..<2 {
+            _ = try await store.claimNext(owner: "gw1", leaseUntil: now.addingTimeInterval(300), now: now)
+        }
+        _ = try await store.markSubmitting(ids[1], owner: "gw1", modem: "m")
+        _ = try await store.claimNext(owner: "gw2", leaseUntil: now.addingTimeInterval(-1), now: now)
+
+        let own = try await store.reclaimAll(ownedBy: "gw1", now: now)
+        #expect(own == ReclaimedClaims(count: 2, wereSubmitting: [ids[1]]))
+        let expired = try await store.reclaimExpired(before: now, sparing: "gw1")
+        #expect(expired.count == 1)
+        let queued = try await store.outgoing(matching: MessageQuery(folder: .outbox))
+        #expect(queued.allSatisfy { $0.state == .queued })
+        #expect(queued.first { $0.id == ids[1] }?.lastError == "interrupted while submitting; sent again")
+    }
+
+    @Test func aLiveClaimOfThisNodeIsNotTakenByTheSweep() async throws {
+        let store = try SQLiteStore(directory: directory)
+        let now = Date()
+        _ = try await store.enqueue([message("111111")])
+        _ = try await store.claimNext(owner: "gw1", leaseUntil: now.addingTimeInterval(-5), now: now)
+        #expect(try await store.reclaimExpired(before: now, sparing: "gw1").count == 0)
+    }
+
+    @Test func failedAttemptsAreRetriedThenGivenUp() async throws {
+        let store = try SQLiteStore(directory: directory)
+        let now = Date()
+        let id = try await store.enqueue([message("111111")])[0]
+        _ = try await store.claimNext(owner: "n", leaseUntil: now.addingTimeInterval(60), now: now)
+        try await store.markAttemptFailed(id, owner: "n", error: "+CMS ERROR: 38", retryAt: now.addingTimeInterval(30))
+        #expect(try await store.claimNext(owner: "n", leaseUntil: now.addingTimeInterval(60), now: now) == nil)
+        let retry = try await store.claimNext(
+            owner: "n",
+            leaseUntil: now.addingTimeInterval(90),
+            now: now.addingTimeInterval(31)
+        )
+        #expect(retry?.id == id)
+        try await store.markAttemptFailed(id, owner: "n", error: "+CMS ERROR: 38", retryAt: nil)
+        let failed = try await store.outgoing(matching: MessageQuery(folder: .sendingerror))
+        #expect(failed.map(\.lastError) == ["+CMS ERROR: 38"])
+        #expect(try await store.queueLength(createdFrom: nil, createdTo: nil) == 0)
+    }
+
+    @Test func accessTokensAreStoredOnlyAsHashes() async throws {
+        let store = try SQLiteStore(directory: directory)
+        let token = try await store.createAccessToken(user: "zabbix")
+        #expect(token.count == 32)
+        #expect(try await store.user(forAccessToken: token)?.name == "zabbix")
+        #expect(try await store.user(forAccessToken: token + "x") == nil)
+        #expect(try await store.user(forAccessToken: "") == nil)
+        // Neither the database nor its write-ahead log holds the token itself.
+        for file in ["swiftlet.sqlite", "swiftlet.sqlite-wal"] {
+            let bytes = FileManager.default.contents(atPath: directory + "/" + file) ?? Data()
+            #expect(bytes.range(of: Data(token.utf8)) == nil, "\(file) contains the token")
+        }
+        let second = try await store.createAccessToken(user: "zabbix")
+        #expect(second != token)
+        #expect(try await store.user(forAccessToken: token)?.name == "zabbix")
+    }
+
+    @Test func passwordsAreCheckedWithBcrypt() async throws {
+        let store = try SQLiteStore(directory: directory)
+        try await store.setPassword(user: "john", password: "doe")
+        #expect(try await store.user(login: "john", password: "doe")?.name == "john")
+        #expect(try await store.user(login: "john", password: "Doe") == nil)
+        #expect(try await store.user(login: "jane", password: "doe") == nil)
+        _ = try await store.createAccessToken(user: "tokenonly")
+        #expect(try await store.user(login: "tokenonly", password: "") == nil)
+    }
+}
