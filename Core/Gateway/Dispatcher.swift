@@ -11,6 +11,10 @@ import SwiftletModem
 /// Workers sleep until something happens: a message was queued in this process, a modem changed
 /// state, a scheduled message fell due, or the sweep (for messages queued by other processes and
 /// for other nodes' expired claims) came round.
+///
+/// On graceful shutdown the workers finish the message they are sending and record its outcome,
+/// then stop; nothing is cancelled half-way (a cancelled write would leave a sent message to be
+/// sent again).
 public final class Dispatcher: Service {
     private let queue: any OutboxQueue
     private let modems: [ModemWorker]
@@ -18,6 +22,8 @@ public final class Dispatcher: Service {
     private let owner: String
     private let logger: Logger
     let wakeup: Wakeup
+    /// Signalled once, on graceful shutdown.
+    private let stop = Wakeup()
 
     init(
         queue: any OutboxQueue,
@@ -46,19 +52,31 @@ public final class Dispatcher: Service {
                 metadata: ["message.id": "\(id)"]
             )
         }
-        await cancelWhenGracefulShutdown {
+        await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 for modem in self.modems {
                     group.addTask { await self.work(modem) }
                 }
                 group.addTask { await self.sweep() }
             }
+        } onGracefulShutdown: {
+            Task {
+                await self.stop.signal()
+                await self.wakeup.signal()
+            }
         }
+        logger.info("dispatcher stopped")
+    }
+
+    /// True once shutdown began: gracefully (the flag) or not (the task was cancelled because
+    /// another service failed).
+    private var stopping: Bool {
+        get async { Task.isCancelled ? true : await stop.current != 0 }
     }
 
     /// One modem's loop.
     private func work(_ modem: ModemWorker) async {
-        while !Task.isCancelled {
+        while !(await stopping) {
             let seen = await wakeup.current
             guard modem.state == .ready else {
                 await wakeup.wait(since: seen, timeout: settings.sweepInterval)
@@ -81,7 +99,7 @@ public final class Dispatcher: Service {
                 await wakeup.wait(since: seen, timeout: timeout)
             } catch {
                 logger.error("cannot read the queue: \(error); trying again in \(settings.sweepInterval)")
-                try? await Task.sleep(for: settings.sweepInterval)
+                await stop.wait(since: 0, timeout: settings.sweepInterval)
             }
         }
     }
@@ -147,8 +165,9 @@ public final class Dispatcher: Service {
     /// Picks up what no in-process event announces: messages queued by another process and the
     /// expired claims of other nodes.
     private func sweep() async {
-        while !Task.isCancelled {
-            try? await Task.sleep(for: settings.sweepInterval)
+        while true {
+            await stop.wait(since: 0, timeout: settings.sweepInterval)
+            if await stopping { return }
             do {
                 let reclaimed = try await queue.reclaimExpired(before: Date(), sparing: owner)
                 if reclaimed.count > 0 { logger.notice("took back \(reclaimed.count) message(s) whose claim expired") }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import ModemSimulator
+import NIOCore
 import SMSCodec
 import ServiceLifecycle
 import SwiftletAPI
@@ -115,7 +116,14 @@ public enum Gateway {
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
-        try await group.run()
+        do {
+            try await group.run()
+        } catch let error as IOError where error.errnoCode == EADDRINUSE {
+            throw GatewayError(
+                "cannot listen on \(configuration.http.host):\(configuration.http.port): the address is in use by another program; choose another with --http or http.listen"
+            )
+        }
+        logger.info("stopped")
     }
 
     static func urlHost(_ host: String) -> String { host.contains(":") ? "[\(host)]" : host }

@@ -16,6 +16,10 @@ struct SimulatorService: Service {
     let simulator: ModemSimulator
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown { try await simulator.run() }
+        do {
+            try await cancelWhenGracefulShutdown { try await simulator.run() }
+        } catch is CancellationError {
+            // Stopped on graceful shutdown.
+        }
     }
 }

@@ -73,3 +73,45 @@ struct DurabilityTests {
         #expect(line.contains("synchronous=2"))  // FULL
     }
 }
+
+@Suite("End to end: stopping")
+struct StoppingTests {
+    @Test func sigtermWhileSendingFinishesTheMessageAndRecordsIt() async throws {
+        let config = "simulator:\n  send_delay: 2s\n"
+        let gateway = try GatewayProcess()
+        try await gateway.start(config: config)
+        let token = try gateway.createToken()
+        let answer = try await gateway.get(
+            "/http_api/send_sms",
+            [("access_token", token), ("to", "+46701234567"), ("message", "last words")]
+        )
+        let id = try #require(answer.body.firstMatch(of: /^OK; ID=(\d+)$/)).output.1
+        try await gateway.waitForLog("modem=simulator")  // the modem has it
+        #expect(gateway.stop() == 0)
+        #expect(gateway.log.contains("sent message \(id)"))
+        #expect(gateway.log.contains("stopped"))
+
+        // After a restart the message is in sentitems and is not sent a second time.
+        try await gateway.start(config: config)
+        defer { gateway.stop() }
+        let sent = try await gateway.get("/http_api/read_sms", [("access_token", token), ("folder", "sentitems")])
+        #expect(parseRows(sent.body).map { $0["ID"] } == [String(id)])
+        try await Task.sleep(for: .seconds(3))
+        #expect(try gateway.simulatorReceived().isEmpty)
+    }
+
+    @Test func aBusyPortStopsTheStartWithAClearMessage() async throws {
+        let first = try GatewayProcess()
+        try await first.start()
+        defer { first.stop() }
+        let port = String(first.baseURL.split(separator: ":").last!)
+        let second = try GatewayProcess()
+        let clock = ContinuousClock.now
+        let result = try GatewayProcess.run([
+            "serve", "--data-dir", second.dataDirectory, "--http", "127.0.0.1:\(port)",
+        ])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("cannot listen on 127.0.0.1:\(port): the address is in use"))
+        #expect(ContinuousClock.now - clock < .seconds(15))
+    }
+}
