@@ -34,6 +34,7 @@ public actor ModemSimulator {
     private var nextReference = 0
     private var partials: [String: [Int: Part]] = [:]
     private var delivered: [NetworkMessage] = []
+    private var responsive = true
 
     public init(settings: SimulatorSettings = SimulatorSettings(), logger: Logger) throws {
         terminal = try PseudoTerminal()
@@ -66,6 +67,12 @@ public actor ModemSimulator {
 
     /// How many messages are stored on the simulated SIM (read or not, not yet deleted).
     public func storedMessageCount() -> Int { storage.count }
+
+    /// A hung modem: while false, everything the driver writes is ignored and nothing is answered.
+    public func setResponsive(_ responsive: Bool) {
+        self.responsive = responsive
+        if !responsive { parser = SimulatorInputParser() }
+    }
 
     /// Delivers a message from `sender` to the modem as the network would: stored on the SIM (one slot
     /// per part) and announced with `+CMTI`. Returns the slots used.
@@ -101,6 +108,7 @@ public actor ModemSimulator {
     }
 
     private func handle(_ input: SimulatorInput) async {
+        guard responsive else { return }
         switch input {
         case .command(let line):
             if echo { await write(line + "\r") }

@@ -203,3 +203,46 @@ struct ATLineTests {
         #expect(ModemWorker.newMessageIndex("+CMTI: garbage") == nil)
     }
 }
+
+@Suite("The modem driver recovers")
+struct ModemRecoveryTests {
+    @Test func aModemThatStopsAnsweringIsReopenedWhenItAnswersAgain() async throws {
+        let timeouts = ModemTimeouts(command: .milliseconds(300), send: .seconds(1))
+        try await withModem(timeouts: timeouts) { simulator, worker in
+            try await waitUntil("the modem to be ready") { worker.state == .ready }
+            await simulator.setResponsive(false)
+            await #expect {
+                try await worker.send(OutgoingSMS(recipient: "123456", text: "lost?", options: SubmitOptions())) {}
+            } throws: { ($0 as? ModemError)?.kind == .timeout }
+            try await waitUntil("the modem to be down") { worker.state != .ready }
+            await simulator.setResponsive(true)
+            try await waitUntil("the modem to be ready again", timeout: .seconds(15)) { worker.state == .ready }
+            _ = try await worker.send(OutgoingSMS(recipient: "123456", text: "after", options: SubmitOptions())) {}
+            #expect(await simulator.receivedMessages().map(\.text).last == "after")
+        }
+    }
+
+    @Test func aDeviceThatAppearsLaterIsOpenedThen() async throws {
+        let logger = Logger(label: "test")
+        let simulator = try ModemSimulator(logger: logger)
+        let link = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-tty-\(UUID())").path
+        let worker = ModemWorker(
+            configuration: ModemConfiguration(name: "late", device: link),
+            logger: logger,
+            receive: { _ in }
+        )
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await simulator.run() }
+            group.addTask { await worker.run() }
+            defer { group.cancelAll() }
+            try await waitUntil("the modem to be down") {
+                if case .down = worker.state { return true } else { return false }
+            }
+            try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: simulator.devicePath)
+            defer { try? FileManager.default.removeItem(atPath: link) }
+            try await waitUntil("the modem to be ready", timeout: .seconds(15)) { worker.state == .ready }
+            _ = try await worker.send(OutgoingSMS(recipient: "123456", text: "hello", options: SubmitOptions())) {}
+            #expect(await simulator.receivedMessages().map(\.text) == ["hello"])
+        }
+    }
+}
