@@ -51,7 +51,7 @@ extension APIv1 {
         [
             ("UpdatedInDB", dates.format(message.receivedAt)),
             ("ReceivingDateTime", dates.format(message.sentAt)),
-            ("Text", Self.hexUCS2(message.text)),
+            ("Text", Hex.encode(UCS2.encode(message.text))),
             ("SenderNumber", message.sender),
             ("Coding", message.unicode ? "Unicode_No_Compression" : "Default_No_Compression"),
             ("UDH", ""),
@@ -76,7 +76,7 @@ extension APIv1 {
                 ("UpdatedInDB", dates.format(message.updatedAt)),
                 ("InsertIntoDB", dates.format(message.createdAt)),
                 ("SendingDateTime", dates.format(message.notBefore)),
-                ("Text", Self.hexUCS2(message.text)),
+                ("Text", Hex.encode(UCS2.encode(message.text))),
                 ("DestinationNumber", message.recipient.value),
                 ("Coding", coding),
                 ("UDH", ""),
@@ -96,7 +96,7 @@ extension APIv1 {
             ("InsertIntoDB", dates.format(message.createdAt)),
             ("SendingDateTime", message.sentAt.map(dates.format) ?? ""),
             ("DeliveryDateTime", ""),
-            ("Text", Self.hexUCS2(message.text)),
+            ("Text", Hex.encode(UCS2.encode(message.text))),
             ("DestinationNumber", message.recipient.value),
             ("Coding", coding),
             ("UDH", ""),
@@ -113,15 +113,5 @@ extension APIv1 {
             ("CreatorID", message.createdBy),
             ("id_folder", folder == .sentitems ? "3" : "5"),
         ]
-    }
-
-    /// Gammu's `Text` column: the text as hex UCS-2.
-    static func hexUCS2(_ text: String) -> String {
-        let digits = Array("0123456789ABCDEF")
-        var out = ""
-        for unit in text.utf16 {
-            for shift in stride(from: 12, through: 0, by: -4) { out.append(digits[Int(unit >> UInt16(shift) & 0xF)]) }
-        }
-        return out
     }
 }

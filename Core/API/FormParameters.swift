@@ -1,3 +1,5 @@
+import SMSCodec
+
 /// Parameters of a query string or an `application/x-www-form-urlencoded` body, decoded as PHP does
 /// (SMSEagle is PHP, and its clients rely on it): `+` is a space, `%XX` an octet, the last of
 /// repeated names wins, and a malformed escape is kept as written.
@@ -31,8 +33,8 @@ public struct FormParameters: Sendable, Equatable {
             case UInt8(ascii: "+"):
                 bytes.append(UInt8(ascii: " "))
             case UInt8(ascii: "%"):
-                if iterator.count >= 2, let high = hexValue(iterator[iterator.startIndex]),
-                    let low = hexValue(iterator[iterator.startIndex + 1])
+                if iterator.count >= 2, let high = Hex.digitValue(iterator[iterator.startIndex]),
+                    let low = Hex.digitValue(iterator[iterator.startIndex + 1])
                 {
                     bytes.append(high << 4 | low)
                     iterator = iterator.dropFirst(2)
@@ -44,14 +46,5 @@ public struct FormParameters: Sendable, Equatable {
             }
         }
         return String(decoding: bytes, as: UTF8.self)
-    }
-
-    private static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-        default: nil
-        }
     }
 }

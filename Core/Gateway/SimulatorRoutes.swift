@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import ModemSimulator
+import SwiftletAPI
 
 /// HTTP control of the simulated modem, served only while it runs (no real modem is configured):
 ///
@@ -12,13 +13,7 @@ struct SimulatorRoutes {
     func addRoutes<Context: RequestContext>(to router: Router<Context>) {
         router.post("/simulator/incoming") { request, _ -> Response in
             let body = try await request.body.collect(upTo: 64 * 1024)
-            var fields: [String: String] = [:]
-            for pair in String(buffer: body).split(separator: "&") {
-                let parts = pair.split(separator: "=", maxSplits: 1).map {
-                    String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0)
-                }
-                if parts.count == 2 { fields[parts[0]] = parts[1] }
-            }
+            let fields = FormParameters(encoded: String(buffer: body))
             guard let from = fields["from"], !from.isEmpty, let text = fields["text"], !text.isEmpty else {
                 return Self.json(#"{"error":"form fields 'from' and 'text' are required"}"#, status: .badRequest)
             }

@@ -93,7 +93,7 @@ struct ModemDriver {
         while index < answer.lines.count {
             let line = answer.lines[index]
             if line.hasPrefix("+CMGL:"), index + 1 < answer.lines.count,
-                let slot = Int(line.dropFirst(6).prefix { $0 != "," }.trimmingCharacters(in: " "))
+                let slot = Int(String(line.dropFirst(6).prefix { $0 != "," }).trimmingSpaces())
             {
                 let hex = answer.lines[index + 1]
                 messages.append(
@@ -118,17 +118,8 @@ struct ModemDriver {
     func signal() async throws -> SignalQuality {
         let answer = try await port.run("AT+CSQ", timeout: timeouts.command)
         guard let value = answer.value(after: "+CSQ:"),
-            let rssi = Int(value.prefix { $0 != "," }.trimmingCharacters(in: " "))
+            let rssi = Int(String(value.prefix { $0 != "," }).trimmingSpaces())
         else { throw ModemError(.unexpectedAnswer, "AT+CSQ answered without +CSQ") }
         return SignalQuality(rssi: (0...31).contains(rssi) ? rssi : nil)
-    }
-}
-
-extension Substring {
-    func trimmingCharacters(in set: String) -> String {
-        var slice = self
-        while let first = slice.first, set.contains(first) { slice.removeFirst() }
-        while let last = slice.last, set.contains(last) { slice.removeLast() }
-        return String(slice)
     }
 }

@@ -154,8 +154,9 @@ public final class ModemWorker: Sendable {
         }
         let (jobs, jobContinuation) = AsyncStream.makeStream(of: Job.self)
         defer {
+            // No new work for this connection; `run` reports why it ended.
+            status.withLock { $0.jobs = nil }
             jobContinuation.finish()
-            setState(.down("disconnected"))
         }
         try await channel.executeThenClose { inbound, outbound in
             let port = ATPort(writer: outbound, logger: logger) { [logger] line in
@@ -293,6 +294,6 @@ public final class ModemWorker: Sendable {
     /// The storage index of a `+CMTI: "SM",3` notification.
     static func newMessageIndex(_ line: String) -> Int? {
         guard line.hasPrefix("+CMTI:"), let comma = line.lastIndex(of: ",") else { return nil }
-        return Int(line[line.index(after: comma)...].trimmingCharacters(in: " "))
+        return Int(String(line[line.index(after: comma)...]).trimmingSpaces())
     }
 }

@@ -15,7 +15,7 @@ public enum SMSPDU: Hashable, Sendable {
     }
 
     public static func decode(hex: some StringProtocol, hasServiceCentre: Bool) throws(PDUError) -> SMSPDU {
-        var digits = Array(hex.utf8.prefix { $0.isHexDigit })
+        var digits = Array(hex.utf8.prefix { Hex.digitValue($0) != nil })
         if digits.count % 2 == 1 { digits.removeLast() }
         guard !digits.isEmpty, let bytes = Hex.decode(String(decoding: digits, as: UTF8.self)) else {
             throw .invalidHex
@@ -108,12 +108,5 @@ public enum SMSPDU: Hashable, Sendable {
             dischargeTime: dischargeTime,
             status: status
         )
-    }
-}
-
-extension UInt8 {
-    fileprivate var isHexDigit: Bool {
-        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self) || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(self)
-            || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(self)
     }
 }

@@ -138,7 +138,8 @@ struct ModemTests {
             group.addTask { await worker.run() }
             defer { group.cancelAll() }
             try await waitUntil("the modem to be down") {
-                if case .down = worker.state { return true } else { return false }
+                if case .down(let reason) = worker.state { return reason.contains("does not answer AT") }
+                return false
             }
             await #expect {
                 try await worker.send(OutgoingSMS(recipient: "123456", text: "x", options: SubmitOptions())) {}
