@@ -15,27 +15,25 @@ struct SimulatorRoutes {
             let body = try await request.body.collect(upTo: 64 * 1024)
             let fields = FormParameters(encoded: String(buffer: body))
             guard let from = fields["from"], !from.isEmpty, let text = fields["text"], !text.isEmpty else {
-                return Self.json(#"{"error":"form fields 'from' and 'text' are required"}"#, status: .badRequest)
+                return try Self.json(["error": "form fields 'from' and 'text' are required"], status: .badRequest)
             }
             do {
                 let slots = try await simulator.injectIncoming(from: from, text: text)
-                return Self.json(#"{"slots":\#(slots)}"#, status: .ok)
+                return try Self.json(["slots": slots], status: .ok)
             } catch {
-                return Self.json(#"{"error":"\#(error)"}"#, status: .serviceUnavailable)
+                return try Self.json(["error": "\(error)"], status: .serviceUnavailable)
             }
         }
         router.get("/simulator/received") { _, _ -> Response in
-            let messages = await simulator.receivedMessages()
-            let data = try JSONEncoder().encode(messages)
-            return Self.json(String(decoding: data, as: UTF8.self), status: .ok)
+            try Self.json(await simulator.receivedMessages(), status: .ok)
         }
     }
 
-    static func json(_ body: String, status: HTTPResponse.Status) -> Response {
+    static func json(_ value: some Encodable, status: HTTPResponse.Status) throws -> Response {
         Response(
             status: status,
             headers: [.contentType: "application/json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(string: body))
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: try JSONEncoder().encode(value)))
         )
     }
 }

@@ -85,6 +85,11 @@ struct SendAndReceiveTests {
         )
         #expect(xml.body.contains("<TextDecoded>ACK alarm 17 ✓</TextDecoded>"))
         #expect(xml.body.hasSuffix("<status>ok</status>\n</xml>"))
+
+        let incomplete = try await gateway.post("/simulator/incoming", form: [("from", "+4670")])
+        #expect(incomplete.status == 400)
+        let error = try JSONSerialization.jsonObject(with: Data(incomplete.body.utf8)) as? [String: String]
+        #expect(error?["error"] == "form fields 'from' and 'text' are required")
     }
 
     @Test func longMessageIsSentInPartsAndJoinedByTheNetwork() async throws {
