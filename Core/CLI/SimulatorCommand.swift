@@ -52,11 +52,17 @@ struct Simulator: AsyncParsableCommand {
         @Option(help: "The sender's number (or an alphanumeric sender of up to 11 characters).")
         var from: String
 
+        @Flag(help: "Deliver the parts of a long message in random order, as real networks sometimes do.")
+        var shuffle = false
+
         @Argument(help: "The message text.")
         var text: String
 
         func run() async throws {
-            _ = try await connection.call("/simulator/incoming", form: ["from": from, "text": text])
+            _ = try await connection.call(
+                "/simulator/incoming",
+                form: ["from": from, "text": text, "shuffle": shuffle ? "1" : "0"]
+            )
             print("delivered to the simulated modem; read it with read_sms folder=inbox")
         }
     }

@@ -125,13 +125,39 @@ public struct NewIncomingMessage: Sendable, Equatable {
     public var serviceCentre: String?
     public var unicode: Bool
     public var modem: String
+    /// Set when this is one part of a concatenated message.
+    public var part: MessagePart?
 
-    public init(sender: String, text: String, sentAt: Date, serviceCentre: String?, unicode: Bool, modem: String) {
+    public init(
+        sender: String,
+        text: String,
+        sentAt: Date,
+        serviceCentre: String?,
+        unicode: Bool,
+        modem: String,
+        part: MessagePart? = nil
+    ) {
         self.sender = sender
         self.text = text
         self.sentAt = sentAt
         self.serviceCentre = serviceCentre
         self.unicode = unicode
         self.modem = modem
+        self.part = part
+    }
+}
+
+/// Where a received part sits in its concatenated message.
+public struct MessagePart: Sendable, Equatable {
+    /// The sender's reference shared by all parts (8- or 16-bit).
+    public var reference: Int
+    public var total: Int
+    /// 1-based.
+    public var sequence: Int
+
+    public init(reference: Int, total: Int, sequence: Int) {
+        self.reference = reference
+        self.total = total
+        self.sequence = sequence
     }
 }

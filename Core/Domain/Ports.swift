@@ -12,10 +12,16 @@ public protocol MessageStore: Sendable {
     func queueLength(createdFrom: Date?, createdTo: Date?) async throws -> Int
 }
 
-/// Where received messages go. `store` returns only after the message is committed, so the modem
-/// driver may then delete it from the SIM.
+/// Where received messages go. `store` returns only after the message (or part) is committed, so
+/// the modem driver may then delete it from the SIM.
 public protocol InboxWriter: Sendable {
-    func store(_ message: NewIncomingMessage) async throws -> MessageID
+    /// Stores a message, or one part of a concatenated one. Returns the inbox id once the message
+    /// is complete (at once for a single message); nil while parts are missing. A part received twice
+    /// is stored once.
+    func store(_ message: NewIncomingMessage) async throws -> MessageID?
+    /// Puts every concatenated message whose first part arrived before `cutoff` and that is still
+    /// incomplete into the inbox as it is, each missing part marked. Returns the new inbox ids.
+    func deliverIncomplete(receivedBefore cutoff: Date) async throws -> [MessageID]
 }
 
 /// The outgoing queue as dispatchers see it. A claim is held under a lease by an owner; only the

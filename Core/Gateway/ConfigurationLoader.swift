@@ -37,7 +37,8 @@ public struct ConfigurationLoader {
             root,
             key: "",
             known: [
-                "data_dir", "http", "log", "time_zone", "store", "node_name", "dispatcher", "modems", "simulator",
+                "data_dir", "http", "log", "time_zone", "store", "node_name", "dispatcher", "inbox", "modems",
+                "simulator",
             ]
         )
         if let node = top["data_dir"] { configuration.dataDirectory = try string(node, "data_dir") }
@@ -104,6 +105,12 @@ public struct ConfigurationLoader {
             }
             if let value = dispatcher["sweep_interval"] {
                 configuration.dispatcher.sweepInterval = try duration(value, "dispatcher.sweep_interval")
+            }
+        }
+        if let node = top["inbox"] {
+            let inbox = try mapping(node, key: "inbox", known: ["multipart_timeout"])
+            if let value = inbox["multipart_timeout"] {
+                configuration.multipartTimeout = try duration(value, "inbox.multipart_timeout")
             }
         }
         if let node = top["modems"] { configuration.modems = try modems(node) }

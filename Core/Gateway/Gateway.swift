@@ -51,6 +51,9 @@ public enum Gateway {
                 configuration: modem,
                 logger: logger,
                 receive: { sms in
+                    let part = sms.concatenation.map {
+                        MessagePart(reference: $0.reference, total: $0.total, sequence: $0.sequence)
+                    }
                     let id = try await inbox.store(
                         NewIncomingMessage(
                             sender: sms.sender,
@@ -58,18 +61,27 @@ public enum Gateway {
                             sentAt: Date(timeIntervalSince1970: TimeInterval(sms.sentAt.secondsSince1970)),
                             serviceCentre: sms.serviceCentre,
                             unicode: sms.unicode,
-                            modem: modem.name
+                            modem: modem.name,
+                            part: part
                         )
                     )
-                    logger.info(
-                        "received message \(id) from \(sms.sender)",
-                        metadata: ["modem": "\(modem.name)", "message.id": "\(id)"]
-                    )
+                    if let id {
+                        logger.info(
+                            "received message \(id) from \(sms.sender)",
+                            metadata: ["modem": "\(modem.name)", "message.id": "\(id)"]
+                        )
+                    } else if let part {
+                        logger.info(
+                            "received part \(part.sequence) of \(part.total) from \(sms.sender); waiting for the rest",
+                            metadata: ["modem": "\(modem.name)"]
+                        )
+                    }
                 },
                 stateChanged: { _ in wakeup.signalSoon() }
             )
         }
         services += modems.map(ModemService.init)
+        services.append(Housekeeping(inbox: store, multipartTimeout: configuration.multipartTimeout, logger: logger))
         services.append(
             Dispatcher(
                 queue: store,

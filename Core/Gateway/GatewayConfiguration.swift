@@ -37,6 +37,9 @@ public struct GatewayConfiguration: Sendable, Equatable {
     /// Real modems. When empty, one simulated modem is started.
     public var modems: [ModemConfiguration] = []
     public var simulator = SimulatorSettings()
+    /// How long the parts of a concatenated message are kept waiting for the rest before the message
+    /// goes to the inbox incomplete, its missing parts marked.
+    public var multipartTimeout: Duration = .seconds(3600)
 
     public init(dataDirectory: String = Self.defaultDataDirectory, nodeName: String = Self.defaultNodeName) {
         self.dataDirectory = dataDirectory

@@ -5,7 +5,8 @@ import SwiftletAPI
 
 /// HTTP control of the simulated modem, served only while it runs (no real modem is configured):
 ///
-/// - `POST /simulator/incoming` with form fields `from` and `text`: the network delivers an SMS.
+/// - `POST /simulator/incoming` with form fields `from` and `text` (and `shuffle=1` to deliver the parts
+///   of a long message out of order): the network delivers an SMS.
 /// - `GET /simulator/received`: JSON list of the messages the network accepted from the gateway.
 struct SimulatorRoutes {
     let simulator: ModemSimulator
@@ -18,7 +19,11 @@ struct SimulatorRoutes {
                 return try Self.json(["error": "form fields 'from' and 'text' are required"], status: .badRequest)
             }
             do {
-                let slots = try await simulator.injectIncoming(from: from, text: text)
+                let slots = try await simulator.injectIncoming(
+                    from: from,
+                    text: text,
+                    shuffled: fields["shuffle"] == "1"
+                )
                 return try Self.json(["slots": slots], status: .ok)
             } catch {
                 return try Self.json(["error": "\(error)"], status: .serviceUnavailable)

@@ -75,9 +75,10 @@ public actor ModemSimulator {
     }
 
     /// Delivers a message from `sender` to the modem as the network would: stored on the SIM (one slot
-    /// per part) and announced with `+CMTI`. Returns the slots used.
+    /// per part) and announced with `+CMTI`. With `shuffled`, the parts of a long message arrive in
+    /// random order, as they can from real networks. Returns the slots used.
     @discardableResult
-    public func injectIncoming(from sender: String, text: String) async throws -> [Int] {
+    public func injectIncoming(from sender: String, text: String, shuffled: Bool = false) async throws -> [Int] {
         let originator: Address
         do {
             originator = try Address(number: sender)
@@ -85,13 +86,16 @@ public actor ModemSimulator {
             originator = Address(kind: .alphanumeric, value: String(sender.prefix(11)))
         }
         let timestamp = SMSTimestamp(secondsSince1970: Int64(Date().timeIntervalSince1970))
-        let pdus = DeliverPDU.encode(
+        var pdus = DeliverPDU.encode(
             text: text,
             from: originator,
             serviceCentre: try Address(number: settings.serviceCentre),
             timestamp: timestamp,
             concatenationReference: Int.random(in: 0...255)
         )
+        if shuffled {
+            pdus.shuffle()
+        }
         let free = (0..<settings.storageSlots).filter { storage[$0] == nil }
         guard free.count >= pdus.count else {
             throw ModemError(.unavailable, "the simulated SIM storage is full (\(settings.storageSlots) slots)")

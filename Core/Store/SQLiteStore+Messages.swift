@@ -74,20 +74,77 @@ extension SQLiteStore: MessageStore, InboxWriter {
         return try await pool.read { [sql, arguments] db in try Int.fetchOne(db, sql: sql, arguments: arguments) ?? 0 }
     }
 
-    public func store(_ message: NewIncomingMessage) async throws -> MessageID {
-        try await pool.write { db in
+    public func store(_ message: NewIncomingMessage) async throws -> MessageID? {
+        let now = Date().storeValue
+        return try await pool.write { db in
+            guard let part = message.part, part.total > 1 else {
+                return try Self.insertInbox(
+                    db,
+                    sender: message.sender,
+                    text: message.text,
+                    sentAt: message.sentAt.storeValue,
+                    smsc: message.serviceCentre,
+                    unicode: message.unicode,
+                    modem: message.modem,
+                    now: now
+                )
+            }
             try db.execute(
                 sql: """
-                    INSERT INTO incoming (sender, text, sent_at, received_at, smsc, unicode, modem)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    INSERT OR IGNORE INTO incoming_part (sender, modem, reference, total, sequence, text, sent_at,
+                                                         received_at, smsc, unicode)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    message.sender, message.text, message.sentAt.storeValue, Date().storeValue, message.serviceCentre,
-                    message.unicode, message.modem,
+                    message.sender, message.modem, part.reference, part.total, part.sequence, message.text,
+                    message.sentAt.storeValue, now, message.serviceCentre, message.unicode,
                 ]
             )
-            return db.lastInsertedRowID
+            let set = PartSet(
+                sender: message.sender,
+                modem: message.modem,
+                reference: part.reference,
+                total: part.total
+            )
+            let parts = try set.parts(db)
+            guard parts.count == part.total else { return nil }
+            return try set.deliver(parts, db, now: now)
         }
+    }
+
+    public func deliverIncomplete(receivedBefore cutoff: Date) async throws -> [MessageID] {
+        let now = Date().storeValue
+        return try await pool.write { db in
+            let sets = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT sender, modem, reference, total FROM incoming_part
+                    GROUP BY sender, modem, reference, total HAVING MIN(received_at) < ?
+                    """,
+                arguments: [cutoff.storeValue]
+            ).map { PartSet(sender: $0["sender"], modem: $0["modem"], reference: $0["reference"], total: $0["total"]) }
+            return try sets.map { set in try set.deliver(try set.parts(db), db, now: now) }
+        }
+    }
+
+    fileprivate static func insertInbox(
+        _ db: Database,
+        sender: String,
+        text: String,
+        sentAt: Double,
+        smsc: String?,
+        unicode: Bool,
+        modem: String,
+        now: Double
+    ) throws -> MessageID {
+        try db.execute(
+            sql: """
+                INSERT INTO incoming (sender, text, sent_at, received_at, smsc, unicode, modem)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [sender, text, sentAt, now, smsc, unicode, modem]
+        )
+        return db.lastInsertedRowID
     }
 
     private static func common(
@@ -155,5 +212,45 @@ extension IncomingMessage {
             modem: row["modem"],
             unread: row["unread"]
         )
+    }
+}
+
+/// The stored parts of one concatenated message.
+private struct PartSet {
+    let sender: String
+    let modem: String
+    let reference: Int
+    let total: Int
+
+    func parts(_ db: Database) throws -> [Row] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT sequence, text, sent_at, smsc, unicode FROM incoming_part
+                WHERE sender = ? AND modem = ? AND reference = ? AND total = ? ORDER BY sequence
+                """,
+            arguments: [sender, modem, reference, total]
+        )
+    }
+
+    /// Joins the parts in order (a missing one marked) into one inbox message and forgets them.
+    func deliver(_ parts: [Row], _ db: Database, now: Double) throws -> MessageID {
+        let texts = Dictionary(parts.map { ($0["sequence"] as Int, $0["text"] as String) }) { first, _ in first }
+        let text = (1...total).map { texts[$0] ?? "[part \($0) of \(total) missing]" }.joined()
+        let id = try SQLiteStore.insertInbox(
+            db,
+            sender: sender,
+            text: text,
+            sentAt: parts.map { $0["sent_at"] as Double }.min() ?? now,
+            smsc: parts.first?["smsc"],
+            unicode: parts.contains { $0["unicode"] as Bool },
+            modem: modem,
+            now: now
+        )
+        try db.execute(
+            sql: "DELETE FROM incoming_part WHERE sender = ? AND modem = ? AND reference = ? AND total = ?",
+            arguments: [sender, modem, reference, total]
+        )
+        return id
     }
 }

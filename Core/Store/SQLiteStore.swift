@@ -102,6 +102,26 @@ public final class SQLiteStore: Sendable {
                     """
             )
         }
+        migrator.registerMigration("2-incoming-parts") { db in
+            // Parts of concatenated messages, kept until the last one arrives (or they time out).
+            try db.execute(
+                sql: """
+                    CREATE TABLE incoming_part (
+                        sender TEXT NOT NULL,
+                        modem TEXT NOT NULL,
+                        reference INTEGER NOT NULL,
+                        total INTEGER NOT NULL,
+                        sequence INTEGER NOT NULL,
+                        text TEXT NOT NULL,
+                        sent_at REAL NOT NULL,
+                        received_at REAL NOT NULL,
+                        smsc TEXT,
+                        unicode INTEGER NOT NULL,
+                        PRIMARY KEY (sender, modem, reference, total, sequence)
+                    );
+                    """
+            )
+        }
         return migrator
     }()
 }

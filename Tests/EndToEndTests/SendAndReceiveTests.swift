@@ -92,6 +92,25 @@ struct SendAndReceiveTests {
         #expect(error?["error"] == "form fields 'from' and 'text' are required")
     }
 
+    @Test func longIncomingMessageWithPartsOutOfOrderArrivesAsOneMessage() async throws {
+        let gateway = try GatewayProcess()
+        try await gateway.start()
+        defer { gateway.stop() }
+        let token = try gateway.createToken()
+        let text = (1...40).map { "line \($0). " }.joined()  // 3 parts
+        let inject = try GatewayProcess.run([
+            "sim", "inject", "--url", gateway.baseURL, "--from", "+46709876543", "--shuffle", text,
+        ])
+        #expect(inject.status == 0, "\(inject.stderr)")
+        let row = try await eventually("the joined message in the inbox") {
+            let inbox = try await gateway.get("/http_api/read_sms", [("access_token", token), ("folder", "inbox")])
+            return parseRows(inbox.body).first
+        }
+        #expect(row["TextDecoded"] == text)
+        let inbox = try await gateway.get("/http_api/read_sms", [("access_token", token), ("folder", "inbox")])
+        #expect(parseRows(inbox.body).count == 1)
+    }
+
     @Test func longMessageIsSentInPartsAndJoinedByTheNetwork() async throws {
         let gateway = try GatewayProcess()
         try await gateway.start()

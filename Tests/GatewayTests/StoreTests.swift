@@ -137,3 +137,54 @@ struct StoreTests {
         #expect(try await store.user(login: "tokenonly", password: "") == nil)
     }
 }
+
+@Suite("Reassembling concatenated incoming messages")
+struct ReassemblyTests {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-parts-\(UUID())").path
+
+    func part(
+        _ sequence: Int,
+        of total: Int,
+        _ text: String,
+        reference: Int = 9,
+        sender: String = "+4670111"
+    )
+        -> NewIncomingMessage
+    {
+        NewIncomingMessage(
+            sender: sender,
+            text: text,
+            sentAt: Date(timeIntervalSince1970: 1_800_000_000 + Double(sequence)),
+            serviceCentre: "+15550100000",
+            unicode: false,
+            modem: "m",
+            part: MessagePart(reference: reference, total: total, sequence: sequence)
+        )
+    }
+
+    @Test func partsInAnyOrderBecomeOneMessageOnceAllArrived() async throws {
+        let store = try SQLiteStore(directory: directory)
+        #expect(try await store.store(part(3, of: 3, "three")) == nil)
+        #expect(try await store.store(part(1, of: 3, "one ")) == nil)
+        #expect(try await store.store(part(1, of: 3, "one ")) == nil)  // read twice from the SIM
+        #expect(try await store.store(part(2, of: 3, "two ", sender: "+4670222")) == nil)  // another sender's
+        let id = try #require(try await store.store(part(2, of: 3, "two ")))
+        let inbox = try await store.incoming(matching: MessageQuery(folder: .inbox))
+        #expect(inbox.map(\.id) == [id])
+        #expect(inbox.first?.text == "one two three")
+        #expect(inbox.first?.sentAt == Date(timeIntervalSince1970: 1_800_000_001))
+    }
+
+    @Test func setsThatNeverCompleteGoToTheInboxMarkedAfterTheTimeout() async throws {
+        let store = try SQLiteStore(directory: directory)
+        _ = try await store.store(part(1, of: 3, "start "))
+        _ = try await store.store(part(3, of: 3, " end"))
+        #expect(try await store.deliverIncomplete(receivedBefore: Date().addingTimeInterval(-60)).isEmpty)
+        let ids = try await store.deliverIncomplete(receivedBefore: Date().addingTimeInterval(1))
+        #expect(ids.count == 1)
+        let inbox = try await store.incoming(matching: MessageQuery(folder: .inbox))
+        #expect(inbox.map(\.text) == ["start [part 2 of 3 missing] end"])
+        // The late part then starts a new set rather than reviving the delivered one.
+        #expect(try await store.store(part(2, of: 3, "middle")) == nil)
+    }
+}
