@@ -136,7 +136,7 @@ let package = Package(
             name: "SMSCodecTests",
             dependencies: ["SMSCodec"],
             path: "Tests/SMSCodecTests",
-            exclude: ["gammu_decode.py"],
+            exclude: ["gammu_oracle.py"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

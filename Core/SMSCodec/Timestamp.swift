@@ -32,13 +32,23 @@ public struct SMSTimestamp: Hashable, Sendable {
         return days * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(utcOffsetMinutes * 60)
     }
 
+    /// ISO 8601 with the offset, e.g. `2026-11-22T15:16:59+01:00`.
+    public var iso8601: String {
+        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        let offset = abs(utcOffsetMinutes)
+        let sign = utcOffsetMinutes < 0 ? "-" : "+"
+        return
+            "\(year)-\(two(month))-\(two(day))T\(two(hour)):\(two(minute)):\(two(second))\(sign)\(two(offset / 60)):\(two(offset % 60))"
+    }
+
     static func decode(_ octets: ArraySlice<UInt8>) throws(PDUError) -> SMSTimestamp {
         guard octets.count == 7 else { throw .truncated("time stamp") }
         let values = octets.map { Int($0 & 0x0F) * 10 + Int($0 >> 4) }
         let zone = octets.last!
         let quarters = Int(zone & 0x07) * 10 + Int(zone >> 4)
+        // Two-digit years: 90–99 are 1990s (old phones' clocks), the rest 2000s, as Gammu reads them.
         let timestamp = SMSTimestamp(
-            year: 2000 + values[0],
+            year: (values[0] >= 90 ? 1900 : 2000) + values[0],
             month: values[1],
             day: values[2],
             hour: values[3],

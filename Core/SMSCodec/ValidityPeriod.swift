@@ -19,6 +19,20 @@ public struct ValidityPeriod: Hashable, Sendable {
         octet = UInt8(value)
     }
 
+    /// Parses SMSEagle's validity values: `5m`, `10m`, `30m`, `1h`, `2h`, `4h`, `12h`, `1d`, `2d`, `5d`,
+    /// `1w`, `2w`, `4w` or `max` (any whole number with m, h, d or w is accepted and rounded up).
+    public init?(parsing text: String) {
+        if text == "max" {
+            self = .maximum
+            return
+        }
+        let units: [Character: Int] = ["m": 1, "h": 60, "d": 1440, "w": 10080]
+        guard let unit = text.last.flatMap({ units[$0] }), let value = Int(text.dropLast()), value > 0 else {
+            return nil
+        }
+        self.init(minutes: value * unit)
+    }
+
     public var minutes: Int {
         let value = Int(octet)
         switch value {

@@ -69,3 +69,89 @@ struct CommandLineTests {
         #expect(received["text"] as? String == "Hello from Swiftlet")
     }
 }
+
+@Suite("End to end: swiftlet pdu")
+struct PDUCommandTests {
+    static let oracle = GatewayProcess.packageRoot.appendingPathComponent("Tests/SMSCodecTests/gammu_oracle.py").path
+
+    /// Decodes PDUs with Gammu; one JSON object per PDU.
+    func gammuDecode(_ pdus: [String]) throws -> [[String: Any]] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = [Self.oracle, "decode"]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        input.fileHandleForWriting.write(Data((pdus.joined(separator: "\n") + "\n").utf8))
+        try input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return try String(decoding: data, as: UTF8.self).split(separator: "\n").map {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] ?? [:]
+        }
+    }
+
+    @Test func encodedPartsAreWhatGammuReadsAndDecodeJoinsThem() throws {
+        let text = String(repeating: "Kylrum B: 31°C. ", count: 6)  // UCS-2, 96 characters: 2 parts
+        let encode = try GatewayProcess.run(["pdu", "encode", "--to", "+46701234567", "--reference", "77", text])
+        #expect(encode.status == 0, "\(encode.stderr)")
+        let pdus = encode.stdout.split(separator: "\n").map(String.init)
+        #expect(pdus.count == 2)
+        #expect(pdus.allSatisfy { $0.hasPrefix("00") })  // the empty SMSC field AT+CMGS expects
+
+        let gammu = try gammuDecode(pdus)
+        #expect(gammu.compactMap { $0["text"] as? String }.joined() == text)
+        #expect(gammu.allSatisfy { $0["number"] as? String == "+46701234567" })
+
+        let decode = try GatewayProcess.run(["pdu", "decode"] + pdus.reversed())
+        #expect(decode.status == 0, "\(decode.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(decode.stdout.utf8)) as? [String: Any])
+        #expect(json["type"] as? String == "submit")
+        #expect(json["to"] as? String == "+46701234567")
+        #expect(json["encoding"] as? String == "ucs2")
+        #expect(json["text"] as? String == text)
+        let concatenation = try #require(json["concatenation"] as? [String: Any])
+        #expect(concatenation["reference"] as? Int == 77)
+        #expect(concatenation["total"] as? Int == 2)
+        #expect(concatenation["complete"] as? Bool == true)
+    }
+
+    @Test func optionsShowInThePDU() throws {
+        let encode = try GatewayProcess.run([
+            "pdu", "encode", "--to", "+46701234567", "--flash", "--validity", "1d", "--status-report", "Now",
+        ])
+        let decode = try GatewayProcess.run([
+            "pdu", "decode", encode.stdout.trimmingCharacters(in: .whitespacesAndNewlines),
+        ])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(decode.stdout.utf8)) as? [String: Any])
+        #expect(json["class"] as? Int == 0)
+        #expect(json["validity_minutes"] as? Int == 1440)
+        #expect(json["status_report_requested"] as? Bool == true)
+        #expect(json["text"] as? String == "Now")
+    }
+
+    @Test func aDeliverFromARealPhoneDecodesWithItsTimestamp() throws {
+        let decode = try GatewayProcess.run([
+            "pdu", "decode", "07917283010010F5040BC87238880900F10000993092516195800AE8329BFD4697D9EC37",
+        ])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(decode.stdout.utf8)) as? [String: Any])
+        #expect(json["type"] as? String == "deliver")
+        #expect(json["text"] as? String == "hellohello")
+        #expect(json["timestamp"] as? String == "1999-03-29T15:16:59+02:00")
+        #expect(json["smsc"] as? String == "+27381000015")
+    }
+
+    @Test func badInputIsRefusedClearly() throws {
+        let notHex = try GatewayProcess.run(["pdu", "decode", "0011zz"])
+        #expect(notHex.status == 1)
+        #expect(notHex.stderr.contains("PDU 1 is not hexadecimal text"))
+        let truncated = try GatewayProcess.run(["pdu", "decode", "07911326"])
+        #expect(truncated.status == 1)
+        #expect(truncated.stderr.contains("PDU 1: PDU ends inside"))
+        let validity = try GatewayProcess.run(["pdu", "encode", "--to", "123", "--validity", "3 days", "x"])
+        #expect(validity.status != 0)
+        #expect(validity.stderr.contains("--validity: '3 days'"))
+    }
+}

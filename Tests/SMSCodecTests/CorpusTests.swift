@@ -74,6 +74,37 @@ struct CorpusTests {
     }
 }
 
+@Suite("What Gammu encodes, we decode")
+struct GammuEncodesTests {
+    @Test func textsEncodedByGammuDecodeToTheSameTextAndParts() throws {
+        let messages: [(number: String, text: String, unicode: Bool)] = [
+            ("+46701234567", "hellohello", false),
+            ("0701234567", "Ärende 42: åäö € [ok] {x}", false),
+            ("+15551234567", "Temperatur 31°C ✓", true),
+            ("+4915112345678", String(repeating: "Pump 3 pressure low. ", count: 12), false),
+            ("+4915112345678", String(repeating: "Давление низкое. ", count: 6), true),
+        ]
+        let encoded = try Fixtures.gammuEncode(messages)
+        #expect(encoded.count == messages.count)
+        for (message, pdus) in zip(messages, encoded) {
+            #expect(!pdus.isEmpty, "Gammu encoded nothing for \(message.text)")
+            let parts = try pdus.map { hex -> SubmitPDU in
+                guard case .submit(let submit) = try SMSPDU.decode(hex: hex) else { throw PDUError.invalidHex }
+                return submit
+            }
+            #expect(parts.allSatisfy { $0.destination.description == message.number })
+            let ordered = parts.sorted {
+                ($0.userData.concatenation?.sequence ?? 0) < ($1.userData.concatenation?.sequence ?? 0)
+            }
+            #expect(ordered.compactMap(\.userData.text).joined() == message.text)
+            if parts.count > 1 {
+                #expect(Set(parts.compactMap { $0.userData.concatenation?.reference }).count == 1)
+                #expect(parts.allSatisfy { $0.userData.concatenation?.total == parts.count })
+            }
+        }
+    }
+}
+
 /// Gammu's decoder reports a GSM 7-bit text as long as its septet count, so each extension-table
 /// character (two septets) adds one character of whatever follows in its buffer. Its encoder
 /// produces the same octets as ours for such texts; only the decoded length is off.

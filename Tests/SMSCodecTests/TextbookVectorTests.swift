@@ -31,7 +31,7 @@ struct TextbookVectorTests {
         let timestamp = try SMSTimestamp.decode(Hex.decode("99309251619580")![...])
         #expect(
             timestamp
-                == SMSTimestamp(year: 2099, month: 3, day: 29, hour: 15, minute: 16, second: 59, utcOffsetMinutes: 120)
+                == SMSTimestamp(year: 1999, month: 3, day: 29, hour: 15, minute: 16, second: 59, utcOffsetMinutes: 120)
         )
         #expect(try SMSTimestamp.decode(timestamp.encoded()[...]) == timestamp)
     }
