@@ -95,7 +95,7 @@ extension APIv1 {
             ("UpdatedInDB", dates.format(message.updatedAt)),
             ("InsertIntoDB", dates.format(message.createdAt)),
             ("SendingDateTime", message.sentAt.map(dates.format) ?? ""),
-            ("DeliveryDateTime", ""),
+            ("DeliveryDateTime", message.deliveredAt.map(dates.format) ?? ""),
             ("Text", Hex.encode(UCS2.encode(message.text))),
             ("DestinationNumber", message.recipient.value),
             ("Coding", coding),
@@ -106,12 +106,22 @@ extension APIv1 {
             ("ID", "\(message.id)"),
             ("SenderID", message.modem ?? ""),
             ("SequencePosition", "1"),
-            ("Status", folder == .sentitems ? "SendingOKNoReport" : "SendingError"),
+            ("Status", folder == .sentitems ? Self.gammuStatus(message.delivery) : "SendingError"),
             ("StatusError", folder == .sentitems ? "-1" : (message.lastError ?? "")),
             ("TPMR", message.messageReferences.map(String.init).joined(separator: ",")),
             ("RelativeValidity", "-1"),
             ("CreatorID", message.createdBy),
             ("id_folder", folder == .sentitems ? "3" : "5"),
         ]
+    }
+
+    /// Gammu's `Status` of a sent message.
+    static func gammuStatus(_ delivery: DeliveryState?) -> String {
+        switch delivery {
+        case nil: "SendingOKNoReport"
+        case .pending: "SendingOK"
+        case .delivered: "DeliveryOK"
+        case .failed: "DeliveryFailed"
+        }
     }
 }

@@ -27,6 +27,10 @@ public struct OutgoingMessage: Sendable, Equatable {
     public var lastError: String?
     /// Which modem sent it.
     public var modem: String?
+    /// What the network's status reports say; nil when none was asked for.
+    public var delivery: DeliveryState?
+    /// When the network delivered it (or gave up).
+    public var deliveredAt: Date?
 
     public init(
         id: MessageID,
@@ -43,7 +47,9 @@ public struct OutgoingMessage: Sendable, Equatable {
         messageReferences: [Int] = [],
         parts: Int = 0,
         lastError: String? = nil,
-        modem: String? = nil
+        modem: String? = nil,
+        delivery: DeliveryState? = nil,
+        deliveredAt: Date? = nil
     ) {
         self.id = id
         self.recipient = recipient
@@ -60,6 +66,37 @@ public struct OutgoingMessage: Sendable, Equatable {
         self.parts = parts
         self.lastError = lastError
         self.modem = modem
+        self.delivery = delivery
+        self.deliveredAt = deliveredAt
+    }
+}
+
+/// A sent message's delivery, from the network's status reports.
+public enum DeliveryState: String, Sendable, Equatable {
+    /// Asked for a report; none final yet.
+    case pending
+    /// Every part reached the phone.
+    case delivered
+    /// The network gave up on a part.
+    case failed
+}
+
+/// The network's status report on one part of a sent message.
+public struct DeliveryReport: Sendable, Equatable {
+    public var modem: String
+    /// The TP-Message-Reference the modem returned when the part was sent.
+    public var reference: Int
+    public var recipient: String
+    /// TP-Status: below 0x20 delivered, 0x20–0x3F still trying, 0x40 and above failed.
+    public var status: Int
+    public var at: Date
+
+    public init(modem: String, reference: Int, recipient: String, status: Int, at: Date) {
+        self.modem = modem
+        self.reference = reference
+        self.recipient = recipient
+        self.status = status
+        self.at = at
     }
 }
 

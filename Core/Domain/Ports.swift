@@ -31,7 +31,19 @@ public protocol OutboxQueue: Sendable {
     func claimNext(owner: String, leaseUntil: Date, now: Date) async throws -> OutgoingMessage?
     /// Marks a claimed message as being submitted to the network. Returns false if the claim was lost.
     func markSubmitting(_ id: MessageID, owner: String, modem: String) async throws -> Bool
-    func markSent(_ id: MessageID, owner: String, references: [Int], parts: Int, at: Date) async throws
+    /// Records that the network accepted every part; `reportRequested` says whether status reports follow.
+    func markSent(
+        _ id: MessageID,
+        owner: String,
+        references: [Int],
+        parts: Int,
+        at: Date,
+        reportRequested: Bool
+    )
+        async throws
+    /// Matches a status report to the message sent by that modem with that reference to that recipient
+    /// (the most recent, within a week) and updates its delivery. Returns the message, nil if none matches.
+    func recordDeliveryReport(_ report: DeliveryReport) async throws -> (id: MessageID, delivery: DeliveryState)?
     /// Records a failed attempt: queued again (after `retryAt`) or, if `retryAt` is nil, failed for good.
     func markAttemptFailed(_ id: MessageID, owner: String, error: String, retryAt: Date?) async throws
     /// Gives a claim back without counting an attempt (no modem could take it).

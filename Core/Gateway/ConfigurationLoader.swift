@@ -92,8 +92,11 @@ public struct ConfigurationLoader {
             let dispatcher = try mapping(
                 node,
                 key: "dispatcher",
-                known: ["lease", "max_attempts", "retry_delay", "sweep_interval"]
+                known: ["lease", "max_attempts", "retry_delay", "sweep_interval", "delivery_reports"]
             )
+            if let value = dispatcher["delivery_reports"] {
+                configuration.dispatcher.deliveryReports = try boolean(value, "dispatcher.delivery_reports")
+            }
             if let value = dispatcher["lease"] {
                 configuration.dispatcher.lease = try duration(value, "dispatcher.lease")
             }
@@ -115,12 +118,29 @@ public struct ConfigurationLoader {
         }
         if let node = top["modems"] { configuration.modems = try modems(node) }
         if let node = top["simulator"] {
-            let simulator = try mapping(node, key: "simulator", known: ["send_delay", "signal"])
+            let simulator = try mapping(
+                node,
+                key: "simulator",
+                known: ["send_delay", "signal", "delivery_report_delay", "undeliverable"]
+            )
             if let value = simulator["send_delay"] {
                 configuration.simulator.sendDelay = try duration(value, "simulator.send_delay", allowZero: true)
             }
             if let value = simulator["signal"] {
                 configuration.simulator.signal = try integer(value, "simulator.signal", in: 0...31)
+            }
+            if let value = simulator["delivery_report_delay"] {
+                configuration.simulator.deliveryReportDelay = try duration(
+                    value,
+                    "simulator.delivery_report_delay",
+                    allowZero: true
+                )
+            }
+            if let value = simulator["undeliverable"] {
+                guard let list = value.sequence else {
+                    throw error(value, "simulator.undeliverable", "must be a list of numbers")
+                }
+                configuration.simulator.undeliverable = Set(try list.map { try string($0, "simulator.undeliverable") })
             }
         }
         return configuration
@@ -194,6 +214,14 @@ public struct ConfigurationLoader {
             throw error(node, key, "must be a non-empty text")
         }
         return value
+    }
+
+    func boolean(_ node: Node, _ key: String) throws -> Bool {
+        switch node.scalar?.string {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default: throw error(node, key, "'\(node.scalar?.string ?? "…")' is not true or false")
+        }
     }
 
     func integer(_ node: Node, _ key: String, in range: ClosedRange<Int>) throws -> Int {

@@ -111,20 +111,30 @@ public final class Dispatcher: Service {
         let sms = OutgoingSMS(
             recipient: message.recipient.value,
             text: message.text,
-            options: SubmitOptions(forceUCS2: message.options.unicode, flash: message.options.flash)
+            options: SubmitOptions(
+                forceUCS2: message.options.unicode,
+                flash: message.options.flash,
+                statusReport: settings.deliveryReports
+            )
         )
         do {
-            let receipt = try await modem.send(sms) { [queue, owner] in
-                guard try await queue.markSubmitting(message.id, owner: owner, modem: modem.configuration.name) else {
-                    throw DispatchError.claimLost
+            let reportRequested = settings.deliveryReports
+            let receipt = try await modem.send(
+                sms,
+                beforeSubmit: { [queue, owner] in
+                    guard try await queue.markSubmitting(message.id, owner: owner, modem: modem.configuration.name)
+                    else { throw DispatchError.claimLost }
+                },
+                afterSubmit: { [queue, owner] receipt in
+                    try await queue.markSent(
+                        message.id,
+                        owner: owner,
+                        references: receipt.references,
+                        parts: receipt.references.count,
+                        at: Date(),
+                        reportRequested: reportRequested
+                    )
                 }
-            }
-            try await queue.markSent(
-                message.id,
-                owner: owner,
-                references: receipt.references,
-                parts: receipt.references.count,
-                at: Date()
             )
             logger.info(
                 "sent message \(message.id) to \(message.recipient) (\(receipt.references.count) part(s), reference \(receipt.references.map(String.init).joined(separator: ",")))"

@@ -46,6 +46,7 @@ public enum Gateway {
 
         let wakeup = Wakeup()
         let inbox: any InboxWriter = store
+        let queue: any OutboxQueue = store
         let modems = modemConfigurations.map { modem in
             ModemWorker(
                 configuration: modem,
@@ -76,6 +77,29 @@ public enum Gateway {
                             metadata: ["modem": "\(modem.name)"]
                         )
                     }
+                },
+                deliveryReport: { report in
+                    let recorded = try await queue.recordDeliveryReport(
+                        DeliveryReport(
+                            modem: modem.name,
+                            reference: report.messageReference,
+                            recipient: report.recipient.description,
+                            status: Int(report.status),
+                            at: Date(timeIntervalSince1970: TimeInterval(report.dischargeTime.secondsSince1970))
+                        )
+                    )
+                    guard let (id, delivery) = recorded else {
+                        logger.notice(
+                            "status report for reference \(report.messageReference) to \(report.recipient) matches no sent message",
+                            metadata: ["modem": "\(modem.name)"]
+                        )
+                        return
+                    }
+                    let detail = delivery == .failed ? " (status 0x\(String(report.status, radix: 16)))" : ""
+                    logger.info(
+                        "message \(id) \(delivery == .delivered ? "delivered" : delivery == .failed ? "not delivered" : "still pending")\(detail)",
+                        metadata: ["modem": "\(modem.name)", "message.id": "\(id)"]
+                    )
                 },
                 stateChanged: { _ in wakeup.signalSoon() }
             )

@@ -18,6 +18,8 @@ public struct GatewayConfiguration: Sendable, Equatable {
         public var lease: Duration = .seconds(300)
         /// Attempts before a message goes to `sendingerror`.
         public var maxAttempts = 3
+        /// Ask the network for a status report on every message, so sentitems shows whether it was delivered.
+        public var deliveryReports = true
         /// Wait before a failed attempt is retried.
         public var retryDelay: Duration = .seconds(30)
         /// How often the queue is checked for work this process was not told about: messages queued

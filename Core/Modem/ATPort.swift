@@ -15,7 +15,9 @@ actor ATPort {
     }
 
     private let writer: NIOAsyncChannelOutboundWriter<ByteBuffer>
-    private let unsolicited: @Sendable (String) -> Void
+    private let unsolicited: @Sendable (UnsolicitedResult) -> Void
+    /// The header of a two-line unsolicited code whose PDU line comes next.
+    private var unsolicitedHeader: String?
     private let logger: Logger
     private var pending: Pending?
     private var lastID = 0
@@ -24,7 +26,7 @@ actor ATPort {
     init(
         writer: NIOAsyncChannelOutboundWriter<ByteBuffer>,
         logger: Logger,
-        unsolicited: @escaping @Sendable (String) -> Void
+        unsolicited: @escaping @Sendable (UnsolicitedResult) -> Void
     ) {
         self.writer = writer
         self.logger = logger
@@ -109,8 +111,13 @@ actor ATPort {
     /// Called for every line the modem sends.
     func received(_ event: ATLine) {
         logger.trace("AT <", metadata: ["line": "\(event)"])
+        if case .line(let text) = event, let header = unsolicitedHeader {
+            unsolicitedHeader = nil
+            unsolicited(UnsolicitedResult(line: header, pdu: text))
+            return
+        }
         guard let current = pending, current.result == nil else {
-            if case .line(let text) = event { unsolicited(text) }
+            if case .line(let text) = event { unsolicitedLine(text) }
             return
         }
         switch event {
@@ -118,7 +125,7 @@ actor ATPort {
             if current.expectPrompt { finish(current.id, .success(ATResponse(lines: current.lines, prompt: true))) }
         case .line(let text):
             if UnsolicitedCode.matches(text) {
-                unsolicited(text)
+                unsolicitedLine(text)
             } else if text == current.command {
                 return  // echo
             } else if let final = FinalResult(text) {
@@ -130,6 +137,14 @@ actor ATPort {
             } else {
                 pending?.lines.append(text)
             }
+        }
+    }
+
+    private func unsolicitedLine(_ text: String) {
+        if UnsolicitedCode.hasPDU(text) {
+            unsolicitedHeader = text
+        } else {
+            unsolicited(UnsolicitedResult(line: text, pdu: nil))
         }
     }
 

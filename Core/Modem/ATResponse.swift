@@ -30,9 +30,21 @@ enum FinalResult {
     }
 }
 
+/// Something the modem said on its own: one line, or a header line and the PDU line after it
+/// (`+CDS:`, `+CMT:`).
+public struct UnsolicitedResult: Sendable, Equatable {
+    public var line: String
+    public var pdu: String?
+}
+
 /// Unsolicited result codes: lines a modem sends on its own, even in the middle of a command.
 enum UnsolicitedCode {
-    static let prefixes = ["+CMTI:", "+CDSI:", "RING", "+CLIP:", "+CRING:", "^RSSI:", "^BOOT:", "^MODE:"]
+    static let prefixes = [
+        "+CMTI:", "+CDSI:", "+CDS:", "+CMT:", "RING", "+CLIP:", "+CRING:", "+CUSD:", "^RSSI:", "^BOOT:", "^MODE:",
+    ]
+    /// Codes whose PDU follows on the next line.
+    static let withPDU = ["+CDS:", "+CMT:"]
 
     static func matches(_ line: String) -> Bool { prefixes.contains { line.hasPrefix($0) } }
+    static func hasPDU(_ line: String) -> Bool { withPDU.contains { line.hasPrefix($0) } }
 }

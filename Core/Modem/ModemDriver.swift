@@ -49,12 +49,20 @@ struct ModemDriver {
             throw ModemError(.unavailable, "the SIM is not ready (+CPIN: \(state)); PIN entry is not supported yet")
         }
         _ = try await port.run("AT+CMGF=0", timeout: timeouts.command)
-        do {
-            _ = try await port.run("AT+CNMI=2,1,0,0,0", timeout: timeouts.command)
-        } catch {
-            logger.notice("modem refused AT+CNMI=2,1,0,0,0 (\(error)); trying AT+CNMI=1,1,0,0,0")
-            _ = try await port.run("AT+CNMI=1,1,0,0,0", timeout: timeouts.command)
+        // New messages as +CMTI (stored, so nothing is lost before it is committed), status reports
+        // as +CDS; modems that refuse a mode get the next one.
+        let modes = ["2,1,0,1,0", "1,1,0,1,0", "2,1,0,0,0", "1,1,0,0,0"]
+        var accepted: String?
+        for mode in modes where accepted == nil {
+            if (try? await port.run("AT+CNMI=\(mode)", timeout: timeouts.command)) != nil { accepted = mode }
         }
+        guard let accepted else {
+            throw ModemError(.rejected, "the modem accepts none of AT+CNMI=\(modes.joined(separator: " | "))")
+        }
+        if accepted != modes[0] {
+            logger.notice("modem refused AT+CNMI=\(modes[0]); using AT+CNMI=\(accepted)")
+        }
+        identity["status reports"] = accepted.hasSuffix(",1,0") ? "yes" : "no"
         return identity
     }
 

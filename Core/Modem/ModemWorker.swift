@@ -42,9 +42,14 @@ public final class ModemWorker: Sendable {
         case send(
             OutgoingSMS,
             beforeSubmit: @Sendable () async throws -> Void,
+            afterSubmit: @Sendable (SendReceipt) async throws -> Void,
             CheckedContinuation<SendReceipt, any Error>
         )
         case read(index: Int)
+        /// A status report the modem passed on directly (`+CDS`).
+        case statusReport(pdu: String)
+        /// A message the modem passed on directly (`+CMT`) instead of storing it.
+        case directMessage(pdu: String)
         case healthCheck
     }
 
@@ -60,17 +65,20 @@ public final class ModemWorker: Sendable {
     public let configuration: ModemConfiguration
     private let logger: Logger
     private let receive: @Sendable (ReceivedSMS) async throws -> Void
+    private let deliveryReport: @Sendable (StatusReportPDU) async throws -> Void
     private let stateChanged: @Sendable (ModemState) -> Void
     private let status = Mutex(Status())
 
     /// - Parameters:
     ///   - receive: stores a received message; it must return only after the message is committed,
     ///     because the worker then deletes it from the modem. If it throws, the message stays on the modem.
+    ///   - deliveryReport: records a status report from the network.
     ///   - stateChanged: called on every change of ``state`` (from the worker's task).
     public init(
         configuration: ModemConfiguration,
         logger: Logger,
         receive: @escaping @Sendable (ReceivedSMS) async throws -> Void,
+        deliveryReport: @escaping @Sendable (StatusReportPDU) async throws -> Void = { _ in },
         stateChanged: @escaping @Sendable (ModemState) -> Void = { _ in }
     ) {
         self.configuration = configuration
@@ -78,6 +86,7 @@ public final class ModemWorker: Sendable {
         logger[metadataKey: "modem"] = "\(configuration.name)"
         self.logger = logger
         self.receive = receive
+        self.deliveryReport = deliveryReport
         self.stateChanged = stateChanged
     }
 
@@ -85,17 +94,21 @@ public final class ModemWorker: Sendable {
     public var signal: SignalQuality? { status.withLock { $0.signal } }
 
     /// Sends `sms`. `beforeSubmit` runs right before the first `AT+CMGS` (to mark the message as
-    /// submitting); if it throws, nothing is sent. Throws ``ModemError`` if the modem is not ready,
-    /// rejects the message, or stops answering.
+    /// submitting); if it throws, nothing is sent. `afterSubmit` runs once the network accepted every
+    /// part (to record it), before the modem does anything else, so a status report the modem passes
+    /// on next always finds the message recorded. Throws ``ModemError`` if the modem is not ready,
+    /// rejects the message, or stops answering, or what `beforeSubmit`/`afterSubmit` threw.
     public func send(
         _ sms: OutgoingSMS,
-        beforeSubmit: @escaping @Sendable () async throws -> Void
+        beforeSubmit: @escaping @Sendable () async throws -> Void,
+        afterSubmit: @escaping @Sendable (SendReceipt) async throws -> Void = { _ in }
     ) async throws
         -> SendReceipt
     {
         try await withCheckedThrowingContinuation { continuation in
             let jobs = status.withLock { $0.state == .ready ? $0.jobs : nil }
-            guard let jobs, case .enqueued = jobs.yield(.send(sms, beforeSubmit: beforeSubmit, continuation)) else {
+            let job = Job.send(sms, beforeSubmit: beforeSubmit, afterSubmit: afterSubmit, continuation)
+            guard let jobs, case .enqueued = jobs.yield(job) else {
                 continuation.resume(throwing: ModemError(.unavailable, "modem \(configuration.name) is not ready"))
                 return
             }
@@ -159,11 +172,15 @@ public final class ModemWorker: Sendable {
             jobContinuation.finish()
         }
         try await channel.executeThenClose { inbound, outbound in
-            let port = ATPort(writer: outbound, logger: logger) { [logger] line in
-                if let index = Self.newMessageIndex(line) {
+            let port = ATPort(writer: outbound, logger: logger) { [logger] result in
+                if let index = Self.newMessageIndex(result.line) {
                     jobContinuation.yield(.read(index: index))
+                } else if let pdu = result.pdu, result.line.hasPrefix("+CDS:") {
+                    jobContinuation.yield(.statusReport(pdu: pdu))
+                } else if let pdu = result.pdu, result.line.hasPrefix("+CMT:") {
+                    jobContinuation.yield(.directMessage(pdu: pdu))
                 } else {
-                    logger.debug("unsolicited: \(line)")
+                    logger.debug("unsolicited: \(result.line)")
                 }
             }
             let driver = ModemDriver(port: port, timeouts: configuration.timeouts)
@@ -212,13 +229,15 @@ public final class ModemWorker: Sendable {
     /// session (after answering the caller), so the modem is opened and initialised again.
     private func perform(_ job: Job, driver: ModemDriver) async throws {
         switch job {
-        case .send(let sms, let beforeSubmit, let continuation):
+        case .send(let sms, let beforeSubmit, let afterSubmit, let continuation):
             do {
                 let pdus = try Self.encode(sms, reference: nextConcatenationReference())
                 try await beforeSubmit()
                 var references: [Int] = []
                 for pdu in pdus { references.append(try await driver.send(pdu)) }
-                continuation.resume(returning: SendReceipt(references: references))
+                let receipt = SendReceipt(references: references)
+                try await afterSubmit(receipt)
+                continuation.resume(returning: receipt)
             } catch let error as ModemError {
                 continuation.resume(throwing: error)
                 if error.kind != .rejected { throw error }
@@ -228,6 +247,26 @@ public final class ModemWorker: Sendable {
         case .read(let index):
             if let message = try await driver.read(index: index) {
                 try await take(message, driver: driver)
+            }
+        case .statusReport(let hex):
+            guard case .statusReport(let report) = try? SMSPDU.decode(hex: hex) else {
+                logger.error("cannot decode a status report", metadata: ["pdu": "\(hex)"])
+                return
+            }
+            await record(report, hex: hex)
+        case .directMessage(let hex):
+            // Passed on without being stored in the modem: if it cannot be stored, the log is all that is left.
+            guard case .deliver(let deliver) = try? SMSPDU.decode(hex: hex) else {
+                logger.error("cannot decode a message the modem passed on directly", metadata: ["pdu": "\(hex)"])
+                return
+            }
+            do {
+                try await receive(Self.received(deliver))
+            } catch {
+                logger.critical(
+                    "cannot store a message the modem passed on directly: \(error)",
+                    metadata: ["pdu": "\(hex)"]
+                )
             }
         case .healthCheck:
             let signal = try await driver.signal()
@@ -244,24 +283,41 @@ public final class ModemWorker: Sendable {
                 metadata: ["pdu": "\(message.hex)"]
             )
         case .success(.deliver(let deliver)):
-            let sms = ReceivedSMS(
-                sender: deliver.originator.description,
-                text: deliver.userData.text ?? Hex.encode(deliver.userData.binary ?? []),
-                unicode: deliver.coding.alphabet == .ucs2,
-                serviceCentre: deliver.serviceCentre?.description,
-                sentAt: deliver.timestamp,
-                concatenation: deliver.userData.concatenation
-            )
             do {
-                try await receive(sms)
+                try await receive(Self.received(deliver))
             } catch {
                 logger.error("cannot store the message in slot \(message.index): \(error); left on the modem")
                 return
             }
             try await driver.delete(index: message.index)
+        case .success(.statusReport(let report)):
+            if await record(report, hex: message.hex) { try await driver.delete(index: message.index) }
         case .success(let other):
             logger.notice("slot \(message.index) holds a \(Self.kind(of: other)), not handled yet; left on the modem")
         }
+    }
+
+    /// Hands a status report to `deliveryReport`; false (and logged) if it could not be recorded.
+    @discardableResult
+    private func record(_ report: StatusReportPDU, hex: String) async -> Bool {
+        do {
+            try await deliveryReport(report)
+            return true
+        } catch {
+            logger.error("cannot record a status report: \(error)", metadata: ["pdu": "\(hex)"])
+            return false
+        }
+    }
+
+    static func received(_ deliver: DeliverPDU) -> ReceivedSMS {
+        ReceivedSMS(
+            sender: deliver.originator.description,
+            text: deliver.userData.text ?? Hex.encode(deliver.userData.binary ?? []),
+            unicode: deliver.coding.alphabet == .ucs2,
+            serviceCentre: deliver.serviceCentre?.description,
+            sentAt: deliver.timestamp,
+            concatenation: deliver.userData.concatenation
+        )
     }
 
     private func nextConcatenationReference() -> Int {

@@ -49,4 +49,38 @@ public struct StatusReportPDU: Hashable, Sendable {
     public var dischargeTime: SMSTimestamp
     /// TP-Status (9.2.3.15): 0x00–0x1F delivered, 0x20–0x3F still trying, 0x40 and above failed.
     public var status: UInt8
+
+    public init(
+        serviceCentre: Address?,
+        messageReference: Int,
+        recipient: Address,
+        serviceCentreTime: SMSTimestamp,
+        dischargeTime: SMSTimestamp,
+        status: UInt8
+    ) {
+        self.serviceCentre = serviceCentre
+        self.messageReference = messageReference
+        self.recipient = recipient
+        self.serviceCentreTime = serviceCentreTime
+        self.dischargeTime = dischargeTime
+        self.status = status
+    }
+
+    /// The message reached the recipient.
+    public var delivered: Bool { status < 0x20 }
+    /// The service centre gave up: the message will not be delivered.
+    public var failed: Bool { status >= 0x40 }
+
+    /// Encodes the report as a network sends it (hex, with the SMSC field). Used by the simulator.
+    public func encoded() -> String {
+        let smsc = serviceCentre?.encodedSMSC() ?? [0x00]
+        // TP-MTI = status report, TP-MMS = no more messages.
+        let tpdu =
+            [0x06, UInt8(messageReference & 0xFF)] + recipient.encodedTP() + serviceCentreTime.encoded()
+            + dischargeTime.encoded() + [status]
+        return Hex.encode(smsc + tpdu)
+    }
+
+    /// The length `+CDS:` announces: the octets after the SMSC field.
+    public var tpduLength: Int { 2 + recipient.encodedTP().count + 7 + 7 + 1 }
 }

@@ -29,6 +29,7 @@ public actor ModemSimulator {
     private var parser = SimulatorInputParser()
     private var echo = true
     private var notifyNewMessages = false
+    private var passStatusReports = false
     private var pendingSendLength: Int?
     private var storage: [Int: Slot] = [:]
     private var nextReference = 0
@@ -167,6 +168,7 @@ public actor ModemSimulator {
         } else if body.hasPrefix("+CNMI=") {
             let fields = body.dropFirst(6).split(separator: ",", omittingEmptySubsequences: false)
             notifyNewMessages = fields.count > 1 && fields[1] == "1"
+            passStatusReports = fields.count > 3 && fields[3] == "1"
             await ok()
         } else if let length = number(after: "+CMGS=") {
             guard (1...176).contains(length) else { return await cmsError(304) }
@@ -216,8 +218,31 @@ public actor ModemSimulator {
         }
         if settings.sendDelay > .zero { try? await Task.sleep(for: settings.sendDelay) }
         nextReference = (nextReference + 1) % 256
-        record(Part(submit: submit, reference: nextReference))
-        await ok(lines: ["+CMGS: \(nextReference)"])
+        let reference = nextReference
+        record(Part(submit: submit, reference: reference))
+        await ok(lines: ["+CMGS: \(reference)"])
+        if submit.statusReportRequested, passStatusReports {
+            let delivered = !settings.undeliverable.contains(submit.destination.description)
+            let delay = settings.deliveryReportDelay
+            // The network reports later, on its own; the modem passes it on as +CDS.
+            Task {
+                if delay > .zero { try? await Task.sleep(for: delay) }
+                await self.reportDelivery(of: submit, reference: reference, delivered: delivered)
+            }
+        }
+    }
+
+    private func reportDelivery(of submit: SubmitPDU, reference: Int, delivered: Bool) async {
+        let now = SMSTimestamp(secondsSince1970: Int64(Date().timeIntervalSince1970))
+        let report = StatusReportPDU(
+            serviceCentre: try? Address(number: settings.serviceCentre),
+            messageReference: reference,
+            recipient: submit.destination,
+            serviceCentreTime: now,
+            dischargeTime: now,
+            status: delivered ? 0x00 : 0x41
+        )  // 0x41: incompatible destination (permanent)
+        await write("\r\n+CDS: \(report.tpduLength)\r\n\(report.encoded())\r\n")
     }
 
     private func record(_ part: Part) {

@@ -8,6 +8,10 @@ public struct SimulatorSettings: Sendable, Equatable {
     public var signal: Int
     /// Slots of the simulated SIM's message storage.
     public var storageSlots: Int
+    /// How long after accepting a message the network sends its status report (when one was asked for).
+    public var deliveryReportDelay: Duration = .zero
+    /// Recipients (as `+46701234567` or as sent) whose messages the network reports as not delivered.
+    public var undeliverable: Set<String> = []
 
     public init(
         sendDelay: Duration = .zero,

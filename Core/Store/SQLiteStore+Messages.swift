@@ -194,7 +194,9 @@ extension OutgoingMessage {
             messageReferences: references.split(separator: ",").compactMap { Int($0) },
             parts: row["parts"],
             lastError: row["last_error"],
-            modem: row["modem"]
+            modem: row["modem"],
+            delivery: (row["delivery"] as String?).flatMap(DeliveryState.init(rawValue:)),
+            deliveredAt: (row["delivered_at"] as Double?).map(Date.init(storeValue:))
         )
     }
 }

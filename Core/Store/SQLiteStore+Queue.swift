@@ -31,20 +31,81 @@ extension SQLiteStore: OutboxQueue {
         }
     }
 
-    public func markSent(_ id: MessageID, owner: String, references: [Int], parts: Int, at date: Date) async throws {
+    public func markSent(
+        _ id: MessageID,
+        owner: String,
+        references: [Int],
+        parts: Int,
+        at date: Date,
+        reportRequested: Bool
+    ) async throws {
         try await pool.write { db in
             try db.execute(
                 sql: """
                     UPDATE outgoing SET state = 'sent', sent_at = ?, updated_at = ?, message_references = ?, parts = ?,
-                                        owner = NULL, lease_until = NULL, last_error = NULL
+                                        owner = NULL, lease_until = NULL, last_error = NULL, delivery = ?
                     WHERE id = ? AND owner = ?
                     """,
                 arguments: [
-                    date.storeValue, date.storeValue, references.map(String.init).joined(separator: ","), parts, id,
-                    owner,
+                    date.storeValue, date.storeValue, references.map(String.init).joined(separator: ","), parts,
+                    reportRequested ? DeliveryState.pending.rawValue : nil, id, owner,
                 ]
             )
         }
+    }
+
+    public func recordDeliveryReport(
+        _ report: DeliveryReport
+    ) async throws -> (
+        id: MessageID, delivery: DeliveryState
+    )? {
+        try await pool.write { db in
+            let candidates = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, recipient, parts FROM outgoing
+                    WHERE modem = ? AND state = 'sent' AND delivery IS NOT NULL AND sent_at >= ?
+                      AND (',' || message_references || ',') LIKE ?
+                    ORDER BY sent_at DESC, id DESC LIMIT 50
+                    """,
+                arguments: [
+                    report.modem, report.at.addingTimeInterval(-7 * 86_400).storeValue, "%,\(report.reference),%",
+                ]
+            )
+            guard let match = candidates.first(where: { Self.sameNumber($0["recipient"], report.recipient) }) else {
+                return nil
+            }
+            let id: MessageID = match["id"]
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO delivery_report (message_id, reference, status, at) VALUES (?, ?, ?, ?)",
+                arguments: [id, report.reference, report.status, report.at.storeValue]
+            )
+            let reports = try Row.fetchAll(
+                db,
+                sql: "SELECT status, at FROM delivery_report WHERE message_id = ?",
+                arguments: [id]
+            )
+            let statuses = reports.map { $0["status"] as Int }
+            let latest = reports.map { $0["at"] as Double }.max()
+            let parts: Int = match["parts"]
+            let delivery: DeliveryState =
+                statuses.contains { $0 >= 0x40 }
+                ? .failed : (statuses.filter { $0 < 0x20 }.count >= max(parts, 1) ? .delivered : .pending)
+            try db.execute(
+                sql: "UPDATE outgoing SET delivery = ?, delivered_at = ?, updated_at = ? WHERE id = ?",
+                arguments: [delivery.rawValue, delivery == .pending ? nil : latest, Date().storeValue, id]
+            )
+            return (id, delivery)
+        }
+    }
+
+    /// The network writes numbers internationally; a message may have been queued with a national
+    /// number. The same subscriber has the same last eight digits (or all, if fewer).
+    static func sameNumber(_ stored: String, _ reported: String) -> Bool {
+        let a = stored.filter(\.isNumber)
+        let b = reported.filter(\.isNumber)
+        let count = min(8, a.count, b.count)
+        return count > 0 && a.suffix(count) == b.suffix(count)
     }
 
     public func markAttemptFailed(_ id: MessageID, owner: String, error: String, retryAt: Date?) async throws {

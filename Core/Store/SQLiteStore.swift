@@ -122,6 +122,22 @@ public final class SQLiteStore: Sendable {
                     """
             )
         }
+        migrator.registerMigration("3-delivery-reports") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE outgoing ADD COLUMN delivery TEXT CHECK (delivery IN ('pending', 'delivered', 'failed'));
+                    ALTER TABLE outgoing ADD COLUMN delivered_at REAL;
+                    CREATE INDEX outgoing_sent_by_modem ON outgoing (modem, state, sent_at);
+                    CREATE TABLE delivery_report (
+                        message_id INTEGER NOT NULL REFERENCES outgoing (id) ON DELETE CASCADE,
+                        reference INTEGER NOT NULL,
+                        status INTEGER NOT NULL,
+                        at REAL NOT NULL,
+                        PRIMARY KEY (message_id, reference)
+                    );
+                    """
+            )
+        }
         return migrator
     }()
 }

@@ -28,11 +28,49 @@ struct SendAndReceiveTests {
         }
         #expect(row["DestinationNumber"] == "+46701234567")
         #expect(row["TextDecoded"] == "Server room 31°C")
-        #expect(row["Status"] == "SendingOKNoReport")
+        #expect(["SendingOK", "DeliveryOK"].contains(row["Status"]))  // the report may not be in yet
         #expect(row["TPMR"] == "\((received["references"] as? [Int])?.first ?? -1)")
         let queue = try await gateway.get("/http_api/get_queue_length", [("access_token", token)])
         #expect(queue.body == "0")
         #expect(gateway.log.contains("sent message \(id) to +46701234567"))
+    }
+
+    @Test func deliveryReportsShowInSentitems() async throws {
+        let gateway = try GatewayProcess()
+        try await gateway.start(
+            config: "simulator:\n  delivery_report_delay: 500ms\n  undeliverable: [\"+46700000001\"]\n"
+        )
+        defer { gateway.stop() }
+        let token = try gateway.createToken()
+        _ = try await gateway.get(
+            "/http_api/send_sms",
+            [("access_token", token), ("to", "+46701234567,+46700000001"), ("message", "status?")]
+        )
+        let rows = try await eventually("both reports") {
+            let sent = try await gateway.get("/http_api/read_sms", [("access_token", token), ("folder", "sentitems")])
+            let rows = parseRows(sent.body)
+            return rows.count == 2 && rows.allSatisfy({ $0["Status"] != "SendingOK" }) ? rows : nil
+        }
+        #expect(rows.map { $0["Status"] } == ["DeliveryOK", "DeliveryFailed"])
+        #expect(rows.allSatisfy { $0["DeliveryDateTime"]?.isEmpty == false })
+        #expect(gateway.log.contains("not delivered (status 0x41)"))
+    }
+
+    @Test func withoutDeliveryReportsSentitemsSaysSo() async throws {
+        let gateway = try GatewayProcess()
+        try await gateway.start(config: "dispatcher:\n  delivery_reports: false\n")
+        defer { gateway.stop() }
+        let token = try gateway.createToken()
+        _ = try await gateway.get(
+            "/http_api/send_sms",
+            [("access_token", token), ("to", "+46701234567"), ("message", "x")]
+        )
+        let row = try await eventually("the message in sentitems") {
+            let sent = try await gateway.get("/http_api/read_sms", [("access_token", token), ("folder", "sentitems")])
+            return parseRows(sent.body).first
+        }
+        #expect(row["Status"] == "SendingOKNoReport")
+        #expect(row["DeliveryDateTime"] == "")
     }
 
     @Test func severalRecipientsGetOneMessageAndOneIDEach() async throws {

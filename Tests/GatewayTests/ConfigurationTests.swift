@@ -86,6 +86,10 @@ struct ConfigurationTests {
         )
         #expect(error("http:\n  listen: 8080\n").hasPrefix("test.yaml:2: http.listen: '8080' is not HOST:PORT"))
         #expect(error("store:\n  synchronous: off\n") == "test.yaml:2: store.synchronous: 'off' is not full or normal")
+        #expect(
+            error("dispatcher:\n  delivery_reports: maybe\n")
+                == "test.yaml:2: dispatcher.delivery_reports: 'maybe' is not true or false"
+        )
         #expect(error("- just\n- a list\n") == "test.yaml:1: must be a mapping of keys to values")
         #expect(error("http: [").hasPrefix("test.yaml: not valid YAML"))
     }

@@ -57,6 +57,45 @@ struct ModemTests {
         }
     }
 
+    @Test func statusReportsThatTheModemPassesOnReachTheGatewayAfterTheSendIsRecorded() async throws {
+        var settings = SimulatorSettings()
+        settings.undeliverable = ["+46700000001"]
+        let reports = Mutex<[StatusReportPDU]>([])
+        let recorded = Mutex<[Int]>([])
+        let logger = Logger(label: "test")
+        let simulator = try ModemSimulator(settings: settings, logger: logger)
+        let worker = ModemWorker(
+            configuration: ModemConfiguration(name: "t", device: simulator.devicePath),
+            logger: logger,
+            receive: { _ in },
+            deliveryReport: { report in
+                // The send it reports on was recorded first, even with an instant report.
+                #expect(recorded.withLock { $0.contains(report.messageReference) })
+                reports.withLock { $0.append(report) }
+            }
+        )
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await simulator.run() }
+            group.addTask { await worker.run() }
+            defer { group.cancelAll() }
+            try await waitUntil("the modem to be ready") { worker.state == .ready }
+            var references: [Int] = []
+            for recipient in ["+46701234567", "+46700000001"] {
+                let receipt = try await worker.send(
+                    OutgoingSMS(recipient: recipient, text: "report?", options: SubmitOptions(statusReport: true)),
+                    beforeSubmit: {},
+                    afterSubmit: { receipt in recorded.withLock { $0 += receipt.references } }
+                )
+                references += receipt.references
+            }
+            try await waitUntil("two reports") { reports.withLock { $0.count } == 2 }
+            let got = reports.withLock { $0 }
+            #expect(got.map(\.messageReference) == references)
+            #expect(got.map(\.delivered) == [true, false])
+            #expect(got.map(\.recipient.description) == ["+46701234567", "+46700000001"])
+        }
+    }
+
     @Test func whenMarkingFailsNothingIsSent() async throws {
         try await withModem { simulator, worker in
             try await waitUntil("the modem to be ready") { worker.state == .ready }

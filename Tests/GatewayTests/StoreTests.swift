@@ -56,9 +56,9 @@ struct StoreTests {
         _ = try await store.claimNext(owner: "a", leaseUntil: now.addingTimeInterval(60), now: now)
         #expect(try await store.markSubmitting(id, owner: "b", modem: "m") == false)
         #expect(try await store.markSubmitting(id, owner: "a", modem: "m") == true)
-        try await store.markSent(id, owner: "b", references: [1], parts: 1, at: now)
+        try await store.markSent(id, owner: "b", references: [1], parts: 1, at: now, reportRequested: false)
         #expect(try await store.outgoing(matching: MessageQuery(folder: .sentitems)).isEmpty)
-        try await store.markSent(id, owner: "a", references: [7, 8], parts: 2, at: now)
+        try await store.markSent(id, owner: "a", references: [7, 8], parts: 2, at: now, reportRequested: false)
         let sent = try await store.outgoing(matching: MessageQuery(folder: .sentitems))
         #expect(sent.map(\.messageReferences) == [[7, 8]])
         #expect(sent.first?.attempts == 1)
@@ -186,5 +186,84 @@ struct ReassemblyTests {
         #expect(inbox.map(\.text) == ["start [part 2 of 3 missing] end"])
         // The late part then starts a new set rather than reviving the delivered one.
         #expect(try await store.store(part(2, of: 3, "middle")) == nil)
+    }
+}
+
+@Suite("Matching status reports to sent messages")
+struct DeliveryReportTests {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-reports-\(UUID())").path
+    let now = Date()
+
+    /// Queues, claims and marks sent one message per recipient, with the given references.
+    func sent(
+        _ store: SQLiteStore,
+        _ recipient: String,
+        references: [Int],
+        modem: String = "m1"
+    ) async throws
+        -> MessageID
+    {
+        let id = try await store.enqueue([
+            NewOutgoingMessage(
+                recipient: PhoneNumber(recipient)!,
+                text: "x",
+                options: SendOptions(),
+                createdBy: "t",
+                notBefore: Date(timeIntervalSince1970: 0)
+            )
+        ])[0]
+        _ = try await store.claimNext(owner: "n", leaseUntil: now.addingTimeInterval(60), now: now)
+        _ = try await store.markSubmitting(id, owner: "n", modem: modem)
+        try await store.markSent(
+            id,
+            owner: "n",
+            references: references,
+            parts: references.count,
+            at: now,
+            reportRequested: true
+        )
+        return id
+    }
+
+    func report(_ reference: Int, _ recipient: String, status: Int = 0, modem: String = "m1") -> DeliveryReport {
+        DeliveryReport(modem: modem, reference: reference, recipient: recipient, status: status, at: now)
+    }
+
+    @Test func aReportMarksTheMatchingMessageDeliveredWithItsTime() async throws {
+        let store = try SQLiteStore(directory: directory)
+        let id = try await sent(store, "0701234567", references: [12])
+        let result = try await store.recordDeliveryReport(report(12, "+46701234567"))
+        #expect(result?.id == id && result?.delivery == .delivered)
+        let message = try await store.outgoing(matching: MessageQuery(folder: .sentitems)).first
+        #expect(message?.delivery == .delivered)
+        #expect(abs((message?.deliveredAt ?? .distantPast).timeIntervalSince(now)) < 0.01)
+    }
+
+    @Test func reportsMatchOnlyTheirModemReferenceAndRecipient() async throws {
+        let store = try SQLiteStore(directory: directory)
+        _ = try await sent(store, "+46701111111", references: [5])
+        #expect(try await store.recordDeliveryReport(report(6, "+46701111111")) == nil)
+        #expect(try await store.recordDeliveryReport(report(5, "+46702222222")) == nil)
+        #expect(try await store.recordDeliveryReport(report(5, "+46701111111", modem: "m2")) == nil)
+        #expect(try await store.outgoing(matching: MessageQuery(folder: .sentitems)).first?.delivery == .pending)
+    }
+
+    @Test func aLongMessageIsDeliveredWhenEveryPartIsAndFailedWhenOneFails() async throws {
+        let store = try SQLiteStore(directory: directory)
+        let ok = try await sent(store, "+46701111111", references: [20, 21, 22])
+        #expect(try await store.recordDeliveryReport(report(21, "+46701111111"))?.delivery == .pending)
+        #expect(try await store.recordDeliveryReport(report(20, "+46701111111", status: 0x20))?.delivery == .pending)
+        #expect(try await store.recordDeliveryReport(report(22, "+46701111111"))?.delivery == .pending)
+        #expect(try await store.recordDeliveryReport(report(20, "+46701111111"))! == (ok, .delivered))
+        let bad = try await sent(store, "+46702222222", references: [30, 31])
+        #expect(try await store.recordDeliveryReport(report(31, "+46702222222", status: 0x41))! == (bad, .failed))
+    }
+
+    @Test func aReusedReferenceMatchesTheNewestMessage() async throws {
+        let store = try SQLiteStore(directory: directory)
+        _ = try await sent(store, "+46701111111", references: [7])
+        try await Task.sleep(for: .milliseconds(10))
+        let newer = try await sent(store, "+46701111111", references: [7])
+        #expect(try await store.recordDeliveryReport(report(7, "+46701111111"))?.id == newer)
     }
 }

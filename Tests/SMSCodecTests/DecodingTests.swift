@@ -25,6 +25,22 @@ struct DecodingTests {
         #expect(parts.first?.serviceCentre?.description == "+15550100000")
     }
 
+    @Test func statusReportFromARealPhoneReencodesIdentically() throws {
+        let hex = "07911614786007F006060B911634092142F4019071011000040190710110450400060000"  // at-sms/34.dump
+        guard case .statusReport(let report) = try SMSPDU.decode(hex: hex) else {
+            Issue.record("not a status report")
+            return
+        }
+        #expect(report.messageReference == 6)
+        #expect(report.recipient.description == "+61439012244")
+        #expect(report.delivered)
+        // The phone's report also carries the optional TP-PI, TP-PID and TP-DCS (060000); ours stops
+        // after the mandatory fields.
+        #expect(hex.hasPrefix(report.encoded()))
+        #expect(hex.count - report.encoded().count == 6)
+        #expect(report.tpduLength == report.encoded().count / 2 - 8)
+    }
+
     @Test func alphanumericSendersDecode() throws {
         let hex = DeliverPDU.encode(
             text: "Your code is 1234",
