@@ -155,7 +155,8 @@ public struct ConfigurationLoader {
                 item,
                 key: key,
                 known: [
-                    "name", "device", "baud", "command_timeout", "send_timeout", "health_check_interval",
+                    "name", "device", "baud", "command_timeout", "send_timeout", "health_check_interval", "pin",
+                    "registration_timeout",
                 ]
             )
             guard let deviceNode = fields["device"] else { throw error(item, key, "'device' is required") }
@@ -181,6 +182,16 @@ public struct ConfigurationLoader {
                 modem.timeouts.command = try duration(value, key + ".command_timeout")
             }
             if let value = fields["send_timeout"] { modem.timeouts.send = try duration(value, key + ".send_timeout") }
+            if let value = fields["pin"] {
+                let pin = try string(value, key + ".pin")
+                guard (4...8).contains(pin.count), pin.allSatisfy(\.isNumber) else {
+                    throw error(value, key + ".pin", "a PIN is 4 to 8 digits (quote it, e.g. pin: \"0012\")")
+                }
+                modem.pin = pin
+            }
+            if let value = fields["registration_timeout"] {
+                modem.registrationTimeout = try duration(value, key + ".registration_timeout")
+            }
             if let value = fields["health_check_interval"] {
                 modem.healthCheckInterval = try duration(value, key + ".health_check_interval")
             }

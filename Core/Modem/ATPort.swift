@@ -48,7 +48,9 @@ actor ATPort {
         lastID += 1
         let id = lastID
         pending = Pending(id: id, command: command, expectPrompt: expectPrompt)
-        logger.trace("AT >", metadata: ["command": "\(command.count > 80 ? command.prefix(80) + "…" : command)"])
+        let shown =
+            command.hasPrefix("AT+CPIN=") ? "AT+CPIN=<hidden>" : command.count > 80 ? command.prefix(80) + "…" : command
+        logger.trace("AT >", metadata: ["command": "\(shown)"])
         do {
             try await writer.write(ByteBuffer(string: command + terminator))
         } catch {

@@ -19,8 +19,13 @@ public struct ModemConfiguration: Sendable, Equatable {
     public var device: String
     public var baudRate: Int
     public var timeouts: ModemTimeouts
-    /// How often an idle modem is asked for its signal (which also shows that it still answers).
+    /// How often an idle modem is asked for its signal and registration (which also shows that it
+    /// still answers and still has the network).
     public var healthCheckInterval: Duration
+    /// The SIM's PIN, if it asks for one. Never logged.
+    public var pin: String?
+    /// How long a modem may search for the network at start before it counts as down.
+    public var registrationTimeout: Duration = .seconds(60)
 
     public init(
         name: String,

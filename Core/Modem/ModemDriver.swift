@@ -26,7 +26,7 @@ struct ModemDriver {
 
     /// Brings a freshly opened modem into the state the gateway needs: echo off, verbose errors,
     /// PDU mode, new-message indications as `+CMTI`.
-    func initialize(logger: Logger) async throws -> [String: String] {
+    func initialize(pin: String?, registrationTimeout: Duration, logger: Logger) async throws -> [String: String] {
         // Wake the modem and resynchronise: a half-typed command from earlier may be pending.
         await port.write("\u{1B}\r")
         var synced = false
@@ -43,10 +43,14 @@ struct ModemDriver {
         if let answer = try? await port.run("AT+CGMM", timeout: timeouts.command) {
             identity["model"] = answer.lines.first
         }
-        if let answer = try? await port.run("AT+CPIN?", timeout: timeouts.command),
-            let state = answer.value(after: "+CPIN:"), state != "READY"
-        {
-            throw ModemError(.unavailable, "the SIM is not ready (+CPIN: \(state)); PIN entry is not supported yet")
+        try await unlockSIM(pin: pin, logger: logger)
+        switch try await waitForRegistration(timeout: registrationTimeout) {
+        case nil:
+            logger.notice("the modem does not say whether it is registered (AT+CREG?); assuming it is")
+        case let registration? where !registration.isRegistered:
+            throw ModemError(.unavailable, "not registered with the network (\(registration))")
+        case let registration?:
+            identity["network"] = "\(registration)"
         }
         _ = try await port.run("AT+CMGF=0", timeout: timeouts.command)
         // New messages as +CMTI (stored, so nothing is lost before it is committed), status reports

@@ -13,6 +13,8 @@ public struct ModemError: Error, Sendable, CustomStringConvertible {
         case unavailable
         /// The modem's answer could not be understood.
         case unexpectedAnswer
+        /// The SIM refused the configured PIN. Not retried: a few wrong tries block the SIM.
+        case pinRejected
     }
 
     public let kind: Kind

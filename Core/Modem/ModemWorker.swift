@@ -60,6 +60,9 @@ public final class ModemWorker: Sendable {
         var concatenationReference = Int.random(in: 0...255)
         /// Whether the current connection got as far as an initialised modem.
         var initialised = false
+        /// The SIM refused the PIN once; it is not sent again until a restart.
+        var pinRejected = false
+        var registration: Registration?
     }
 
     public let configuration: ModemConfiguration
@@ -92,6 +95,7 @@ public final class ModemWorker: Sendable {
 
     public var state: ModemState { status.withLock { $0.state } }
     public var signal: SignalQuality? { status.withLock { $0.signal } }
+    public var registration: Registration? { status.withLock { $0.registration } }
 
     /// Sends `sms`. `beforeSubmit` runs right before the first `AT+CMGS` (to mark the message as
     /// submitting); if it throws, nothing is sent. `afterSubmit` runs once the network accepted every
@@ -127,6 +131,7 @@ public final class ModemWorker: Sendable {
                 break
             } catch {
                 if Task.isCancelled { break }
+                if (error as? ModemError)?.kind == .pinRejected { status.withLock { $0.pinRejected = true } }
                 logger.error(
                     "modem \(configuration.name) on \(configuration.device) is down: \(error); messages stay queued, retrying in \(delay)"
                 )
@@ -191,7 +196,12 @@ public final class ModemWorker: Sendable {
                     throw ModemError(.disconnected, "the serial line closed")
                 }
                 group.addTask {
-                    let identity = try await driver.initialize(logger: self.logger)
+                    let pin = self.status.withLock { $0.pinRejected } ? nil : self.configuration.pin
+                    let identity = try await driver.initialize(
+                        pin: pin,
+                        registrationTimeout: self.configuration.registrationTimeout,
+                        logger: self.logger
+                    )
                     let signal = try await driver.signal()
                     self.status.withLock {
                         $0.signal = signal
@@ -270,7 +280,14 @@ public final class ModemWorker: Sendable {
             }
         case .healthCheck:
             let signal = try await driver.signal()
-            status.withLock { $0.signal = signal }
+            let registration = try await driver.registration()
+            status.withLock {
+                $0.signal = signal
+                $0.registration = registration
+            }
+            if let registration, !registration.isRegistered {
+                throw ModemError(.unavailable, "lost the network (\(registration))")
+            }
         }
     }
 

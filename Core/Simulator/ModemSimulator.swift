@@ -36,12 +36,17 @@ public actor ModemSimulator {
     private var partials: [String: [Int: Part]] = [:]
     private var delivered: [NetworkMessage] = []
     private var responsive = true
+    private var simLocked: Bool
+    private var pinAttemptsLeft = 3
+    /// `+CREG` stat: 1 home network, 2 searching, 0 none, 3 denied, 5 roaming.
+    private var registration = 1
 
     public init(settings: SimulatorSettings = SimulatorSettings(), logger: Logger) throws {
         terminal = try PseudoTerminal()
         devicePath = terminal.devicePath
         self.settings = settings
         self.logger = logger
+        simLocked = settings.pin != nil
     }
 
     /// Answers the line until the task is cancelled.
@@ -68,6 +73,12 @@ public actor ModemSimulator {
 
     /// How many messages are stored on the simulated SIM (read or not, not yet deleted).
     public func storedMessageCount() -> Int { storage.count }
+
+    /// PIN tries left before the simulated SIM wants its PUK.
+    public func remainingPINAttempts() -> Int { pinAttemptsLeft }
+
+    /// The network: 1 registered (home), 5 roaming, 2 searching, 0 none, 3 denied.
+    public func setRegistration(_ stat: Int) { registration = stat }
 
     /// A hung modem: while false, everything the driver writes is ignored and nothing is answered.
     public func setResponsive(_ responsive: Bool) {
@@ -143,9 +154,12 @@ public actor ModemSimulator {
         case "+CGMR": await ok(lines: ["1.0"])
         case "+CGSN": await ok(lines: ["350000000000001"])
         case "+CIMI": await ok(lines: ["001010000000001"])
-        case "+CPIN?": await ok(lines: ["+CPIN: READY"])
+        case "+CPIN?":
+            let state = !simLocked ? "READY" : pinAttemptsLeft > 0 ? "SIM PIN" : "SIM PUK"
+            await ok(lines: ["+CPIN: \(state)"])
         case "+CSQ": await ok(lines: ["+CSQ: \(settings.signal),99"])
-        case "+CREG?": await ok(lines: ["+CREG: 0,1"])
+        case "+CREG?": await ok(lines: ["+CREG: 0,\(simLocked ? 0 : registration)"])
+        case "+CEREG?": await ok(lines: ["+CEREG: 0,\(simLocked ? 0 : registration)"])
         case "+CMGF?": await ok(lines: ["+CMGF: 0"])
         case "+CMGF=0": await ok()
         case "+CMGF=1": await cmsError(303)  // text mode is not simulated
@@ -165,6 +179,10 @@ public actor ModemSimulator {
         }
         if body.hasPrefix("+CMEE=") {
             await ok()
+        } else if body.hasPrefix("+CPIN=") {
+            await enterPIN(String(body.dropFirst(6)).filter { $0 != "\"" })
+        } else if simLocked && (body.hasPrefix("+CMG") || body.hasPrefix("+CNMI")) {
+            await cmsError(311)  // SIM PIN required
         } else if body.hasPrefix("+CNMI=") {
             let fields = body.dropFirst(6).split(separator: ",", omittingEmptySubsequences: false)
             notifyNewMessages = fields.count > 1 && fields[1] == "1"
@@ -172,6 +190,7 @@ public actor ModemSimulator {
             await ok()
         } else if let length = number(after: "+CMGS=") {
             guard (1...176).contains(length) else { return await cmsError(304) }
+            guard registration == 1 || registration == 5 else { return await cmsError(331) }  // no network service
             pendingSendLength = length
             parser.expectPDU()
             await write("\r\n> ")
@@ -196,6 +215,18 @@ public actor ModemSimulator {
             await ok()
         } else {
             await error()
+        }
+    }
+
+    private func enterPIN(_ pin: String) async {
+        guard simLocked else { return await ok() }
+        guard pinAttemptsLeft > 0 else { return await write("\r\n+CME ERROR: 12\r\n") }  // PUK required
+        if pin == settings.pin {
+            simLocked = false
+            await ok()
+        } else {
+            pinAttemptsLeft -= 1
+            await write("\r\n+CME ERROR: 16\r\n")  // incorrect password
         }
     }
 

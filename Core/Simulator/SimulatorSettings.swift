@@ -12,6 +12,8 @@ public struct SimulatorSettings: Sendable, Equatable {
     public var deliveryReportDelay: Duration = .zero
     /// Recipients (as `+46701234567` or as sent) whose messages the network reports as not delivered.
     public var undeliverable: Set<String> = []
+    /// The SIM's PIN; nil for a SIM without a PIN lock.
+    public var pin: String?
 
     public init(
         sendDelay: Duration = .zero,

@@ -286,3 +286,117 @@ struct ModemRecoveryTests {
         }
     }
 }
+
+@Suite("SIM PIN and network registration")
+struct SIMAndNetworkTests {
+    func worker(
+        _ simulator: ModemSimulator,
+        pin: String? = nil,
+        registrationTimeout: Duration = .seconds(5)
+    )
+        -> ModemWorker
+    {
+        var configuration = ModemConfiguration(
+            name: "t",
+            device: simulator.devicePath,
+            timeouts: ModemTimeouts(command: .seconds(1)),
+            healthCheckInterval: .milliseconds(300)
+        )
+        configuration.pin = pin
+        configuration.registrationTimeout = registrationTimeout
+        return ModemWorker(configuration: configuration, logger: Logger(label: "test"), receive: { _ in })
+    }
+
+    func run(_ simulator: ModemSimulator, _ worker: ModemWorker, _ body: () async throws -> Void) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await simulator.run() }
+            group.addTask { await worker.run() }
+            defer { group.cancelAll() }
+            try await body()
+        }
+    }
+
+    func down(_ worker: ModemWorker, because text: String) -> Bool {
+        if case .down(let reason) = worker.state { return reason.contains(text) }
+        return false
+    }
+
+    @Test func theConfiguredPINUnlocksTheSIM() async throws {
+        var settings = SimulatorSettings()
+        settings.pin = "2468"
+        let simulator = try ModemSimulator(settings: settings, logger: Logger(label: "test"))
+        let worker = worker(simulator, pin: "2468")
+        try await run(simulator, worker) {
+            try await waitUntil("the modem to be ready") { worker.state == .ready }
+            #expect(worker.registration == nil || worker.registration == .home)
+        }
+    }
+
+    @Test func aSIMThatWantsAPINWithNoneConfiguredSaysSo() async throws {
+        var settings = SimulatorSettings()
+        settings.pin = "2468"
+        let simulator = try ModemSimulator(settings: settings, logger: Logger(label: "test"))
+        let worker = worker(simulator)
+        try await run(simulator, worker) {
+            try await waitUntil("the reason") { down(worker, because: "asks for its PIN") }
+        }
+    }
+
+    @Test func aWrongPINIsTriedOnceOnlySoTheSIMIsNotBlocked() async throws {
+        var settings = SimulatorSettings()
+        settings.pin = "2468"
+        let simulator = try ModemSimulator(settings: settings, logger: Logger(label: "test"))
+        let worker = worker(simulator, pin: "1111")
+        try await run(simulator, worker) {
+            try await waitUntil("the reason") { down(worker, because: "refused the configured PIN") }
+            try await Task.sleep(for: .seconds(4))  // several reconnects
+            #expect(await simulator.remainingPINAttempts() == 2)
+            #expect(down(worker, because: "asks for its PIN"))
+        }
+    }
+
+    @Test func aModemStillSearchingAtStartIsDownUntilItRegisters() async throws {
+        let simulator = try ModemSimulator(logger: Logger(label: "test"))
+        await simulator.setRegistration(2)
+        let worker = worker(simulator, registrationTimeout: .milliseconds(500))
+        try await run(simulator, worker) {
+            try await waitUntil("the reason") { down(worker, because: "searching for a network") }
+            await simulator.setRegistration(1)
+            try await waitUntil("the modem to be ready", timeout: .seconds(15)) { worker.state == .ready }
+        }
+    }
+
+    @Test func aModemThatLosesTheNetworkIsDownUntilItIsBack() async throws {
+        let simulator = try ModemSimulator(logger: Logger(label: "test"))
+        let worker = worker(simulator)
+        try await run(simulator, worker) {
+            try await waitUntil("the modem to be ready") { worker.state == .ready }
+            await simulator.setRegistration(3)
+            try await waitUntil("the modem to be down") { down(worker, because: "registration denied") }
+            await #expect {
+                try await worker.send(OutgoingSMS(recipient: "123456", text: "x", options: SubmitOptions())) {}
+            } throws: { ($0 as? ModemError)?.kind == .unavailable }
+            await simulator.setRegistration(5)
+            try await waitUntil("the modem to be ready", timeout: .seconds(15)) { worker.state == .ready }
+            _ = try await worker.send(OutgoingSMS(recipient: "123456", text: "back", options: SubmitOptions())) {}
+            #expect(await simulator.receivedMessages().map(\.text) == ["back"])
+        }
+    }
+
+    @Test(
+        arguments: [
+            ("at-creg/empty.dump", nil), ("at-creg/huawei.dump", Registration.home),
+            ("at-creg/none.dump", .notSearching), ("at-creg/siemens.dump", .home),
+            ("at-creg/sierra312u.dump", .roaming),
+            ("at-creg/telit.dump", .home), ("at-creg-corner/empty-lac.dump", .home),
+            ("at-creg-corner/mismatched-quotes.dump", .home), ("at-creg-corner/single-quote.dump", .home),
+        ] as [(String, Registration?)]
+    )
+    func registrationAnswersOfRealModemsParse(file: String, expected: Registration?) throws {
+        let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/corpus/gammu-at")
+        let text = try String(contentsOf: corpus.appendingPathComponent(file), encoding: .isoLatin1)
+        let answer = ATResponse(lines: text.components(separatedBy: .newlines).filter { $0.hasPrefix("+CREG:") })
+        #expect(answer.value(after: "+CREG:").flatMap(Registration.parse) == expected)
+    }
+}
