@@ -11,6 +11,7 @@ extension APIv1 {
         options.priority = try integer(parameters, "highpriority", in: 0...9) ?? 0
         options.unicode = try flag(parameters, "unicode")
         options.flash = try flag(parameters, "flash")
+        options.modemNumber = try integer(parameters, "modem_no", in: 1...Int.max)
         var scheduledAt: Date?
         if let date = parameters["date"], !date.isEmpty {
             guard let parsed = dates.parse(date, withSeconds: false) else {

@@ -39,7 +39,8 @@ struct Send: AsyncParsableCommand {
             createdBy: "cli"
         )
         do {
-            for id in try await Outbox(store: store).send(request) { print("OK; ID=\(id)") }
+            let outbox = Outbox(store: store, modemCount: max(1, configuration.modems.count))
+            for id in try await outbox.send(request) { print("OK; ID=\(id)") }
         } catch let error as SwiftletError {
             throw ValidationError(error.detail)
         }

@@ -34,16 +34,21 @@ public struct Outbox: Sendable {
     public static let maximumTextLength = 1530
 
     private let store: any MessageStore
+    private let modemCount: Int
     private let now: @Sendable () -> Date
     private let didQueue: @Sendable () -> Void
 
-    /// - Parameter didQueue: called after a commit, to wake a dispatcher in this process.
+    /// - Parameters:
+    ///   - modemCount: how many modems the gateway has, for checking a requested modem number.
+    ///   - didQueue: called after a commit, to wake a dispatcher in this process.
     public init(
         store: any MessageStore,
+        modemCount: Int = 1,
         now: @escaping @Sendable () -> Date = Date.init,
         didQueue: @escaping @Sendable () -> Void = {}
     ) {
         self.store = store
+        self.modemCount = modemCount
         self.now = now
         self.didQueue = didQueue
     }
@@ -72,6 +77,12 @@ public struct Outbox: Sendable {
         }
         guard (0...9).contains(request.options.priority) else {
             throw SwiftletError.invalidParameter("highpriority", "must be 0 to 9")
+        }
+        if let number = request.options.modemNumber, !(1...modemCount).contains(number) {
+            throw SwiftletError.invalidParameter(
+                "modem_no",
+                "there is no modem \(number) (this gateway has \(modemCount))"
+            )
         }
         let notBefore = request.scheduledAt ?? now()
         return numbers.map {

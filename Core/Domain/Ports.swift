@@ -27,8 +27,17 @@ public protocol InboxWriter: Sendable {
 /// The outgoing queue as dispatchers see it. A claim is held under a lease by an owner; only the
 /// owner of a live lease may move the message on.
 public protocol OutboxQueue: Sendable {
-    /// Claims the most urgent due message (highest priority, then oldest) for `owner` until `leaseUntil`.
-    func claimNext(owner: String, leaseUntil: Date, now: Date) async throws -> OutgoingMessage?
+    /// Claims the most urgent due message (highest priority, then oldest) that modem `modemNumber` may
+    /// send (one for any modem, or one for that modem) for `owner` until `leaseUntil`. With
+    /// `avoidingRetriesOf`, a message whose last attempt failed on that modem is left for another.
+    func claimNext(
+        owner: String,
+        leaseUntil: Date,
+        now: Date,
+        modemNumber: Int,
+        avoidingRetriesOf modem: String?
+    )
+        async throws -> OutgoingMessage?
     /// Marks a claimed message as being submitted to the network. Returns false if the claim was lost.
     func markSubmitting(_ id: MessageID, owner: String, modem: String) async throws -> Bool
     /// Records that the network accepted every part; `reportRequested` says whether status reports follow.

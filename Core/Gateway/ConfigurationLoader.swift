@@ -92,8 +92,17 @@ public struct ConfigurationLoader {
             let dispatcher = try mapping(
                 node,
                 key: "dispatcher",
-                known: ["lease", "max_attempts", "retry_delay", "sweep_interval", "delivery_reports"]
+                known: [
+                    "lease", "max_attempts", "retry_delay", "sweep_interval", "delivery_reports", "bench_after",
+                    "bench_for",
+                ]
             )
+            if let value = dispatcher["bench_after"] {
+                configuration.dispatcher.benchAfter = try integer(value, "dispatcher.bench_after", in: 1...1000)
+            }
+            if let value = dispatcher["bench_for"] {
+                configuration.dispatcher.benchFor = try duration(value, "dispatcher.bench_for")
+            }
             if let value = dispatcher["delivery_reports"] {
                 configuration.dispatcher.deliveryReports = try boolean(value, "dispatcher.delivery_reports")
             }
@@ -156,7 +165,7 @@ public struct ConfigurationLoader {
                 key: key,
                 known: [
                     "name", "device", "baud", "command_timeout", "send_timeout", "health_check_interval", "pin",
-                    "registration_timeout",
+                    "registration_timeout", "max_per_minute",
                 ]
             )
             guard let deviceNode = fields["device"] else { throw error(item, key, "'device' is required") }
@@ -188,6 +197,9 @@ public struct ConfigurationLoader {
                     throw error(value, key + ".pin", "a PIN is 4 to 8 digits (quote it, e.g. pin: \"0012\")")
                 }
                 modem.pin = pin
+            }
+            if let value = fields["max_per_minute"] {
+                modem.maxPerMinute = try integer(value, key + ".max_per_minute", in: 1...6000)
             }
             if let value = fields["registration_timeout"] {
                 modem.registrationTimeout = try duration(value, key + ".registration_timeout")

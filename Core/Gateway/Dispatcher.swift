@@ -54,8 +54,8 @@ public final class Dispatcher: Service {
         }
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
-                for modem in self.modems {
-                    group.addTask { await self.work(modem) }
+                for (index, modem) in self.modems.enumerated() {
+                    group.addTask { await self.work(modem, number: index + 1) }
                 }
                 group.addTask { await self.sweep() }
             }
@@ -74,9 +74,20 @@ public final class Dispatcher: Service {
         get async { Task.isCancelled ? true : await stop.current != 0 }
     }
 
-    /// One modem's loop.
-    private func work(_ modem: ModemWorker) async {
+    /// One modem's loop. `number` is the modem's place in the configuration (the API's `modem_no`).
+    ///
+    /// A modem whose sends fail `benchAfter` times in a row is benched for `benchFor`: it takes no
+    /// messages meanwhile, so they go out through the other modems. A modem with a rate limit waits
+    /// between sends.
+    private func work(_ modem: ModemWorker, number: Int) async {
+        var failuresInARow = 0
+        var lastSend: ContinuousClock.Instant?
+        let spacing = modem.configuration.maxPerMinute.map { Duration.seconds(60) / $0 }
         while !(await stopping) {
+            if let spacing, let lastSend, ContinuousClock.now < lastSend + spacing {
+                await stop.wait(since: 0, timeout: lastSend + spacing - ContinuousClock.now)
+                continue
+            }
             let seen = await wakeup.current
             guard modem.state == .ready else {
                 await wakeup.wait(since: seen, timeout: settings.sweepInterval)
@@ -87,9 +98,27 @@ public final class Dispatcher: Service {
                 if let message = try await queue.claimNext(
                     owner: owner,
                     leaseUntil: now.addingTimeInterval(settings.lease.seconds),
-                    now: now
+                    now: now,
+                    modemNumber: number,
+                    avoidingRetriesOf: modems.contains { $0 !== modem && $0.state == .ready }
+                        ? modem.configuration.name : nil
                 ) {
-                    await send(message, via: modem)
+                    lastSend = ContinuousClock.now
+                    switch await send(message, via: modem) {
+                    case .sent: failuresInARow = 0
+                    case .notAttempted: break
+                    case .failed:
+                        failuresInARow += 1
+                        if failuresInARow >= settings.benchAfter {
+                            failuresInARow = 0
+                            logger.warning(
+                                "modem \(modem.configuration.name) failed \(settings.benchAfter) messages in a row; not using it for \(settings.benchFor)",
+                                metadata: ["modem": "\(modem.configuration.name)"]
+                            )
+                            await wakeup.signal()  // the other modems may take its messages now
+                            await stop.wait(since: 0, timeout: settings.benchFor)
+                        }
+                    }
                     continue
                 }
                 var timeout = settings.sweepInterval
@@ -104,7 +133,15 @@ public final class Dispatcher: Service {
         }
     }
 
-    private func send(_ message: OutgoingMessage, via modem: ModemWorker) async {
+    enum Outcome {
+        case sent
+        /// The modem could not take it; the message went back to the queue unchanged.
+        case notAttempted
+        /// The attempt failed and was recorded.
+        case failed
+    }
+
+    private func send(_ message: OutgoingMessage, via modem: ModemWorker) async -> Outcome {
         var logger = self.logger
         logger[metadataKey: "message.id"] = "\(message.id)"
         logger[metadataKey: "modem"] = "\(modem.configuration.name)"
@@ -139,13 +176,17 @@ public final class Dispatcher: Service {
             logger.info(
                 "sent message \(message.id) to \(message.recipient) (\(receipt.references.count) part(s), reference \(receipt.references.map(String.init).joined(separator: ",")))"
             )
+            return .sent
         } catch let error as ModemError where error.kind == .unavailable {
             logger.debug("modem not ready; message \(message.id) goes back to the queue")
             try? await queue.release(message.id, owner: owner)
+            return .notAttempted
         } catch DispatchError.claimLost {
             logger.warning("the claim on message \(message.id) was lost before sending; another node has it")
+            return .notAttempted
         } catch {
             await recordFailure(message, error: error, logger: logger)
+            return .failed
         }
     }
 

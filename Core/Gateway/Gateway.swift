@@ -117,7 +117,7 @@ public enum Gateway {
             )
         )
 
-        let outbox = Outbox(store: store, didQueue: { wakeup.signalSoon() })
+        let outbox = Outbox(store: store, modemCount: modems.count, didQueue: { wakeup.signalSoon() })
         let router = Router()
         APIv1(outbox: outbox, store: store, users: store, timeZone: configuration.timeZone, logger: logger)
             .addRoutes(to: router)

@@ -20,6 +20,10 @@ public struct GatewayConfiguration: Sendable, Equatable {
         public var maxAttempts = 3
         /// Ask the network for a status report on every message, so sentitems shows whether it was delivered.
         public var deliveryReports = true
+        /// Failed sends in a row after which a modem is benched (its messages go through the others).
+        public var benchAfter = 3
+        /// How long a benched modem rests.
+        public var benchFor: Duration = .seconds(300)
         /// Wait before a failed attempt is retried.
         public var retryDelay: Duration = .seconds(30)
         /// How often the queue is checked for work this process was not told about: messages queued

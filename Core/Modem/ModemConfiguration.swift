@@ -26,6 +26,8 @@ public struct ModemConfiguration: Sendable, Equatable {
     public var pin: String?
     /// How long a modem may search for the network at start before it counts as down.
     public var registrationTimeout: Duration = .seconds(60)
+    /// At most this many messages a minute through this modem (some operators block faster senders).
+    public var maxPerMinute: Int?
 
     public init(
         name: String,

@@ -36,6 +36,8 @@ public actor ModemSimulator {
     private var partials: [String: [Int: Part]] = [:]
     private var delivered: [NetworkMessage] = []
     private var responsive = true
+    /// When set, every `AT+CMGS` is answered with this `+CMS ERROR`.
+    private var rejectingSends: Int?
     private var simLocked: Bool
     private var pinAttemptsLeft = 3
     /// `+CREG` stat: 1 home network, 2 searching, 0 none, 3 denied, 5 roaming.
@@ -73,6 +75,9 @@ public actor ModemSimulator {
 
     /// How many messages are stored on the simulated SIM (read or not, not yet deleted).
     public func storedMessageCount() -> Int { storage.count }
+
+    /// A network that refuses every message with `+CMS ERROR: code` (nil: accept again).
+    public func setRejectingSends(_ code: Int?) { rejectingSends = code }
 
     /// PIN tries left before the simulated SIM wants its PUK.
     public func remainingPINAttempts() -> Int { pinAttemptsLeft }
@@ -248,6 +253,7 @@ public actor ModemSimulator {
             return await cmsError(304)
         }
         if settings.sendDelay > .zero { try? await Task.sleep(for: settings.sendDelay) }
+        if let code = rejectingSends { return await cmsError(code) }
         nextReference = (nextReference + 1) % 256
         let reference = nextReference
         record(Part(submit: submit, reference: reference))

@@ -9,13 +9,14 @@ extension SQLiteStore: MessageStore, InboxWriter {
             try messages.map { message in
                 try db.execute(
                     sql: """
-                        INSERT INTO outgoing (recipient, text, priority, unicode, flash, state, created_by,
+                        INSERT INTO outgoing (recipient, text, priority, unicode, flash, modem_no, state, created_by,
                                               created_at, updated_at, not_before)
-                        VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)
+                        VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)
                         """,
                     arguments: [
                         message.recipient.value, message.text, message.options.priority, message.options.unicode,
-                        message.options.flash, message.createdBy, now, now, message.notBefore.storeValue,
+                        message.options.flash,
+                        message.options.modemNumber, message.createdBy, now, now, message.notBefore.storeValue,
                     ]
                 )
                 return db.lastInsertedRowID
@@ -183,7 +184,12 @@ extension OutgoingMessage {
             id: row["id"],
             recipient: PhoneNumber(normalized: row["recipient"]),
             text: row["text"],
-            options: SendOptions(priority: row["priority"], unicode: row["unicode"], flash: row["flash"]),
+            options: SendOptions(
+                priority: row["priority"],
+                unicode: row["unicode"],
+                flash: row["flash"],
+                modemNumber: row["modem_no"]
+            ),
             state: OutgoingState(rawValue: row["state"]) ?? .failed,
             createdBy: row["created_by"],
             createdAt: Date(storeValue: row["created_at"]),

@@ -3,17 +3,27 @@ import GRDB
 import SwiftletDomain
 
 extension SQLiteStore: OutboxQueue {
-    public func claimNext(owner: String, leaseUntil: Date, now: Date) async throws -> OutgoingMessage? {
+    public func claimNext(
+        owner: String,
+        leaseUntil: Date,
+        now: Date,
+        modemNumber: Int,
+        avoidingRetriesOf modem: String? = nil
+    ) async throws
+        -> OutgoingMessage?
+    {
         try await pool.write { db in
             try Row.fetchOne(
                 db,
                 sql: """
                     UPDATE outgoing SET state = 'claimed', owner = ?, lease_until = ?, updated_at = ?
                     WHERE id = (SELECT id FROM outgoing WHERE state = 'queued' AND not_before <= ?
+                                AND (modem_no IS NULL OR modem_no = ?)
+                                AND NOT (attempts > 0 AND modem IS ? AND ? IS NOT NULL)
                                 ORDER BY priority DESC, not_before, id LIMIT 1)
                     RETURNING *
                     """,
-                arguments: [owner, leaseUntil.storeValue, now.storeValue, now.storeValue]
+                arguments: [owner, leaseUntil.storeValue, now.storeValue, now.storeValue, modemNumber, modem, modem]
             ).map(OutgoingMessage.init(row:))
         }
     }

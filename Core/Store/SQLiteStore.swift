@@ -138,6 +138,9 @@ public final class SQLiteStore: Sendable {
                     """
             )
         }
+        migrator.registerMigration("4-modem-numbers") { db in
+            try db.execute(sql: "ALTER TABLE outgoing ADD COLUMN modem_no INTEGER")
+        }
         return migrator
     }()
 }

@@ -31,6 +31,7 @@ struct BadInputTests {
                 [("access_token", token), ("to", "123456"), ("message", "x"), ("responsetype", "json")],
                 "Wrong parameters"
             ),
+            ([("access_token", token), ("to", "123456"), ("message", "x"), ("modem_no", "2")], "Wrong parameters"),
         ]
         for (query, expected) in cases {
             let answer = try await gateway.get(send, query)

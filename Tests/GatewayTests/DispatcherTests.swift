@@ -63,3 +63,133 @@ struct DispatcherTests {
         }
     }
 }
+
+@Suite("The modem pool")
+struct ModemPoolTests {
+    /// Two simulated modems, their workers and a dispatcher over a fresh store, for `body`.
+    func withPool(
+        settings: GatewayConfiguration.Dispatcher,
+        maxPerMinute: Int? = nil,
+        _ body: (SQLiteStore, Outbox, [ModemSimulator]) async throws -> Void
+    ) async throws {
+        let logger = Logger(label: "test")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-pool-\(UUID())").path
+        let store = try SQLiteStore(directory: directory)
+        let simulators = try (0..<2).map { _ in try ModemSimulator(logger: logger) }
+        let wakeup = Wakeup()
+        let workers = simulators.enumerated().map { index, simulator in
+            var configuration = ModemConfiguration(name: "modem\(index + 1)", device: simulator.devicePath)
+            configuration.maxPerMinute = maxPerMinute
+            return ModemWorker(
+                configuration: configuration,
+                logger: logger,
+                receive: { _ in },
+                stateChanged: { _ in wakeup.signalSoon() }
+            )
+        }
+        let dispatcher = Dispatcher(
+            queue: store,
+            modems: workers,
+            settings: settings,
+            owner: "test",
+            wakeup: wakeup,
+            logger: logger
+        )
+        let outbox = Outbox(store: store, modemCount: 2, didQueue: { wakeup.signalSoon() })
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for simulator in simulators { group.addTask { try await simulator.run() } }
+            for worker in workers { group.addTask { await worker.run() } }
+            group.addTask { try await dispatcher.run() }
+            defer { group.cancelAll() }
+            try await waitUntil("both modems to be ready") { workers.allSatisfy { $0.state == .ready } }
+            try await body(store, outbox, simulators)
+        }
+    }
+
+    @Test func whenOneModemFailsEveryMessageGoesOutThroughTheOtherOnce() async throws {
+        var settings = GatewayConfiguration.Dispatcher()
+        settings.benchAfter = 2
+        settings.retryDelay = .milliseconds(100)
+        settings.maxAttempts = 5
+        try await withPool(settings: settings) { store, outbox, simulators in
+            await simulators[1].setRejectingSends(500)
+            let texts = (1...8).map { "alarm \($0)" }
+            for text in texts {
+                _ = try await outbox.send(SendRequest(recipients: ["+46701234567"], text: text, createdBy: "t"))
+            }
+            try await waitUntil("every message sent", timeout: .seconds(20)) {
+                (try? await store.outgoing(matching: MessageQuery(folder: .sentitems)).count) == texts.count
+            }
+            #expect(try await store.outgoing(matching: MessageQuery(folder: .sendingerror)).isEmpty)
+            let delivered = await simulators[0].receivedMessages().map(\.text)
+            #expect(delivered.sorted() == texts.sorted())  // each exactly once
+            #expect(await simulators[1].receivedMessages().isEmpty)
+        }
+    }
+
+    @Test func aMessageForModemTwoIsSentByModemTwo() async throws {
+        try await withPool(settings: GatewayConfiguration.Dispatcher()) { store, outbox, simulators in
+            for _ in 0..<3 {
+                _ = try await outbox.send(
+                    SendRequest(
+                        recipients: ["+46701234567"],
+                        text: "via two",
+                        options: SendOptions(modemNumber: 2),
+                        createdBy: "t"
+                    )
+                )
+            }
+            try await waitUntil("the messages sent") {
+                (try? await store.outgoing(matching: MessageQuery(folder: .sentitems)).count) == 3
+            }
+            #expect(await simulators[1].receivedMessages().count == 3)
+            #expect(await simulators[0].receivedMessages().isEmpty)
+            let modems = try await store.outgoing(matching: MessageQuery(folder: .sentitems)).map(\.modem)
+            #expect(modems == ["modem2", "modem2", "modem2"])
+        }
+    }
+
+    @Test func aModemWithARateLimitSpacesItsSends() async throws {
+        try await withPool(settings: GatewayConfiguration.Dispatcher(), maxPerMinute: 120) { store, outbox, _ in
+            let started = ContinuousClock.now
+            for index in 0..<6 {
+                _ = try await outbox.send(
+                    SendRequest(
+                        recipients: ["+46701234567"],
+                        text: "m\(index)",
+                        options: SendOptions(modemNumber: index % 2 + 1),
+                        createdBy: "t"
+                    )
+                )
+            }
+            try await waitUntil("the messages sent") {
+                (try? await store.outgoing(matching: MessageQuery(folder: .sentitems)).count) == 6
+            }
+            // Three messages per modem at most every 0.5 s: at least 1 s from the first to the last.
+            #expect(ContinuousClock.now - started >= .milliseconds(1000))
+        }
+    }
+}
+
+extension ModemPoolTests {
+    @Test func aRetryGoesToAnotherModemSoAFlakyModemCostsNoMessage() async throws {
+        var settings = GatewayConfiguration.Dispatcher()
+        settings.benchAfter = 1000  // never benched: only the retry rule keeps messages off the bad modem
+        settings.retryDelay = .milliseconds(50)
+        settings.maxAttempts = 2
+        try await withPool(settings: settings) { store, outbox, simulators in
+            await simulators[1].setRejectingSends(500)
+            let texts = (1...10).map { "retry \($0)" }
+            for text in texts {
+                _ = try await outbox.send(SendRequest(recipients: ["+46701234567"], text: text, createdBy: "t"))
+            }
+            try await waitUntil("every message sent or failed", timeout: .seconds(20)) {
+                let sent = (try? await store.outgoing(matching: MessageQuery(folder: .sentitems)).count) ?? 0
+                let failed = (try? await store.outgoing(matching: MessageQuery(folder: .sendingerror)).count) ?? 0
+                return sent + failed == texts.count
+            }
+            #expect(try await store.outgoing(matching: MessageQuery(folder: .sendingerror)).isEmpty)
+            #expect(await simulators[0].receivedMessages().map(\.text).sorted() == texts.sorted())
+        }
+    }
+}

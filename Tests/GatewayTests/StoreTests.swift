@@ -40,7 +40,12 @@ struct StoreTests {
             message("444444", priority: 9, notBefore: now.addingTimeInterval(600)),
         ])
         var order: [MessageID] = []
-        while let claimed = try await store.claimNext(owner: "node", leaseUntil: now.addingTimeInterval(60), now: now) {
+        while let claimed = try await store.claimNext(
+            owner: "node",
+            leaseUntil: now.addingTimeInterval(60),
+            now: now,
+            modemNumber: 1
+        ) {
             order.append(claimed.id)
             #expect(claimed.state == .claimed)
         }
@@ -49,11 +54,25 @@ struct StoreTests {
         #expect(abs((next?.timeIntervalSince1970 ?? 0) - now.addingTimeInterval(600).timeIntervalSince1970) < 0.001)
     }
 
+    @Test func aMessageForOneModemIsClaimedOnlyByThatModem() async throws {
+        let store = try SQLiteStore(directory: directory)
+        let now = Date()
+        var forTwo = message("222222")
+        forTwo.options.modemNumber = 2
+        let ids = try await store.enqueue([forTwo, message("111111")])
+        let lease = now.addingTimeInterval(60)
+        #expect(try await store.claimNext(owner: "n", leaseUntil: lease, now: now, modemNumber: 1)?.id == ids[1])
+        #expect(try await store.claimNext(owner: "n", leaseUntil: lease, now: now, modemNumber: 1) == nil)
+        let claimed = try await store.claimNext(owner: "n", leaseUntil: lease, now: now, modemNumber: 2)
+        #expect(claimed?.id == ids[0])
+        #expect(claimed?.options.modemNumber == 2)
+    }
+
     @Test func onlyTheOwnerOfAClaimMovesTheMessageOn() async throws {
         let store = try SQLiteStore(directory: directory)
         let now = Date()
         let id = try await store.enqueue([message("111111")])[0]
-        _ = try await store.claimNext(owner: "a", leaseUntil: now.addingTimeInterval(60), now: now)
+        _ = try await store.claimNext(owner: "a", leaseUntil: now.addingTimeInterval(60), now: now, modemNumber: 1)
         #expect(try await store.markSubmitting(id, owner: "b", modem: "m") == false)
         #expect(try await store.markSubmitting(id, owner: "a", modem: "m") == true)
         try await store.markSent(id, owner: "b", references: [1], parts: 1, at: now, reportRequested: false)
@@ -69,10 +88,15 @@ struct StoreTests {
         let now = Date()
         let ids = try await store.enqueue([message("111111"), message("222222"), message("333333")])
         for _ in 0..<2 {
-            _ = try await store.claimNext(owner: "gw1", leaseUntil: now.addingTimeInterval(300), now: now)
+            _ = try await store.claimNext(
+                owner: "gw1",
+                leaseUntil: now.addingTimeInterval(300),
+                now: now,
+                modemNumber: 1
+            )
         }
         _ = try await store.markSubmitting(ids[1], owner: "gw1", modem: "m")
-        _ = try await store.claimNext(owner: "gw2", leaseUntil: now.addingTimeInterval(-1), now: now)
+        _ = try await store.claimNext(owner: "gw2", leaseUntil: now.addingTimeInterval(-1), now: now, modemNumber: 1)
 
         let own = try await store.reclaimAll(ownedBy: "gw1", now: now)
         #expect(own == ReclaimedClaims(count: 2, wereSubmitting: [ids[1]]))
@@ -87,7 +111,7 @@ struct StoreTests {
         let store = try SQLiteStore(directory: directory)
         let now = Date()
         _ = try await store.enqueue([message("111111")])
-        _ = try await store.claimNext(owner: "gw1", leaseUntil: now.addingTimeInterval(-5), now: now)
+        _ = try await store.claimNext(owner: "gw1", leaseUntil: now.addingTimeInterval(-5), now: now, modemNumber: 1)
         #expect(try await store.reclaimExpired(before: now, sparing: "gw1").count == 0)
     }
 
@@ -95,13 +119,17 @@ struct StoreTests {
         let store = try SQLiteStore(directory: directory)
         let now = Date()
         let id = try await store.enqueue([message("111111")])[0]
-        _ = try await store.claimNext(owner: "n", leaseUntil: now.addingTimeInterval(60), now: now)
+        _ = try await store.claimNext(owner: "n", leaseUntil: now.addingTimeInterval(60), now: now, modemNumber: 1)
         try await store.markAttemptFailed(id, owner: "n", error: "+CMS ERROR: 38", retryAt: now.addingTimeInterval(30))
-        #expect(try await store.claimNext(owner: "n", leaseUntil: now.addingTimeInterval(60), now: now) == nil)
+        #expect(
+            try await store.claimNext(owner: "n", leaseUntil: now.addingTimeInterval(60), now: now, modemNumber: 1)
+                == nil
+        )
         let retry = try await store.claimNext(
             owner: "n",
             leaseUntil: now.addingTimeInterval(90),
-            now: now.addingTimeInterval(31)
+            now: now.addingTimeInterval(31),
+            modemNumber: 1
         )
         #expect(retry?.id == id)
         try await store.markAttemptFailed(id, owner: "n", error: "+CMS ERROR: 38", retryAt: nil)
@@ -212,7 +240,7 @@ struct DeliveryReportTests {
                 notBefore: Date(timeIntervalSince1970: 0)
             )
         ])[0]
-        _ = try await store.claimNext(owner: "n", leaseUntil: now.addingTimeInterval(60), now: now)
+        _ = try await store.claimNext(owner: "n", leaseUntil: now.addingTimeInterval(60), now: now, modemNumber: 1)
         _ = try await store.markSubmitting(id, owner: "n", modem: modem)
         try await store.markSent(
             id,
