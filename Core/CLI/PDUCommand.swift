@@ -33,8 +33,11 @@ struct PDU: ParsableCommand {
         @Flag(name: .customLong("status-report"), help: "Ask the network for a status report.")
         var statusReport = false
 
-        @Option(help: "Concatenation reference for a message of several parts (0-255).")
+        @Option(help: "Concatenation reference for a message of several parts (0-255, or 0-65535 with 16 bits).")
         var reference = 0
+
+        @Flag(name: .customLong("sixteen-bit-reference"), help: "Use the 16-bit concatenation reference.")
+        var sixteenBitReference = false
 
         @Argument(help: "The message text.")
         var text: String
@@ -50,7 +53,8 @@ struct PDU: ParsableCommand {
                 forceUCS2: unicode,
                 flash: flash,
                 statusReport: statusReport,
-                concatenationReference: reference
+                concatenationReference: reference,
+                sixteenBitReference: sixteenBitReference
             )
             if let validity {
                 guard let period = ValidityPeriod(parsing: validity) else {

@@ -11,13 +11,18 @@ public struct SplitText: Hashable, Sendable {
 /// 153 septets or 67 units (the header takes the rest). An escape sequence (two septets) and a
 /// surrogate pair (two units) are never split across parts.
 public enum MessageSplitter {
-    public static func split(_ text: String, forceUCS2: Bool = false) -> SplitText {
+    /// With a 16-bit concatenation reference, each part has one septet / UCS-2 unit less (152 / 66).
+    public static func split(_ text: String, forceUCS2: Bool = false, sixteenBitReference: Bool = false) -> SplitText {
+        let less = sixteenBitReference ? 1 : 0
         if !forceUCS2, let septets = GSM7Alphabet.encode(text) {
             let units = septets.map(UInt16.init)
-            return SplitText(alphabet: .gsm7, parts: chunk(units, single: 160, multi: 153) { $0 == 0x1B })
+            return SplitText(alphabet: .gsm7, parts: chunk(units, single: 160, multi: 153 - less) { $0 == 0x1B })
         }
         let units = UCS2.units(text)
-        return SplitText(alphabet: .ucs2, parts: chunk(units, single: 70, multi: 67) { (0xD800...0xDBFF).contains($0) })
+        return SplitText(
+            alphabet: .ucs2,
+            parts: chunk(units, single: 70, multi: 67 - less) { (0xD800...0xDBFF).contains($0) }
+        )
     }
 
     /// Cuts `units` into chunks; `isLead` marks a unit that must stay with the one after it.

@@ -123,3 +123,51 @@ struct GammuText {
         return text.hasPrefix(expected) && text.count == expected.count + escapes
     }
 }
+
+@Suite("Sixteen-bit references and binary messages")
+struct ReferenceAndBinaryTests {
+    @Test func sixteenBitReferencesLeaveOneCharacterLessPerPartAndGammuReadsThem() throws {
+        let text = String(repeating: "0123456789", count: 31)  // 310 GSM characters
+        let pdus = SubmitPDU.encode(
+            text: text,
+            to: try Address(number: "+46701234567"),
+            options: SubmitOptions(concatenationReference: 0x1234, sixteenBitReference: true)
+        )
+        #expect(pdus.count == 3)  // 152 + 152 + 6
+        let parts = try pdus.map { hex -> SubmitPDU in
+            guard case .submit(let submit) = try SMSPDU.decode(hex: hex.hex) else { throw PDUError.invalidHex }
+            return submit
+        }
+        #expect(parts.map { $0.userData.text?.count } == [152, 152, 6])
+        #expect(parts.allSatisfy { $0.userData.concatenation?.reference == 0x1234 })
+        #expect(parts.allSatisfy { $0.userData.concatenation?.sixteenBitReference == true })
+        let gammu = try Fixtures.gammuDecode(pdus.map(\.hex))
+        #expect(gammu.compactMap { $0["text"] as? String }.joined() == text)
+        #expect(gammu.map { $0["part"] as? Int } == [1, 2, 3])
+    }
+
+    @Test func aBinaryMessageCarriesTheCallersHeaderAndDataAsGammuReadsThem() throws {
+        // SMSEagle's send_binary_sms example: a WAP push to port 2948.
+        let header = Hex.decode("0605040B8423F0")!
+        let data = Hex.decode("EA0601AE02056A0045C60C037777772E736D736561676C652E657500080103534D534561676C65000101")!
+        let pdu = try SubmitPDU.encodeBinary(data: data, header: header, to: try Address(number: "+46701234567"))
+        guard case .submit(let submit) = try SMSPDU.decode(hex: pdu.hex) else {
+            Issue.record("not a submit")
+            return
+        }
+        #expect(submit.coding.alphabet == .eightBit)
+        #expect(submit.userData.header == header)
+        #expect(submit.userData.binary == data)
+        let gammu = try Fixtures.gammuDecode([pdu.hex])
+        #expect(gammu.first?["coding"] as? String == "8bit")
+        #expect(gammu.first?["text"] as? String == Hex.encode(data).lowercased())
+        #expect(gammu.first?["number"] as? String == "+46701234567")
+        #expect(throws: PDUError.self) {
+            try SubmitPDU.encodeBinary(
+                data: [UInt8](repeating: 0, count: 134),
+                header: header,
+                to: try Address(number: "1")
+            )
+        }
+    }
+}
