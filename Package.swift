@@ -132,11 +132,17 @@ let package = Package(
             path: "Tests/DomainTests",
             swiftSettings: swiftSettings
         ),
+        // Shared by the test targets: Gammu's codec as an independent oracle.
+        .target(
+            name: "TestSupport",
+            path: "Tests/Support",
+            exclude: ["gammu_oracle.py"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "SMSCodecTests",
-            dependencies: ["SMSCodec"],
+            dependencies: ["SMSCodec", "TestSupport"],
             path: "Tests/SMSCodecTests",
-            exclude: ["gammu_oracle.py"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -152,6 +158,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
+                "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("End to end: the swiftlet command line")
@@ -72,27 +73,6 @@ struct CommandLineTests {
 
 @Suite("End to end: swiftlet pdu")
 struct PDUCommandTests {
-    static let oracle = GatewayProcess.packageRoot.appendingPathComponent("Tests/SMSCodecTests/gammu_oracle.py").path
-
-    /// Decodes PDUs with Gammu; one JSON object per PDU.
-    func gammuDecode(_ pdus: [String]) throws -> [[String: Any]] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [Self.oracle, "decode"]
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-        input.fileHandleForWriting.write(Data((pdus.joined(separator: "\n") + "\n").utf8))
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return try String(decoding: data, as: UTF8.self).split(separator: "\n").map {
-            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] ?? [:]
-        }
-    }
-
     @Test func encodedPartsAreWhatGammuReadsAndDecodeJoinsThem() throws {
         let text = String(repeating: "Kylrum B: 31°C. ", count: 6)  // UCS-2, 96 characters: 2 parts
         let encode = try GatewayProcess.run(["pdu", "encode", "--to", "+46701234567", "--reference", "77", text])
@@ -101,7 +81,7 @@ struct PDUCommandTests {
         #expect(pdus.count == 2)
         #expect(pdus.allSatisfy { $0.hasPrefix("00") })  // the empty SMSC field AT+CMGS expects
 
-        let gammu = try gammuDecode(pdus)
+        let gammu = try GammuOracle.decode(pdus)
         #expect(gammu.compactMap { $0["text"] as? String }.joined() == text)
         #expect(gammu.allSatisfy { $0["number"] as? String == "+46701234567" })
 

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import SMSCodec
@@ -23,7 +24,7 @@ struct CorpusTests {
 
     @Test func corpusDeliversDecodeToWhatGammuDecodes() throws {
         let pdus = try Fixtures.pdus(in: "at-sms")
-        let oracle = try Fixtures.gammuDecode(pdus.map(\.hex))
+        let oracle = try GammuOracle.decode(pdus.map(\.hex))
         #expect(oracle.count == pdus.count)
         var compared = 0
         for ((file, hex), expected) in zip(pdus, oracle) where expected["type"] as? String == "Deliver" {
@@ -54,7 +55,7 @@ struct CorpusTests {
             to: try Address(number: number),
             options: SubmitOptions(forceUCS2: unicode, concatenationReference: 7)
         )
-        let decoded = try Fixtures.gammuDecode(pdus.map(\.hex))
+        let decoded = try GammuOracle.decode(pdus.map(\.hex))
         #expect(decoded.allSatisfy { $0["type"] as? String == "Submit" && $0["number"] as? String == number })
         let split = MessageSplitter.split(text, forceUCS2: unicode)
         let parts = split.parts.map { units in
@@ -84,7 +85,7 @@ struct GammuEncodesTests {
             ("+4915112345678", String(repeating: "Pump 3 pressure low. ", count: 12), false),
             ("+4915112345678", String(repeating: "Давление низкое. ", count: 6), true),
         ]
-        let encoded = try Fixtures.gammuEncode(messages)
+        let encoded = try GammuOracle.encode(messages)
         #expect(encoded.count == messages.count)
         for (message, pdus) in zip(messages, encoded) {
             #expect(!pdus.isEmpty, "Gammu encoded nothing for \(message.text)")
@@ -141,7 +142,7 @@ struct ReferenceAndBinaryTests {
         #expect(parts.map { $0.userData.text?.count } == [152, 152, 6])
         #expect(parts.allSatisfy { $0.userData.concatenation?.reference == 0x1234 })
         #expect(parts.allSatisfy { $0.userData.concatenation?.sixteenBitReference == true })
-        let gammu = try Fixtures.gammuDecode(pdus.map(\.hex))
+        let gammu = try GammuOracle.decode(pdus.map(\.hex))
         #expect(gammu.compactMap { $0["text"] as? String }.joined() == text)
         #expect(gammu.map { $0["part"] as? Int } == [1, 2, 3])
     }
@@ -158,7 +159,7 @@ struct ReferenceAndBinaryTests {
         #expect(submit.coding.alphabet == .eightBit)
         #expect(submit.userData.header == header)
         #expect(submit.userData.binary == data)
-        let gammu = try Fixtures.gammuDecode([pdu.hex])
+        let gammu = try GammuOracle.decode([pdu.hex])
         #expect(gammu.first?["coding"] as? String == "8bit")
         #expect(gammu.first?["text"] as? String == Hex.encode(data).lowercased())
         #expect(gammu.first?["number"] as? String == "+46701234567")

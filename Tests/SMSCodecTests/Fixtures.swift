@@ -26,36 +26,4 @@ enum Fixtures {
         }
         return result
     }
-
-    /// Decodes PDUs with Gammu (python3-gammu): one JSON object per PDU.
-    static func gammuDecode(_ pdus: [String]) throws -> [[String: Any]] {
-        try gammu("decode", pdus)
-    }
-
-    /// Encodes texts with Gammu: the SMS-SUBMIT PDUs of each.
-    static func gammuEncode(_ messages: [(number: String, text: String, unicode: Bool)]) throws -> [[String]] {
-        let lines = try messages.map { message in
-            let object: [String: Any] = ["number": message.number, "text": message.text, "unicode": message.unicode]
-            return String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
-        }
-        return try gammu("encode", lines).map { $0["pdus"] as? [String] ?? [] }
-    }
-
-    private static func gammu(_ mode: String, _ lines: [String]) throws -> [[String: Any]] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [packageRoot.appendingPathComponent("Tests/SMSCodecTests/gammu_oracle.py").path, mode]
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-        input.fileHandleForWriting.write(Data((lines.joined(separator: "\n") + "\n").utf8))
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return try String(decoding: data, as: UTF8.self).split(separator: "\n").map {
-            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] ?? [:]
-        }
-    }
 }

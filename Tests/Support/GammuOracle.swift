@@ -1,0 +1,41 @@
+import Foundation
+
+/// Gammu's SMS codec (python3-gammu, installed by `scripts/install-deps --test`), the independent
+/// oracle the codec and `swiftlet pdu` are checked against. See `gammu_oracle.py` beside this file.
+public enum GammuOracle {
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("gammu_oracle.py").path
+
+    /// Decodes PDUs (hex, with the SMSC field): one object per PDU with `type`, `number`, `text`,
+    /// `coding`, `class`, `part`, `parts`, or `error`.
+    public static func decode(_ pdus: [String]) throws -> [[String: Any]] {
+        try run("decode", pdus)
+    }
+
+    /// Encodes texts: the SMS-SUBMIT PDUs of each.
+    public static func encode(_ messages: [(number: String, text: String, unicode: Bool)]) throws -> [[String]] {
+        let lines = try messages.map { message in
+            let object: [String: Any] = ["number": message.number, "text": message.text, "unicode": message.unicode]
+            return String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+        }
+        return try run("encode", lines).map { $0["pdus"] as? [String] ?? [] }
+    }
+
+    private static func run(_ mode: String, _ lines: [String]) throws -> [[String: Any]] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = [script, mode]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        input.fileHandleForWriting.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+        try input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return try String(decoding: data, as: UTF8.self).split(separator: "\n").map {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] ?? [:]
+        }
+    }
+}
