@@ -21,7 +21,7 @@ struct DataOptions: ParsableArguments {
             do {
                 configuration = try ConfigurationLoader.load(file: config)
             } catch let error as ConfigurationError {
-                throw ValidationError(error.description)
+                throw CommandFailure(error.description)
             }
         } else {
             configuration = GatewayConfiguration()
@@ -47,4 +47,11 @@ enum CommandLineTools {
             return handler
         }
     }
+}
+
+/// A command that ran and failed (as opposed to one given wrong arguments): the message is printed
+/// without the usage text, and the exit status is 1.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

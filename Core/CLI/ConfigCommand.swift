@@ -29,7 +29,7 @@ struct Config: ParsableCommand {
                 print("  http: \(configuration.http.host):\(configuration.http.port)")
                 print("  modems: \(modems)")
             } catch let error as ConfigurationError {
-                throw ValidationError(error.description)
+                throw CommandFailure(error.description)
             }
         }
     }

@@ -217,9 +217,3 @@ struct PDUDescription {
         }
     }
 }
-
-/// A command that ran and failed: the message is printed without the usage text.
-struct CommandFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}

@@ -29,14 +29,14 @@ struct Simulator: AsyncParsableCommand {
             do {
                 response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
             } catch {
-                throw ValidationError("cannot reach the gateway at \(url): \(error)")
+                throw CommandFailure("cannot reach the gateway at \(url): \(error)")
             }
             let body = String(buffer: try await response.body.collect(upTo: 16 * 1024 * 1024))
             guard response.status == .ok else {
                 if response.status == .notFound {
-                    throw ValidationError("the gateway at \(url) has no simulated modem (a real modem is configured)")
+                    throw CommandFailure("the gateway at \(url) has no simulated modem (a real modem is configured)")
                 }
-                throw ValidationError("the gateway answered \(response.status.code): \(body)")
+                throw CommandFailure("the gateway answered \(response.status.code): \(body)")
             }
             return body
         }
