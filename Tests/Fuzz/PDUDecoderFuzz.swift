@@ -8,7 +8,10 @@ public func fuzzPDUDecoder(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     // As the octets of a PDU, with and without the SMSC field…
     _ = try? SMSPDU.decode(hex: hex)
     _ = try? SMSPDU.decode(hex: hex, hasServiceCentre: false)
-    // …and as the text of a modem's answer line.
-    _ = try? SMSPDU.decode(hex: String(decoding: bytes, as: UTF8.self))
+    // …and as the text of a modem's answer line, a PDU or a USSD answer.
+    let line = String(decoding: bytes, as: UTF8.self)
+    _ = try? SMSPDU.decode(hex: line)
+    _ = USSDAnswer(line)
+    _ = USSDAnswer(line, characterSet: .gsm)
     return 0
 }
