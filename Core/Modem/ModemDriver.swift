@@ -55,7 +55,8 @@ struct ModemDriver {
         _ = try await port.run("AT+CMGF=0", timeout: timeouts.command)
         // New messages as +CMTI (stored, so nothing is lost before it is committed), status reports
         // as +CDS; modems that refuse a mode get the next one.
-        let modes = ["2,1,0,1,0", "1,1,0,1,0", "2,1,0,0,0", "1,1,0,0,0"]
+        // Status reports passed on directly (ds=1) if the modem can, else stored in "SR" (ds=2), else none.
+        let modes = ["2,1,0,1,0", "1,1,0,1,0", "2,1,0,2,0", "1,1,0,2,0", "2,1,0,0,0", "1,1,0,0,0"]
         var accepted: String?
         for mode in modes where accepted == nil {
             if (try? await port.run("AT+CNMI=\(mode)", timeout: timeouts.command)) != nil { accepted = mode }
@@ -66,7 +67,8 @@ struct ModemDriver {
         if accepted != modes[0] {
             logger.notice("modem refused AT+CNMI=\(modes[0]); using AT+CNMI=\(accepted)")
         }
-        identity["status reports"] = accepted.hasSuffix(",1,0") ? "yes" : "no"
+        identity["status reports"] =
+            accepted.hasSuffix(",1,0") ? "direct" : accepted.hasSuffix(",2,0") ? "stored" : "none"
         return identity
     }
 
@@ -121,6 +123,23 @@ struct ModemDriver {
             }
         }
         return messages
+    }
+
+    /// Runs `body` with `memory` (e.g. "SR") selected for reading and deleting (`AT+CPMS`), then
+    /// selects the memory that was in use again.
+    func withMemory<T: Sendable>(_ memory: String, _ body: () async throws -> T) async throws -> T {
+        let current = try await port.run("AT+CPMS?", timeout: timeouts.command).value(after: "+CPMS:")
+            .flatMap { $0.split(separator: ",").first.map { String($0).filter { $0 != "\"" } } }
+        guard let current, current != memory else { return try await body() }
+        _ = try await port.run("AT+CPMS=\"\(memory)\"", timeout: timeouts.command)
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await body())
+        } catch {
+            result = .failure(error)
+        }
+        _ = try await port.run("AT+CPMS=\"\(current)\"", timeout: timeouts.command)
+        return try result.get()
     }
 
     func delete(index: Int) async throws {

@@ -46,6 +46,8 @@ public final class ModemWorker: Sendable {
             CheckedContinuation<SendReceipt, any Error>
         )
         case read(index: Int)
+        /// A status report the modem stored in its memory (`+CDSI`).
+        case readStoredReport(memory: String, index: Int)
         /// A status report the modem passed on directly (`+CDS`).
         case statusReport(pdu: String)
         /// A message the modem passed on directly (`+CMT`) instead of storing it.
@@ -178,8 +180,10 @@ public final class ModemWorker: Sendable {
         }
         try await channel.executeThenClose { inbound, outbound in
             let port = ATPort(writer: outbound, logger: logger) { [logger] result in
-                if let index = Self.newMessageIndex(result.line) {
-                    jobContinuation.yield(.read(index: index))
+                if let (kind, memory, index) = Self.storedIndication(result.line) {
+                    jobContinuation.yield(
+                        kind == "+CDSI:" ? .readStoredReport(memory: memory, index: index) : .read(index: index)
+                    )
                 } else if let pdu = result.pdu, result.line.hasPrefix("+CDS:") {
                     jobContinuation.yield(.statusReport(pdu: pdu))
                 } else if let pdu = result.pdu, result.line.hasPrefix("+CMT:") {
@@ -253,6 +257,10 @@ public final class ModemWorker: Sendable {
                 if error.kind != .rejected { throw error }
             } catch {
                 continuation.resume(throwing: error)
+            }
+        case .readStoredReport(let memory, let index):
+            try await driver.withMemory(memory) {
+                if let message = try await driver.read(index: index) { try await self.take(message, driver: driver) }
             }
         case .read(let index):
             if let message = try await driver.read(index: index) {
@@ -364,9 +372,16 @@ public final class ModemWorker: Sendable {
         }
     }
 
-    /// The storage index of a `+CMTI: "SM",3` notification.
-    static func newMessageIndex(_ line: String) -> Int? {
-        guard line.hasPrefix("+CMTI:"), let comma = line.lastIndex(of: ",") else { return nil }
-        return Int(String(line[line.index(after: comma)...]).trimmingSpaces())
+    /// What a `+CMTI: "SM",3` (new message) or `+CDSI: "SR",4` (new status report) says: its kind,
+    /// the memory and the index there.
+    static func storedIndication(_ line: String) -> (kind: String, memory: String, index: Int)? {
+        guard let kind = ["+CMTI:", "+CDSI:"].first(where: { line.hasPrefix($0) }),
+            let comma = line.lastIndex(of: ","),
+            let index = Int(String(line[line.index(after: comma)...]).trimmingSpaces())
+        else { return nil }
+        let memory = String(line[line.index(line.startIndex, offsetBy: kind.count)..<comma]).filter {
+            $0 != "\"" && $0 != " "
+        }
+        return (kind, memory, index)
     }
 }

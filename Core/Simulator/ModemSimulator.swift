@@ -29,9 +29,19 @@ public actor ModemSimulator {
     private var parser = SimulatorInputParser()
     private var echo = true
     private var notifyNewMessages = false
-    private var passStatusReports = false
+    /// `ds` of `AT+CNMI`: 0 no status reports, 1 passed on as `+CDS`, 2 stored in "SR" with `+CDSI`.
+    private var statusReportMode = 0
     private var pendingSendLength: Int?
+    /// "SM": received messages.
     private var storage: [Int: Slot] = [:]
+    /// "SR": status reports, when the driver asked for them to be stored.
+    private var reportStorage: [Int: Slot] = [:]
+    /// The memory `AT+CMGR`, `AT+CMGL` and `AT+CMGD` work on (`AT+CPMS`).
+    private var readMemory = "SM"
+    private var selectedMemory: [Int: Slot] {
+        get { readMemory == "SR" ? reportStorage : storage }
+        set { if readMemory == "SR" { reportStorage = newValue } else { storage = newValue } }
+    }
     private var nextReference = 0
     private var partials: [String: [Int: Part]] = [:]
     private var delivered: [NetworkMessage] = []
@@ -75,6 +85,9 @@ public actor ModemSimulator {
 
     /// How many messages are stored on the simulated SIM (read or not, not yet deleted).
     public func storedMessageCount() -> Int { storage.count }
+
+    /// How many status reports wait in the simulated modem's "SR" memory.
+    public func storedReportCount() -> Int { reportStorage.count }
 
     /// A network that refuses every message with `+CMS ERROR: code` (nil: accept again).
     public func setRejectingSends(_ code: Int?) { rejectingSends = code }
@@ -169,9 +182,10 @@ public actor ModemSimulator {
         case "+CMGF=0": await ok()
         case "+CMGF=1": await cmsError(303)  // text mode is not simulated
         case "+CPMS?":
-            let used = storage.count
+            let used = selectedMemory.count
             let total = settings.storageSlots
-            await ok(lines: ["+CPMS: \"SM\",\(used),\(total),\"SM\",\(used),\(total),\"SM\",\(used),\(total)"])
+            let sm = "\"SM\",\(storage.count),\(total)"
+            await ok(lines: ["+CPMS: \"\(readMemory)\",\(used),\(total),\(sm),\(sm)"])
         default:
             await answerWithParameters(body)
         }
@@ -191,7 +205,9 @@ public actor ModemSimulator {
         } else if body.hasPrefix("+CNMI=") {
             let fields = body.dropFirst(6).split(separator: ",", omittingEmptySubsequences: false)
             notifyNewMessages = fields.count > 1 && fields[1] == "1"
-            passStatusReports = fields.count > 3 && fields[3] == "1"
+            let mode = fields.count > 3 ? Int(fields[3]) ?? 0 : 0
+            if mode == 1 && !settings.directStatusReports { return await error() }
+            statusReportMode = mode
             await ok()
         } else if let length = number(after: "+CMGS=") {
             guard (1...176).contains(length) else { return await cmsError(304) }
@@ -199,24 +215,32 @@ public actor ModemSimulator {
             pendingSendLength = length
             parser.expectPDU()
             await write("\r\n> ")
+        } else if body.hasPrefix("+CPMS=") {
+            let memory = String(body.dropFirst(6).prefix { $0 != "," }).filter { $0 != "\"" }
+            guard memory == "SM" || memory == "SR" else { return await cmsError(302) }
+            readMemory = memory
+            let total = settings.storageSlots
+            await ok(lines: [
+                "+CPMS: \(selectedMemory.count),\(total),\(storage.count),\(total),\(storage.count),\(total)"
+            ])
         } else if let index = number(after: "+CMGR=") {
-            guard var slot = storage[index] else { return await cmsError(321) }
+            guard var slot = selectedMemory[index] else { return await cmsError(321) }
             await ok(lines: ["+CMGR: \(slot.unread ? 0 : 1),,\(slot.tpduLength)", slot.pdu])
             slot.unread = false
-            storage[index] = slot
+            selectedMemory[index] = slot
         } else if let status = number(after: "+CMGL=") {
             var lines: [String] = []
-            for index in storage.keys.sorted() {
-                guard var slot = storage[index] else { continue }
+            for index in selectedMemory.keys.sorted() {
+                guard var slot = selectedMemory[index] else { continue }
                 let slotStatus = slot.unread ? 0 : 1
                 guard status == 4 || status == slotStatus else { continue }
                 lines += ["+CMGL: \(index),\(slotStatus),,\(slot.tpduLength)", slot.pdu]
                 slot.unread = false
-                storage[index] = slot
+                selectedMemory[index] = slot
             }
             await ok(lines: lines)
         } else if let index = number(after: "+CMGD=") {
-            storage[index] = nil
+            selectedMemory[index] = nil
             await ok()
         } else {
             await error()
@@ -258,7 +282,7 @@ public actor ModemSimulator {
         let reference = nextReference
         record(Part(submit: submit, reference: reference))
         await ok(lines: ["+CMGS: \(reference)"])
-        if submit.statusReportRequested, passStatusReports {
+        if submit.statusReportRequested, statusReportMode != 0 {
             let delivered = !settings.undeliverable.contains(submit.destination.description)
             let delay = settings.deliveryReportDelay
             // The network reports later, on its own; the modem passes it on as +CDS.
@@ -279,7 +303,13 @@ public actor ModemSimulator {
             dischargeTime: now,
             status: delivered ? 0x00 : 0x41
         )  // 0x41: incompatible destination (permanent)
-        await write("\r\n+CDS: \(report.tpduLength)\r\n\(report.encoded())\r\n")
+        if statusReportMode == 2 {
+            guard let slot = (0..<settings.storageSlots).first(where: { reportStorage[$0] == nil }) else { return }
+            reportStorage[slot] = Slot(pdu: report.encoded(), tpduLength: report.tpduLength, unread: true)
+            await write("\r\n+CDSI: \"SR\",\(slot)\r\n")
+        } else {
+            await write("\r\n+CDS: \(report.tpduLength)\r\n\(report.encoded())\r\n")
+        }
     }
 
     private func record(_ part: Part) {

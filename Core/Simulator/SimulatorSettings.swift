@@ -12,6 +12,9 @@ public struct SimulatorSettings: Sendable, Equatable {
     public var deliveryReportDelay: Duration = .zero
     /// Recipients (as `+46701234567` or as sent) whose messages the network reports as not delivered.
     public var undeliverable: Set<String> = []
+    /// Whether the modem passes status reports on directly (`AT+CNMI=…,1,…`); without, it only
+    /// stores them (`…,2,…`, announced with `+CDSI`), as many modems do.
+    public var directStatusReports = true
     /// The SIM's PIN; nil for a SIM without a PIN lock.
     public var pin: String?
 

@@ -96,6 +96,41 @@ struct ModemTests {
         }
     }
 
+    @Test func statusReportsAModemOnlyStoresAreReadFromItsMemoryAndDeleted() async throws {
+        var settings = SimulatorSettings()
+        settings.directStatusReports = false  // refuses AT+CNMI=…,1,…: reports arrive as +CDSI: "SR",n
+        let reports = Mutex<[StatusReportPDU]>([])
+        let received = Mutex<[String]>([])
+        let logger = Logger(label: "test")
+        let simulator = try ModemSimulator(settings: settings, logger: logger)
+        let worker = ModemWorker(
+            configuration: ModemConfiguration(name: "t", device: simulator.devicePath),
+            logger: logger,
+            receive: { sms in received.withLock { $0.append(sms.text) } },
+            deliveryReport: { report in reports.withLock { $0.append(report) } }
+        )
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await simulator.run() }
+            group.addTask { await worker.run() }
+            defer { group.cancelAll() }
+            try await waitUntil("the modem to be ready") { worker.state == .ready }
+            let receipt = try await worker.send(
+                OutgoingSMS(
+                    recipient: "+46701234567",
+                    text: "stored report?",
+                    options: SubmitOptions(statusReport: true)
+                )
+            ) {}
+            try await waitUntil("the report") { reports.withLock { !$0.isEmpty } }
+            #expect(reports.withLock { $0.map(\.messageReference) } == receipt.references)
+            try await waitUntil("the report to be deleted") { await simulator.storedReportCount() == 0 }
+            // Reading went back to the message memory: a new SMS is still read.
+            try await simulator.injectIncoming(from: "+46709876543", text: "after the report")
+            try await waitUntil("the new message") { received.withLock { $0 == ["after the report"] } }
+            try await waitUntil("the message to be deleted from the SIM") { await simulator.storedMessageCount() == 0 }
+        }
+    }
+
     @Test func whenMarkingFailsNothingIsSent() async throws {
         try await withModem { simulator, worker in
             try await waitUntil("the modem to be ready") { worker.state == .ready }
@@ -238,9 +273,10 @@ struct ATLineTests {
     }
 
     @Test func newMessageIndicationsGiveTheSlot() {
-        #expect(ModemWorker.newMessageIndex("+CMTI: \"SM\",12") == 12)
-        #expect(ModemWorker.newMessageIndex("+CMTI: \"ME\", 3") == 3)
-        #expect(ModemWorker.newMessageIndex("+CMTI: garbage") == nil)
+        #expect(ModemWorker.storedIndication("+CMTI: \"SM\",12")! == ("+CMTI:", "SM", 12))
+        #expect(ModemWorker.storedIndication("+CMTI: \"ME\", 3")! == ("+CMTI:", "ME", 3))
+        #expect(ModemWorker.storedIndication("+CDSI: \"SR\",4")! == ("+CDSI:", "SR", 4))
+        #expect(ModemWorker.storedIndication("+CMTI: garbage") == nil)
     }
 }
 
