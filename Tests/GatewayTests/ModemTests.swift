@@ -14,6 +14,7 @@ func withModem(
     runSimulator: Bool = true,
     timeouts: ModemTimeouts = ModemTimeouts(command: .seconds(2), send: .seconds(10)),
     receive: @escaping @Sendable (ReceivedSMS) async throws -> Void = { _ in },
+    deliveryReport: @escaping @Sendable (StatusReportPDU) async throws -> Void = { _ in },
     _ body: (ModemSimulator, ModemWorker) async throws -> Void
 ) async throws {
     let logger = Logger(label: "test")
@@ -21,7 +22,8 @@ func withModem(
     let worker = ModemWorker(
         configuration: ModemConfiguration(name: "test", device: simulator.devicePath, timeouts: timeouts),
         logger: logger,
-        receive: receive
+        receive: receive,
+        deliveryReport: deliveryReport
     )
     try await withThrowingTaskGroup(of: Void.self) { group in
         if runSimulator { group.addTask { try await simulator.run() } }
@@ -62,22 +64,12 @@ struct ModemTests {
         settings.undeliverable = ["+46700000001"]
         let reports = Mutex<[StatusReportPDU]>([])
         let recorded = Mutex<[Int]>([])
-        let logger = Logger(label: "test")
-        let simulator = try ModemSimulator(settings: settings, logger: logger)
-        let worker = ModemWorker(
-            configuration: ModemConfiguration(name: "t", device: simulator.devicePath),
-            logger: logger,
-            receive: { _ in },
-            deliveryReport: { report in
-                // The send it reports on was recorded first, even with an instant report.
-                #expect(recorded.withLock { $0.contains(report.messageReference) })
-                reports.withLock { $0.append(report) }
-            }
-        )
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await simulator.run() }
-            group.addTask { await worker.run() }
-            defer { group.cancelAll() }
+        let record: @Sendable (StatusReportPDU) async throws -> Void = { report in
+            // The send it reports on was recorded first, even with an instant report.
+            #expect(recorded.withLock { $0.contains(report.messageReference) })
+            reports.withLock { $0.append(report) }
+        }
+        try await withModem(settings: settings, deliveryReport: record) { _, worker in
             try await waitUntil("the modem to be ready") { worker.state == .ready }
             var references: [Int] = []
             for recipient in ["+46701234567", "+46700000001"] {
@@ -101,18 +93,11 @@ struct ModemTests {
         settings.directStatusReports = false  // refuses AT+CNMI=…,1,…: reports arrive as +CDSI: "SR",n
         let reports = Mutex<[StatusReportPDU]>([])
         let received = Mutex<[String]>([])
-        let logger = Logger(label: "test")
-        let simulator = try ModemSimulator(settings: settings, logger: logger)
-        let worker = ModemWorker(
-            configuration: ModemConfiguration(name: "t", device: simulator.devicePath),
-            logger: logger,
-            receive: { sms in received.withLock { $0.append(sms.text) } },
-            deliveryReport: { report in reports.withLock { $0.append(report) } }
-        )
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await simulator.run() }
-            group.addTask { await worker.run() }
-            defer { group.cancelAll() }
+        let store: @Sendable (ReceivedSMS) async throws -> Void = { sms in received.withLock { $0.append(sms.text) } }
+        let record: @Sendable (StatusReportPDU) async throws -> Void = { report in
+            reports.withLock { $0.append(report) }
+        }
+        try await withModem(settings: settings, receive: store, deliveryReport: record) { simulator, worker in
             try await waitUntil("the modem to be ready") { worker.state == .ready }
             let receipt = try await worker.send(
                 OutgoingSMS(
