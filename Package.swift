@@ -6,11 +6,26 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+/// How every plugin library in this repository is linked: only the entry symbol is exported (so
+/// the C symbols of the packages each plugin carries a copy of cannot bind across images), and the
+/// library is never unloaded (`dlclose` of Swift code crashes the host). See PluginSDK/README.md.
+let pluginLinkerSettings: [LinkerSetting] = [
+    .unsafeFlags([
+        "-Xlinker", "--version-script=\(Context.packageDirectory)/PluginSDK/plugin.exports",
+        "-Xlinker", "-z", "-Xlinker", "nodelete",
+    ])
+]
+
 let package = Package(
     name: "swiftlet",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "swiftlet", targets: ["swiftlet"])
+        .executable(name: "swiftlet", targets: ["swiftlet"]),
+        // For plugin authors: the Swift wrapper of the ABI and the test kit.
+        .library(name: "SwiftletPluginSDK", targets: ["SwiftletPluginSDK"]),
+        .library(name: "SwiftletPluginTestKit", targets: ["SwiftletPluginTestKit"]),
+        // The plugins of this repository, one dynamic library each.
+        .library(name: "SwiftletKeywords", type: .dynamic, targets: ["KeywordsPluginEntry"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -77,6 +92,50 @@ let package = Package(
             path: "Core/Simulator",
             swiftSettings: swiftSettings
         ),
+        // The plugin ABI: swiftlet_plugin.h, the single source of truth.
+        .systemLibrary(name: "CSwiftletPlugin", path: "PluginSDK/include"),
+        // The Swift wrapper of the ABI for plugin authors.
+        .target(
+            name: "SwiftletPluginSDK",
+            dependencies: ["CSwiftletPlugin"],
+            path: "PluginSDK/Swift",
+            swiftSettings: swiftSettings
+        ),
+        // A fake host, so that plugin authors can test without a gateway.
+        .target(
+            name: "SwiftletPluginTestKit",
+            dependencies: ["SwiftletPluginSDK"],
+            path: "PluginSDK/TestKit",
+            swiftSettings: swiftSettings
+        ),
+        // The host side: manifests, trust checks, dlopen, the host services table, plugin lifecycle.
+        .target(
+            name: "SwiftletPluginHost",
+            dependencies: [
+                "CSwiftletPlugin",
+                "SwiftletPluginSDK",
+                "SwiftletDomain",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Core/Plugins",
+            swiftSettings: swiftSettings
+        ),
+        // Plugin `keywords`: replies, subscriptions and forwarding for incoming SMS by their first word.
+        .target(
+            name: "KeywordsPlugin",
+            dependencies: ["SwiftletPluginSDK"],
+            path: "Plugins/Keywords/Sources/KeywordsPlugin",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "KeywordsPluginEntry",
+            dependencies: ["KeywordsPlugin", "SwiftletPluginSDK"],
+            path: "Plugins/Keywords/Sources/Entry",
+            swiftSettings: swiftSettings,
+            linkerSettings: pluginLinkerSettings
+        ),
         // SMSEagle-compatible HTTP APIs.
         .target(
             name: "SwiftletAPI",
@@ -99,6 +158,8 @@ let package = Package(
                 "ModemSimulator",
                 "SwiftletAPI",
                 "SMSCodec",
+                "SwiftletPluginHost",
+                "SwiftletPluginSDK",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -113,6 +174,7 @@ let package = Package(
             name: "swiftlet",
             dependencies: [
                 "SwiftletGateway",
+                "SwiftletPluginHost",
                 "SwiftletDomain",
                 "SwiftletModem",
                 "SwiftletStore",
@@ -156,9 +218,27 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "PluginTests",
+            dependencies: [
+                "SwiftletPluginHost", "SwiftletPluginSDK", "SwiftletStore", "SwiftletDomain",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/PluginTests",
+            exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "KeywordsPluginTests",
+            dependencies: ["KeywordsPlugin", "SwiftletPluginTestKit"],
+            path: "Tests/KeywordsPluginTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "EndToEndTests",
             dependencies: [
                 "TestSupport",
+                "SwiftletStore",
+                "SwiftletDomain",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

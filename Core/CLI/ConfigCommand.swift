@@ -1,6 +1,7 @@
 import ArgumentParser
 import SwiftletGateway
 import SwiftletModem
+import SwiftletPluginHost
 
 struct Config: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,6 +29,11 @@ struct Config: ParsableCommand {
                 print("  data: \(configuration.dataDirectory)")
                 print("  http: \(configuration.http.host):\(configuration.http.port)")
                 print("  modems: \(modems)")
+                let (plugins, refused) = try configuration.preparePlugins()
+                let enabled =
+                    plugins.map { "\($0.manifest.id) \($0.manifest.version)" }
+                    + refused.map { "\($0.id) (cannot be loaded: \($0.reason))" }
+                print("  plugins: \(enabled.isEmpty ? "none enabled" : enabled.joined(separator: ", "))")
             } catch let error as ConfigurationError {
                 throw CommandFailure(error.description)
             }

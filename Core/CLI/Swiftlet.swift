@@ -10,6 +10,8 @@ struct Swiftlet: AsyncParsableCommand {
             /var/lib/swiftlet (root) or ~/.local/share/swiftlet, serves HTTP on 127.0.0.1:8080, and \
             uses a simulated modem until a real one is configured.
             """,
-        subcommands: [Serve.self, Token.self, User.self, Send.self, Simulator.self, Config.self, PDU.self]
+        subcommands: [
+            Serve.self, Token.self, User.self, Send.self, Simulator.self, Config.self, Plugins.self, PDU.self,
+        ]
     )
 }

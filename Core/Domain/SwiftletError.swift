@@ -10,6 +10,8 @@ public struct SwiftletError: Error, Sendable, Equatable, CustomStringConvertible
         case forbidden
         /// The store could not do its work.
         case storage
+        /// What the request names does not exist; `detail` says what.
+        case notFound
     }
 
     public let kind: Kind

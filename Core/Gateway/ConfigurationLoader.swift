@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ModemSimulator
 import SwiftletModem
+import SwiftletPluginHost
 import SwiftletStore
 import Yams
 
@@ -38,7 +39,7 @@ public struct ConfigurationLoader {
             key: "",
             known: [
                 "data_dir", "http", "log", "time_zone", "store", "node_name", "dispatcher", "inbox", "modems",
-                "simulator",
+                "simulator", "plugin_directory", "plugin_digests", "plugins",
             ]
         )
         if let node = top["data_dir"] { configuration.dataDirectory = try string(node, "data_dir") }
@@ -126,6 +127,40 @@ public struct ConfigurationLoader {
             }
         }
         if let node = top["modems"] { configuration.modems = try modems(node) }
+        if let node = top["plugin_directory"] {
+            configuration.plugins.directory = absolute(try string(node, "plugin_directory"))
+        }
+        if let node = top["plugin_digests"] {
+            guard let list = node.sequence else {
+                throw error(node, "plugin_digests", "must be a list of SHA-256 digests (64 hex digits each)")
+            }
+            configuration.plugins.digests = Set(
+                try list.map { item in
+                    let digest = try string(item, "plugin_digests").lowercased()
+                    guard digest.count == 64, digest.allSatisfy(\.isHexDigit) else {
+                        throw error(item, "plugin_digests", "'\(digest)' is not a SHA-256 digest (64 hex digits)")
+                    }
+                    return digest
+                }
+            )
+        }
+        if let node = top["plugins"] {
+            if node.scalar?.string.isEmpty != true || node.scalar?.style != .plain {
+                guard let mapping = node.mapping else {
+                    throw error(node, "plugins", "must be a mapping of plugin ids to their configuration")
+                }
+                for (keyNode, value) in mapping {
+                    let id = keyNode.string ?? ""
+                    guard PluginManifest.isValidID(id) else {
+                        throw error(keyNode, "plugins." + id, "not a plugin id (lower-case letters, digits, '-', '_')")
+                    }
+                    configuration.plugins.enabled.append(
+                        PluginSettings.Section(id: id, value: Self.value(value), file: file, line: keyNode.mark?.line)
+                    )
+                }
+            }
+        }
+        try loadDropIns(into: &configuration.plugins)
         if let node = top["simulator"] {
             let simulator = try mapping(
                 node,
@@ -209,6 +244,67 @@ public struct ConfigurationLoader {
             }
             return modem
         }
+    }
+
+    /// Reads `plugins.d/<id>.yaml` beside the file: each enables plugin `<id>` with the file's content
+    /// as its section (`swiftlet plugins enable` writes them).
+    func loadDropIns(into plugins: inout PluginSettings) throws {
+        let directory = PluginSettings.dropInDirectory(besides: file)
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        for name in names.sorted() where name.hasSuffix(".yaml") {
+            let path = (directory as NSString).appendingPathComponent(name)
+            let id = String(name.dropLast(".yaml".count))
+            guard PluginManifest.isValidID(id) else {
+                throw ConfigurationError(
+                    file: path,
+                    line: nil,
+                    key: "",
+                    reason: "'\(id)' is not a plugin id; name drop-ins <plugin id>.yaml"
+                )
+            }
+            if let other = plugins.enabled.first(where: { $0.id == id }) {
+                throw ConfigurationError(
+                    file: path,
+                    line: nil,
+                    key: "",
+                    reason:
+                        "plugin \(id) is configured here and in \(other.file)\(other.line.map { ":\($0)" } ?? ""); keep one"
+                )
+            }
+            let text: String
+            let root: Node?
+            do {
+                text = try String(contentsOfFile: path, encoding: .utf8)
+                root = try Yams.compose(yaml: text)
+            } catch {
+                throw ConfigurationError(file: path, line: nil, key: "", reason: "cannot read it as YAML: \(error)")
+            }
+            plugins.enabled.append(PluginSettings.Section(id: id, value: root.map(Self.value), file: path, line: 1))
+        }
+    }
+
+    /// A YAML node as a `ConfigValue`, keeping lines for the plugin's schema check.
+    static func value(_ node: Node) -> ConfigValue {
+        let line = node.mark?.line
+        switch node {
+        case .scalar(let scalar): return .scalar(scalar.string, quoted: scalar.style != .plain, line: line)
+        case .sequence(let sequence): return .sequence(sequence.map(value), line: line)
+        case .mapping(let mapping):
+            return .mapping(
+                mapping.map {
+                    ConfigValue.Entry(key: $0.key.string ?? "", keyLine: $0.key.mark?.line, value: value($0.value))
+                },
+                line: line
+            )
+        case .alias: return .scalar("", quoted: false, line: line)
+        }
+    }
+
+    /// A path relative to the configuration file's directory.
+    func absolute(_ path: String) -> String {
+        guard !path.hasPrefix("/") else { return path }
+        return (((file as NSString).deletingLastPathComponent as NSString).appendingPathComponent(path) as NSString)
+            .standardizingPath
     }
 
     // MARK: Node helpers

@@ -4,6 +4,8 @@ import SMSCodec
 import ServiceLifecycle
 import SwiftletDomain
 import SwiftletModem
+import SwiftletPluginHost
+import SwiftletPluginSDK
 
 /// Moves messages from the queue to the modems: one worker per modem claims the most urgent due
 /// message, marks it `submitting`, hands it to the modem, and records the outcome.
@@ -22,6 +24,7 @@ public final class Dispatcher: Service {
     private let owner: String
     private let logger: Logger
     let wakeup: Wakeup
+    private let events: EventBus?
     /// Signalled once, on graceful shutdown.
     private let stop = Wakeup()
 
@@ -31,8 +34,10 @@ public final class Dispatcher: Service {
         settings: GatewayConfiguration.Dispatcher,
         owner: String,
         wakeup: Wakeup,
+        events: EventBus? = nil,
         logger: Logger
     ) {
+        self.events = events
         self.queue = queue
         self.modems = modems
         self.settings = settings
@@ -173,6 +178,16 @@ public final class Dispatcher: Service {
                     )
                 }
             )
+            events?.publish(
+                kind: MessageStatusEvent.kind,
+                body: MessageStatusEvent(
+                    id: Int(message.id),
+                    to: message.recipient.value,
+                    status: .sent,
+                    at: Date(),
+                    modem: modem.configuration.name
+                )
+            )
             logger.info(
                 "sent message \(message.id) to \(message.recipient) (\(receipt.references.count) part(s), reference \(receipt.references.map(String.init).joined(separator: ",")))"
             )
@@ -205,6 +220,17 @@ public final class Dispatcher: Service {
             return
         }
         if giveUp {
+            events?.publish(
+                kind: MessageStatusEvent.kind,
+                body: MessageStatusEvent(
+                    id: Int(message.id),
+                    to: message.recipient.value,
+                    status: .failed,
+                    at: Date(),
+                    modem: nil,
+                    error: "\(error)"
+                )
+            )
             logger.error("message \(message.id) to \(message.recipient) failed after \(attempts) attempt(s): \(error)")
         } else {
             logger.warning(

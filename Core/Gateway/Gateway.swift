@@ -8,6 +8,8 @@ import ServiceLifecycle
 import SwiftletAPI
 import SwiftletDomain
 import SwiftletModem
+import SwiftletPluginHost
+import SwiftletPluginSDK
 import SwiftletStore
 import UnixSignals
 
@@ -31,6 +33,12 @@ public enum Gateway {
             metadata: ["path": "\(store.path)", "journal_mode": "\(journal)", "synchronous": "\(synchronous)"]
         )
 
+        let (plugins, refusedPlugins) = try configuration.preparePlugins()
+        for (id, reason) in refusedPlugins {
+            logger.error("plugin \(id) is enabled but cannot be loaded: \(reason)", metadata: ["plugin": "\(id)"])
+        }
+        let events = EventBus()
+
         var services: [any Service] = []
         var modemConfigurations = configuration.modems
         var simulator: ModemSimulator?
@@ -47,6 +55,7 @@ public enum Gateway {
         let wakeup = Wakeup()
         let inbox: any InboxWriter = store
         let queue: any OutboxQueue = store
+        let modemNames = modemConfigurations.map(\.name)
         let modems = modemConfigurations.map { modem in
             ModemWorker(
                 configuration: modem,
@@ -70,6 +79,19 @@ public enum Gateway {
                         logger.info(
                             "received message \(id) from \(sms.sender)",
                             metadata: ["modem": "\(modem.name)", "message.id": "\(id)"]
+                        )
+                        let now = Date()
+                        events.publish(
+                            kind: IncomingSMSEvent.kind,
+                            body: IncomingSMSEvent(
+                                id: Int(id),
+                                from: sms.sender,
+                                text: sms.text,
+                                sentAt: Date(timeIntervalSince1970: TimeInterval(sms.sentAt.secondsSince1970)),
+                                receivedAt: now,
+                                modem: modem.name,
+                                unicode: sms.unicode
+                            )
                         )
                     } else if let part {
                         logger.info(
@@ -96,12 +118,37 @@ public enum Gateway {
                         return
                     }
                     let detail = delivery == .failed ? " (status 0x\(String(report.status, radix: 16)))" : ""
+                    if delivery != .pending {
+                        events.publish(
+                            kind: MessageStatusEvent.kind,
+                            body: MessageStatusEvent(
+                                id: Int(id),
+                                to: report.recipient.description,
+                                status: delivery == .delivered ? .delivered : .undelivered,
+                                at: Date(),
+                                modem: modem.name
+                            )
+                        )
+                    }
                     logger.info(
                         "message \(id) \(delivery == .delivered ? "delivered" : delivery == .failed ? "not delivered" : "still pending")\(detail)",
                         metadata: ["modem": "\(modem.name)", "message.id": "\(id)"]
                     )
                 },
-                stateChanged: { _ in wakeup.signalSoon() }
+                stateChanged: { state in
+                    wakeup.signalSoon()
+                    let number = (modemNames.firstIndex(of: modem.name) ?? 0) + 1
+                    let (name, detail): (ModemStatusEvent.State, String) =
+                        switch state {
+                        case .ready: (.ready, "")
+                        case .connecting: (.connecting, "")
+                        case .down(let reason): (.down, reason)
+                        }
+                    events.publish(
+                        kind: ModemStatusEvent.kind,
+                        body: ModemStatusEvent(modem: modem.name, modemNo: number, state: name, detail: detail)
+                    )
+                }
             )
         }
         services += modems.map(ModemService.init)
@@ -113,11 +160,61 @@ public enum Gateway {
                 settings: configuration.dispatcher,
                 owner: configuration.nodeName,
                 wakeup: wakeup,
+                events: events,
                 logger: logger
             )
         )
 
         let outbox = Outbox(store: store, modemCount: modems.count, didQueue: { wakeup.signalSoon() })
+        if !plugins.isEmpty {
+            services.append(
+                PluginService(
+                    plugins: plugins,
+                    digests: configuration.plugins.digests,
+                    services: HostServices(
+                        outbox: outbox,
+                        phonebook: store,
+                        state: store,
+                        events: events,
+                        deliverIncoming: { sms, plugin in
+                            let sentAt = sms.sentAt ?? Date()
+                            let channel = sms.channel.map { "\(plugin):\($0)" } ?? plugin
+                            guard
+                                let id = try await inbox.store(
+                                    NewIncomingMessage(
+                                        sender: sms.from,
+                                        text: sms.text,
+                                        sentAt: sentAt,
+                                        serviceCentre: nil,
+                                        unicode: false,
+                                        modem: channel,
+                                        part: nil
+                                    )
+                                )
+                            else { throw SwiftletError(.storage, "the message was not stored") }
+                            logger.info(
+                                "received message \(id) from \(sms.from) through plugin \(plugin)",
+                                metadata: ["message.id": "\(id)"]
+                            )
+                            events.publish(
+                                kind: IncomingSMSEvent.kind,
+                                body: IncomingSMSEvent(
+                                    id: Int(id),
+                                    from: sms.from,
+                                    text: sms.text,
+                                    sentAt: sentAt,
+                                    receivedAt: Date(),
+                                    modem: channel,
+                                    unicode: false
+                                )
+                            )
+                            return id
+                        }
+                    ),
+                    logger: logger
+                )
+            )
+        }
         let router = Router()
         APIv1(outbox: outbox, store: store, users: store, timeZone: configuration.timeZone, logger: logger)
             .addRoutes(to: router)

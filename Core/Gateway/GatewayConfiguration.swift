@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ModemSimulator
 import SwiftletModem
+import SwiftletPluginHost
 import SwiftletStore
 
 /// Everything `swiftlet serve` can be told. Every field has a default, so an empty file (or none)
@@ -33,6 +34,8 @@ public struct GatewayConfiguration: Sendable, Equatable {
 
     public var dataDirectory: String
     public var http = HTTP()
+    /// The plugin directory, the digest allow-list, and the enabled plugins with their sections.
+    public var plugins = PluginSettings()
     public var logLevel: Logger.Level = .info
     /// The time zone of API dates (`date`, `datefrom`, …) and listed times.
     public var timeZone: TimeZone = .current
@@ -62,4 +65,17 @@ public struct GatewayConfiguration: Sendable, Equatable {
     }
 
     public static var defaultNodeName: String { ProcessInfo.processInfo.hostName }
+}
+
+extension GatewayConfiguration {
+    /// The enabled plugins that can be loaded, each section checked against its manifest's schema,
+    /// and those that cannot (with the reason). A section that does not match its schema is a
+    /// configuration error like any other.
+    public func preparePlugins() throws -> (ready: [PreparedPlugin], refused: [(id: String, reason: String)]) {
+        do {
+            return try plugins.prepare()
+        } catch {
+            throw ConfigurationError(file: error.file, line: error.line, key: error.key, reason: error.reason)
+        }
+    }
 }

@@ -141,6 +141,38 @@ public final class SQLiteStore: Sendable {
         migrator.registerMigration("4-modem-numbers") { db in
             try db.execute(sql: "ALTER TABLE outgoing ADD COLUMN modem_no INTEGER")
         }
+        migrator.registerMigration("5-phonebook-and-plugin-state") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE contact (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        name TEXT NOT NULL COLLATE NOCASE,
+                        number TEXT NOT NULL,
+                        created_at REAL NOT NULL
+                    );
+                    CREATE INDEX contact_number ON contact (number);
+                    CREATE INDEX contact_name ON contact (name);
+                    CREATE TABLE contact_group (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                        created_at REAL NOT NULL
+                    );
+                    CREATE TABLE group_member (
+                        group_id INTEGER NOT NULL REFERENCES contact_group (id) ON DELETE CASCADE,
+                        contact_id INTEGER NOT NULL REFERENCES contact (id) ON DELETE CASCADE,
+                        added_at REAL NOT NULL,
+                        PRIMARY KEY (group_id, contact_id)
+                    );
+                    CREATE TABLE plugin_state (
+                        plugin TEXT NOT NULL,
+                        key TEXT NOT NULL,
+                        value BLOB NOT NULL,
+                        updated_at REAL NOT NULL,
+                        PRIMARY KEY (plugin, key)
+                    );
+                    """
+            )
+        }
         return migrator
     }()
 }

@@ -1,0 +1,297 @@
+import ArgumentParser
+import Foundation
+import SwiftletGateway
+import SwiftletPluginHost
+
+struct Plugins: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List, inspect, enable and disable plugins.",
+        discussion: """
+            Plugins are shared libraries in the plugin directory (configuration key plugin_directory), each with a \
+            manifest <id>.plugin.json beside it. A plugin is enabled by its section under 'plugins:' in the \
+            configuration file, or by a drop-in file plugins.d/<id>.yaml beside it, which 'enable' writes. \
+            Changes take effect when the gateway restarts. Listing reads manifests only: no plugin code runs.
+            """,
+        subcommands: [List.self, Info.self, Enable.self, Disable.self]
+    )
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the plugins in the plugin directory and which are enabled."
+        )
+
+        @OptionGroup var data: DataOptions
+
+        func run() throws {
+            let configuration = try data.load()
+            let settings = configuration.plugins
+            print("plugin directory: \(settings.directory)")
+            let catalog = PluginCatalog(directory: settings.directory, allowedDigests: settings.digests)
+            let entries: [PluginCatalog.Entry]
+            do {
+                entries = try catalog.scan()
+            } catch {
+                print("  \(error)")
+                entries = []
+            }
+            var rows: [[String]] = [["ID", "VERSION", "ABI", "STATUS", "NAME"]]
+            let configurationProblem = Self.configurationProblem(configuration)
+            for entry in entries {
+                let section = settings.enabled.first { $0.id == entry.id }
+                var status = section == nil ? "available" : "enabled (\(Self.shortPath(section!.file)))"
+                if let problem = entry.problem {
+                    status = (section == nil ? "refused: " : "enabled but refused: ") + problem
+                } else if section != nil, let problem = configurationProblem[entry.id] {
+                    status = "enabled, configuration error: \(problem)"
+                }
+                rows.append([
+                    entry.id, entry.manifest?.version ?? "-", entry.manifest.map { "\($0.abi)" } ?? "-", status,
+                    entry.manifest?.name ?? "-",
+                ])
+            }
+            for section in settings.enabled where !entries.contains(where: { $0.id == section.id }) {
+                rows.append([section.id, "-", "-", "enabled but not installed (no \(section.id).plugin.json)", "-"])
+            }
+            if rows.count == 1 {
+                print("no plugins installed")
+                return
+            }
+            Table.print(rows)
+        }
+
+        /// Schema problems of enabled plugins' sections, by id.
+        static func configurationProblem(_ configuration: GatewayConfiguration) -> [String: String] {
+            var problems: [String: String] = [:]
+            var remaining = configuration
+            // preparePlugins stops at the first bad section; check them one at a time.
+            for section in configuration.plugins.enabled {
+                remaining.plugins.enabled = [section]
+                do {
+                    _ = try remaining.preparePlugins()
+                } catch {
+                    problems[section.id] = "\(error)"
+                }
+            }
+            return problems
+        }
+
+        static func shortPath(_ path: String) -> String {
+            let parts = path.split(separator: "/")
+            return parts.count >= 2 ? parts.suffix(2).joined(separator: "/") : path
+        }
+    }
+
+    struct Info: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show a plugin's manifest: what it does, its capabilities and its configuration keys."
+        )
+
+        @OptionGroup var data: DataOptions
+
+        @Argument(help: "The plugin's id.")
+        var id: String
+
+        func run() throws {
+            let configuration = try data.load()
+            let entry = try Plugins.entry(id, in: configuration)
+            guard let manifest = entry.manifest else {
+                throw CommandFailure("\(id): \(entry.problem ?? "no manifest")")
+            }
+            print("\(manifest.id) \(manifest.version) — \(manifest.name)")
+            if let description = manifest.description { print(description) }
+            print("")
+            print("  manifest:     \(entry.manifestPath)")
+            let library = entry.libraryPath ?? (configuration.plugins.directory + "/" + manifest.library)
+            print("  library:      \(library)")
+            if let digest = PluginCatalog.sha256(ofFile: library) { print("  sha256:       \(digest)") }
+            print("  plugin ABI:   \(manifest.abi)")
+            let capabilities = manifest.capabilities.map(\.rawValue).joined(separator: ", ")
+            print("  capabilities: \(capabilities.isEmpty ? "none (log only)" : capabilities)")
+            let section = configuration.plugins.enabled.first { $0.id == manifest.id }
+            print(
+                "  status:       \(entry.problem.map { "refused: \($0)" } ?? (section == nil ? "available" : "enabled in \(section!.file)"))"
+            )
+            print("")
+            var rows: [[String]] = [["KEY", "TYPE", "DEFAULT", "DESCRIPTION"]]
+            if let schema = manifest.configuration { Self.describe(schema, prefix: "", into: &rows) }
+            if rows.count == 1 {
+                print("configuration: none")
+            } else {
+                print("configuration:")
+                Table.print(rows, indent: "  ")
+            }
+            if let example = manifest.example {
+                print("")
+                print("example (under plugins.\(manifest.id), or in plugins.d/\(manifest.id).yaml):")
+                for line in example.split(separator: "\n", omittingEmptySubsequences: false) { print("  " + line) }
+            }
+        }
+
+        static func describe(_ schema: ConfigurationSchema, prefix: String, into rows: inout [[String]]) {
+            let required = Set(schema.required ?? [])
+            for (name, property) in (schema.properties ?? [:]).sorted(by: { $0.key < $1.key }) {
+                let key = prefix + name
+                var type = property.type ?? "any"
+                if type == "array", let item = property.items?.type { type = "list of \(item)" }
+                if let values = property.enumValues { type = values.map(\.yaml).joined(separator: "|") }
+                let fallback = required.contains(name) ? "(required)" : "-"
+                rows.append([key, type, property.defaultValue?.yaml ?? fallback, property.description ?? ""])
+                if property.type == "object" {
+                    describe(property, prefix: key + ".", into: &rows)
+                } else if property.type == "array", let items = property.items, items.type == "object" {
+                    describe(items, prefix: key + "[].", into: &rows)
+                }
+            }
+        }
+    }
+
+    struct Enable: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Enable a plugin: write plugins.d/<id>.yaml beside the configuration file.",
+            discussion: """
+                The file holds the plugin's configuration, with every key's default and an example as comments. \
+                Edit it, check it with 'swiftlet config check', then restart the gateway. A file that 'disable' \
+                set aside is put back as it was.
+                """
+        )
+
+        @OptionGroup var data: DataOptions
+
+        @Argument(help: "The plugin's id.")
+        var id: String
+
+        func run() throws {
+            let file = try Plugins.configurationFile(data)
+            let configuration = try data.load()
+            let entry = try Plugins.entry(id, in: configuration)
+            if let problem = entry.problem { throw CommandFailure("\(id) cannot be enabled: \(problem)") }
+            guard let manifest = entry.manifest else { throw CommandFailure("\(id): no manifest") }
+            if let section = configuration.plugins.enabled.first(where: { $0.id == id }) {
+                print("\(id) is enabled already, in \(section.file)\(section.line.map { ":\($0)" } ?? "")")
+                return
+            }
+            let directory = PluginSettings.dropInDirectory(besides: file)
+            let path = (directory as NSString).appendingPathComponent(id + ".yaml")
+            let setAside = path + ".disabled"
+            let manager = FileManager.default
+            do {
+                try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                if manager.fileExists(atPath: setAside) {
+                    try manager.moveItem(atPath: setAside, toPath: path)
+                    print("enabled \(id) with the configuration it had before: \(path)")
+                } else {
+                    try Self.template(manifest).write(toFile: path, atomically: true, encoding: .utf8)
+                    print("enabled \(id): its configuration is in \(path)")
+                }
+            } catch {
+                throw CommandFailure("cannot write \(path): \(error.localizedDescription)")
+            }
+            do {
+                _ = try ConfigurationLoader.load(file: file).preparePlugins()
+            } catch {
+                print("its configuration needs attention before the gateway will start: \(error)")
+            }
+            print("restart the gateway for it to take effect (e.g. systemctl restart swiftlet)")
+        }
+
+        /// Every key's default and description, and the manifest's example, as comments.
+        static func template(_ manifest: PluginManifest) -> String {
+            var lines = [
+                "# Plugin \(manifest.id) \(manifest.version): \(manifest.name)",
+                "# Written by 'swiftlet plugins enable \(manifest.id)'; 'swiftlet plugins disable \(manifest.id)' sets it aside.",
+                "# This file is the plugin's configuration. The gateway reads it when it starts.",
+                "#",
+            ]
+            var rows: [[String]] = []
+            if let schema = manifest.configuration { Info.describe(schema, prefix: "", into: &rows) }
+            for row in rows where !row[0].contains(".") && !row[0].contains("[]") {
+                lines.append("# \(row[0]): \(row[3]) (default: \(row[2]))")
+            }
+            if let example = manifest.example {
+                lines.append("#")
+                lines.append("# For example:")
+                lines += example.split(separator: "\n").map { "#   " + $0 }
+            }
+            return lines.joined(separator: "\n") + "\n"
+        }
+    }
+
+    struct Disable: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Disable a plugin: set its plugins.d/<id>.yaml aside (as <id>.yaml.disabled)."
+        )
+
+        @OptionGroup var data: DataOptions
+
+        @Argument(help: "The plugin's id.")
+        var id: String
+
+        func run() throws {
+            let file = try Plugins.configurationFile(data)
+            let configuration = try data.load()
+            guard let section = configuration.plugins.enabled.first(where: { $0.id == id }) else {
+                print("\(id) is not enabled")
+                return
+            }
+            let dropIn = (PluginSettings.dropInDirectory(besides: file) as NSString).appendingPathComponent(
+                id + ".yaml"
+            )
+            guard section.file == dropIn else {
+                throw CommandFailure(
+                    "\(id) is enabled in \(section.file)\(section.line.map { ":\($0)" } ?? ""); remove its section 'plugins.\(id)' there"
+                )
+            }
+            do {
+                let setAside = dropIn + ".disabled"
+                if FileManager.default.fileExists(atPath: setAside) {
+                    try FileManager.default.removeItem(atPath: setAside)
+                }
+                try FileManager.default.moveItem(atPath: dropIn, toPath: setAside)
+            } catch {
+                throw CommandFailure("cannot move \(dropIn) aside: \(error.localizedDescription)")
+            }
+            print("disabled \(id) (its configuration is kept in \(dropIn).disabled)")
+            print("restart the gateway for it to take effect (e.g. systemctl restart swiftlet)")
+        }
+    }
+
+    /// The configuration file `enable`/`disable` change: --config, or /etc/swiftlet/swiftlet.yaml.
+    static func configurationFile(_ data: DataOptions) throws -> String {
+        if let file = data.config { return file }
+        let standard = "/etc/swiftlet/swiftlet.yaml"
+        guard FileManager.default.fileExists(atPath: standard) else {
+            throw CommandFailure("which configuration file? Give --config FILE (\(standard) does not exist)")
+        }
+        return standard
+    }
+
+    static func entry(_ id: String, in configuration: GatewayConfiguration) throws -> PluginCatalog.Entry {
+        let catalog = PluginCatalog(
+            directory: configuration.plugins.directory,
+            allowedDigests: configuration.plugins.digests
+        )
+        do {
+            guard let entry = try catalog.scan().first(where: { $0.id == id }) else {
+                throw CommandFailure(
+                    "there is no plugin '\(id)' in \(catalog.directory) ('swiftlet plugins list' shows what there is)"
+                )
+            }
+            return entry
+        } catch let error as PluginCatalog.DirectoryProblem {
+            throw CommandFailure(error.description)
+        }
+    }
+}
+
+/// Left-aligned columns.
+enum Table {
+    static func print(_ rows: [[String]], indent: String = "") {
+        let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        for row in rows {
+            let cells = row.enumerated().map { column, cell in
+                column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+            }
+            Swift.print(indent + cells.joined(separator: "  "))
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import SwiftletDomain
+import SwiftletPluginSDK
+
+/// What the host table's functions do, over the domain: queueing through the same `Outbox` as the
+/// APIs, the phonebook, the plugins' state, and the gateway's way of taking in a message.
+public struct HostServices: Sendable {
+    public var outbox: Outbox
+    public var phonebook: any Phonebook
+    public var state: any PluginStateStore
+    /// Commits a message to the inbox and publishes it; returns its id.
+    public var deliverIncoming: @Sendable (_ sms: IncomingSMS, _ plugin: String) async throws -> Int64
+    public var events: EventBus
+
+    public init(
+        outbox: Outbox,
+        phonebook: any Phonebook,
+        state: any PluginStateStore,
+        events: EventBus,
+        deliverIncoming: @escaping @Sendable (IncomingSMS, String) async throws -> Int64
+    ) {
+        self.outbox = outbox
+        self.phonebook = phonebook
+        self.state = state
+        self.events = events
+        self.deliverIncoming = deliverIncoming
+    }
+
+    func send(_ sms: OutgoingSMS, plugin: String) async throws -> [Int] {
+        var numbers: [String] = sms.to
+        for name in sms.contacts {
+            guard let contact = try await phonebook.contact(named: name) else {
+                throw SwiftletError(.notFound, "contacts: there is no contact '\(name)'")
+            }
+            numbers.append(contact.number.value)
+        }
+        for name in sms.groups {
+            guard let group = try await phonebook.group(named: name) else {
+                throw SwiftletError(.notFound, "groups: there is no group '\(name)'")
+            }
+            numbers += group.members.map(\.number.value)
+        }
+        if numbers.isEmpty, !sms.groups.isEmpty {
+            throw SwiftletError(.invalidParameter, "groups: \(sms.groups.joined(separator: ", ")) has no members")
+        }
+        var seen = Set<String>()
+        let unique = numbers.filter { seen.insert(PhoneNumber($0)?.value ?? $0).inserted }
+        let ids = try await outbox.send(
+            SendRequest(
+                recipients: unique,
+                text: sms.text,
+                options: SendOptions(
+                    priority: sms.priority ?? 0,
+                    unicode: sms.unicode ?? false,
+                    flash: sms.flash ?? false,
+                    modemNumber: sms.modemNo
+                ),
+                scheduledAt: sms.date,
+                createdBy: "plugin:" + plugin
+            )
+        )
+        return ids.map { Int($0) }
+    }
+
+    func lookUp(_ query: PhonebookQuery) async throws -> PhonebookEntries {
+        func entry(_ contact: Contact) -> PhonebookEntries.Contact {
+            .init(id: Int(contact.id), name: contact.name, number: contact.number.value, groups: contact.groups)
+        }
+        let given = [query.number, query.contact, query.group].compactMap { $0 }
+        guard given.count == 1 else {
+            throw SwiftletError(.invalidParameter, "give exactly one of number, contact and group")
+        }
+        if let text = query.number {
+            let number = try Self.number(text)
+            return PhonebookEntries(contacts: try await phonebook.contacts(withNumber: number).map(entry))
+        }
+        if let name = query.contact {
+            return PhonebookEntries(contacts: try await phonebook.contact(named: name).map { [entry($0)] } ?? [])
+        }
+        guard let group = try await phonebook.group(named: query.group ?? "") else { return PhonebookEntries() }
+        return PhonebookEntries(
+            contacts: group.members.map(entry),
+            groups: [.init(id: Int(group.id), name: group.name, members: group.members.count)]
+        )
+    }
+
+    struct GroupChange: Decodable {
+        var op: String
+        var group: String
+        var number: String
+        var name: String?
+        var createGroup: Bool?
+    }
+
+    func update(_ change: GroupChange) async throws -> Bool {
+        let number = try Self.number(change.number)
+        guard !change.group.isEmpty else { throw SwiftletError(.invalidParameter, "group: empty") }
+        switch change.op {
+        case "add_to_group":
+            return try await phonebook.addToGroup(
+                change.group,
+                number: number,
+                contactName: change.name,
+                createGroup: change.createGroup ?? false
+            )
+        case "remove_from_group":
+            return try await phonebook.removeFromGroup(change.group, number: number)
+        default:
+            throw SwiftletError(.invalidParameter, "op: '\(change.op)' is not add_to_group or remove_from_group")
+        }
+    }
+
+    func resolve(name: String) async throws -> (numbers: [String], source: String) {
+        if let contact = try await phonebook.contact(named: name) {
+            return ([contact.number.value], "phonebook-contact")
+        }
+        if let group = try await phonebook.group(named: name) {
+            return (group.members.map(\.number.value), "phonebook-group")
+        }
+        throw SwiftletError(.notFound, "nothing is called '\(name)' in the phonebook")
+    }
+
+    static func number(_ text: String) throws -> PhoneNumber {
+        guard let number = PhoneNumber(text) else {
+            throw SwiftletError(.invalidParameter, "number: '\(text)' is not a telephone number")
+        }
+        return number
+    }
+}

@@ -1,0 +1,261 @@
+import CSwiftletPlugin
+import Foundation
+import Logging
+import SwiftletDomain
+import SwiftletPluginSDK
+
+/// The `swiftlet_host_api` table: C functions that find their `PluginInstance` from the
+/// `swiftlet_host *` handle and do the work. They are called from plugin threads: each is
+/// thread-safe, copies what it is given before returning, and answers requests from a task.
+enum HostTable {
+    static let gatewayVersion = "0.2.0"
+    /// Longest log line a plugin may write; the rest is cut.
+    static let maximumLogLength = 8192
+    static let maximumKeyLength = 256
+    static let maximumValueLength = 1 << 20
+
+    /// A table for one plugin, allocated for the life of the process (the plugin may keep the pointer).
+    static func make(abiVersion: UInt32) -> UnsafeMutablePointer<swiftlet_host_api> {
+        var api = swiftlet_host_api()
+        api.struct_size = UInt32(MemoryLayout<swiftlet_host_api>.size)
+        api.abi_version = abiVersion
+        let version = strdup(gatewayVersion)!
+        api.host_version = swiftlet_str(data: version, size: strlen(version))
+        api.log = log
+        api.send_sms = sendSMS
+        api.deliver_incoming = deliverIncoming
+        api.phonebook_lookup = phonebookLookup
+        api.phonebook_update = phonebookUpdate
+        api.directory_lookup = directoryLookup
+        api.subscribe = subscribe
+        api.publish = publish
+        api.state_get = stateGet
+        api.state_put = statePut
+        api.state_delete = stateDelete
+        api.timer_start = timerStart
+        api.timer_cancel = timerCancel
+        let pointer = UnsafeMutablePointer<swiftlet_host_api>.allocate(capacity: 1)
+        pointer.initialize(to: api)
+        return pointer
+    }
+
+    /// `create`'s failure detail, written into the String the context points to (create calls it
+    /// synchronously, before returning).
+    static let collectDetail: swiftlet_reply_fn = { context, _, body in
+        context?.assumingMemoryBound(to: String.self).pointee = body.string
+    }
+
+    // MARK: Synchronous functions
+
+    static let log: @convention(c) (OpaquePointer?, Int32, swiftlet_str) -> Void = { host, level, message in
+        guard let plugin = PluginInstance.from(host) else { return }
+        let levels = Logger.Level.allCases
+        let logLevel = levels[Int(min(max(level, 0), Int32(levels.count - 1)))]
+        plugin.logger.log(level: logLevel, "\(sanitized(message.string))")
+    }
+
+    static let subscribe: @convention(c) (OpaquePointer?, swiftlet_str) -> swiftlet_status = { host, kind in
+        guard let plugin = PluginInstance.from(host) else { return SWIFTLET_ERR_INVALID }
+        guard plugin.isAccepting else { return SWIFTLET_ERR_UNAVAILABLE }
+        guard plugin.manifest.allows(.events) else {
+            plugin.logger.warning("refused subscribe: the manifest does not declare capability 'events'")
+            return SWIFTLET_ERR_DENIED
+        }
+        let kind = kind.string
+        guard !kind.isEmpty else { return SWIFTLET_ERR_INVALID }
+        plugin.subscribe(kind)
+        plugin.logger.debug("subscribed to \(kind)")
+        return SWIFTLET_OK
+    }
+
+    static let publish: @convention(c) (OpaquePointer?, swiftlet_str, swiftlet_str) -> swiftlet_status = {
+        host,
+        kind,
+        event in
+        guard let plugin = PluginInstance.from(host) else { return SWIFTLET_ERR_INVALID }
+        guard plugin.isAccepting else { return SWIFTLET_ERR_UNAVAILABLE }
+        guard plugin.manifest.allows(.publish) else {
+            plugin.logger.warning("refused publish: the manifest does not declare capability 'publish'")
+            return SWIFTLET_ERR_DENIED
+        }
+        let kind = kind.string
+        guard kind.hasPrefix(plugin.id + "."), kind.count > plugin.id.count + 1 else {
+            plugin.logger.warning(
+                "refused to publish '\(sanitized(kind))': a plugin publishes only '\(plugin.id).<name>'"
+            )
+            return SWIFTLET_ERR_DENIED
+        }
+        let json = event.bytes
+        guard (try? JSONSerialization.jsonObject(with: json)) is [String: Any] else { return SWIFTLET_ERR_INVALID }
+        plugin.services.events.publish(kind: kind, json: json, from: plugin.id)
+        return SWIFTLET_OK
+    }
+
+    static let timerStart:
+        @convention(c) (
+            OpaquePointer?, UInt64, UInt64, swiftlet_timer_fn?, UnsafeMutableRawPointer?, UnsafeMutablePointer<UInt64>?
+        ) -> swiftlet_status = { host, delay, interval, fire, context, timerID in
+            guard let plugin = PluginInstance.from(host), fire != nil, let timerID else { return SWIFTLET_ERR_INVALID }
+            guard plugin.isAccepting else { return SWIFTLET_ERR_UNAVAILABLE }
+            guard plugin.manifest.allows(.timers) else {
+                plugin.logger.warning("refused timer_start: the manifest does not declare capability 'timers'")
+                return SWIFTLET_ERR_DENIED
+            }
+            timerID.pointee = plugin.startTimer(
+                delay: delay,
+                interval: interval,
+                fire: TimerCallback(function: fire, context: context)
+            )
+            return SWIFTLET_OK
+        }
+
+    static let timerCancel: @convention(c) (OpaquePointer?, UInt64) -> swiftlet_status = { host, timer in
+        guard let plugin = PluginInstance.from(host) else { return SWIFTLET_ERR_INVALID }
+        return plugin.cancelTimer(timer) ? SWIFTLET_OK : SWIFTLET_ERR_NOT_FOUND
+    }
+
+    // MARK: Requests answered through a reply function
+
+    typealias Request =
+        @convention(c) (OpaquePointer?, swiftlet_str, swiftlet_reply_fn?, UnsafeMutableRawPointer?) ->
+        Void
+
+    static let sendSMS: Request = { host, request, reply, context in
+        answer(host, reply, context, .sendSMS, request.bytes) { plugin, body in
+            let sms = try JSONCoding.decoder.decode(OutgoingSMS.self, from: body)
+            let ids = try await plugin.services.send(sms, plugin: plugin.id)
+            plugin.logger.debug("queued message(s) \(ids.map(String.init).joined(separator: ", "))")
+            return try JSONSerialization.data(withJSONObject: ["ids": ids])
+        }
+    }
+
+    static let deliverIncoming: Request = { host, request, reply, context in
+        answer(host, reply, context, .deliverIncoming, request.bytes) { plugin, body in
+            let sms = try JSONCoding.decoder.decode(IncomingSMS.self, from: body)
+            guard !sms.from.isEmpty else { throw SwiftletError(.invalidParameter, "from: empty") }
+            let id = try await plugin.services.deliverIncoming(sms, plugin.id)
+            return try JSONSerialization.data(withJSONObject: ["id": id])
+        }
+    }
+
+    static let phonebookLookup: Request = { host, request, reply, context in
+        answer(host, reply, context, .phonebook, request.bytes) { plugin, body in
+            let query = try JSONCoding.decoder.decode(PhonebookQuery.self, from: body)
+            return try JSONCoding.encoder.encode(try await plugin.services.lookUp(query))
+        }
+    }
+
+    static let phonebookUpdate: Request = { host, request, reply, context in
+        answer(host, reply, context, .phonebookWrite, request.bytes) { plugin, body in
+            let change = try JSONCoding.decoder.decode(HostServices.GroupChange.self, from: body)
+            let changed = try await plugin.services.update(change)
+            plugin.logger.debug("\(change.op) \(change.group) \(change.number): \(changed ? "changed" : "unchanged")")
+            return try JSONSerialization.data(withJSONObject: ["changed": changed])
+        }
+    }
+
+    static let directoryLookup: Request = { host, request, reply, context in
+        answer(host, reply, context, .phonebook, request.bytes) { plugin, body in
+            struct Query: Decodable { var name: String }
+            let query = try JSONCoding.decoder.decode(Query.self, from: body)
+            let (numbers, source) = try await plugin.services.resolve(name: query.name)
+            return try JSONSerialization.data(withJSONObject: ["numbers": numbers, "source": source])
+        }
+    }
+
+    static let stateGet: Request = { host, key, reply, context in
+        answer(host, reply, context, .state, key.bytes) { plugin, key in
+            let key = try stateKey(key)
+            guard let value = try await plugin.services.state.pluginState(plugin: plugin.id, key: key) else {
+                throw SwiftletError(.notFound, "no value for key '\(key)'")
+            }
+            return Data(value)
+        }
+    }
+
+    static let statePut:
+        @convention(c) (OpaquePointer?, swiftlet_str, swiftlet_str, swiftlet_reply_fn?, UnsafeMutableRawPointer?) ->
+            Void = { host, key, value, reply, context in
+                let value = value.bytes
+                answer(host, reply, context, .state, key.bytes) { plugin, key in
+                    let key = try stateKey(key)
+                    guard value.count <= maximumValueLength else {
+                        throw SwiftletError(.invalidParameter, "value: more than \(maximumValueLength) bytes")
+                    }
+                    try await plugin.services.state.setPluginState(plugin: plugin.id, key: key, value: [UInt8](value))
+                    return Data("{}".utf8)
+                }
+            }
+
+    static let stateDelete: Request = { host, key, reply, context in
+        answer(host, reply, context, .state, key.bytes) { plugin, key in
+            try await plugin.services.state.removePluginState(plugin: plugin.id, key: try stateKey(key))
+            return Data("{}".utf8)
+        }
+    }
+
+    static func stateKey(_ bytes: Data) throws -> String {
+        guard (1...maximumKeyLength).contains(bytes.count), let key = String(data: bytes, encoding: .utf8) else {
+            throw SwiftletError(.invalidParameter, "key: 1 to \(maximumKeyLength) bytes of UTF-8")
+        }
+        return key
+    }
+
+    /// Checks the caller and its capability, then does `work` in a task and answers through `reply`.
+    static func answer(
+        _ host: OpaquePointer?,
+        _ reply: swiftlet_reply_fn?,
+        _ context: UnsafeMutableRawPointer?,
+        _ capability: PluginManifest.Capability,
+        _ body: Data,
+        _ work: @escaping @Sendable (PluginInstance, Data) async throws -> Data
+    ) {
+        let reply = ABIReply(function: reply, context: context)
+        guard let plugin = PluginInstance.from(host) else {
+            return reply.fail(PluginError(.invalid, "no host handle"))
+        }
+        guard plugin.isAccepting else {
+            return reply.fail(PluginError(.unavailable, "the plugin is not running (stopped, or still being created)"))
+        }
+        guard plugin.manifest.allows(capability) else {
+            plugin.logger.warning("refused \(capability.rawValue): the manifest does not declare that capability")
+            return reply.fail(
+                PluginError(
+                    .denied,
+                    "the manifest of '\(plugin.id)' does not declare capability '\(capability.rawValue)'"
+                )
+            )
+        }
+        Task {
+            do {
+                reply.succeed(try await work(plugin, body))
+            } catch {
+                let failure = pluginError(error)
+                if failure.code == .internalError || failure.code == .unavailable {
+                    plugin.logger.error(
+                        "a \(capability.rawValue) request of plugin \(plugin.id) failed: \(failure.detail)"
+                    )
+                }
+                reply.fail(failure)
+            }
+        }
+    }
+
+    static func pluginError(_ error: any Error) -> PluginError {
+        guard let error = error as? SwiftletError else { return PluginError.from(error) }
+        switch error.kind {
+        case .invalidParameter: return PluginError(.invalid, error.detail)
+        case .notFound: return PluginError(.notFound, error.detail)
+        case .forbidden, .unauthenticated: return PluginError(.denied, error.detail)
+        case .storage: return PluginError(.unavailable, error.detail)
+        }
+    }
+
+    /// A plugin's text made safe for a one-line log: control characters become spaces, length is capped.
+    static func sanitized(_ text: String) -> String {
+        let clean = String(
+            String.UnicodeScalarView(text.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : $0 })
+        )
+        return clean.count > maximumLogLength ? String(clean.prefix(maximumLogLength)) + "…" : clean
+    }
+}

@@ -1,0 +1,188 @@
+import CDispatch
+import Crypto
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The plugins in the plugin directory, each checked before anything of it runs: the manifest
+/// must parse, the library and manifest must resolve to files inside the directory (no symlink or
+/// `..` out of it), nothing may be writable by every user, the ABI ranges must meet, and, with an
+/// allow-list, the library's SHA-256 must be on it.
+public struct PluginCatalog: Sendable {
+    public let directory: String
+    /// Allowed SHA-256 digests of libraries (lower-case hex); empty: any library that passes the other checks.
+    public let allowedDigests: Set<String>
+
+    public init(directory: String, allowedDigests: Set<String> = []) {
+        self.directory = directory
+        self.allowedDigests = Set(allowedDigests.map { $0.lowercased() })
+    }
+
+    /// One `*.plugin.json` found in the directory.
+    public struct Entry: Sendable {
+        public var manifestPath: String
+        public var manifest: PluginManifest?
+        /// The library's resolved path, once it passed the checks.
+        public var libraryPath: String?
+        /// Why the plugin cannot be loaded; nil if it can.
+        public var problem: String?
+
+        /// The manifest's id, or while it has none, its file name without `.plugin.json`.
+        public var id: String {
+            manifest?.id ?? String((manifestPath as NSString).lastPathComponent.dropLast(".plugin.json".count))
+        }
+    }
+
+    public struct DirectoryProblem: Error, Sendable, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Every plugin in the directory, in id order. Throws if the directory itself is unusable.
+    public func scan() throws(DirectoryProblem) -> [Entry] {
+        let root = try checkedDirectory()
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        var entries: [Entry] = []
+        var seen: [String: String] = [:]
+        for name in names.sorted() where name.hasSuffix(".plugin.json") {
+            var entry = examine(root + "/" + name, root: root)
+            if let manifest = entry.manifest, entry.problem == nil {
+                if let other = seen[manifest.id] {
+                    entry.problem = "plugin id '\(manifest.id)' is also declared by \(other)"
+                } else {
+                    seen[manifest.id] = name
+                }
+            }
+            entries.append(entry)
+        }
+        return entries.sorted { $0.id < $1.id }
+    }
+
+    /// The entry of plugin `id`, if its manifest is in the directory.
+    public func entry(id: String) throws(DirectoryProblem) -> Entry? {
+        try scan().first { $0.manifest?.id == id }
+    }
+
+    func checkedDirectory() throws(DirectoryProblem) -> String {
+        guard let root = Self.realPath(directory) else {
+            throw DirectoryProblem(description: "plugin directory \(directory) does not exist")
+        }
+        var info = Glibc.stat()
+        guard stat(root, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
+            throw DirectoryProblem(description: "plugin directory \(directory) is not a directory")
+        }
+        guard info.st_mode & S_IWOTH == 0 else {
+            throw DirectoryProblem(
+                description:
+                    "plugin directory \(directory) is writable by every user: refusing all of its plugins (chmod o-w)"
+            )
+        }
+        return root
+    }
+
+    func examine(_ manifestPath: String, root: String) -> Entry {
+        var entry = Entry(manifestPath: manifestPath)
+        if let problem = Self.fileProblem(manifestPath, root: root, what: "manifest") {
+            entry.problem = problem
+            return entry
+        }
+        let manifest: PluginManifest
+        do {
+            let data = try Data(contentsOf: URL(fileURLWithPath: manifestPath))
+            manifest = try JSONDecoder().decode(PluginManifest.self, from: data)
+        } catch let error as DecodingError {
+            entry.problem = "not a valid manifest: \(Self.describe(error))"
+            return entry
+        } catch {
+            entry.problem = "cannot read the manifest: \(error.localizedDescription)"
+            return entry
+        }
+        entry.manifest = manifest
+        let expected = manifest.id + ".plugin.json"
+        guard (manifestPath as NSString).lastPathComponent == expected else {
+            entry.problem = "the manifest of '\(manifest.id)' must be called \(expected)"
+            return entry
+        }
+        guard manifest.abi.meets(ABIVersion.supported) else {
+            entry.problem =
+                "speaks plugin ABI \(manifest.abi), this gateway \(PluginManifest.ABIRange(min: ABIVersion.supported.lowerBound, max: ABIVersion.supported.upperBound))"
+            return entry
+        }
+        let library = root + "/" + manifest.library
+        if let problem = Self.fileProblem(library, root: root, what: "library \(manifest.library)") {
+            entry.problem = problem
+            return entry
+        }
+        entry.libraryPath = Self.realPath(library)
+        if !allowedDigests.isEmpty {
+            guard let digest = Self.sha256(ofFile: library) else {
+                entry.problem = "cannot read library \(manifest.library)"
+                return entry
+            }
+            guard allowedDigests.contains(digest) else {
+                entry.problem = "library \(manifest.library) has SHA-256 \(digest), which is not in plugin_digests"
+                return entry
+            }
+        }
+        return entry
+    }
+
+    /// Why `path` may not be used: missing, resolving outside `root`, not a regular file, or world-writable.
+    static func fileProblem(_ path: String, root: String, what: String) -> String? {
+        guard let resolved = realPath(path) else { return "\(what) is missing (\(path))" }
+        guard resolved.hasPrefix(root + "/") else {
+            return "\(what) resolves to \(resolved), outside the plugin directory \(root)"
+        }
+        var info = Glibc.stat()
+        guard stat(resolved, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            return "\(what) is not a regular file"
+        }
+        guard info.st_mode & S_IWOTH == 0 else { return "\(what) is writable by every user (chmod o-w \(resolved))" }
+        return nil
+    }
+
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    public static func sha256(ofFile path: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        return sha256(of: handle)
+    }
+
+    static func sha256(of handle: FileHandle) -> String? {
+        var hasher = SHA256()
+        while true {
+            let chunk: Data?
+            do {
+                chunk = try handle.read(upToCount: 1 << 20)
+            } catch {
+                return nil
+            }
+            guard let chunk, !chunk.isEmpty else { break }
+            hasher.update(data: chunk)
+        }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            let base = path(context)
+            return (base.isEmpty ? "" : base + ".") + key.stringValue + ": required"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "\(path(context)): \(context.debugDescription)"
+        case .dataCorrupted(let context):
+            let base = path(context)
+            return (base.isEmpty ? "" : base + ": ") + context.debugDescription
+        @unknown default: return "\(error)"
+        }
+    }
+}

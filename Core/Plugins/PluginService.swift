@@ -1,0 +1,74 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Runs the enabled plugins with the gateway: loads and starts each (a plugin that cannot be
+/// loaded or fails to start is reported and skipped; the gateway runs on), and on graceful
+/// shutdown stops them in reverse order, each within `stopTimeout`, then frees them.
+public final class PluginService: Service {
+    private let plugins: [PreparedPlugin]
+    private let digests: Set<String>
+    private let services: HostServices
+    private let logger: Logger
+    private let startTimeout: Duration
+    private let stopTimeout: Duration
+
+    public init(
+        plugins: [PreparedPlugin],
+        digests: Set<String>,
+        services: HostServices,
+        logger: Logger,
+        startTimeout: Duration = .seconds(30),
+        stopTimeout: Duration = .seconds(10)
+    ) {
+        self.plugins = plugins
+        self.digests = digests
+        self.services = services
+        self.logger = logger
+        self.startTimeout = startTimeout
+        self.stopTimeout = stopTimeout
+    }
+
+    public func run() async throws {
+        var running: [PluginInstance] = []
+        for plugin in plugins {
+            let id = plugin.manifest.id
+            let library: PluginLibrary
+            do {
+                library = try PluginLibrary.load(plugin.entry, allowedDigests: digests)
+            } catch {
+                logger.error("plugin \(id) is not loaded: \(error)", metadata: ["plugin": "\(id)"])
+                continue
+            }
+            let instance = PluginInstance(
+                manifest: plugin.manifest,
+                library: library,
+                services: services,
+                logger: logger
+            )
+            do {
+                try await instance.create(configuration: plugin.configuration)
+            } catch {
+                logger.error("plugin \(id) is not started: \(error)", metadata: ["plugin": "\(id)"])
+                continue
+            }
+            do {
+                try await instance.start(timeout: startTimeout)
+            } catch {
+                logger.error("plugin \(id) is not started: \(error)", metadata: ["plugin": "\(id)"])
+                await instance.stopAndDestroy(timeout: stopTimeout, started: false)
+                continue
+            }
+            running.append(instance)
+            logger.notice(
+                "plugin \(id) \(plugin.manifest.version) started (ABI \(ABIVersion.format(library.abiVersion)))",
+                metadata: ["plugin": "\(id)"]
+            )
+        }
+        try? await gracefulShutdown()
+        for instance in running.reversed() {
+            await instance.stopAndDestroy(timeout: stopTimeout, started: true)
+            logger.info("plugin \(instance.id) stopped", metadata: ["plugin": "\(instance.id)"])
+        }
+    }
+}

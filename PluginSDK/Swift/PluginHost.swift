@@ -1,0 +1,150 @@
+import Foundation
+
+/// What the gateway offers a plugin: the host services of `swiftlet_host_api`, as `async` Swift.
+///
+/// Every method is safe to call from any task or thread. In a running gateway this is backed by
+/// the C table; in tests, by `FakeHost` from `SwiftletPluginTestKit`.
+public protocol PluginHost: Sendable {
+    /// Writes to the gateway's log, tagged with the plugin's id.
+    func log(_ level: LogLevel, _ message: String)
+    /// Queues an SMS; returns the ids of the messages once they are on disk.
+    func send(_ sms: OutgoingSMS) async throws -> [Int]
+    /// Puts a message into the inbox (for plugins that are message sources); returns its id.
+    func deliverIncoming(_ sms: IncomingSMS) async throws -> Int
+    func lookUpPhonebook(_ query: PhonebookQuery) async throws -> PhonebookEntries
+    /// Adds `number` to `group`; false if it was in the group already.
+    func addToGroup(_ group: String, number: String, contactName: String?, createGroup: Bool) async throws -> Bool
+    /// Removes `number` from `group`; false if it was not in it.
+    func removeFromGroup(_ group: String, number: String) async throws -> Bool
+    /// The numbers a name stands for: a contact, a group, or a directory entry.
+    func resolve(name: String) async throws -> [String]
+    func subscribe(_ kind: String) throws
+    func publish(_ kind: String, json: Data) throws
+    func stateValue(forKey key: String) async throws -> String?
+    func setState(_ value: String, forKey key: String) async throws
+    func removeState(forKey key: String) async throws
+    /// Calls `fire` after `delay`, then every `interval` if given, until cancelled.
+    func startTimer(
+        after delay: Duration,
+        every interval: Duration?,
+        _ fire: @escaping @Sendable () -> Void
+    ) throws
+        -> UInt64
+    func cancelTimer(_ id: UInt64) throws
+}
+
+extension PluginHost {
+    public func publish(_ kind: String, _ body: some Encodable) throws {
+        try publish(kind, json: try JSONCoding.encoder.encode(body))
+    }
+}
+
+/// A message to queue (`send_sms`).
+public struct OutgoingSMS: Codable, Sendable, Equatable {
+    public var to: [String]
+    public var contacts: [String]
+    public var groups: [String]
+    public var text: String
+    public var priority: Int?
+    public var unicode: Bool?
+    public var flash: Bool?
+    public var modemNo: Int?
+    public var date: Date?
+
+    public init(
+        to: [String] = [],
+        contacts: [String] = [],
+        groups: [String] = [],
+        text: String,
+        priority: Int? = nil,
+        unicode: Bool? = nil,
+        flash: Bool? = nil,
+        modemNo: Int? = nil,
+        date: Date? = nil
+    ) {
+        self.to = to
+        self.contacts = contacts
+        self.groups = groups
+        self.text = text
+        self.priority = priority
+        self.unicode = unicode
+        self.flash = flash
+        self.modemNo = modemNo
+        self.date = date
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        to = try container.decodeIfPresent([String].self, forKey: .to) ?? []
+        contacts = try container.decodeIfPresent([String].self, forKey: .contacts) ?? []
+        groups = try container.decodeIfPresent([String].self, forKey: .groups) ?? []
+        text = try container.decode(String.self, forKey: .text)
+        priority = try container.decodeIfPresent(Int.self, forKey: .priority)
+        unicode = try container.decodeIfPresent(Bool.self, forKey: .unicode)
+        flash = try container.decodeIfPresent(Bool.self, forKey: .flash)
+        modemNo = try container.decodeIfPresent(Int.self, forKey: .modemNo)
+        date = try container.decodeIfPresent(Date.self, forKey: .date)
+    }
+}
+
+/// A message for the inbox (`deliver_incoming`).
+public struct IncomingSMS: Codable, Sendable, Equatable {
+    public var from: String
+    public var text: String
+    public var sentAt: Date?
+    public var channel: String?
+
+    public init(from: String, text: String, sentAt: Date? = nil, channel: String? = nil) {
+        self.from = from
+        self.text = text
+        self.sentAt = sentAt
+        self.channel = channel
+    }
+}
+
+/// A phonebook question (`phonebook_lookup`): exactly one member is set.
+public struct PhonebookQuery: Codable, Sendable, Equatable {
+    public var number: String?
+    public var contact: String?
+    public var group: String?
+
+    public static func number(_ number: String) -> Self { Self(number: number) }
+    public static func contact(_ name: String) -> Self { Self(contact: name) }
+    public static func group(_ name: String) -> Self { Self(group: name) }
+}
+
+public struct PhonebookEntries: Codable, Sendable, Equatable {
+    public struct Contact: Codable, Sendable, Equatable {
+        public var id: Int
+        public var name: String
+        public var number: String
+        public var groups: [String]
+
+        public init(id: Int, name: String, number: String, groups: [String]) {
+            self.id = id
+            self.name = name
+            self.number = number
+            self.groups = groups
+        }
+    }
+
+    public struct Group: Codable, Sendable, Equatable {
+        public var id: Int
+        public var name: String
+        public var members: Int
+
+        public init(id: Int, name: String, members: Int) {
+            self.id = id
+            self.name = name
+            self.members = members
+        }
+    }
+
+    public var contacts: [Contact]
+    public var groups: [Group]
+
+    public init(contacts: [Contact] = [], groups: [Group] = []) {
+        self.contacts = contacts
+        self.groups = groups
+    }
+}

@@ -1,0 +1,236 @@
+import Foundation
+@_exported import SwiftletPluginSDK
+import Synchronization
+
+/// An in-memory ``PluginHost`` for a plugin's unit tests: it records what the plugin sends, logs
+/// and publishes, keeps a phonebook and a key-value store, and hands the plugin events the way the
+/// gateway does (one at a time, in order).
+///
+/// ```swift
+/// let host = FakeHost()
+/// let plugin = try host.makePlugin(Keywords.self, configuration: #"{"keywords": [{"keyword": "JOIN", "reply": "Hi"}]}"#)
+/// try await plugin.start()
+/// await plugin.handle(host.incomingSMS(from: "+46701234567", text: "join"))
+/// #expect(host.sent.map(\.text) == ["Hi"])
+/// ```
+public final class FakeHost: PluginHost, Sendable {
+    struct State {
+        var sent: [OutgoingSMS] = []
+        var delivered: [IncomingSMS] = []
+        var logs: [(level: LogLevel, message: String)] = []
+        var published: [Event] = []
+        var subscriptions: Set<String> = []
+        var contacts: [String: String] = [:]  // number → name
+        var groups: [String: [String]] = [:]  // name → numbers, in the order added
+        var state: [String: String] = [:]
+        var nextID = 1
+        var failure: PluginError?
+    }
+
+    private let storage = Mutex(State())
+
+    public init() {}
+
+    // MARK: What the plugin did
+
+    public var sent: [OutgoingSMS] { storage.withLock { $0.sent } }
+    public var delivered: [IncomingSMS] { storage.withLock { $0.delivered } }
+    public var logs: [(level: LogLevel, message: String)] { storage.withLock { $0.logs } }
+    public var published: [Event] { storage.withLock { $0.published } }
+    public var subscriptions: Set<String> { storage.withLock { $0.subscriptions } }
+    public func members(of group: String) -> [String]? { storage.withLock { $0.groups[group] } }
+    public var stateValues: [String: String] { storage.withLock { $0.state } }
+
+    // MARK: Setting the scene
+
+    /// Makes every following host request fail with `error` (nil: succeed again).
+    public func failRequests(with error: PluginError?) { storage.withLock { $0.failure = error } }
+
+    public func addContact(name: String, number: String, groups: [String] = []) {
+        storage.withLock { state in
+            state.contacts[number] = name
+            for group in groups { state.groups[group, default: []].append(number) }
+        }
+    }
+
+    /// Decodes `configuration` (JSON, snake_case keys) as the SDK does in a gateway, and makes the plugin.
+    public func makePlugin<P: Plugin>(_ type: P.Type, configuration: String = "{}") throws -> P {
+        let decoded = try JSONCoding.decoder.decode(P.Configuration.self, from: Data(configuration.utf8))
+        return try P(configuration: decoded, host: self)
+    }
+
+    /// An `sms.incoming` event, as the gateway publishes it.
+    public func incomingSMS(from: String, text: String, id: Int = 1, modem: String = "modem1") -> Event {
+        let now = Date()
+        let body = IncomingSMSEvent(
+            id: id,
+            from: from,
+            text: text,
+            sentAt: now,
+            receivedAt: now,
+            modem: modem,
+            unicode: false
+        )
+        return try! Event(kind: IncomingSMSEvent.kind, body: body)
+    }
+
+    // MARK: PluginHost
+
+    public func log(_ level: LogLevel, _ message: String) { storage.withLock { $0.logs.append((level, message)) } }
+
+    private func checkFailure() throws {
+        if let failure = storage.withLock({ $0.failure }) { throw failure }
+    }
+
+    public func send(_ sms: OutgoingSMS) async throws -> [Int] {
+        try checkFailure()
+        guard !sms.text.isEmpty else { throw PluginError(.invalid, "text: empty") }
+        return try storage.withLock { state in
+            var numbers = sms.to
+            for name in sms.contacts {
+                guard let number = state.contacts.first(where: { $0.value == name })?.key else {
+                    throw PluginError(.notFound, "no contact '\(name)'")
+                }
+                numbers.append(number)
+            }
+            for group in sms.groups {
+                guard let members = state.groups[group] else { throw PluginError(.notFound, "no group '\(group)'") }
+                numbers += members
+            }
+            guard !numbers.isEmpty else { throw PluginError(.invalid, "no recipient") }
+            state.sent.append(sms)
+            let ids = numbers.indices.map { state.nextID + $0 }
+            state.nextID += numbers.count
+            return ids
+        }
+    }
+
+    public func deliverIncoming(_ sms: IncomingSMS) async throws -> Int {
+        try checkFailure()
+        return storage.withLock { state in
+            state.delivered.append(sms)
+            state.nextID += 1
+            return state.nextID - 1
+        }
+    }
+
+    public func lookUpPhonebook(_ query: PhonebookQuery) async throws -> PhonebookEntries {
+        try checkFailure()
+        return storage.withLock { state in
+            func contact(_ number: String, _ id: Int) -> PhonebookEntries.Contact {
+                let groups = state.groups.filter { $0.value.contains(number) }.map(\.key).sorted()
+                return .init(id: id, name: state.contacts[number] ?? number, number: number, groups: groups)
+            }
+            let numbers = state.contacts.keys.sorted()
+            if let number = query.number,
+                state.contacts[number] != nil || state.groups.values.contains(where: { $0.contains(number) })
+            {
+                return PhonebookEntries(contacts: [contact(number, (numbers.firstIndex(of: number) ?? 0) + 1)])
+            }
+            if let name = query.contact, let number = state.contacts.first(where: { $0.value == name })?.key {
+                return PhonebookEntries(contacts: [contact(number, (numbers.firstIndex(of: number) ?? 0) + 1)])
+            }
+            if let group = query.group, let members = state.groups[group] {
+                return PhonebookEntries(
+                    contacts: members.enumerated().map { contact($1, $0 + 1) },
+                    groups: [.init(id: 1, name: group, members: members.count)]
+                )
+            }
+            return PhonebookEntries()
+        }
+    }
+
+    public func addToGroup(
+        _ group: String,
+        number: String,
+        contactName: String?,
+        createGroup: Bool
+    ) async throws -> Bool {
+        try checkFailure()
+        return try storage.withLock { state in
+            guard state.groups[group] != nil || createGroup else { throw PluginError(.notFound, "no group '\(group)'") }
+            if state.contacts[number] == nil { state.contacts[number] = contactName ?? number }
+            if state.groups[group, default: []].contains(number) { return false }
+            state.groups[group, default: []].append(number)
+            return true
+        }
+    }
+
+    public func removeFromGroup(_ group: String, number: String) async throws -> Bool {
+        try checkFailure()
+        return try storage.withLock { state in
+            guard let members = state.groups[group] else { throw PluginError(.notFound, "no group '\(group)'") }
+            state.groups[group] = members.filter { $0 != number }
+            return members.contains(number)
+        }
+    }
+
+    public func resolve(name: String) async throws -> [String] {
+        try checkFailure()
+        return try storage.withLock { state in
+            if let number = state.contacts.first(where: { $0.value == name })?.key { return [number] }
+            if let members = state.groups[name] { return members }
+            throw PluginError(.notFound, "nothing is called '\(name)'")
+        }
+    }
+
+    public func subscribe(_ kind: String) throws {
+        guard !kind.isEmpty else { throw PluginError(.invalid, "an empty event kind") }
+        storage.withLock { _ = $0.subscriptions.insert(kind) }
+    }
+
+    public func publish(_ kind: String, json: Data) throws {
+        guard (try? JSONSerialization.jsonObject(with: json)) is [String: Any] else {
+            throw PluginError(.invalid, "an event body must be a JSON object")
+        }
+        storage.withLock { $0.published.append(Event(kind: kind, json: json)) }
+    }
+
+    public func stateValue(forKey key: String) async throws -> String? {
+        try checkFailure()
+        return storage.withLock { $0.state[key] }
+    }
+
+    public func setState(_ value: String, forKey key: String) async throws {
+        try checkFailure()
+        storage.withLock { $0.state[key] = value }
+    }
+
+    public func removeState(forKey key: String) async throws {
+        try checkFailure()
+        storage.withLock { _ = $0.state.removeValue(forKey: key) }
+    }
+
+    /// Timers fire on a task; tests usually want short delays.
+    public func startTimer(
+        after delay: Duration,
+        every interval: Duration?,
+        _ fire: @escaping @Sendable () -> Void
+    ) throws
+        -> UInt64
+    {
+        let id = storage.withLock { state in
+            state.nextID += 1
+            return UInt64(state.nextID)
+        }
+        let task = Task {
+            try await Task.sleep(for: delay)
+            fire()
+            while let interval {
+                try await Task.sleep(for: interval)
+                fire()
+            }
+        }
+        timers.withLock { $0[id] = task }
+        return id
+    }
+
+    public func cancelTimer(_ id: UInt64) throws {
+        guard let task = timers.withLock({ $0.removeValue(forKey: id) }) else {
+            throw PluginError(.notFound, "no timer \(id)")
+        }
+        task.cancel()
+    }
+
+    private let timers = Mutex<[UInt64: Task<Void, any Error>]>([:])
+}

@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+
+/// Builds plugins for the tests: C fixtures with gcc, and the repository's plugins as SwiftPM built them.
+enum Fixtures {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+    static let include = packageRoot + "/PluginSDK/include"
+    static let exports = packageRoot + "/PluginSDK/plugin.exports"
+    static let testPlugin = packageRoot + "/Tests/PluginTests/Fixtures/test_plugin.c"
+
+    /// The build directory of the test run (the repository's plugin libraries are there).
+    static var buildDirectory: String { packageRoot + "/.build/debug" }
+
+    @discardableResult
+    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+
+    /// Compiles a C plugin as a plugin author would: C99, the header alone, the version script, -z nodelete.
+    static func compile(_ source: String, to library: String, defines: [String] = []) throws {
+        let result = try run(
+            "/usr/bin/gcc",
+            [
+                "-std=c99", "-Wall", "-Wextra", "-pedantic", "-shared", "-fPIC", "-I", include,
+                "-Wl,--version-script=" + exports, "-Wl,-z,nodelete", "-o", library, source,
+            ] + defines
+        )
+        try #require(result.status == 0, "gcc failed:\n\(result.output)")
+    }
+}
+
+/// A fresh plugin directory (mode 755) in the temporary directory.
+final class PluginDirectory {
+    let path: String
+
+    init() throws {
+        path =
+            FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-plugins-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(
+            atPath: path,
+            withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o755]
+        )
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    func writeManifest(
+        id: String,
+        library: String,
+        version: String = "1.0.0",
+        abi: (String, String) = ("1.0", "1.0"),
+        capabilities: [String] = ["send_sms"],
+        configuration: String =
+            #"{"type": "object", "properties": {"number": {"type": "string", "default": "+46700000001"}}}"#
+    ) throws {
+        let capabilityList = capabilities.map { "\"\($0)\"" }.joined(separator: ", ")
+        let manifest = """
+            {"id": "\(id)", "name": "Test \(id)", "version": "\(version)", "library": "\(library)",
+             "abi": {"min": "\(abi.0)", "max": "\(abi.1)"}, "capabilities": [\(capabilityList)],
+             "configuration": \(configuration)}
+            """
+        try manifest.write(toFile: path + "/\(id).plugin.json", atomically: true, encoding: .utf8)
+    }
+
+    /// The C fixture plugin, compiled with `defines`, with a manifest.
+    func addFixture(
+        id: String = "fixture",
+        defines: [String] = [],
+        binaryVersion: String = "1.0.0",
+        capabilities: [String] = ["send_sms"]
+    ) throws {
+        let library = "lib\(id).so"
+        try Fixtures.compile(
+            Fixtures.testPlugin,
+            to: path + "/" + library,
+            defines: ["-DPLUGIN_ID=\"\(id)\"", "-DPLUGIN_VERSION=\"\(binaryVersion)\""] + defines
+        )
+        try writeManifest(id: id, library: library, capabilities: capabilities)
+    }
+
+    func chmod(_ name: String, _ mode: Int) throws {
+        try FileManager.default.setAttributes(
+            [.posixPermissions: mode],
+            ofItemAtPath: name.hasPrefix("/") ? name : path + "/" + name
+        )
+    }
+}

@@ -1,0 +1,255 @@
+import CSwiftletPlugin
+import Foundation
+import Logging
+import SwiftletDomain
+import SwiftletStore
+import Testing
+
+@testable import SwiftletPluginHost
+
+@Suite("plugin ABI and loader")
+struct LoaderTests {
+    func entry(_ directory: PluginDirectory, _ id: String, digests: Set<String> = []) throws -> PluginCatalog.Entry {
+        try #require(try PluginCatalog(directory: directory.path, allowedDigests: digests).scan().first { $0.id == id })
+    }
+
+    func loadError(_ entry: PluginCatalog.Entry) -> String? {
+        do {
+            _ = try PluginLibrary.load(entry, allowedDigests: [])
+            return nil
+        } catch {
+            return error.description
+        }
+    }
+
+    @Test(
+        "swiftlet_plugin.h compiles as C99 and C++17 with -Wall -Wextra -pedantic -Werror, and its 1.0 layout is pinned"
+    )
+    func headerCompiles() throws {
+        let source = Fixtures.packageRoot + "/Tests/PluginTests/Fixtures/abi_layout.c"
+        let object = FileManager.default.temporaryDirectory.appendingPathComponent("abi-\(UUID().uuidString).o").path
+        defer { try? FileManager.default.removeItem(atPath: object) }
+        let c = try Fixtures.run(
+            "/usr/bin/gcc",
+            [
+                "-std=c99", "-Wall", "-Wextra", "-pedantic", "-Werror", "-I", Fixtures.include, "-c", source, "-o",
+                object,
+            ]
+        )
+        #expect(c.status == 0, "\(c.output)")
+        let cxx = try Fixtures.run(
+            "/usr/bin/g++",
+            [
+                "-x", "c++", "-std=c++17", "-Wall", "-Wextra", "-pedantic", "-Werror", "-I", Fixtures.include, "-c",
+                source, "-o", object,
+            ]
+        )
+        #expect(cxx.status == 0, "\(cxx.output)")
+        #expect(MemoryLayout<swiftlet_plugin>.size == 64)
+        #expect(MemoryLayout<swiftlet_host_api>.size == 128)
+    }
+
+    @Test("every plugin in Plugins/ and the C example load, and export nothing but the entry symbol")
+    func repositoryPluginsLoad() throws {
+        let directory = try PluginDirectory()
+        let manifests = try FileManager.default.subpathsOfDirectory(atPath: Fixtures.packageRoot + "/Plugins")
+            .filter { $0.hasSuffix(".plugin.json") }
+        #expect(!manifests.isEmpty)
+        var ids: [String] = []
+        for manifest in manifests {
+            let source = Fixtures.packageRoot + "/Plugins/" + manifest
+            let data = try Data(contentsOf: URL(fileURLWithPath: source))
+            let decoded = try JSONDecoder().decode(PluginManifest.self, from: data)
+            ids.append(decoded.id)
+            try FileManager.default.copyItem(
+                atPath: source,
+                toPath: directory.path + "/" + (manifest as NSString).lastPathComponent
+            )
+            try FileManager.default.copyItem(
+                atPath: Fixtures.buildDirectory + "/" + decoded.library,
+                toPath: directory.path + "/" + decoded.library
+            )
+        }
+        let example = Fixtures.packageRoot + "/PluginSDK/Examples/hello/"
+        try Fixtures.compile(example + "hello.c", to: directory.path + "/libhello.so")
+        try FileManager.default.copyItem(
+            atPath: example + "hello.plugin.json",
+            toPath: directory.path + "/hello.plugin.json"
+        )
+        ids.append("hello")
+
+        for id in ids {
+            let entry = try entry(directory, id)
+            #expect(entry.problem == nil, "\(id): \(entry.problem ?? "")")
+            let library = try PluginLibrary.load(entry, allowedDigests: [])
+            #expect(library.abiVersion == SWIFTLET_ABI_VERSION_1_0)
+            #expect(String(cString: library.descriptor.id) == id)
+            let symbols = try Fixtures.run("/usr/bin/nm", ["-D", "--defined-only", try #require(entry.libraryPath)])
+            let functions = symbols.output.split(separator: "\n").filter { $0.contains(" T ") }
+            #expect(
+                functions.map { $0.split(separator: " ").last.map(String.init) } == ["swiftlet_plugin_entry"],
+                "\(id)"
+            )
+        }
+    }
+
+    @Test(
+        "ABI version negotiation: a manifest range that misses the host's, a plugin that declines, a plugin that picks outside the offer"
+    )
+    func negotiation() throws {
+        let directory = try PluginDirectory()
+        try directory.addFixture(id: "future")
+        try directory.writeManifest(id: "future", library: "libfuture.so", abi: ("2.0", "2.1"))
+        #expect(try entry(directory, "future").problem == "speaks plugin ABI 2.0–2.1, this gateway 1.0")
+
+        try directory.addFixture(id: "decliner", defines: ["-DDECLINE"])
+        #expect(
+            loadError(try entry(directory, "decliner"))
+                == "the plugin declined every ABI version this gateway offers (1.0–1.0)"
+        )
+
+        try directory.addFixture(id: "chooser", defines: ["-DCHOOSE=0x00020000u"])
+        #expect(loadError(try entry(directory, "chooser")) == "the plugin chose ABI 2.0, outside the offered 1.0–1.0")
+    }
+
+    @Test("the library's id and version must be the manifest's")
+    func identityCrossCheck() throws {
+        let directory = try PluginDirectory()
+        try directory.addFixture(id: "liar", binaryVersion: "9.9.9")
+        #expect(
+            loadError(try entry(directory, "liar"))
+                == "the library says it is 'liar' 9.9.9, but its manifest says 'liar' 1.0.0"
+        )
+    }
+
+    @Test(
+        "refused with their reasons: a library outside the directory, a path in the manifest, world-writable files and directories, a digest not on the allow-list"
+    )
+    func trustChecks() throws {
+        let directory = try PluginDirectory()
+        let outside = try PluginDirectory()
+        try outside.addFixture(id: "escapee")
+        try FileManager.default.createSymbolicLink(
+            atPath: directory.path + "/libescapee.so",
+            withDestinationPath: outside.path + "/libescapee.so"
+        )
+        try directory.writeManifest(id: "escapee", library: "libescapee.so")
+        let escapee = try entry(directory, "escapee").problem ?? ""
+        #expect(
+            escapee.contains("resolves to \(outside.path)/libescapee.so, outside the plugin directory"),
+            "\(escapee)"
+        )
+
+        try directory.writeManifest(id: "traversal", library: "../libescapee.so")
+        #expect(
+            try entry(directory, "traversal").problem
+                == "not a valid manifest: library: '../libescapee.so' is not a file name in the plugin directory"
+        )
+
+        try FileManager.default.createSymbolicLink(
+            atPath: directory.path + "/linked.plugin.json",
+            withDestinationPath: outside.path + "/escapee.plugin.json"
+        )
+        #expect(try entry(directory, "linked").problem?.contains("outside the plugin directory") == true)
+
+        try directory.addFixture(id: "open")
+        try directory.chmod("libopen.so", 0o757)
+        #expect(
+            try entry(directory, "open").problem
+                == "library libopen.so is writable by every user (chmod o-w \(directory.path)/libopen.so)"
+        )
+        try directory.chmod("libopen.so", 0o755)
+        #expect(try entry(directory, "open").problem == nil)
+
+        let digest = try #require(PluginCatalog.sha256(ofFile: directory.path + "/libopen.so"))
+        let wrong = String(repeating: "0", count: 64)
+        #expect(
+            try entry(directory, "open", digests: [wrong]).problem
+                == "library libopen.so has SHA-256 \(digest), which is not in plugin_digests"
+        )
+        #expect(try entry(directory, "open", digests: [wrong, digest]).problem == nil)
+
+        try directory.chmod(directory.path, 0o777)
+        defer { try? directory.chmod(directory.path, 0o755) }
+        #expect(throws: PluginCatalog.DirectoryProblem.self) { try PluginCatalog(directory: directory.path).scan() }
+    }
+
+    /// A host for in-process lifecycle tests: a real store in a temporary directory.
+    func services() throws -> (HostServices, SQLiteStore) {
+        let store = try SQLiteStore(
+            directory: FileManager.default.temporaryDirectory.appendingPathComponent(
+                "swiftlet-plugin-\(UUID().uuidString)"
+            ).path
+        )
+        let services = HostServices(
+            outbox: Outbox(store: store),
+            phonebook: store,
+            state: store,
+            events: EventBus(),
+            deliverIncoming: { _, _ in throw SwiftletError(.forbidden, "not in this test") }
+        )
+        return (services, store)
+    }
+
+    func instance(_ directory: PluginDirectory, _ id: String, services: HostServices) throws -> PluginInstance {
+        let entry = try entry(directory, id)
+        let library = try PluginLibrary.load(entry, allowedDigests: [])
+        return PluginInstance(
+            manifest: try #require(entry.manifest),
+            library: library,
+            services: services,
+            logger: Logger(label: "test")
+        )
+    }
+
+    @Test("a descriptor of an older, smaller size is accepted, and nothing beyond its size is used")
+    func smallerDescriptor() async throws {
+        let directory = try PluginDirectory()
+        try directory.addFixture(id: "older", defines: ["-DSMALL"])
+        let (services, store) = try services()
+        let plugin = try instance(directory, "older", services: services)
+        #expect(plugin.library.descriptor.struct_size == 40)
+        #expect(plugin.library.descriptor.stop == nil && plugin.library.descriptor.destroy == nil)
+
+        try await plugin.create(configuration: Data(#"{"number":"+46700000007"}"#.utf8))
+        try await plugin.start(timeout: .seconds(10))
+        let queued = try await store.outgoing(matching: MessageQuery(folder: .outbox))
+        #expect(queued.map(\.text) == ["started older"])
+        #expect(queued.map(\.recipient.value) == ["+46700000007"])
+        #expect(queued.map(\.createdBy) == ["plugin:older"])
+        // Its stop and destroy lie beyond struct_size and abort if called.
+        await plugin.stopAndDestroy(timeout: .seconds(1), started: true)
+    }
+
+    @Test("create and start failures come back with the plugin's reason; undeclared capabilities are refused")
+    func failures() async throws {
+        let directory = try PluginDirectory()
+        let (services, _) = try services()
+
+        try directory.addFixture(id: "picky")
+        let picky = try instance(directory, "picky", services: services)
+        await #expect(throws: PluginInstance.Failure(description: "create failed (invalid): number: required")) {
+            try await picky.create(configuration: Data("{}".utf8))
+        }
+
+        try directory.addFixture(id: "failing", defines: ["-DFAIL_START"])
+        let failing = try instance(directory, "failing", services: services)
+        try await failing.create(configuration: Data(#"{"number":"+46700000001"}"#.utf8))
+        await #expect(
+            throws: PluginInstance.Failure(description: "start failed (unavailable): the test plugin was told to fail")
+        ) {
+            try await failing.start(timeout: .seconds(10))
+        }
+
+        try directory.addFixture(id: "sneaky", capabilities: [])
+        let sneaky = try instance(directory, "sneaky", services: services)
+        try await sneaky.create(configuration: Data(#"{"number":"+46700000001"}"#.utf8))
+        await #expect(
+            throws: PluginInstance.Failure(
+                description: "start failed (denied): the manifest of 'sneaky' does not declare capability 'send_sms'"
+            )
+        ) {
+            try await sneaky.start(timeout: .seconds(10))
+        }
+    }
+}
