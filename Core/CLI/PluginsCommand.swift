@@ -86,12 +86,10 @@ struct Plugins: ParsableCommand {
             abstract: "Show a plugin's manifest: what it does, its capabilities and its configuration keys."
         )
 
-        @OptionGroup var data: DataOptions
-
-        @Argument(help: "The plugin's id.")
-        var id: String
+        @OptionGroup var plugin: PluginArgument
 
         func run() throws {
+            let (data, id) = (plugin.data, plugin.id)
             let configuration = try data.load()
             let entry = try Plugins.entry(id, in: configuration)
             guard let manifest = entry.manifest else {
@@ -155,12 +153,10 @@ struct Plugins: ParsableCommand {
                 """
         )
 
-        @OptionGroup var data: DataOptions
-
-        @Argument(help: "The plugin's id.")
-        var id: String
+        @OptionGroup var plugin: PluginArgument
 
         func run() throws {
+            let (data, id) = (plugin.data, plugin.id)
             let file = try Plugins.configurationFile(data)
             let configuration = try data.load()
             let entry = try Plugins.entry(id, in: configuration)
@@ -221,12 +217,10 @@ struct Plugins: ParsableCommand {
             abstract: "Disable a plugin: set its plugins.d/<id>.yaml aside (as <id>.yaml.disabled)."
         )
 
-        @OptionGroup var data: DataOptions
-
-        @Argument(help: "The plugin's id.")
-        var id: String
+        @OptionGroup var plugin: PluginArgument
 
         func run() throws {
+            let (data, id) = (plugin.data, plugin.id)
             let file = try Plugins.configurationFile(data)
             let configuration = try data.load()
             guard let section = configuration.plugins.enabled.first(where: { $0.id == id }) else {
@@ -281,6 +275,14 @@ struct Plugins: ParsableCommand {
             throw CommandFailure(error.description)
         }
     }
+}
+
+/// The configuration options and a plugin's id, taken by `info`, `enable` and `disable`.
+struct PluginArgument: ParsableArguments {
+    @OptionGroup var data: DataOptions
+
+    @Argument(help: "The plugin's id.")
+    var id: String
 }
 
 /// Left-aligned columns.

@@ -54,12 +54,35 @@ enum HostTable {
         plugin.logger.log(level: logLevel, "\(sanitized(message.string))")
     }
 
+    /// The plugin behind `host` if it may use `capability` now, else the status to return.
+    static func caller(
+        _ host: OpaquePointer?,
+        _ capability: PluginManifest.Capability,
+        _ function: String
+    ) -> Result<PluginInstance, PluginError> {
+        guard let plugin = PluginInstance.from(host) else { return .failure(PluginError(.invalid, "no host handle")) }
+        guard plugin.isAccepting else {
+            return .failure(PluginError(.unavailable, "the plugin is not running (stopped, or still being created)"))
+        }
+        guard plugin.manifest.allows(capability) else {
+            plugin.logger.warning(
+                "refused \(function): the manifest does not declare capability '\(capability.rawValue)'"
+            )
+            return .failure(
+                PluginError(
+                    .denied,
+                    "the manifest of '\(plugin.id)' does not declare capability '\(capability.rawValue)'"
+                )
+            )
+        }
+        return .success(plugin)
+    }
+
     static let subscribe: @convention(c) (OpaquePointer?, swiftlet_str) -> swiftlet_status = { host, kind in
-        guard let plugin = PluginInstance.from(host) else { return SWIFTLET_ERR_INVALID }
-        guard plugin.isAccepting else { return SWIFTLET_ERR_UNAVAILABLE }
-        guard plugin.manifest.allows(.events) else {
-            plugin.logger.warning("refused subscribe: the manifest does not declare capability 'events'")
-            return SWIFTLET_ERR_DENIED
+        let plugin: PluginInstance
+        switch caller(host, .events, "subscribe") {
+        case .success(let caller): plugin = caller
+        case .failure(let error): return error.status
         }
         let kind = kind.string
         guard !kind.isEmpty else { return SWIFTLET_ERR_INVALID }
@@ -72,11 +95,10 @@ enum HostTable {
         host,
         kind,
         event in
-        guard let plugin = PluginInstance.from(host) else { return SWIFTLET_ERR_INVALID }
-        guard plugin.isAccepting else { return SWIFTLET_ERR_UNAVAILABLE }
-        guard plugin.manifest.allows(.publish) else {
-            plugin.logger.warning("refused publish: the manifest does not declare capability 'publish'")
-            return SWIFTLET_ERR_DENIED
+        let plugin: PluginInstance
+        switch caller(host, .publish, "publish") {
+        case .success(let caller): plugin = caller
+        case .failure(let error): return error.status
         }
         let kind = kind.string
         guard kind.hasPrefix(plugin.id + "."), kind.count > plugin.id.count + 1 else {
@@ -95,11 +117,11 @@ enum HostTable {
         @convention(c) (
             OpaquePointer?, UInt64, UInt64, swiftlet_timer_fn?, UnsafeMutableRawPointer?, UnsafeMutablePointer<UInt64>?
         ) -> swiftlet_status = { host, delay, interval, fire, context, timerID in
-            guard let plugin = PluginInstance.from(host), fire != nil, let timerID else { return SWIFTLET_ERR_INVALID }
-            guard plugin.isAccepting else { return SWIFTLET_ERR_UNAVAILABLE }
-            guard plugin.manifest.allows(.timers) else {
-                plugin.logger.warning("refused timer_start: the manifest does not declare capability 'timers'")
-                return SWIFTLET_ERR_DENIED
+            guard fire != nil, let timerID else { return SWIFTLET_ERR_INVALID }
+            let plugin: PluginInstance
+            switch caller(host, .timers, "timer_start") {
+            case .success(let caller): plugin = caller
+            case .failure(let error): return error.status
             }
             timerID.pointee = plugin.startTimer(
                 delay: delay,
@@ -211,20 +233,10 @@ enum HostTable {
         _ work: @escaping @Sendable (PluginInstance, Data) async throws -> Data
     ) {
         let reply = ABIReply(function: reply, context: context)
-        guard let plugin = PluginInstance.from(host) else {
-            return reply.fail(PluginError(.invalid, "no host handle"))
-        }
-        guard plugin.isAccepting else {
-            return reply.fail(PluginError(.unavailable, "the plugin is not running (stopped, or still being created)"))
-        }
-        guard plugin.manifest.allows(capability) else {
-            plugin.logger.warning("refused \(capability.rawValue): the manifest does not declare that capability")
-            return reply.fail(
-                PluginError(
-                    .denied,
-                    "the manifest of '\(plugin.id)' does not declare capability '\(capability.rawValue)'"
-                )
-            )
+        let plugin: PluginInstance
+        switch caller(host, capability, capability.rawValue) {
+        case .success(let caller): plugin = caller
+        case .failure(let error): return reply.fail(error)
         }
         Task {
             do {
