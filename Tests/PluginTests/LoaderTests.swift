@@ -49,7 +49,9 @@ struct LoaderTests {
         #expect(MemoryLayout<swiftlet_host_api>.size == 128)
     }
 
-    @Test("every plugin in Plugins/ and the C example load, and export nothing but the entry symbol")
+    @Test(
+        "every plugin in Plugins/ and the C example load, export nothing but the entry symbol, and are linked -z nodelete"
+    )
     func repositoryPluginsLoad() throws {
         let directory = try PluginDirectory()
         let manifests = try FileManager.default.subpathsOfDirectory(atPath: Fixtures.packageRoot + "/Plugins")
@@ -90,6 +92,8 @@ struct LoaderTests {
                 functions.map { $0.split(separator: " ").last.map(String.init) } == ["swiftlet_plugin_entry"],
                 "\(id)"
             )
+            let dynamic = try Fixtures.run("/usr/bin/readelf", ["-d", try #require(entry.libraryPath)])
+            #expect(dynamic.output.contains("NODELETE"), "\(id) is not linked with -z nodelete")
         }
     }
 
