@@ -211,7 +211,7 @@ let package = Package(
             name: "GatewayTests",
             dependencies: [
                 "SwiftletGateway", "SwiftletStore", "SwiftletDomain", "SwiftletModem", "ModemSimulator", "SwiftletAPI",
-                "SMSCodec",
+                "SMSCodec", "SwiftletPluginHost", "SwiftletPluginSDK",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Tests/GatewayTests",

@@ -35,14 +35,17 @@ struct Plugins: ParsableCommand {
                 entries = []
             }
             var rows: [[String]] = [["ID", "VERSION", "ABI", "STATUS", "NAME"]]
-            let configurationProblem = Self.configurationProblem(configuration)
             for entry in entries {
                 let section = settings.enabled.first { $0.id == entry.id }
-                var status = section == nil ? "available" : "enabled (\(Self.shortPath(section!.file)))"
+                var status = section.map { "enabled (\(Self.shortPath($0.file)))" } ?? "available"
                 if let problem = entry.problem {
                     status = (section == nil ? "refused: " : "enabled but refused: ") + problem
-                } else if section != nil, let problem = configurationProblem[entry.id] {
-                    status = "enabled, configuration error: \(problem)"
+                } else if let section, let manifest = entry.manifest {
+                    do {
+                        _ = try section.configuration(checkedAgainst: manifest)
+                    } catch {
+                        status = "enabled, configuration error: \(error)"
+                    }
                 }
                 rows.append([
                     entry.id, entry.manifest?.version ?? "-", entry.manifest.map { "\($0.abi)" } ?? "-", status,
@@ -57,22 +60,6 @@ struct Plugins: ParsableCommand {
                 return
             }
             Table.print(rows)
-        }
-
-        /// Schema problems of enabled plugins' sections, by id.
-        static func configurationProblem(_ configuration: GatewayConfiguration) -> [String: String] {
-            var problems: [String: String] = [:]
-            var remaining = configuration
-            // preparePlugins stops at the first bad section; check them one at a time.
-            for section in configuration.plugins.enabled {
-                remaining.plugins.enabled = [section]
-                do {
-                    _ = try remaining.preparePlugins()
-                } catch {
-                    problems[section.id] = "\(error)"
-                }
-            }
-            return problems
         }
 
         static func shortPath(_ path: String) -> String {
@@ -265,7 +252,7 @@ struct Plugins: ParsableCommand {
             allowedDigests: configuration.plugins.digests
         )
         do {
-            guard let entry = try catalog.scan().first(where: { $0.id == id }) else {
+            guard let entry = try catalog.entry(id: id) else {
                 throw CommandFailure(
                     "there is no plugin '\(id)' in \(catalog.directory) ('swiftlet plugins list' shows what there is)"
                 )

@@ -53,10 +53,9 @@ public enum Gateway {
         }
 
         let wakeup = Wakeup()
-        let inbox: any InboxWriter = store
+        let inbox = PublishingInbox(store: store, events: events, logger: logger)
         let queue: any OutboxQueue = store
-        let modemNames = modemConfigurations.map(\.name)
-        let modems = modemConfigurations.map { modem in
+        let modems = modemConfigurations.enumerated().map { index, modem in
             ModemWorker(
                 configuration: modem,
                 logger: logger,
@@ -79,19 +78,6 @@ public enum Gateway {
                         logger.info(
                             "received message \(id) from \(sms.sender)",
                             metadata: ["modem": "\(modem.name)", "message.id": "\(id)"]
-                        )
-                        let now = Date()
-                        events.publish(
-                            kind: IncomingSMSEvent.kind,
-                            body: IncomingSMSEvent(
-                                id: Int(id),
-                                from: sms.sender,
-                                text: sms.text,
-                                sentAt: Date(timeIntervalSince1970: TimeInterval(sms.sentAt.secondsSince1970)),
-                                receivedAt: now,
-                                modem: modem.name,
-                                unicode: sms.unicode
-                            )
                         )
                     } else if let part {
                         logger.info(
@@ -137,7 +123,6 @@ public enum Gateway {
                 },
                 stateChanged: { state in
                     wakeup.signalSoon()
-                    let number = (modemNames.firstIndex(of: modem.name) ?? 0) + 1
                     let (name, detail): (ModemStatusEvent.State, String) =
                         switch state {
                         case .ready: (.ready, "")
@@ -146,13 +131,13 @@ public enum Gateway {
                         }
                     events.publish(
                         kind: ModemStatusEvent.kind,
-                        body: ModemStatusEvent(modem: modem.name, modemNo: number, state: name, detail: detail)
+                        body: ModemStatusEvent(modem: modem.name, modemNo: index + 1, state: name, detail: detail)
                     )
                 }
             )
         }
         services += modems.map(ModemService.init)
-        services.append(Housekeeping(inbox: store, multipartTimeout: configuration.multipartTimeout, logger: logger))
+        services.append(Housekeeping(inbox: inbox, multipartTimeout: configuration.multipartTimeout, logger: logger))
         services.append(
             Dispatcher(
                 queue: store,
@@ -176,40 +161,7 @@ public enum Gateway {
                         phonebook: store,
                         state: store,
                         events: events,
-                        deliverIncoming: { sms, plugin in
-                            let sentAt = sms.sentAt ?? Date()
-                            let channel = sms.channel.map { "\(plugin):\($0)" } ?? plugin
-                            guard
-                                let id = try await inbox.store(
-                                    NewIncomingMessage(
-                                        sender: sms.from,
-                                        text: sms.text,
-                                        sentAt: sentAt,
-                                        serviceCentre: nil,
-                                        unicode: false,
-                                        modem: channel,
-                                        part: nil
-                                    )
-                                )
-                            else { throw SwiftletError(.storage, "the message was not stored") }
-                            logger.info(
-                                "received message \(id) from \(sms.from) through plugin \(plugin)",
-                                metadata: ["message.id": "\(id)"]
-                            )
-                            events.publish(
-                                kind: IncomingSMSEvent.kind,
-                                body: IncomingSMSEvent(
-                                    id: Int(id),
-                                    from: sms.from,
-                                    text: sms.text,
-                                    sentAt: sentAt,
-                                    receivedAt: Date(),
-                                    modem: channel,
-                                    unicode: false
-                                )
-                            )
-                            return id
-                        }
+                        inbox: inbox
                     ),
                     logger: logger
                 )

@@ -36,11 +36,15 @@ public final class EventBus: Sendable {
         for deliver in targets { deliver(kind, json) }
     }
 
-    /// Publishes one of the SDK's event bodies (e.g. `IncomingSMSEvent`) under its kind.
-    public func publish(kind: String, body: some Encodable) {
-        guard let json = try? JSONCoding.encoder.encode(body) else { return }
-        publish(kind: kind, json: json)
+    /// Whether anyone subscribed to `kind`, so a publisher can skip making an event nobody reads.
+    public func wants(_ kind: String) -> Bool {
+        subscribers.withLock { $0.values.contains { $0.kinds.contains(kind) || $0.kinds.contains("*") } }
     }
 
-    public var hasSubscribers: Bool { subscribers.withLock { !$0.isEmpty } }
+    /// Publishes one of the SDK's event bodies (e.g. `IncomingSMSEvent`) under its kind. Encodes
+    /// nothing while nobody subscribed to the kind (this is on the send path).
+    public func publish(kind: String, body: some Encodable) {
+        guard wants(kind), let json = try? JSONCoding.encoder.encode(body) else { return }
+        publish(kind: kind, json: json)
+    }
 }

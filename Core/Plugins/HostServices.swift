@@ -3,27 +3,46 @@ import SwiftletDomain
 import SwiftletPluginSDK
 
 /// What the host table's functions do, over the domain: queueing through the same `Outbox` as the
-/// APIs, the phonebook, the plugins' state, and the gateway's way of taking in a message.
+/// APIs, the phonebook, the plugins' state, and the same inbox as the modems.
 public struct HostServices: Sendable {
     public var outbox: Outbox
     public var phonebook: any Phonebook
     public var state: any PluginStateStore
-    /// Commits a message to the inbox and publishes it; returns its id.
-    public var deliverIncoming: @Sendable (_ sms: IncomingSMS, _ plugin: String) async throws -> Int64
     public var events: EventBus
+    /// Where delivered messages are committed; the gateway's publishes them as `sms.incoming`.
+    public var inbox: any InboxWriter
 
     public init(
         outbox: Outbox,
         phonebook: any Phonebook,
         state: any PluginStateStore,
         events: EventBus,
-        deliverIncoming: @escaping @Sendable (IncomingSMS, String) async throws -> Int64
+        inbox: any InboxWriter
     ) {
         self.outbox = outbox
         self.phonebook = phonebook
         self.state = state
         self.events = events
-        self.deliverIncoming = deliverIncoming
+        self.inbox = inbox
+    }
+
+    /// Commits a message a plugin delivers; its "modem" is the plugin's id (and channel, if given).
+    func deliverIncoming(_ sms: IncomingSMS, plugin: String) async throws -> MessageID {
+        guard !sms.from.isEmpty else { throw SwiftletError(.invalidParameter, "from: empty") }
+        guard !sms.text.isEmpty else { throw SwiftletError(.invalidParameter, "text: empty") }
+        let message = NewIncomingMessage(
+            sender: sms.from,
+            text: sms.text,
+            sentAt: sms.sentAt ?? Date(),
+            serviceCentre: nil,
+            unicode: false,
+            modem: sms.channel.map { "\(plugin):\($0)" } ?? plugin,
+            part: nil
+        )
+        guard let id = try await inbox.store(message) else {
+            throw SwiftletError(.storage, "the message was not stored")
+        }
+        return id
     }
 
     func send(_ sms: OutgoingSMS, plugin: String) async throws -> [Int] {

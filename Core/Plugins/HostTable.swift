@@ -4,7 +4,7 @@ import Logging
 import SwiftletDomain
 import SwiftletPluginSDK
 
-/// The `swiftlet_host_api` table: C functions that find their `PluginInstance` from the
+/// The `swiftlet_host_api` table: C functions that find their `HostedPlugin` from the
 /// `swiftlet_host *` handle and do the work. They are called from plugin threads: each is
 /// thread-safe, copies what it is given before returning, and answers requests from a task.
 enum HostTable {
@@ -48,7 +48,7 @@ enum HostTable {
     // MARK: Synchronous functions
 
     static let log: @convention(c) (OpaquePointer?, Int32, swiftlet_str) -> Void = { host, level, message in
-        guard let plugin = PluginInstance.from(host) else { return }
+        guard let plugin = HostedPlugin.from(host) else { return }
         let levels = Logger.Level.allCases
         let logLevel = levels[Int(min(max(level, 0), Int32(levels.count - 1)))]
         plugin.logger.log(level: logLevel, "\(sanitized(message.string))")
@@ -59,8 +59,8 @@ enum HostTable {
         _ host: OpaquePointer?,
         _ capability: PluginManifest.Capability,
         _ function: String
-    ) -> Result<PluginInstance, PluginError> {
-        guard let plugin = PluginInstance.from(host) else { return .failure(PluginError(.invalid, "no host handle")) }
+    ) -> Result<HostedPlugin, PluginError> {
+        guard let plugin = HostedPlugin.from(host) else { return .failure(PluginError(.invalid, "no host handle")) }
         guard plugin.isAccepting else {
             return .failure(PluginError(.unavailable, "the plugin is not running (stopped, or still being created)"))
         }
@@ -79,7 +79,7 @@ enum HostTable {
     }
 
     static let subscribe: @convention(c) (OpaquePointer?, swiftlet_str) -> swiftlet_status = { host, kind in
-        let plugin: PluginInstance
+        let plugin: HostedPlugin
         switch caller(host, .events, "subscribe") {
         case .success(let caller): plugin = caller
         case .failure(let error): return error.status
@@ -95,7 +95,7 @@ enum HostTable {
         host,
         kind,
         event in
-        let plugin: PluginInstance
+        let plugin: HostedPlugin
         switch caller(host, .publish, "publish") {
         case .success(let caller): plugin = caller
         case .failure(let error): return error.status
@@ -118,7 +118,7 @@ enum HostTable {
             OpaquePointer?, UInt64, UInt64, swiftlet_timer_fn?, UnsafeMutableRawPointer?, UnsafeMutablePointer<UInt64>?
         ) -> swiftlet_status = { host, delay, interval, fire, context, timerID in
             guard fire != nil, let timerID else { return SWIFTLET_ERR_INVALID }
-            let plugin: PluginInstance
+            let plugin: HostedPlugin
             switch caller(host, .timers, "timer_start") {
             case .success(let caller): plugin = caller
             case .failure(let error): return error.status
@@ -132,7 +132,7 @@ enum HostTable {
         }
 
     static let timerCancel: @convention(c) (OpaquePointer?, UInt64) -> swiftlet_status = { host, timer in
-        guard let plugin = PluginInstance.from(host) else { return SWIFTLET_ERR_INVALID }
+        guard let plugin = HostedPlugin.from(host) else { return SWIFTLET_ERR_INVALID }
         return plugin.cancelTimer(timer) ? SWIFTLET_OK : SWIFTLET_ERR_NOT_FOUND
     }
 
@@ -154,8 +154,8 @@ enum HostTable {
     static let deliverIncoming: Request = { host, request, reply, context in
         answer(host, reply, context, .deliverIncoming, request.bytes) { plugin, body in
             let sms = try JSONCoding.decoder.decode(IncomingSMS.self, from: body)
-            guard !sms.from.isEmpty else { throw SwiftletError(.invalidParameter, "from: empty") }
-            let id = try await plugin.services.deliverIncoming(sms, plugin.id)
+            let id = try await plugin.services.deliverIncoming(sms, plugin: plugin.id)
+            plugin.logger.info("received message \(id) from \(sms.from) through plugin \(plugin.id)")
             return try JSONSerialization.data(withJSONObject: ["id": id])
         }
     }
@@ -230,10 +230,10 @@ enum HostTable {
         _ context: UnsafeMutableRawPointer?,
         _ capability: PluginManifest.Capability,
         _ body: Data,
-        _ work: @escaping @Sendable (PluginInstance, Data) async throws -> Data
+        _ work: @escaping @Sendable (HostedPlugin, Data) async throws -> Data
     ) {
         let reply = ABIReply(function: reply, context: context)
-        let plugin: PluginInstance
+        let plugin: HostedPlugin
         switch caller(host, capability, capability.rawValue) {
         case .success(let caller): plugin = caller
         case .failure(let error): return reply.fail(error)

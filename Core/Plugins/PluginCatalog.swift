@@ -1,6 +1,7 @@
 import CDispatch
 import Crypto
 import Foundation
+import SwiftletPluginSDK
 
 #if canImport(Glibc)
 import Glibc
@@ -43,25 +44,17 @@ public struct PluginCatalog: Sendable {
     public func scan() throws(DirectoryProblem) -> [Entry] {
         let root = try checkedDirectory()
         let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
-        var entries: [Entry] = []
-        var seen: [String: String] = [:]
-        for name in names.sorted() where name.hasSuffix(".plugin.json") {
-            var entry = examine(root + "/" + name, root: root)
-            if let manifest = entry.manifest, entry.problem == nil {
-                if let other = seen[manifest.id] {
-                    entry.problem = "plugin id '\(manifest.id)' is also declared by \(other)"
-                } else {
-                    seen[manifest.id] = name
-                }
-            }
-            entries.append(entry)
-        }
-        return entries.sorted { $0.id < $1.id }
+        // A manifest must be named after its id, so no two entries can claim one id.
+        return names.filter { $0.hasSuffix(".plugin.json") }.map { examine(root + "/" + $0, root: root) }
+            .sorted { $0.id < $1.id }
     }
 
-    /// The entry of plugin `id`, if its manifest is in the directory.
+    /// The entry of plugin `id` (its `<id>.plugin.json`), nil if there is none; examines no other plugin.
     public func entry(id: String) throws(DirectoryProblem) -> Entry? {
-        try scan().first { $0.manifest?.id == id }
+        let root = try checkedDirectory()
+        let path = root + "/" + id + ".plugin.json"
+        guard PluginManifest.isValidID(id), FileManager.default.fileExists(atPath: path) else { return nil }
+        return examine(path, root: root)
     }
 
     func checkedDirectory() throws(DirectoryProblem) -> String {
@@ -92,7 +85,7 @@ public struct PluginCatalog: Sendable {
             let data = try Data(contentsOf: URL(fileURLWithPath: manifestPath))
             manifest = try JSONDecoder().decode(PluginManifest.self, from: data)
         } catch let error as DecodingError {
-            entry.problem = "not a valid manifest: \(Self.describe(error))"
+            entry.problem = "not a valid manifest: \(error.readableDescription(snakeCase: false))"
             return entry
         } catch {
             entry.problem = "cannot read the manifest: \(error.localizedDescription)"
@@ -167,22 +160,5 @@ public struct PluginCatalog: Sendable {
             hasher.update(data: chunk)
         }
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
-    }
-
-    static func describe(_ error: DecodingError) -> String {
-        func path(_ context: DecodingError.Context) -> String {
-            context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
-        }
-        switch error {
-        case .keyNotFound(let key, let context):
-            let base = path(context)
-            return (base.isEmpty ? "" : base + ".") + key.stringValue + ": required"
-        case .typeMismatch(_, let context), .valueNotFound(_, let context):
-            return "\(path(context)): \(context.debugDescription)"
-        case .dataCorrupted(let context):
-            let base = path(context)
-            return (base.isEmpty ? "" : base + ": ") + context.debugDescription
-        @unknown default: return "\(error)"
-        }
     }
 }

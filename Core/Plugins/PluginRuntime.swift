@@ -11,7 +11,7 @@ import Synchronization
 ///
 /// Calls into the plugin (create, start, events, timers, stop, destroy) all run on `queue`, one at
 /// a time and never on the Swift concurrency pool, so a plugin that blocks delays only itself.
-final class PluginInstance: @unchecked Sendable {
+final class HostedPlugin: @unchecked Sendable {
     // @unchecked: the mutable state is behind the Mutexes; `api` is written once, before the plugin sees it.
     let id: String
     let manifest: PluginManifest
@@ -42,8 +42,8 @@ final class PluginInstance: @unchecked Sendable {
         self.api = HostTable.make(abiVersion: library.abiVersion)
     }
 
-    static func from(_ handle: OpaquePointer?) -> PluginInstance? {
-        handle.map { Unmanaged<PluginInstance>.fromOpaque(UnsafeRawPointer($0)).takeUnretainedValue() }
+    static func from(_ handle: OpaquePointer?) -> HostedPlugin? {
+        handle.map { Unmanaged<HostedPlugin>.fromOpaque(UnsafeRawPointer($0)).takeUnretainedValue() }
     }
 
     var isAccepting: Bool { accepting.load(ordering: .acquiring) }

@@ -30,7 +30,7 @@ public final class PluginService: Service {
     }
 
     public func run() async throws {
-        var running: [PluginInstance] = []
+        var running: [HostedPlugin] = []
         for plugin in plugins {
             let id = plugin.manifest.id
             let library: PluginLibrary
@@ -40,7 +40,7 @@ public final class PluginService: Service {
                 logger.error("plugin \(id) is not loaded: \(error)", metadata: ["plugin": "\(id)"])
                 continue
             }
-            let instance = PluginInstance(
+            let instance = HostedPlugin(
                 manifest: plugin.manifest,
                 library: library,
                 services: services,

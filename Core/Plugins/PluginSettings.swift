@@ -76,16 +76,16 @@ extension PluginSettings {
     ) {
         guard !enabled.isEmpty else { return ([], []) }
         let catalog = PluginCatalog(directory: directory, allowedDigests: digests)
-        let entries: [PluginCatalog.Entry]
-        do {
-            entries = try catalog.scan()
-        } catch {
-            return ([], enabled.map { ($0.id, error.description) })
-        }
         var ready: [PreparedPlugin] = []
         var refused: [(String, String)] = []
         for section in enabled {
-            guard let entry = entries.first(where: { $0.manifest?.id == section.id || $0.id == section.id }) else {
+            let found: PluginCatalog.Entry?
+            do {
+                found = try catalog.entry(id: section.id)
+            } catch {
+                return ([], enabled.map { ($0.id, error.description) })
+            }
+            guard let entry = found else {
                 refused.append((section.id, "no plugin '\(section.id)' in \(directory) (no \(section.id).plugin.json)"))
                 continue
             }
@@ -93,20 +93,27 @@ extension PluginSettings {
                 refused.append((section.id, entry.problem ?? "unusable"))
                 continue
             }
-            let value: JSONValue
-            do {
-                value = try (manifest.configuration ?? ConfigurationSchema.any)
-                    .validate(section.value, key: "plugins.\(section.id)", parentLine: section.line)
-            } catch {
-                throw PluginConfigurationError(
-                    file: section.file,
-                    line: error.line,
-                    key: error.key,
-                    reason: error.reason
-                )
-            }
-            ready.append(PreparedPlugin(entry: entry, manifest: manifest, configuration: value.json))
+            let configuration = try section.configuration(checkedAgainst: manifest)
+            ready.append(PreparedPlugin(entry: entry, manifest: manifest, configuration: configuration))
         }
         return (ready, refused)
+    }
+}
+
+extension PluginSettings.Section {
+    /// The section as JSON once it matches the manifest's schema, defaults filled in.
+    public func configuration(checkedAgainst manifest: PluginManifest) throws(PluginConfigurationError) -> Data {
+        do {
+            return try (manifest.configuration ?? ConfigurationSchema.any)
+                .validate(value, key: "plugins.\(id)", parentLine: line).json
+        } catch {
+            throw PluginConfigurationError(file: file, line: error.line, key: error.key, reason: error.reason)
+        }
+    }
+}
+
+extension PluginConfigurationError: CustomStringConvertible {
+    public var description: String {
+        "\(line.map { "\(file):\($0)" } ?? file): \(key): \(reason)"
     }
 }

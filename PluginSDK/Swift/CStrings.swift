@@ -62,19 +62,23 @@ extension PluginError {
 }
 
 extension DecodingError {
-    /// "keywords[0].reply: expected a text" rather than Foundation's debug dump.
-    public var readableDescription: String {
+    /// "keywords[0].reply: expected a text" rather than Foundation's debug dump. Key names are given
+    /// in snake_case, as the configuration spells what `.convertFromSnakeCase` decoded.
+    public var readableDescription: String { readableDescription(snakeCase: true) }
+
+    /// The same, with key names as the coding keys spell them when `snakeCase` is false.
+    public func readableDescription(snakeCase: Bool) -> String {
+        func name(_ key: any CodingKey) -> String { snakeCase ? key.stringValue.snakeCased : key.stringValue }
         func path(_ context: Context) -> String {
             context.codingPath.reduce("") { path, key in
                 if let index = key.intValue { return path + "[\(index)]" }
-                let name = key.stringValue.snakeCased
-                return path.isEmpty ? name : path + "." + name
+                return path.isEmpty ? name(key) : path + "." + name(key)
             }
         }
         switch self {
         case .keyNotFound(let key, let context):
             let base = path(context)
-            return (base.isEmpty ? "" : base + ".") + "\(key.stringValue.snakeCased): required"
+            return (base.isEmpty ? "" : base + ".") + "\(name(key)): required"
         case .typeMismatch(let type, let context): return "\(path(context)): expected \(Self.describe(type))"
         case .valueNotFound(let type, let context): return "\(path(context)): expected \(Self.describe(type))"
         case .dataCorrupted(let context):

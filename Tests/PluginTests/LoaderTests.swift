@@ -190,15 +190,15 @@ struct LoaderTests {
             phonebook: store,
             state: store,
             events: EventBus(),
-            deliverIncoming: { _, _ in throw SwiftletError(.forbidden, "not in this test") }
+            inbox: store
         )
         return (services, store)
     }
 
-    func instance(_ directory: PluginDirectory, _ id: String, services: HostServices) throws -> PluginInstance {
+    func instance(_ directory: PluginDirectory, _ id: String, services: HostServices) throws -> HostedPlugin {
         let entry = try entry(directory, id)
         let library = try PluginLibrary.load(entry, allowedDigests: [])
-        return PluginInstance(
+        return HostedPlugin(
             manifest: try #require(entry.manifest),
             library: library,
             services: services,
@@ -232,7 +232,7 @@ struct LoaderTests {
 
         try directory.addFixture(id: "picky")
         let picky = try instance(directory, "picky", services: services)
-        await #expect(throws: PluginInstance.Failure(description: "create failed (invalid): number: required")) {
+        await #expect(throws: HostedPlugin.Failure(description: "create failed (invalid): number: required")) {
             try await picky.create(configuration: Data("{}".utf8))
         }
 
@@ -240,7 +240,7 @@ struct LoaderTests {
         let failing = try instance(directory, "failing", services: services)
         try await failing.create(configuration: Data(#"{"number":"+46700000001"}"#.utf8))
         await #expect(
-            throws: PluginInstance.Failure(description: "start failed (unavailable): the test plugin was told to fail")
+            throws: HostedPlugin.Failure(description: "start failed (unavailable): the test plugin was told to fail")
         ) {
             try await failing.start(timeout: .seconds(10))
         }
@@ -249,7 +249,7 @@ struct LoaderTests {
         let sneaky = try instance(directory, "sneaky", services: services)
         try await sneaky.create(configuration: Data(#"{"number":"+46700000001"}"#.utf8))
         await #expect(
-            throws: PluginInstance.Failure(
+            throws: HostedPlugin.Failure(
                 description: "start failed (denied): the manifest of 'sneaky' does not declare capability 'send_sms'"
             )
         ) {

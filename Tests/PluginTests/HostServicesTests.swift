@@ -1,0 +1,187 @@
+import Foundation
+import Logging
+import SwiftletDomain
+import SwiftletStore
+import Synchronization
+import Testing
+
+@testable import SwiftletPluginHost
+@testable import SwiftletPluginSDK
+
+/// Every host service, called as a Swift plugin calls it (the SDK's `CHost` over the C table) on the
+/// gateway's real table, against a real store.
+@Suite("host services through the C table")
+struct HostServicesTests {
+    final class Recorder: Sendable {
+        let kinds = Mutex<[String]>([])
+    }
+
+    struct Setup {
+        let plugin: HostedPlugin
+        let host: any PluginHost
+        let store: SQLiteStore
+        let events: EventBus
+        let directory: PluginDirectory
+    }
+
+    func setUp(capabilities: [String] = PluginManifest.Capability.allCases.map(\.rawValue)) async throws -> Setup {
+        let directory = try PluginDirectory()
+        try directory.addFixture(id: "svc", capabilities: capabilities)
+        let store = try SQLiteStore(
+            directory: FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-host-\(UUID())").path
+        )
+        let events = EventBus()
+        let services = HostServices(
+            outbox: Outbox(store: store),
+            phonebook: store,
+            state: store,
+            events: events,
+            inbox: store
+        )
+        let entry = try #require(try PluginCatalog(directory: directory.path).entry(id: "svc"))
+        let plugin = HostedPlugin(
+            manifest: try #require(entry.manifest),
+            library: try PluginLibrary.load(entry, allowedDigests: []),
+            services: services,
+            logger: Logger(label: "test")
+        )
+        try await plugin.create(configuration: Data(#"{"number":"+46700000001"}"#.utf8))
+        return Setup(
+            plugin: plugin,
+            host: CHost(api: UnsafePointer(plugin.api), host: plugin.handle),
+            store: store,
+            events: events,
+            directory: directory
+        )
+    }
+
+    @Test("phonebook: groups are made and changed, looked up by group, number and contact, and names resolve")
+    func phonebook() async throws {
+        let setup = try await setUp()
+        let host = setup.host
+        #expect(try await host.addToGroup("oncall", number: "+46700000011", contactName: "Anna", createGroup: true))
+        #expect(try await !host.addToGroup("oncall", number: "+46700000011", contactName: nil, createGroup: false))
+        await #expect(throws: PluginError(.notFound, "there is no group 'nosuch'")) {
+            try await host.addToGroup("nosuch", number: "+46700000011", contactName: nil, createGroup: false)
+        }
+        let group = try await host.lookUpPhonebook(.group("oncall"))
+        #expect(group.groups.map(\.name) == ["oncall"])
+        #expect(group.contacts.map(\.name) == ["Anna"])
+        #expect(try await host.lookUpPhonebook(.number("+46700000011")).contacts.map(\.groups) == [["oncall"]])
+        #expect(try await host.lookUpPhonebook(.contact("anna")).contacts.map(\.number) == ["+46700000011"])
+        #expect(try await host.lookUpPhonebook(.group("nosuch")) == PhonebookEntries())
+        #expect(try await host.resolve(name: "oncall") == ["+46700000011"])
+        #expect(try await host.resolve(name: "Anna") == ["+46700000011"])
+        await #expect(throws: PluginError(.notFound, "nothing is called 'nobody' in the phonebook")) {
+            try await host.resolve(name: "nobody")
+        }
+        #expect(try await host.removeFromGroup("oncall", number: "+46700000011"))
+        #expect(try await !host.removeFromGroup("oncall", number: "+46700000011"))
+    }
+
+    @Test("send_sms: numbers, contacts and groups, one message per distinct number, refusals with the reason")
+    func sendSMS() async throws {
+        let setup = try await setUp()
+        let host = setup.host
+        _ = try await host.addToGroup("oncall", number: "+46700000011", contactName: "Anna", createGroup: true)
+        _ = try await host.addToGroup("oncall", number: "+46700000012", contactName: "Bo", createGroup: false)
+        let ids = try await host.send(
+            OutgoingSMS(
+                to: ["+46700000013", "+46 70 000 00 11"],
+                contacts: ["Anna"],
+                groups: ["oncall"],
+                text: "Alarm",
+                priority: 5
+            )
+        )
+        #expect(ids.count == 3)
+        let queued = try await setup.store.outgoing(matching: MessageQuery(folder: .outbox))
+        #expect(Set(queued.map(\.recipient.value)) == ["+46700000011", "+46700000012", "+46700000013"])
+        #expect(Set(queued.map(\.options.priority)) == [5])
+        #expect(Set(queued.map(\.createdBy)) == ["plugin:svc"])
+
+        await #expect(throws: PluginError(.notFound, "groups: there is no group 'nosuch'")) {
+            try await host.send(OutgoingSMS(groups: ["nosuch"], text: "x"))
+        }
+        await #expect(throws: PluginError(.invalid, "to: 'not a number' is not a telephone number")) {
+            try await host.send(OutgoingSMS(to: ["not a number"], text: "x"))
+        }
+        await #expect(throws: PluginError(.invalid, "message: empty")) {
+            try await host.send(OutgoingSMS(to: ["+46700000013"], text: ""))
+        }
+    }
+
+    @Test("deliver_incoming commits to the inbox under the plugin's name; state round-trips durably")
+    func incomingAndState() async throws {
+        let setup = try await setUp()
+        let host = setup.host
+        let id = try await host.deliverIncoming(
+            IncomingSMS(from: "+46700000021", text: "from the cloud", channel: "relay")
+        )
+        let inbox = try await setup.store.incoming(matching: MessageQuery(folder: .inbox))
+        #expect(inbox.map(\.id) == [Int64(id)])
+        #expect(inbox.map(\.modem) == ["svc:relay"])
+        await #expect(throws: PluginError(.invalid, "from: empty")) {
+            try await host.deliverIncoming(IncomingSMS(from: "", text: "x"))
+        }
+
+        #expect(try await host.stateValue(forKey: "cursor") == nil)
+        try await host.setState("42 ✓", forKey: "cursor")
+        #expect(try await host.stateValue(forKey: "cursor") == "42 ✓")
+        #expect(try await setup.store.pluginState(plugin: "svc", key: "cursor") == Array("42 ✓".utf8))
+        try await host.removeState(forKey: "cursor")
+        #expect(try await host.stateValue(forKey: "cursor") == nil)
+        await #expect(throws: PluginError(.invalid, "key: 1 to 256 bytes of UTF-8")) {
+            try await host.setState("x", forKey: String(repeating: "k", count: 257))
+        }
+    }
+
+    @Test(
+        "events: a plugin publishes only in its own namespace, JSON objects only; timers fire and stop when cancelled"
+    )
+    func eventsAndTimers() async throws {
+        let setup = try await setUp()
+        let host = setup.host
+        let recorder = Recorder()
+        setup.events.subscribe("listener", to: "*") { kind, _ in recorder.kinds.withLock { $0.append(kind) } }
+        try host.publish("svc.alarm", json: Data(#"{"level": 3}"#.utf8))
+        #expect(throws: PluginError(.denied, "cannot publish other.alarm")) {
+            try host.publish("other.alarm", json: Data("{}".utf8))
+        }
+        #expect(throws: PluginError(.invalid, "cannot publish svc.alarm")) {
+            try host.publish("svc.alarm", json: Data("[1]".utf8))
+        }
+        #expect(recorder.kinds.withLock { $0 } == ["svc.alarm"])
+
+        let fired = Mutex(0)
+        let (stream, continuation) = AsyncStream.makeStream(of: Void.self)
+        let timer = try host.startTimer(after: .milliseconds(10), every: .milliseconds(10)) {
+            fired.withLock { $0 += 1 }
+            continuation.yield()
+        }
+        var iterator = stream.makeAsyncIterator()
+        for _ in 0..<3 { await iterator.next() }
+        try host.cancelTimer(timer)
+        let afterCancel = fired.withLock { $0 }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(fired.withLock { $0 } == afterCancel)
+        #expect(throws: PluginError(.notFound, "cannot cancel timer \(timer)")) { try host.cancelTimer(timer) }
+    }
+
+    @Test("an undeclared capability is refused, and a stopped plugin's calls are answered 'unavailable'")
+    func refusals() async throws {
+        let setup = try await setUp(capabilities: ["send_sms"])
+        await #expect(throws: PluginError(.denied, "the manifest of 'svc' does not declare capability 'state'")) {
+            try await setup.host.setState("x", forKey: "k")
+        }
+        #expect(throws: PluginError(.denied, "cannot subscribe to sms.incoming")) {
+            try setup.host.subscribe("sms.incoming")
+        }
+        await setup.plugin.stopAndDestroy(timeout: .seconds(1), started: false)
+        await #expect(
+            throws: PluginError(.unavailable, "the plugin is not running (stopped, or still being created)")
+        ) {
+            try await setup.host.send(OutgoingSMS(to: ["+46700000013"], text: "too late"))
+        }
+    }
+}
