@@ -11,6 +11,7 @@ public struct APIv1: Sendable {
     let outbox: Outbox
     let store: any MessageStore
     let users: any UserDirectory
+    let modems: any ModemControl
     let dates: SMSEagleDate
     let logger: Logger
 
@@ -21,12 +22,14 @@ public struct APIv1: Sendable {
         outbox: Outbox,
         store: any MessageStore,
         users: any UserDirectory,
+        modems: any ModemControl,
         timeZone: TimeZone = .current,
         logger: Logger
     ) {
         self.outbox = outbox
         self.store = store
         self.users = users
+        self.modems = modems
         self.dates = SMSEagleDate(timeZone: timeZone)
         self.logger = logger
     }
@@ -37,6 +40,14 @@ public struct APIv1: Sendable {
             "send_sms": { api, parameters, user in try await api.sendSMS(parameters, user: user) },
             "read_sms": { api, parameters, _ in try await api.readSMS(parameters) },
             "get_queue_length": { api, parameters, _ in try await api.queueLength(parameters) },
+            "send_ussd": { api, parameters, user in try await api.sendUSSD(parameters, user: user) },
+            "get_gsmsignal": { api, parameters, _ in try api.signal(parameters) },
+            "call_with_termination": { api, parameters, _ in try await api.call(parameters) },
+            "get_modem_state": { api, parameters, _ in try api.modemState(parameters) },
+            "set_modem_state": { api, parameters, _ in try await api.setModemState(parameters) },
+            "call_forward_read": { api, parameters, _ in try await api.callForwarding(parameters) },
+            "call_forward_set": { api, parameters, _ in try await api.setCallForwarding(parameters) },
+            "set_outbox_modem_no": { api, parameters, _ in try await api.moveOutbox(parameters) },
         ]
     }
 

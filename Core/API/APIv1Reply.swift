@@ -4,6 +4,10 @@ enum APIv1Reply: Equatable {
     case queued([Int64])
     /// A number, e.g. `get_queue_length`; `element` names it in XML.
     case count(element: String, value: Int)
+    /// A text value, e.g. `get_modem_state`'s `enabled`; `element` names it in XML.
+    case value(element: String, String)
+    /// `OK`, for methods that answer nothing else.
+    case ok
     /// Rows of `read_sms`, each an ordered list of column names and values.
     case rows([[(String, String)]])
     /// One of SMSEagle's documented error texts.
@@ -18,6 +22,8 @@ enum APIv1Reply: Equatable {
         switch (lhs, rhs) {
         case (.queued(let a), .queued(let b)): a == b
         case (.count(let a, let x), .count(let b, let y)): a == b && x == y
+        case (.value(let a, let x), .value(let b, let y)): a == b && x == y
+        case (.ok, .ok): true
         case (.error(let a), .error(let b)): a == b
         case (.rows(let a), .rows(let b)):
             a.map { $0.map { "\($0.0)=\($0.1)" } } == b.map { $0.map { "\($0.0)=\($0.1)" } }
@@ -30,6 +36,8 @@ enum APIv1Reply: Equatable {
         switch self {
         case .queued(let ids): ids.map { "OK; ID=\($0)" }.joined(separator: "\n")
         case .count(_, let value): "\(value)"
+        case .value(_, let value): value
+        case .ok: "OK"
         case .error(let message): message
         case .rows(let rows):
             // A header line of column names, then one line per message with every value quoted.
@@ -54,6 +62,10 @@ enum APIv1Reply: Equatable {
             }
         case .count(let name, let value):
             lines += [element(name, "\(value)"), element("status", "ok")]
+        case .value(let name, let value):
+            lines += [element(name, value), element("status", "ok")]
+        case .ok:
+            lines.append(element("status", "ok"))
         case .error(let message):
             lines += [element("error_text", message), element("status", "error")]
         case .rows(let rows):

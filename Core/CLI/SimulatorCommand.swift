@@ -9,7 +9,7 @@ struct Simulator: AsyncParsableCommand {
         commandName: "sim",
         abstract: "Drive the simulated modem of a running gateway.",
         discussion: "Works while the gateway runs without a configured modem.",
-        subcommands: [Inject.self, Received.self]
+        subcommands: [Inject.self, Received.self, Calls.self]
     )
 
     struct Connection: ParsableArguments {
@@ -91,6 +91,33 @@ struct Simulator: AsyncParsableCommand {
             for message in messages {
                 print(
                     "\(message.recipient)\t\(message.parts) part(s)\t\(message.unicode ? "UCS-2" : "GSM-7")\t\(message.text)"
+                )
+            }
+        }
+    }
+
+    struct Calls: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the voice calls the simulated modem made (call_with_termination)."
+        )
+
+        @OptionGroup var connection: Connection
+
+        func run() async throws {
+            let body = try await connection.call("/simulator/calls")
+            struct Call: Decodable {
+                var number: String
+                var startedAt: Double
+                var endedAt: Double?
+                var endedBy: String?
+            }
+            let calls = try JSONDecoder().decode([Call].self, from: Data(body.utf8))
+            if calls.isEmpty { print("no calls yet") }
+            for call in calls {
+                let start = Date(timeIntervalSince1970: call.startedAt)
+                let length = call.endedAt.map { String(format: "%.1f s", $0 - call.startedAt) } ?? "in progress"
+                print(
+                    "\(call.number)\t\(start.formatted(.iso8601))\t\(length)\t\(call.endedBy.map { "ended by \($0)" } ?? "")"
                 )
             }
         }

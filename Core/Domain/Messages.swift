@@ -3,6 +3,15 @@ import Foundation
 /// The identifier of a message, unique within its direction (outgoing or incoming).
 public typealias MessageID = Int64
 
+/// What an outgoing message asks the modem to do.
+public enum MessageKind: String, Sendable, Equatable {
+    /// An SMS to `recipient`.
+    case sms
+    /// A USSD request: `recipient` holds the code (e.g. `*101#`), as SMSEagle's outbox shows it. The
+    /// network's answer arrives in the inbox, from the code.
+    case ussd
+}
+
 /// An outgoing message to one recipient, as stored.
 public struct OutgoingMessage: Sendable, Equatable {
     public var id: MessageID
@@ -31,6 +40,7 @@ public struct OutgoingMessage: Sendable, Equatable {
     public var delivery: DeliveryState?
     /// When the network delivered it (or gave up).
     public var deliveredAt: Date?
+    public var kind: MessageKind
 
     public init(
         id: MessageID,
@@ -49,7 +59,8 @@ public struct OutgoingMessage: Sendable, Equatable {
         lastError: String? = nil,
         modem: String? = nil,
         delivery: DeliveryState? = nil,
-        deliveredAt: Date? = nil
+        deliveredAt: Date? = nil,
+        kind: MessageKind = .sms
     ) {
         self.id = id
         self.recipient = recipient
@@ -68,6 +79,7 @@ public struct OutgoingMessage: Sendable, Equatable {
         self.modem = modem
         self.delivery = delivery
         self.deliveredAt = deliveredAt
+        self.kind = kind
     }
 }
 
@@ -107,13 +119,22 @@ public struct NewOutgoingMessage: Sendable, Equatable {
     public var options: SendOptions
     public var createdBy: String
     public var notBefore: Date
+    public var kind: MessageKind
 
-    public init(recipient: PhoneNumber, text: String, options: SendOptions, createdBy: String, notBefore: Date) {
+    public init(
+        recipient: PhoneNumber,
+        text: String,
+        options: SendOptions,
+        createdBy: String,
+        notBefore: Date,
+        kind: MessageKind = .sms
+    ) {
         self.recipient = recipient
         self.text = text
         self.options = options
         self.createdBy = createdBy
         self.notBefore = notBefore
+        self.kind = kind
     }
 }
 

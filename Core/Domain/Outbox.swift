@@ -63,6 +63,37 @@ public struct Outbox: Sendable {
         return ids
     }
 
+    /// Queues the USSD request `code` (e.g. `*101#`); the network's answer will arrive in the inbox.
+    public func sendUSSD(_ code: String, modemNumber: Int?, createdBy: String) async throws -> MessageID {
+        let code = code.filter { $0 != " " }
+        // TS 22.030: starts with * or #, ends with #, digits and separators between; nothing that
+        // could end the AT command it goes into.
+        guard code.count >= 2, code.count <= 40, code.first == "*" || code.first == "#", code.last == "#",
+            code.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "*" || $0 == "#") })
+        else { throw SwiftletError.invalidParameter("to", "'\(code)' is not a USSD code such as *101#") }
+        try checkModem(modemNumber)
+        let message = NewOutgoingMessage(
+            recipient: PhoneNumber(normalized: code),
+            text: code,
+            options: SendOptions(priority: 0, modemNumber: modemNumber),
+            createdBy: createdBy,
+            notBefore: now(),
+            kind: .ussd
+        )
+        let ids = try await store.enqueue([message])
+        didQueue()
+        return ids[0]
+    }
+
+    func checkModem(_ number: Int?) throws {
+        if let number, !(1...modemCount).contains(number) {
+            throw SwiftletError.invalidParameter(
+                "modem_no",
+                "there is no modem \(number) (this gateway has \(modemCount))"
+            )
+        }
+    }
+
     func validate(_ request: SendRequest) throws -> [NewOutgoingMessage] {
         guard !request.recipients.isEmpty else { throw SwiftletError.invalidParameter("to", "no recipient") }
         let numbers = try request.recipients.map { text in
@@ -78,12 +109,7 @@ public struct Outbox: Sendable {
         guard (0...9).contains(request.options.priority) else {
             throw SwiftletError.invalidParameter("highpriority", "must be 0 to 9")
         }
-        if let number = request.options.modemNumber, !(1...modemCount).contains(number) {
-            throw SwiftletError.invalidParameter(
-                "modem_no",
-                "there is no modem \(number) (this gateway has \(modemCount))"
-            )
-        }
+        try checkModem(request.options.modemNumber)
         let notBefore = request.scheduledAt ?? now()
         return numbers.map {
             NewOutgoingMessage(

@@ -10,6 +10,16 @@ public protocol MessageStore: Sendable {
     func incoming(matching query: MessageQuery) async throws -> [IncomingMessage]
     /// Outgoing messages not yet sent or failed, optionally within a creation-time window.
     func queueLength(createdFrom: Date?, createdTo: Date?) async throws -> Int
+    /// Gives the queued messages bound to modem `current` to modem `new` (`set_outbox_modem_no`).
+    /// Returns how many moved.
+    func moveQueued(fromModem current: Int, toModem new: Int) async throws -> Int
+}
+
+/// The admin's switches for modems, kept across restarts.
+public protocol ModemSettingsStore: Sendable {
+    /// The names of the modems the admin disabled.
+    func disabledModems() async throws -> Set<String>
+    func setModem(_ name: String, enabled: Bool) async throws
 }
 
 /// Where received messages go. `store` returns only after the message (or part) is committed, so
@@ -95,4 +105,22 @@ public struct APIUser: Sendable, Equatable {
     }
 
     public func may(_ method: String) -> Bool { permissions.contains("*") || permissions.contains(method) }
+}
+
+/// The gateway's modems, numbered 1…``modemCount`` as configured, as the APIs control them. Every
+/// method throws `.notFound` for a modem number that does not exist.
+public protocol ModemControl: Sendable {
+    var modemCount: Int { get }
+    /// Signal in percent (0–100); -1 when the modem is not connected to the network.
+    func signalPercent(modem: Int) throws -> Int
+    func isEnabled(modem: Int) throws -> Bool
+    /// Switches a modem on or off, for good (kept across restarts).
+    func setEnabled(modem: Int, _ enabled: Bool) async throws
+    /// Calls `number` and hangs up after `seconds`; returns once the modem dialled. Throws
+    /// `.notSupported` for a modem without voice, `.unavailable` when it cannot call now.
+    func call(modem: Int, number: PhoneNumber, seconds: Int) async throws
+    /// Where the network forwards the modem's voice calls; nil when it does not.
+    func callForwarding(modem: Int) async throws -> String?
+    /// Forwards every voice call to `number`, or stops forwarding when nil.
+    func setCallForwarding(modem: Int, to number: PhoneNumber?) async throws
 }

@@ -12,6 +12,10 @@ public struct SwiftletError: Error, Sendable, Equatable, CustomStringConvertible
         case storage
         /// What the request names does not exist; `detail` says what.
         case notFound
+        /// The hardware cannot do this at all (e.g. voice calls on a data-only modem).
+        case notSupported
+        /// The modem could not do it now (not ready, rejected by the network); `detail` says why.
+        case unavailable
     }
 
     public let kind: Kind

@@ -165,7 +165,10 @@ public struct ConfigurationLoader {
             let simulator = try mapping(
                 node,
                 key: "simulator",
-                known: ["send_delay", "signal", "delivery_report_delay", "undeliverable"]
+                known: [
+                    "send_delay", "signal", "delivery_report_delay", "undeliverable", "ussd_answers", "voice",
+                    "busy_numbers",
+                ]
             )
             if let value = simulator["send_delay"] {
                 configuration.simulator.sendDelay = try duration(value, "simulator.send_delay", allowZero: true)
@@ -181,13 +184,36 @@ public struct ConfigurationLoader {
                 )
             }
             if let value = simulator["undeliverable"] {
-                guard let list = value.sequence else {
-                    throw error(value, "simulator.undeliverable", "must be a list of numbers")
+                configuration.simulator.undeliverable = try numbers(value, "simulator.undeliverable")
+            }
+            if let value = simulator["busy_numbers"] {
+                configuration.simulator.busyNumbers = try numbers(value, "simulator.busy_numbers")
+            }
+            if let value = simulator["voice"] {
+                configuration.simulator.voice = try boolean(value, "simulator.voice")
+            }
+            if let value = simulator["ussd_answers"] {
+                guard let pairs = value.mapping else {
+                    throw error(
+                        value,
+                        "simulator.ussd_answers",
+                        "must map USSD codes to answers, e.g. \"*101#\": Balance 5 EUR"
+                    )
                 }
-                configuration.simulator.undeliverable = Set(try list.map { try string($0, "simulator.undeliverable") })
+                var answers: [String: String] = [:]
+                for (code, answer) in pairs {
+                    let key = try string(code, "simulator.ussd_answers")
+                    answers[key] = try string(answer, "simulator.ussd_answers.\(key)")
+                }
+                configuration.simulator.ussdAnswers = answers
             }
         }
         return configuration
+    }
+
+    func numbers(_ node: Node, _ key: String) throws -> Set<String> {
+        guard let list = node.sequence else { throw error(node, key, "must be a list of numbers") }
+        return Set(try list.map { try string($0, key) })
     }
 
     func modems(_ node: Node) throws -> [ModemConfiguration] {
@@ -199,7 +225,8 @@ public struct ConfigurationLoader {
                 item,
                 key: key,
                 known: [
-                    "name", "device", "baud", "command_timeout", "send_timeout", "health_check_interval", "pin",
+                    "name", "device", "baud", "command_timeout", "send_timeout", "network_timeout",
+                    "health_check_interval", "pin",
                     "registration_timeout", "max_per_minute",
                 ]
             )
@@ -226,6 +253,9 @@ public struct ConfigurationLoader {
                 modem.timeouts.command = try duration(value, key + ".command_timeout")
             }
             if let value = fields["send_timeout"] { modem.timeouts.send = try duration(value, key + ".send_timeout") }
+            if let value = fields["network_timeout"] {
+                modem.timeouts.network = try duration(value, key + ".network_timeout")
+            }
             if let value = fields["pin"] {
                 let pin = try string(value, key + ".pin")
                 guard (4...8).contains(pin.count), pin.allSatisfy(\.isNumber) else {

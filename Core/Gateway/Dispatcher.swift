@@ -112,7 +112,9 @@ public final class Dispatcher: Service {
                     switch await send(message, via: modem) {
                     case .sent: failuresInARow = 0
                     case .notAttempted: break
-                    case .failed:
+                    case .failed(blamingTheMessage: true):
+                        break  // the recipient or the message, not the modem
+                    case .failed(blamingTheMessage: false):
                         failuresInARow += 1
                         if failuresInARow >= settings.benchAfter {
                             failuresInARow = 0
@@ -142,8 +144,8 @@ public final class Dispatcher: Service {
         case sent
         /// The modem could not take it; the message went back to the queue unchanged.
         case notAttempted
-        /// The attempt failed and was recorded.
-        case failed
+        /// The attempt failed and was recorded; the network may have said it was the message's fault.
+        case failed(blamingTheMessage: Bool)
     }
 
     private func send(_ message: OutgoingMessage, via modem: ModemWorker) async -> Outcome {
@@ -160,24 +162,31 @@ public final class Dispatcher: Service {
             )
         )
         do {
-            let reportRequested = settings.deliveryReports
-            let receipt = try await modem.send(
-                sms,
-                beforeSubmit: { [queue, owner] in
-                    guard try await queue.markSubmitting(message.id, owner: owner, modem: modem.configuration.name)
-                    else { throw DispatchError.claimLost }
-                },
-                afterSubmit: { [queue, owner] receipt in
-                    try await queue.markSent(
-                        message.id,
-                        owner: owner,
-                        references: receipt.references,
-                        parts: receipt.references.count,
-                        at: Date(),
-                        reportRequested: reportRequested
-                    )
-                }
-            )
+            let reportRequested = settings.deliveryReports && message.kind == .sms
+            let markSubmitting: @Sendable () async throws -> Void = { [queue, owner] in
+                guard try await queue.markSubmitting(message.id, owner: owner, modem: modem.configuration.name)
+                else { throw DispatchError.claimLost }
+            }
+            let markSent: @Sendable (SendReceipt) async throws -> Void = { [queue, owner] receipt in
+                try await queue.markSent(
+                    message.id,
+                    owner: owner,
+                    references: receipt.references,
+                    parts: max(1, receipt.references.count),
+                    at: Date(),
+                    reportRequested: reportRequested
+                )
+            }
+            let receipt: SendReceipt
+            switch message.kind {
+            case .sms:
+                receipt = try await modem.send(sms, beforeSubmit: markSubmitting, afterSubmit: markSent)
+            case .ussd:
+                // The answer is in the inbox once this returns.
+                _ = try await modem.ussd(message.recipient.value, beforeSubmit: markSubmitting)
+                receipt = SendReceipt(references: [])
+                try await markSent(receipt)
+            }
             events?.publish(
                 kind: MessageStatusEvent.kind,
                 body: MessageStatusEvent(
@@ -188,11 +197,15 @@ public final class Dispatcher: Service {
                     modem: modem.configuration.name
                 )
             )
-            logger.info(
-                "sent message \(message.id) to \(message.recipient) (\(receipt.references.count) part(s), reference \(receipt.references.map(String.init).joined(separator: ",")))"
-            )
+            if message.kind == .ussd {
+                logger.info("sent USSD request \(message.id) (\(message.recipient)); the answer is in the inbox")
+            } else {
+                logger.info(
+                    "sent message \(message.id) to \(message.recipient) (\(receipt.references.count) part(s), reference \(receipt.references.map(String.init).joined(separator: ",")))"
+                )
+            }
             return .sent
-        } catch let error as ModemError where error.kind == .unavailable {
+        } catch let error as ModemError where error.kind == .unavailable || error.kind == .disabled {
             logger.debug("modem not ready; message \(message.id) goes back to the queue")
             try? await queue.release(message.id, owner: owner)
             return .notAttempted
@@ -201,7 +214,7 @@ public final class Dispatcher: Service {
             return .notAttempted
         } catch {
             await recordFailure(message, error: error, logger: logger)
-            return .failed
+            return .failed(blamingTheMessage: (error as? ModemError)?.blamesTheMessage ?? false)
         }
     }
 

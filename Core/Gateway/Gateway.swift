@@ -52,12 +52,14 @@ public enum Gateway {
             )
         }
 
+        let disabled = try await store.disabledModems()
         let wakeup = Wakeup()
         let inbox = PublishingInbox(store: store, events: events, logger: logger)
         let queue: any OutboxQueue = store
         let modems = modemConfigurations.enumerated().map { index, modem in
             ModemWorker(
                 configuration: modem,
+                enabled: !disabled.contains(modem.name),
                 logger: logger,
                 receive: { sms in
                     let part = sms.concatenation.map {
@@ -128,6 +130,7 @@ public enum Gateway {
                         case .ready: (.ready, "")
                         case .connecting: (.connecting, "")
                         case .down(let reason): (.down, reason)
+                        case .disabled: (.down, "disabled by the admin")
                         }
                     events.publish(
                         kind: ModemStatusEvent.kind,
@@ -168,8 +171,15 @@ public enum Gateway {
             )
         }
         let router = Router()
-        APIv1(outbox: outbox, store: store, users: store, timeZone: configuration.timeZone, logger: logger)
-            .addRoutes(to: router)
+        APIv1(
+            outbox: outbox,
+            store: store,
+            users: store,
+            modems: ModemPool(workers: modems, settings: store),
+            timeZone: configuration.timeZone,
+            logger: logger
+        )
+        .addRoutes(to: router)
         if let simulator { SimulatorRoutes(simulator: simulator).addRoutes(to: router) }
 
         let dataDirectory = configuration.dataDirectory

@@ -8,6 +8,7 @@ import SwiftletAPI
 /// - `POST /simulator/incoming` with form fields `from` and `text` (and `shuffle=1` to deliver the parts
 ///   of a long message out of order): the network delivers an SMS.
 /// - `GET /simulator/received`: JSON list of the messages the network accepted from the gateway.
+/// - `GET /simulator/calls`: JSON list of the voice calls the modem made.
 struct SimulatorRoutes {
     let simulator: ModemSimulator
 
@@ -31,6 +32,9 @@ struct SimulatorRoutes {
         }
         router.get("/simulator/received") { _, _ -> Response in
             try Self.json(await simulator.receivedMessages(), status: .ok)
+        }
+        router.get("/simulator/calls") { _, _ -> Response in
+            try Self.json(await simulator.placedCalls(), status: .ok)
         }
     }
 

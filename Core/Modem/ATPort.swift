@@ -134,7 +134,14 @@ actor ATPort {
                 switch final {
                 case .ok: finish(current.id, .success(ATResponse(lines: current.lines)))
                 case .error(let code):
-                    finish(current.id, .failure(ModemError(.rejected, "\(current.command.prefix(40)) → \(code)")))
+                    let cms = code.hasPrefix("+CMS ERROR:") ? Int(String(code.dropFirst(11)).trimmingSpaces()) : nil
+                    let meaning = cms.flatMap(CMSError.meaning).map { " (\($0))" } ?? ""
+                    finish(
+                        current.id,
+                        .failure(
+                            ModemError(.rejected, "\(current.command.prefix(40)) → \(code)\(meaning)", cmsError: cms)
+                        )
+                    )
                 }
             } else {
                 pending?.lines.append(text)

@@ -4,10 +4,13 @@ public struct ModemTimeouts: Sendable, Equatable {
     public var command: Duration
     /// `AT+CMGS` after the PDU: modem manuals allow up to 120 s.
     public var send: Duration
+    /// Waiting for the network: a USSD answer, dialling, call forwarding.
+    public var network: Duration
 
-    public init(command: Duration = .seconds(10), send: Duration = .seconds(120)) {
+    public init(command: Duration = .seconds(10), send: Duration = .seconds(120), network: Duration = .seconds(30)) {
         self.command = command
         self.send = send
+        self.network = network
     }
 }
 
@@ -50,4 +53,6 @@ public enum ModemState: Sendable, Equatable {
     case ready
     /// Not usable; the reason is for the admin.
     case down(String)
+    /// Switched off by the admin (`set_modem_state`): the device is closed until enabled again.
+    case disabled
 }

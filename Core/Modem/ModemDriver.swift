@@ -10,6 +10,21 @@ public struct StoredMessage: Sendable {
     public let pdu: Result<SMSPDU, PDUError>
 }
 
+/// What a modem says about itself at start (`AT+CGMI`, `+CGMM`, `+CGMR`, `+CGSN`, `+CIMI`).
+public struct ModemIdentity: Sendable, Equatable {
+    public var manufacturer: String?
+    public var model: String?
+    public var revision: String?
+    /// The modem's IMEI.
+    public var imei: String?
+    /// The SIM's IMSI (after the PIN).
+    public var imsi: String?
+    /// The registration found at start.
+    public var network: String?
+    /// How status reports reach the gateway: `direct` (`+CDS`), `stored` (`+CDSI`) or `none`.
+    public var statusReports: String?
+}
+
 /// Signal quality as `AT+CSQ` reports it.
 public struct SignalQuality: Sendable, Equatable {
     /// 0–31, or nil when the modem does not know (99).
@@ -23,10 +38,11 @@ public struct SignalQuality: Sendable, Equatable {
 struct ModemDriver {
     let port: ATPort
     let timeouts: ModemTimeouts
+    let listener: UnsolicitedListener
 
     /// Brings a freshly opened modem into the state the gateway needs: echo off, verbose errors,
     /// PDU mode, new-message indications as `+CMTI`.
-    func initialize(pin: String?, registrationTimeout: Duration, logger: Logger) async throws -> [String: String] {
+    func initialize(pin: String?, registrationTimeout: Duration, logger: Logger) async throws -> ModemIdentity {
         // Wake the modem and resynchronise: a half-typed command from earlier may be pending.
         await port.write("\u{1B}\r")
         var synced = false
@@ -36,21 +52,24 @@ struct ModemDriver {
         guard synced else { throw ModemError(.timeout, "the modem does not answer AT") }
         _ = try await port.run("ATE0", timeout: timeouts.command)
         _ = try? await port.run("AT+CMEE=1", timeout: timeouts.command)
-        var identity: [String: String] = [:]
-        if let answer = try? await port.run("AT+CGMI", timeout: timeouts.command) {
-            identity["manufacturer"] = answer.lines.first
-        }
-        if let answer = try? await port.run("AT+CGMM", timeout: timeouts.command) {
-            identity["model"] = answer.lines.first
-        }
+        // The caller's number after each RING, for the log.
+        _ = try? await port.run("AT+CLIP=1", timeout: timeouts.command)
+        var identity = ModemIdentity()
+        identity.manufacturer = try? await port.run("AT+CGMI", timeout: timeouts.command).lines.first
+        identity.model = try? await port.run("AT+CGMM", timeout: timeouts.command).lines.first
+        identity.revision = try? await port.run("AT+CGMR", timeout: timeouts.command).lines.first
+        identity.imei = try? await port.run("AT+CGSN", timeout: timeouts.command).lines.first
         try await unlockSIM(pin: pin, logger: logger)
+        identity.imsi = try? await port.run("AT+CIMI", timeout: timeouts.command).lines.first
+        // Plain text in +CUSD answers; modems that ignore this are handled by the USSD decoder.
+        _ = try? await port.run("AT+CSCS=\"IRA\"", timeout: timeouts.command)
         switch try await waitForRegistration(timeout: registrationTimeout) {
         case nil:
             logger.notice("the modem does not say whether it is registered (AT+CREG?); assuming it is")
         case let registration? where !registration.isRegistered:
             throw ModemError(.unavailable, "not registered with the network (\(registration))")
         case let registration?:
-            identity["network"] = "\(registration)"
+            identity.network = "\(registration)"
         }
         _ = try await port.run("AT+CMGF=0", timeout: timeouts.command)
         // New messages as +CMTI (stored, so nothing is lost before it is committed), status reports
@@ -67,7 +86,7 @@ struct ModemDriver {
         if accepted != modes[0] {
             logger.notice("modem refused AT+CNMI=\(modes[0]); using AT+CNMI=\(accepted)")
         }
-        identity["status reports"] =
+        identity.statusReports =
             accepted.hasSuffix(",1,0") ? "direct" : accepted.hasSuffix(",2,0") ? "stored" : "none"
         return identity
     }
@@ -82,6 +101,13 @@ struct ModemDriver {
         } catch let error as ModemError where error.kind == .timeout {
             await port.write("\u{1B}")
             throw error
+        } catch let error as ModemError where error.kind == .rejected {
+            let answer = error.detail.split(separator: "→").last.map { String($0).trimmingSpaces() }
+            throw ModemError(
+                .rejected,
+                "the network refused the message: \(answer ?? error.detail)",
+                cmsError: error.cmsError
+            )
         }
         guard let text = answer.value(after: "+CMGS:"), let reference = Int(text.prefix { $0.isNumber }) else {
             throw ModemError(.unexpectedAnswer, "AT+CMGS answered OK without +CMGS: <reference>")

@@ -15,15 +15,73 @@ public struct ModemError: Error, Sendable, CustomStringConvertible {
         case unexpectedAnswer
         /// The SIM refused the configured PIN. Not retried: a few wrong tries block the SIM.
         case pinRejected
+        /// The modem or its SIM cannot do this at all (e.g. voice calls on a data-only modem).
+        case notSupported
+        /// The admin disabled the modem.
+        case disabled
     }
 
     public let kind: Kind
     public let detail: String
+    /// The `<err>` of a `+CMS ERROR` answer (TS 27.005 3.2.5), when that was the answer.
+    public var cmsError: Int?
 
-    public init(_ kind: Kind, _ detail: String) {
+    public init(_ kind: Kind, _ detail: String, cmsError: Int? = nil) {
         self.kind = kind
         self.detail = detail
+        self.cmsError = cmsError
+    }
+
+    /// Whether the network refused this message for a reason of its own (the recipient does not
+    /// exist, is out of service, the PDU is invalid) rather than because of the modem, its SIM or
+    /// the network: another message through the same modem would go out. Such failures do not count
+    /// against the modem.
+    public var blamesTheMessage: Bool {
+        guard let cmsError else { return false }
+        // TS 24.011 8.2.5.4 causes: 1 unassigned number, 27 destination out of service,
+        // 28 unidentified subscriber, 30 unknown subscriber, 95–99 invalid message/information;
+        // TS 27.005: 304 invalid PDU mode parameter, 305 invalid text mode parameter.
+        return [1, 27, 28, 30, 95, 96, 97, 98, 99, 304, 305].contains(cmsError)
     }
 
     public var description: String { detail }
+}
+
+/// What `+CMS ERROR` codes mean (TS 27.005 3.2.5, with the TS 24.011 causes below 128), for logs and
+/// the sending-error folder.
+enum CMSError {
+    static func meaning(_ code: Int) -> String? {
+        switch code {
+        case 1: "unassigned number"
+        case 8: "operator determined barring"
+        case 10: "call barred"
+        case 21: "short message transfer rejected"
+        case 27: "destination out of service"
+        case 28: "unidentified subscriber"
+        case 29: "facility rejected"
+        case 30: "unknown subscriber"
+        case 38: "network out of order"
+        case 41: "temporary failure"
+        case 42: "congestion"
+        case 47: "resources unavailable"
+        case 50: "requested facility not subscribed"
+        case 69: "requested facility not implemented"
+        case 95...99: "invalid message"
+        case 111: "protocol error"
+        case 300: "ME failure"
+        case 302: "operation not allowed"
+        case 303: "operation not supported"
+        case 304: "invalid PDU mode parameter"
+        case 310: "SIM not inserted"
+        case 311: "SIM PIN required"
+        case 313: "SIM failure"
+        case 320: "memory failure"
+        case 322: "memory full"
+        case 330: "SMSC address unknown"
+        case 331: "no network service"
+        case 332: "network timeout"
+        case 500: "unknown error"
+        default: nil
+        }
+    }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
@@ -21,6 +22,8 @@ public struct OutgoingSMS: Sendable {
 public struct SendReceipt: Sendable, Equatable {
     /// The TP-Message-Reference of each part.
     public var references: [Int]
+
+    public init(references: [Int]) { self.references = references }
 }
 
 /// A message the modem received.
@@ -36,15 +39,12 @@ public struct ReceivedSMS: Sendable {
 /// Owns one modem: opens its serial device, initialises it, sends and receives, and reconnects
 /// (with back-off) whenever the device is missing, closes, or stops answering.
 ///
-/// Work is done one command at a time in the order it arrives, as a modem requires.
+/// Work is done one command at a time in the order it arrives, as a modem requires. Every caller
+/// gets an answer: when a connection ends, the work still waiting for it fails as `.unavailable`.
 public final class ModemWorker: Sendable {
     enum Job: Sendable {
-        case send(
-            OutgoingSMS,
-            beforeSubmit: @Sendable () async throws -> Void,
-            afterSubmit: @Sendable (SendReceipt) async throws -> Void,
-            CheckedContinuation<SendReceipt, any Error>
-        )
+        /// Work for a caller (a send, a USSD request, a call…); `fail` answers it if it never runs.
+        case exclusive(run: @Sendable (ModemDriver) async throws -> Void, fail: @Sendable (ModemError) -> Void)
         case read(index: Int)
         /// A status report the modem stored in its memory (`+CDSI`).
         case readStoredReport(memory: String, index: Int)
@@ -52,19 +52,31 @@ public final class ModemWorker: Sendable {
         case statusReport(pdu: String)
         /// A message the modem passed on directly (`+CMT`) instead of storing it.
         case directMessage(pdu: String)
+        /// A USSD message the network sent on its own (`+CUSD` with no request waiting).
+        case networkUSSD(line: String)
         case healthCheck
+        /// The admin disabled the modem: end the connection after the work before it.
+        case close
+
+        func fail(_ error: ModemError) {
+            if case .exclusive(_, let fail) = self { fail(error) }
+        }
     }
 
     private struct Status {
         var state = ModemState.connecting
         var signal: SignalQuality?
-        var jobs: AsyncStream<Job>.Continuation?
+        var jobs: JobQueue<Job>?
         var concatenationReference = Int.random(in: 0...255)
         /// Whether the current connection got as far as an initialised modem.
         var initialised = false
         /// The SIM refused the PIN once; it is not sent again until a restart.
         var pinRejected = false
         var registration: Registration?
+        var identity: ModemIdentity?
+        var enabled: Bool
+        /// The last caller logged, so that a ringing phone is logged once, not at every RING.
+        var lastCaller: (number: String, at: ContinuousClock.Instant)?
     }
 
     public let configuration: ModemConfiguration
@@ -72,15 +84,20 @@ public final class ModemWorker: Sendable {
     private let receive: @Sendable (ReceivedSMS) async throws -> Void
     private let deliveryReport: @Sendable (StatusReportPDU) async throws -> Void
     private let stateChanged: @Sendable (ModemState) -> Void
-    private let status = Mutex(Status())
+    private let status: Mutex<Status>
+    /// Signalled whenever the admin enables or disables the modem.
+    private let enabledChanges = JobQueue<Void>()
 
     /// - Parameters:
+    ///   - enabled: false to start with the modem switched off (as the admin left it).
     ///   - receive: stores a received message; it must return only after the message is committed,
     ///     because the worker then deletes it from the modem. If it throws, the message stays on the modem.
+    ///     USSD answers come this way too, from the USSD code as the sender.
     ///   - deliveryReport: records a status report from the network.
     ///   - stateChanged: called on every change of ``state`` (from the worker's task).
     public init(
         configuration: ModemConfiguration,
+        enabled: Bool = true,
         logger: Logger,
         receive: @escaping @Sendable (ReceivedSMS) async throws -> Void,
         deliveryReport: @escaping @Sendable (StatusReportPDU) async throws -> Void = { _ in },
@@ -93,11 +110,26 @@ public final class ModemWorker: Sendable {
         self.receive = receive
         self.deliveryReport = deliveryReport
         self.stateChanged = stateChanged
+        self.status = Mutex(Status(enabled: enabled))
     }
 
     public var state: ModemState { status.withLock { $0.state } }
     public var signal: SignalQuality? { status.withLock { $0.signal } }
     public var registration: Registration? { status.withLock { $0.registration } }
+    /// What the modem said about itself when it was last initialised.
+    public var identity: ModemIdentity? { status.withLock { $0.identity } }
+    public var isEnabled: Bool { status.withLock { $0.enabled } }
+
+    /// Switches the modem on or off. Disabling lets the work already given to the modem finish, then
+    /// closes the device; work after that fails as `.unavailable` (the dispatcher queues it again).
+    public func setEnabled(_ enabled: Bool) {
+        let jobs = status.withLock { status in
+            defer { status.enabled = enabled }
+            return status.enabled != enabled && !enabled ? status.jobs : nil
+        }
+        jobs?.push(.close)
+        enabledChanges.push(())
+    }
 
     /// Sends `sms`. `beforeSubmit` runs right before the first `AT+CMGS` (to mark the message as
     /// submitting); if it throws, nothing is sent. `afterSubmit` runs once the network accepted every
@@ -111,26 +143,144 @@ public final class ModemWorker: Sendable {
     ) async throws
         -> SendReceipt
     {
-        try await withCheckedThrowingContinuation { continuation in
-            let jobs = status.withLock { $0.state == .ready ? $0.jobs : nil }
-            let job = Job.send(sms, beforeSubmit: beforeSubmit, afterSubmit: afterSubmit, continuation)
-            guard let jobs, case .enqueued = jobs.yield(job) else {
-                continuation.resume(throwing: ModemError(.unavailable, "modem \(configuration.name) is not ready"))
-                return
-            }
+        try await exclusive { driver in
+            let pdus = try Self.encode(sms, reference: self.nextConcatenationReference())
+            try await beforeSubmit()
+            // Keep the radio link up between the parts (AT+CMMS=1); modems without it send them anyway.
+            if pdus.count > 1 { _ = try? await driver.port.run("AT+CMMS=1", timeout: driver.timeouts.command) }
+            var references: [Int] = []
+            for pdu in pdus { references.append(try await driver.send(pdu)) }
+            let receipt = SendReceipt(references: references)
+            try await afterSubmit(receipt)
+            return receipt
         }
+    }
+
+    /// Sends the USSD request `code` (e.g. `*101#`) and returns the network's answer, after storing
+    /// it through `receive` as a message from `code` (where SMSEagle shows it: in the inbox).
+    /// `beforeSubmit` as for ``send(_:beforeSubmit:afterSubmit:)``.
+    public func ussd(
+        _ code: String,
+        beforeSubmit: @escaping @Sendable () async throws -> Void = {}
+    ) async throws -> String {
+        try await exclusive { driver in
+            try await beforeSubmit()
+            let answer = try await driver.ussd(code)
+            let text = answer.text ?? ""
+            try await self.receive(
+                ReceivedSMS(
+                    sender: code,
+                    text: text,
+                    unicode: false,
+                    serviceCentre: nil,
+                    sentAt: SMSTimestamp(secondsSince1970: Int64(Date().timeIntervalSince1970)),
+                    concatenation: nil
+                )
+            )
+            self.logger.info("USSD \(code) answered", metadata: ["characters": "\(text.count)"])
+            return text
+        }
+    }
+
+    /// Calls `number` and hangs up after `duration` (the other side may end it first). Returns once
+    /// the modem has dialled; the call then holds the modem until it ends. Throws `.notSupported`
+    /// for a modem without voice.
+    public func call(_ number: String, duration: Duration) async throws {
+        let answer = Mutex<CheckedContinuation<Void, any Error>?>(nil)
+        @Sendable func resume(_ result: Result<Void, any Error>) {
+            answer.withLock { continuation in
+                defer { continuation = nil }
+                return continuation
+            }?.resume(with: result)
+        }
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            answer.withLock { $0 = continuation }
+            let job = Job.exclusive(
+                run: { [logger] driver in
+                    do {
+                        let outcome = try await driver.call(number, duration: duration) { resume(.success(())) }
+                        logger.info("call to \(number) ended: \(outcome)")
+                    } catch {
+                        resume(.failure(error))
+                        if Self.endsSession(error) { throw error }
+                    }
+                },
+                fail: { resume(.failure($0)) }
+            )
+            if !enqueue(job) { resume(.failure(notReady)) }
+        }
+    }
+
+    /// Whether the network forwards this SIM's voice calls, and where.
+    public func callForwarding() async throws -> CallForwarding {
+        try await exclusive { driver in try await driver.callForwarding() }
+    }
+
+    /// Forwards every voice call to `number`, or stops forwarding when it is nil.
+    public func setCallForwarding(to number: String?) async throws {
+        try await exclusive { driver in try await driver.setCallForwarding(to: number) }
+    }
+
+    /// Runs `body` between the modem's other work and answers with its result. A rejection reaches
+    /// the caller only; a timeout or disconnect also ends the connection, so the modem is opened and
+    /// initialised again.
+    private func exclusive<T: Sendable>(
+        _ body: @escaping @Sendable (ModemDriver) async throws -> T
+    ) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let job = Job.exclusive(
+                run: { driver in
+                    do {
+                        continuation.resume(returning: try await body(driver))
+                    } catch {
+                        continuation.resume(throwing: error)
+                        if Self.endsSession(error) { throw error }
+                    }
+                },
+                fail: { continuation.resume(throwing: $0) }
+            )
+            if !enqueue(job) { continuation.resume(throwing: notReady) }
+        }
+    }
+
+    /// Queues `job` for a ready modem; false when there is none.
+    private func enqueue(_ job: Job) -> Bool {
+        guard let jobs = status.withLock({ $0.state == .ready ? $0.jobs : nil }) else { return false }
+        return jobs.push(job)
+    }
+
+    private var notReady: ModemError {
+        ModemError(isEnabled ? .unavailable : .disabled, "modem \(configuration.name) is not ready")
+    }
+
+    /// Whether a failed job means the connection can no longer be trusted.
+    static func endsSession(_ error: any Error) -> Bool {
+        if error is CancellationError { return true }
+        guard let error = error as? ModemError else { return false }
+        return ![.rejected, .notSupported].contains(error.kind)
     }
 
     /// Runs until the task is cancelled, reconnecting as needed.
     public func run() async {
         var delay = Duration.seconds(1)
         while !Task.isCancelled {
+            if !isEnabled {
+                setState(.disabled)
+                logger.notice("modem \(configuration.name) is disabled; its device stays closed until it is enabled")
+                while !isEnabled {
+                    guard await enabledChanges.next() != nil else { break }
+                }
+                delay = .seconds(1)
+                continue
+            }
             setState(.connecting)
             status.withLock { $0.initialised = false }
             do {
                 try await session()
             } catch is CancellationError {
                 break
+            } catch let error as ModemError where error.kind == .disabled {
+                continue
             } catch {
                 if Task.isCancelled { break }
                 if (error as? ModemError)?.kind == .pinRejected { status.withLock { $0.pinRejected = true } }
@@ -140,17 +290,25 @@ public final class ModemWorker: Sendable {
                 setState(.down("\(error)"))
             }
             if status.withLock({ $0.initialised }) { delay = .seconds(1) }
-            try? await Task.sleep(for: delay)
+            // Back off, but come back at once when the admin disables the modem meanwhile.
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { [delay] in try? await Task.sleep(for: delay) }
+                group.addTask {
+                    while self.isEnabled, await self.enabledChanges.next() != nil {}
+                }
+                await group.next()
+                group.cancelAll()
+            }
             delay = min(delay * 2, .seconds(60))
         }
         setState(.down("stopped"))
     }
 
-    private func setState(_ state: ModemState, jobs: AsyncStream<Job>.Continuation? = nil) {
+    private func setState(_ state: ModemState, jobs: JobQueue<Job>? = nil) {
         let changed = status.withLock { status in
             defer {
                 status.state = state
-                if state == .ready { status.jobs = jobs } else if case .down = state { status.jobs = nil }
+                if state == .ready { status.jobs = jobs } else if state != .connecting { status.jobs = nil }
             }
             return status.state != state
         }
@@ -172,27 +330,19 @@ public final class ModemWorker: Sendable {
             SerialPort.close(fd)
             throw ModemError(.cannotOpen, "cannot attach to \(configuration.device): \(error)")
         }
-        let (jobs, jobContinuation) = AsyncStream.makeStream(of: Job.self)
+        let jobs = JobQueue<Job>()
         defer {
-            // No new work for this connection; `run` reports why it ended.
+            // No new work for this connection; what is left is answered, and `run` says why it ended.
             status.withLock { $0.jobs = nil }
-            jobContinuation.finish()
+            let unavailable = ModemError(.unavailable, "the connection to modem \(configuration.name) ended")
+            for job in jobs.close() { job.fail(unavailable) }
         }
+        let listener = UnsolicitedListener()
         try await channel.executeThenClose { inbound, outbound in
-            let port = ATPort(writer: outbound, logger: logger) { [logger] result in
-                if let (kind, memory, index) = Self.storedIndication(result.line) {
-                    jobContinuation.yield(
-                        kind == "+CDSI:" ? .readStoredReport(memory: memory, index: index) : .read(index: index)
-                    )
-                } else if let pdu = result.pdu, result.line.hasPrefix("+CDS:") {
-                    jobContinuation.yield(.statusReport(pdu: pdu))
-                } else if let pdu = result.pdu, result.line.hasPrefix("+CMT:") {
-                    jobContinuation.yield(.directMessage(pdu: pdu))
-                } else {
-                    logger.debug("unsolicited: \(result.line)")
-                }
+            let port = ATPort(writer: outbound, logger: logger) { result in
+                if !listener.offer(result.line) { self.unsolicited(result, jobs: jobs) }
             }
-            let driver = ModemDriver(port: port, timeouts: configuration.timeouts)
+            let driver = ModemDriver(port: port, timeouts: configuration.timeouts, listener: listener)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for try await event in inbound { await port.received(event) }
@@ -209,28 +359,30 @@ public final class ModemWorker: Sendable {
                     let signal = try await driver.signal()
                     self.status.withLock {
                         $0.signal = signal
+                        $0.identity = identity
                         $0.initialised = true
                     }
                     self.logger.info(
                         "modem \(self.configuration.name) ready on \(self.configuration.device)",
                         metadata: [
-                            "manufacturer": "\(identity["manufacturer"] ?? "?")",
-                            "model": "\(identity["model"] ?? "?")",
+                            "manufacturer": "\(identity.manufacturer ?? "?")",
+                            "model": "\(identity.model ?? "?")",
                             "signal": "\(signal.percent)%",
                         ]
                     )
                     for message in try await driver.listAll() {
                         try await self.take(message, driver: driver)
                     }
-                    self.setState(.ready, jobs: jobContinuation)
-                    for await job in jobs {
+                    guard self.isEnabled else { throw ModemError(.disabled, "disabled by the admin") }
+                    self.setState(.ready, jobs: jobs)
+                    while let job = await jobs.next() {
                         try await self.perform(job, driver: driver)
                     }
                 }
                 group.addTask {
                     while true {
                         try await Task.sleep(for: self.configuration.healthCheckInterval)
-                        jobContinuation.yield(.healthCheck)
+                        jobs.push(.healthCheck)
                     }
                 }
                 defer { group.cancelAll() }
@@ -239,24 +391,60 @@ public final class ModemWorker: Sendable {
         }
     }
 
+    /// Sorts what the modem said on its own into jobs (or the log).
+    private func unsolicited(_ result: UnsolicitedResult, jobs: JobQueue<Job>) {
+        let line = result.line
+        if let (kind, memory, index) = Self.storedIndication(line) {
+            jobs.push(kind == "+CDSI:" ? .readStoredReport(memory: memory, index: index) : .read(index: index))
+        } else if let pdu = result.pdu, line.hasPrefix("+CDS:") {
+            jobs.push(.statusReport(pdu: pdu))
+        } else if let pdu = result.pdu, line.hasPrefix("+CMT:") {
+            jobs.push(.directMessage(pdu: pdu))
+        } else if line.hasPrefix("+CUSD:") {
+            jobs.push(.networkUSSD(line: line))
+        } else if line.hasPrefix("+CLIP:") {
+            let number = line.dropFirst("+CLIP:".count).split(separator: ",").first
+                .map { String($0.filter { $0 != "\"" && $0 != " " }) }
+            let caller = number.flatMap { $0.isEmpty ? nil : $0 } ?? "an unknown number"
+            let isNew = status.withLock { status in
+                let now = ContinuousClock.now
+                defer { status.lastCaller = (caller, now) }
+                guard let last = status.lastCaller else { return true }
+                return last.number != caller || now - last.at > .seconds(30)
+            }
+            if isNew { logger.info("incoming call from \(caller); not answered") }
+        } else {
+            logger.debug("unsolicited: \(line)")
+        }
+    }
+
     /// Runs one job. Rejections are answered to the job's caller; timeouts and disconnects end the
     /// session (after answering the caller), so the modem is opened and initialised again.
     private func perform(_ job: Job, driver: ModemDriver) async throws {
         switch job {
-        case .send(let sms, let beforeSubmit, let afterSubmit, let continuation):
+        case .exclusive(let run, _):
+            try await run(driver)
+        case .close:
+            throw ModemError(.disabled, "disabled by the admin")
+        case .networkUSSD(let line):
+            guard let answer = USSDAnswer(String(line.dropFirst("+CUSD:".count))), let text = answer.text else {
+                logger.notice("the network sent a USSD notice without text: \(line)")
+                return
+            }
+            if answer.status == 1 { _ = try? await driver.port.run("AT+CUSD=2", timeout: driver.timeouts.command) }
             do {
-                let pdus = try Self.encode(sms, reference: nextConcatenationReference())
-                try await beforeSubmit()
-                var references: [Int] = []
-                for pdu in pdus { references.append(try await driver.send(pdu)) }
-                let receipt = SendReceipt(references: references)
-                try await afterSubmit(receipt)
-                continuation.resume(returning: receipt)
-            } catch let error as ModemError {
-                continuation.resume(throwing: error)
-                if error.kind != .rejected { throw error }
+                try await receive(
+                    ReceivedSMS(
+                        sender: "USSD",
+                        text: text,
+                        unicode: false,
+                        serviceCentre: nil,
+                        sentAt: SMSTimestamp(secondsSince1970: Int64(Date().timeIntervalSince1970)),
+                        concatenation: nil
+                    )
+                )
             } catch {
-                continuation.resume(throwing: error)
+                logger.error("cannot store a USSD message from the network: \(error)", metadata: ["text": "\(text)"])
             }
         case .readStoredReport(let memory, let index):
             try await driver.withMemory(memory) {

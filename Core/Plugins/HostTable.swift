@@ -259,7 +259,8 @@ enum HostTable {
         case .invalidParameter: return PluginError(.invalid, error.detail)
         case .notFound: return PluginError(.notFound, error.detail)
         case .forbidden, .unauthenticated: return PluginError(.denied, error.detail)
-        case .storage: return PluginError(.unavailable, error.detail)
+        case .storage, .unavailable: return PluginError(.unavailable, error.detail)
+        case .notSupported: return PluginError(.unsupported, error.detail)
         }
     }
 

@@ -50,6 +50,13 @@ public actor ModemSimulator {
     private var rejectingSends: Int?
     private var simLocked: Bool
     private var pinAttemptsLeft = 3
+    private var calls: [SimulatedCall] = []
+    /// The call in progress: its index in `calls`.
+    private var activeCall: Int?
+    /// Unconditional call forwarding (`AT+CCFC=0,…`): the registered number and whether it is on.
+    private var forwarding: (number: String?, enabled: Bool) = (nil, false)
+    /// How often `AT+CMMS=1` (keep the link open for more messages) was asked for.
+    private var linkKeptOpen = 0
     /// `+CREG` stat: 1 home network, 2 searching, 0 none, 3 denied, 5 roaming.
     private var registration = 1
 
@@ -88,6 +95,31 @@ public actor ModemSimulator {
 
     /// How many status reports wait in the simulated modem's "SR" memory.
     public func storedReportCount() -> Int { reportStorage.count }
+
+    /// Voice calls the modem made, oldest first.
+    public func placedCalls() -> [SimulatedCall] { calls }
+
+    /// Where the network forwards calls, if it does.
+    public func callForwarding() -> String? { forwarding.enabled ? forwarding.number : nil }
+
+    /// How often the driver asked to keep the radio link open between messages (`AT+CMMS=1`).
+    public func linkKeptOpenRequests() -> Int { linkKeptOpen }
+
+    /// Someone calls the modem: `RING` and the caller's number (`+CLIP`), as a phone network does.
+    public func injectCall(from number: String) async {
+        await write("\r\nRING\r\n\r\n+CLIP: \"\(number)\",\(number.hasPrefix("+") ? 145 : 129),,,,0\r\n")
+    }
+
+    /// The network sends a USSD notice of its own accord (`+CUSD: 0,"<text>",15`).
+    public func injectNetworkUSSD(_ text: String) async {
+        await write("\r\n+CUSD: 0,\"\(text)\",15\r\n")
+    }
+
+    /// The other side hangs up the call in progress (`NO CARRIER`).
+    public func endCallRemotely() async {
+        guard endCall(by: "remote") else { return }
+        await write("\r\nNO CARRIER\r\n")
+    }
 
     /// A network that refuses every message with `+CMS ERROR: code` (nil: accept again).
     public func setRejectingSends(_ code: Int?) { rejectingSends = code }
@@ -178,6 +210,10 @@ public actor ModemSimulator {
         case "+CSQ": await ok(lines: ["+CSQ: \(settings.signal),99"])
         case "+CREG?": await ok(lines: ["+CREG: 0,\(simLocked ? 0 : registration)"])
         case "+CEREG?": await ok(lines: ["+CEREG: 0,\(simLocked ? 0 : registration)"])
+        case "H", "H0", "+CHUP":
+            _ = endCall(by: "modem")
+            await ok()
+        case "+CMMS?": await ok(lines: ["+CMMS: 0"])
         case "+CMGF?": await ok(lines: ["+CMGF: 0"])
         case "+CMGF=0": await ok()
         case "+CMGF=1": await cmsError(303)  // text mode is not simulated
@@ -196,8 +232,18 @@ public actor ModemSimulator {
             guard body.hasPrefix(prefix) else { return nil }
             return Int(body.dropFirst(prefix.count).prefix { $0.isNumber })
         }
-        if body.hasPrefix("+CMEE=") {
+        if body.hasPrefix("+CMEE=") || body.hasPrefix("+CLIP=") || body.hasPrefix("+CSCS=") {
             await ok()
+        } else if let mode = number(after: "+CMMS=") {
+            guard (0...2).contains(mode) else { return await cmsError(302) }
+            if mode == 1 { linkKeptOpen += 1 }
+            await ok()
+        } else if body.hasPrefix("+CUSD=") {
+            await ussd(String(body.dropFirst(6)))
+        } else if body.hasPrefix("D"), body.hasSuffix(";") {
+            await dial(String(body.dropFirst().dropLast()))
+        } else if body.hasPrefix("+CCFC=") {
+            await callForwarding(String(body.dropFirst(6)))
         } else if body.hasPrefix("+CPIN=") {
             await enterPIN(String(body.dropFirst(6)).filter { $0 != "\"" })
         } else if simLocked && (body.hasPrefix("+CMG") || body.hasPrefix("+CNMI")) {
@@ -245,6 +291,76 @@ public actor ModemSimulator {
         } else {
             await error()
         }
+    }
+
+    /// `AT+CUSD=1,"<code>"[,<dcs>]`: OK at once, the network's `+CUSD` answer a moment later.
+    /// `AT+CUSD=2` ends a session.
+    private func ussd(_ parameters: String) async {
+        let fields = parameters.split(separator: ",", omittingEmptySubsequences: false)
+        guard let mode = fields.first.flatMap({ Int($0) }), (0...2).contains(mode) else { return await error() }
+        guard mode == 1 else { return await ok() }
+        guard !simLocked, registration == 1 || registration == 5 else { return await write("\r\n+CME ERROR: 30\r\n") }
+        guard fields.count >= 2 else { return await error() }
+        let code = fields[1].filter { $0 != "\"" }
+        await ok()
+        let answer = settings.ussdAnswers[code].map { "+CUSD: 0,\"\($0)\",15" } ?? "+CUSD: 4"
+        let delay = settings.ussdDelay
+        Task {
+            try? await Task.sleep(for: delay)
+            await self.write("\r\n\(answer)\r\n")
+        }
+        logger.info("simulated network answers USSD \(code)")
+    }
+
+    /// `ATD<number>;`: a voice call, connected at once (or `BUSY`).
+    private func dial(_ number: String) async {
+        guard settings.voice else { return await write("\r\n+CME ERROR: 4\r\n") }
+        guard !simLocked, registration == 1 || registration == 5 else { return await write("\r\nNO CARRIER\r\n") }
+        guard activeCall == nil, PhoneNumberText.isDialable(number) else { return await error() }
+        calls.append(SimulatedCall(number: number, startedAt: Date().timeIntervalSince1970))
+        activeCall = calls.count - 1
+        await ok()
+        logger.info("simulated modem calls \(number)")
+        if settings.busyNumbers.contains(number) {
+            _ = endCall(by: "busy")
+            await write("\r\nBUSY\r\n")
+        }
+    }
+
+    /// Ends the call in progress; false if there was none.
+    private func endCall(by whom: String) -> Bool {
+        guard let index = activeCall else { return false }
+        activeCall = nil
+        calls[index].endedAt = Date().timeIntervalSince1970
+        calls[index].endedBy = whom
+        return true
+    }
+
+    /// `AT+CCFC=<reason>,<mode>[,"<number>"[,<type>]]` for unconditional forwarding (reason 0).
+    private func callForwarding(_ parameters: String) async {
+        let fields = parameters.split(separator: ",", omittingEmptySubsequences: false).map { $0.filter { $0 != "\"" } }
+        guard fields.count >= 2, fields[0] == "0", let mode = Int(fields[1]) else {
+            return await write("\r\n+CME ERROR: 3\r\n")
+        }
+        switch mode {
+        case 0: forwarding.enabled = false
+        case 1:
+            guard forwarding.number != nil else { return await write("\r\n+CME ERROR: 3\r\n") }
+            forwarding.enabled = true
+        case 2:
+            if forwarding.enabled, let number = forwarding.number {
+                return await ok(lines: ["+CCFC: 1,1,\"\(number)\",\(number.hasPrefix("+") ? 145 : 129)"])
+            }
+            return await ok(lines: ["+CCFC: 0,7"])
+        case 3:
+            guard fields.count >= 3, PhoneNumberText.isDialable(fields[2]) else {
+                return await write("\r\n+CME ERROR: 3\r\n")
+            }
+            forwarding = (fields[2], true)
+        case 4: forwarding = (nil, false)
+        default: return await write("\r\n+CME ERROR: 3\r\n")
+        }
+        await ok()
     }
 
     private func enterPIN(_ pin: String) async {
@@ -350,5 +466,21 @@ public actor ModemSimulator {
 
     private func write(_ text: String) async {
         try? await writer?.write(ByteBuffer(string: text))
+    }
+}
+
+/// A voice call the simulated modem made.
+public struct SimulatedCall: Sendable, Equatable, Codable {
+    public var number: String
+    /// Seconds since 1970.
+    public var startedAt: Double
+    public var endedAt: Double?
+    /// `modem` (hung up by the driver), `remote` (the other side), `busy`.
+    public var endedBy: String?
+}
+
+enum PhoneNumberText {
+    static func isDialable(_ text: String) -> Bool {
+        !text.isEmpty && text.count <= 24 && text.allSatisfy { $0.isASCII && ($0.isNumber || $0 == "+") }
     }
 }

@@ -17,6 +17,17 @@ public struct SimulatorSettings: Sendable, Equatable {
     public var directStatusReports = true
     /// The SIM's PIN; nil for a SIM without a PIN lock.
     public var pin: String?
+    /// The network's answers to USSD codes; other codes are answered `+CUSD: 4` (not supported).
+    public var ussdAnswers: [String: String] = [
+        "*100#": "Your balance is 12.34 EUR, valid until 31.01.2027.",
+        "*101#": "Your balance is 12.34 EUR, valid until 31.01.2027.",
+    ]
+    /// How long the network takes to answer a USSD request.
+    public var ussdDelay: Duration = .milliseconds(100)
+    /// Whether the modem can make voice calls; without, `ATD…;` is answered `+CME ERROR: 4`.
+    public var voice = true
+    /// Numbers that are busy when called: the call ends with `BUSY` right after dialling.
+    public var busyNumbers: Set<String> = []
 
     public init(
         sendDelay: Duration = .zero,

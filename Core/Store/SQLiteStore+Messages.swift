@@ -10,13 +10,14 @@ extension SQLiteStore: MessageStore, InboxWriter {
                 try db.execute(
                     sql: """
                         INSERT INTO outgoing (recipient, text, priority, unicode, flash, modem_no, state, created_by,
-                                              created_at, updated_at, not_before)
-                        VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)
+                                              created_at, updated_at, not_before, kind)
+                        VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         message.recipient.value, message.text, message.options.priority, message.options.unicode,
                         message.options.flash,
                         message.options.modemNumber, message.createdBy, now, now, message.notBefore.storeValue,
+                        message.kind.rawValue,
                     ]
                 )
                 return db.lastInsertedRowID
@@ -202,7 +203,8 @@ extension OutgoingMessage {
             lastError: row["last_error"],
             modem: row["modem"],
             delivery: (row["delivery"] as String?).flatMap(DeliveryState.init(rawValue:)),
-            deliveredAt: (row["delivered_at"] as Double?).map(Date.init(storeValue:))
+            deliveredAt: (row["delivered_at"] as Double?).map(Date.init(storeValue:)),
+            kind: MessageKind(rawValue: row["kind"]) ?? .sms
         )
     }
 }

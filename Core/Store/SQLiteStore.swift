@@ -173,6 +173,18 @@ public final class SQLiteStore: Sendable {
                     """
             )
         }
+        migrator.registerMigration("6-ussd-and-modem-settings") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE outgoing ADD COLUMN kind TEXT NOT NULL DEFAULT 'sms' CHECK (kind IN ('sms', 'ussd'));
+                    CREATE TABLE modem_setting (
+                        modem TEXT PRIMARY KEY,
+                        enabled INTEGER NOT NULL,
+                        updated_at REAL NOT NULL
+                    );
+                    """
+            )
+        }
         return migrator
     }()
 }

@@ -18,6 +18,7 @@ final class RecordingStore: MessageStore {
     func outgoing(matching query: MessageQuery) async throws -> [OutgoingMessage] { [] }
     func incoming(matching query: MessageQuery) async throws -> [IncomingMessage] { [] }
     func queueLength(createdFrom: Date?, createdTo: Date?) async throws -> Int { 0 }
+    func moveQueued(fromModem current: Int, toModem new: Int) async throws -> Int { 0 }
 }
 
 @Suite("Queueing outgoing messages")
@@ -88,6 +89,32 @@ struct DomainValueTests {
         #expect(PhoneNumber("+46701234567890123456789") == nil)
         #expect(PhoneNumber("46７01") == nil)  // full-width digits are not ASCII
         #expect(PhoneNumber("") == nil)
+    }
+
+    @Test func aUSSDRequestIsQueuedWithItsCodeAsTheRecipient() async throws {
+        let store = RecordingStore()
+        let outbox = Outbox(store: store, modemCount: 2)
+        #expect(try await outbox.sendUSSD("*101#", modemNumber: 2, createdBy: "api") == 1)
+        let stored = try #require(store.enqueued.withLock { $0 }.first)
+        #expect(stored.kind == .ussd)
+        #expect(stored.recipient.value == "*101#")
+        #expect(stored.options.modemNumber == 2)
+    }
+
+    /// The code goes into an AT command line: nothing that could end it may pass.
+    @Test(arguments: [
+        "", "101", "*101", "*101#\"\r\nAT+CMGD=1,4\r", "*10A#", "#", "*1٠1#", String(repeating: "*1", count: 30) + "#",
+    ])
+    func aUSSDCodeThatIsNotOneIsRefused(code: String) async throws {
+        let store = RecordingStore()
+        let outbox = Outbox(store: store, modemCount: 1)
+        await #expect(throws: SwiftletError.self) {
+            try await outbox.sendUSSD(code, modemNumber: nil, createdBy: "api")
+        }
+        await #expect(throws: SwiftletError.self) {
+            try await outbox.sendUSSD("*101#", modemNumber: 2, createdBy: "api")
+        }
+        #expect(store.enqueued.withLock { $0 }.isEmpty)
     }
 
     @Test func eachOutgoingStateBelongsToOneSMSEagleFolder() {

@@ -118,6 +118,11 @@ final class GatewayProcess: @unchecked Sendable {
         try await request(path + Self.encode(query, leading: "?"), method: .GET)
     }
 
+    /// A client of this gateway's APIv1 with a new token of user `user`.
+    func apiv1(user: String = "api") throws -> APIv1Client {
+        APIv1Client(gateway: self, token: try createToken(user: user))
+    }
+
     /// POST a form body to `path`.
     func post(_ path: String, form: [(String, String)]) async throws -> (status: Int, body: String) {
         try await request(path, method: .POST, body: Self.encode(form, leading: ""))
@@ -175,4 +180,15 @@ func eventually<T>(
         try await Task.sleep(for: .milliseconds(50))
     }
     throw TestFailure("timed out after \(timeout) waiting for \(what())")
+}
+
+/// Calls APIv1 methods by HTTP GET with one access token: `try await api("get_modem_state", [("modem_no", "1")])`
+/// is the answer's body.
+struct APIv1Client {
+    let gateway: GatewayProcess
+    let token: String
+
+    func callAsFunction(_ method: String, _ parameters: [(String, String)] = []) async throws -> String {
+        try await gateway.get("/http_api/\(method)", [("access_token", token)] + parameters).body
+    }
 }

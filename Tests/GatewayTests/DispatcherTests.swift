@@ -127,6 +127,35 @@ struct ModemPoolTests {
         }
     }
 
+    /// A message the network refuses because of its recipient says nothing about the modem; a
+    /// modem fault benches it.
+    @Test(arguments: [(30, true), (28, true), (500, false), (331, false)])
+    func onlyModemFaultsBenchAModem(cmsError: Int, sendsOn: Bool) async throws {
+        var settings = GatewayConfiguration.Dispatcher()
+        settings.benchAfter = 1
+        settings.benchFor = .seconds(60)
+        settings.maxAttempts = 1
+        try await withPool(settings: settings) { store, outbox, simulators in
+            await simulators[1].setRejectingSends(cmsError)
+            let viaTwo = SendOptions(modemNumber: 2)
+            _ = try await outbox.send(
+                SendRequest(recipients: ["+46700000000"], text: "a", options: viaTwo, createdBy: "t")
+            )
+            try await waitUntil("the first message to fail") {
+                (try? await store.outgoing(matching: MessageQuery(folder: .sendingerror)).count) == 1
+            }
+            let failed = try await store.outgoing(matching: MessageQuery(folder: .sendingerror))
+            let reason = try #require(failed.first?.lastError)
+            #expect(reason.hasPrefix("the network refused the message: +CMS ERROR: \(cmsError) ("), "\(reason)")
+            await simulators[1].setRejectingSends(nil)
+            _ = try await outbox.send(
+                SendRequest(recipients: ["+46701234567"], text: "b", options: viaTwo, createdBy: "t")
+            )
+            try await Task.sleep(for: .seconds(2))
+            #expect(await simulators[1].receivedMessages().map(\.text) == (sendsOn ? ["b"] : []))
+        }
+    }
+
     @Test func aMessageForModemTwoIsSentByModemTwo() async throws {
         try await withPool(settings: GatewayConfiguration.Dispatcher()) { store, outbox, simulators in
             for _ in 0..<3 {

@@ -68,6 +68,46 @@ struct StoreTests {
         #expect(claimed?.options.modemNumber == 2)
     }
 
+    @Test func queuedMessagesOfOneModemAreMovedToAnotherButNotThoseInFlight() async throws {
+        let store = try SQLiteStore(directory: directory)
+        let now = Date()
+        var forOne = message("111111")
+        forOne.options.modemNumber = 1
+        var forThree = message("333333")
+        forThree.options.modemNumber = 3
+        let ids = try await store.enqueue([forOne, forOne, forThree, message("000000")])
+        let claimed = try await store.claimNext(
+            owner: "n",
+            leaseUntil: now.addingTimeInterval(60),
+            now: now,
+            modemNumber: 1
+        )
+        #expect(claimed?.id == ids[0])
+        #expect(try await store.moveQueued(fromModem: 1, toModem: 2) == 1)
+        let outbox = try await store.outgoing(matching: MessageQuery(folder: .outbox))
+        #expect(outbox.map(\.options.modemNumber) == [1, 2, 3, nil])
+    }
+
+    @Test func aDisabledModemStaysDisabledAcrossARestart() async throws {
+        let store = try SQLiteStore(directory: directory)
+        #expect(try await store.disabledModems().isEmpty)
+        try await store.setModem("modem2", enabled: false)
+        try await store.setModem("modem1", enabled: false)
+        try await store.setModem("modem1", enabled: true)
+        #expect(try await SQLiteStore(directory: directory).disabledModems() == ["modem2"])
+    }
+
+    @Test func aUSSDRequestIsStoredAsOne() async throws {
+        let store = try SQLiteStore(directory: directory)
+        var request = message("111111")
+        request.recipient = PhoneNumber(normalized: "*101#")
+        request.kind = .ussd
+        _ = try await store.enqueue([request, message("222222")])
+        let outbox = try await store.outgoing(matching: MessageQuery(folder: .outbox))
+        #expect(outbox.map(\.kind) == [.ussd, .sms])
+        #expect(outbox.first?.recipient.value == "*101#")
+    }
+
     @Test func onlyTheOwnerOfAClaimMovesTheMessageOn() async throws {
         let store = try SQLiteStore(directory: directory)
         let now = Date()
