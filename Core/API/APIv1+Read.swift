@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import SMSCodec
 import SwiftletDomain
 
@@ -35,6 +36,31 @@ extension APIv1 {
             createdTo: try date(parameters, "dateto")
         )
         return .count(element: "queue_length", value: count)
+    }
+
+    /// `get_inbox_length`, `get_sentitems_length`, `get_sendingerror_length`.
+    func folderLength(_ folder: Folder, _ parameters: FormParameters) async throws -> APIv1Reply {
+        let count = try await store.count(
+            in: folder,
+            from: try date(parameters, "datefrom"),
+            to: try date(parameters, "dateto")
+        )
+        return .count(element: "\(folder.rawValue)_length", value: count)
+    }
+
+    /// `delete_sms`: the messages of a folder with ids from `idfrom` to `idto`. In the outbox, only
+    /// messages no modem has taken yet are deleted (one being sent cannot be called back).
+    func deleteSMS(_ parameters: FormParameters) async throws -> APIv1Reply {
+        guard let name = parameters["folder"], let folder = Folder(rawValue: name),
+            let from = parameters["idfrom"].flatMap({ Int64($0) }), let to = parameters["idto"].flatMap({ Int64($0) }),
+            from >= 0, from <= to
+        else { return .failed }
+        let deleted = try await store.delete(from: folder, ids: from...to)
+        logger.notice(
+            "APIv1: deleted \(deleted) message(s) from \(folder.rawValue)",
+            metadata: ["ids": "\(from)-\(to)"]
+        )
+        return .ok
     }
 
     func date(_ parameters: FormParameters, _ name: String) throws -> Date? {

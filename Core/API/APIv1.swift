@@ -4,7 +4,7 @@ import Logging
 import SwiftletDomain
 
 /// SMSEagle's APIv1 over HTTP GET (and POST with a form body) under `/http_api/` and
-/// `/index.php/http_api/`, with the documented answers and error texts.
+/// `/index.php/http_api/`, and over JSON-RPC at `/jsonrpc/sms`, with the documented answers and error texts.
 ///
 /// Every answer is HTTP 200, as SMSEagle's own is; clients read the body. An unknown method is 404.
 public struct APIv1: Sendable {
@@ -40,6 +40,12 @@ public struct APIv1: Sendable {
             "send_sms": { api, parameters, user in try await api.sendSMS(parameters, user: user) },
             "read_sms": { api, parameters, _ in try await api.readSMS(parameters) },
             "get_queue_length": { api, parameters, _ in try await api.queueLength(parameters) },
+            "get_inbox_length": { api, parameters, _ in try await api.folderLength(.inbox, parameters) },
+            "get_sentitems_length": { api, parameters, _ in try await api.folderLength(.sentitems, parameters) },
+            "get_sendingerror_length": { api, parameters, _ in
+                try await api.folderLength(.sendingerror, parameters)
+            },
+            "delete_sms": { api, parameters, _ in try await api.deleteSMS(parameters) },
             "send_ussd": { api, parameters, user in try await api.sendUSSD(parameters, user: user) },
             "get_gsmsignal": { api, parameters, _ in try api.signal(parameters) },
             "call_with_termination": { api, parameters, _ in try await api.call(parameters) },
@@ -58,6 +64,9 @@ public struct APIv1: Sendable {
             router.post("\(prefix)/:method") { request, context in try await self.respond(to: request, context: context)
             }
         }
+        for path in ["/jsonrpc/sms", "/index.php/jsonrpc/sms"] {
+            router.post(RouterPath(path)) { request, _ in try await self.respondJSONRPC(to: request) }
+        }
     }
 
     func respond(to request: Request, context: some RequestContext) async throws -> Response {
@@ -72,7 +81,7 @@ public struct APIv1: Sendable {
             logger.notice("APIv1: unknown method", metadata: ["method": "\(method)"])
             return Self.response("Unknown method \(method)", status: .notFound)
         }
-        let reply = await call(method, handler, parameters)
+        let reply = await call(method, handler, parameters, responseTypes: ["text", "xml"])
         return Self.response(xml ? reply.xml : reply.text, xml: xml)
     }
 
@@ -81,12 +90,13 @@ public struct APIv1: Sendable {
     func call(
         _ method: String,
         _ handler: @Sendable (APIv1, FormParameters, APIUser) async throws -> APIv1Reply,
-        _ parameters: FormParameters
+        _ parameters: FormParameters,
+        responseTypes: Set<String>
     ) async -> APIv1Reply {
         var logger = self.logger
         logger[metadataKey: "method"] = "\(method)"
         do {
-            if let responseType = parameters["responsetype"], !["text", "xml"].contains(responseType) {
+            if let responseType = parameters["responsetype"], !responseTypes.contains(responseType) {
                 return .wrongParameters
             }
             let user = try await authenticate(parameters)

@@ -8,6 +8,8 @@ enum APIv1Reply: Equatable {
     case value(element: String, String)
     /// `OK`, for methods that answer nothing else.
     case ok
+    /// `Error` with no text, as `delete_sms` answers an operation that failed.
+    case failed
     /// Rows of `read_sms`, each an ordered list of column names and values.
     case rows([[(String, String)]])
     /// One of SMSEagle's documented error texts.
@@ -23,7 +25,7 @@ enum APIv1Reply: Equatable {
         case (.queued(let a), .queued(let b)): a == b
         case (.count(let a, let x), .count(let b, let y)): a == b && x == y
         case (.value(let a, let x), .value(let b, let y)): a == b && x == y
-        case (.ok, .ok): true
+        case (.ok, .ok), (.failed, .failed): true
         case (.error(let a), .error(let b)): a == b
         case (.rows(let a), .rows(let b)):
             a.map { $0.map { "\($0.0)=\($0.1)" } } == b.map { $0.map { "\($0.0)=\($0.1)" } }
@@ -38,6 +40,7 @@ enum APIv1Reply: Equatable {
         case .count(_, let value): "\(value)"
         case .value(_, let value): value
         case .ok: "OK"
+        case .failed: "Error"
         case .error(let message): message
         case .rows(let rows):
             // A header line of column names, then one line per message with every value quoted.
@@ -66,6 +69,8 @@ enum APIv1Reply: Equatable {
             lines += [element(name, value), element("status", "ok")]
         case .ok:
             lines.append(element("status", "ok"))
+        case .failed:
+            lines.append(element("status", "error"))
         case .error(let message):
             lines += [element("error_text", message), element("status", "error")]
         case .rows(let rows):

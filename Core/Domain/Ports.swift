@@ -8,11 +8,22 @@ public protocol MessageStore: Sendable {
     func enqueue(_ messages: [NewOutgoingMessage]) async throws -> [MessageID]
     func outgoing(matching query: MessageQuery) async throws -> [OutgoingMessage]
     func incoming(matching query: MessageQuery) async throws -> [IncomingMessage]
-    /// Outgoing messages not yet sent or failed, optionally within a creation-time window.
-    func queueLength(createdFrom: Date?, createdTo: Date?) async throws -> Int
+    /// How many messages `folder` holds, optionally within a time window: received (inbox), created
+    /// (outbox), sent (sent items) or given up (sending errors).
+    func count(in folder: Folder, from: Date?, to: Date?) async throws -> Int
+    /// Deletes the messages of `folder` whose ids are in `ids`; in the outbox only those no modem has
+    /// taken yet. Returns how many were deleted.
+    func delete(from folder: Folder, ids: ClosedRange<MessageID>) async throws -> Int
     /// Gives the queued messages bound to modem `current` to modem `new` (`set_outbox_modem_no`).
     /// Returns how many moved.
     func moveQueued(fromModem current: Int, toModem new: Int) async throws -> Int
+}
+
+extension MessageStore {
+    /// Outgoing messages not yet sent or failed, optionally within a creation-time window.
+    public func queueLength(createdFrom: Date?, createdTo: Date?) async throws -> Int {
+        try await count(in: .outbox, from: createdFrom, to: createdTo)
+    }
 }
 
 /// The admin's switches for modems, kept across restarts.

@@ -62,18 +62,43 @@ extension SQLiteStore: MessageStore, InboxWriter {
         }
     }
 
-    public func queueLength(createdFrom: Date?, createdTo: Date?) async throws -> Int {
-        var sql = "SELECT COUNT(*) FROM outgoing WHERE state IN ('queued', 'claimed', 'submitting')"
+    public func count(in folder: Folder, from: Date?, to: Date?) async throws -> Int {
+        let (table, condition, time) = Self.folderTable(folder)
+        var sql = "SELECT COUNT(*) FROM \(table) WHERE \(condition)"
         var arguments = StatementArguments()
-        if let createdFrom {
-            sql += " AND created_at >= ?"
-            _ = arguments.append(contentsOf: [createdFrom.storeValue])
+        if let from {
+            sql += " AND \(time) >= ?"
+            _ = arguments.append(contentsOf: [from.storeValue])
         }
-        if let createdTo {
-            sql += " AND created_at <= ?"
-            _ = arguments.append(contentsOf: [createdTo.storeValue])
+        if let to {
+            sql += " AND \(time) <= ?"
+            _ = arguments.append(contentsOf: [to.storeValue])
         }
         return try await pool.read { [sql, arguments] db in try Int.fetchOne(db, sql: sql, arguments: arguments) ?? 0 }
+    }
+
+    public func delete(from folder: Folder, ids: ClosedRange<MessageID>) async throws -> Int {
+        // A claimed or submitting message is in a modem's hands; deleting it would not stop it.
+        let (table, condition, _) = Self.folderTable(folder == .outbox ? nil : folder)
+        return try await pool.write { db in
+            try db.execute(
+                sql: "DELETE FROM \(table) WHERE \(condition) AND id BETWEEN ? AND ?",
+                arguments: [ids.lowerBound, ids.upperBound]
+            )
+            return db.changesCount
+        }
+    }
+
+    /// The table of `folder`, the condition that selects it, and the time its window applies to; for
+    /// nil, the part of the outbox no modem has taken.
+    static func folderTable(_ folder: Folder?) -> (table: String, condition: String, time: String) {
+        switch folder {
+        case .inbox: ("incoming", "1", "received_at")
+        case .outbox: ("outgoing", "state IN ('queued', 'claimed', 'submitting')", "created_at")
+        case .sentitems: ("outgoing", "state = 'sent'", "sent_at")
+        case .sendingerror: ("outgoing", "state = 'failed'", "updated_at")
+        case nil: ("outgoing", "state = 'queued'", "created_at")
+        }
     }
 
     public func store(_ message: NewIncomingMessage) async throws -> MessageID? {

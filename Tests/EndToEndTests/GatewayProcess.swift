@@ -128,17 +128,23 @@ final class GatewayProcess: @unchecked Sendable {
         try await request(path, method: .POST, body: Self.encode(form, leading: ""))
     }
 
+    /// POST a JSON body to `path`, as JSON-RPC clients do.
+    func post(_ path: String, json: String) async throws -> (status: Int, body: String) {
+        try await request(path, method: .POST, body: json, contentType: "application/json")
+    }
+
     private func request(
         _ path: String,
         method: HTTPMethod,
-        body: String? = nil
+        body: String? = nil,
+        contentType: String = "application/x-www-form-urlencoded"
     ) async throws -> (
         status: Int, body: String
     ) {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         if let body {
-            request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+            request.headers.add(name: "Content-Type", value: contentType)
             request.body = .bytes(ByteBuffer(string: body))
         }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
