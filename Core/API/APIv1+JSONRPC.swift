@@ -80,9 +80,11 @@ extension APIv1Reply {
             result = extended ? status([], "error") : .string("Error")
         case .error(let text):
             result = extended ? status([("error_text", .string(text))], "error") : .string(text)
-        case .rows(let rows):
+        case .created(let name, let id):
+            result = extended ? status([(name, .string("\(id)"))]) : .string("OK; ID=\(id)")
+        case .rows(let rows, let container, _):
             let list = JSONText.array(rows.map { .object($0.map { ($0.0, .string($0.1)) }) })
-            result = extended ? status([("messages", list)]) : list
+            result = extended ? status([(container, list)]) : list
         }
         return JSONText.object([("result", result)]).rendered
     }

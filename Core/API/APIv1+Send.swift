@@ -4,9 +4,43 @@ import SwiftletDomain
 extension APIv1 {
     /// `send_sms`: one message per comma-separated recipient in `to`.
     func sendSMS(_ parameters: FormParameters, user: APIUser) async throws -> APIv1Reply {
-        guard let to = parameters["to"], let message = parameters["message"] else {
-            throw SwiftletError.invalidParameter("to/message", "missing")
+        guard let to = parameters["to"] else { throw SwiftletError.invalidParameter("to", "missing") }
+        return try await send(to: to.split(separator: ",").map { Self.number(String($0)) }, parameters, user: user)
+    }
+
+    /// `send_togroup`: one message to each member of a public group.
+    func sendToGroup(_ parameters: FormParameters, user: APIUser) async throws -> APIv1Reply {
+        guard let name = parameters["groupname"], !name.isEmpty else {
+            throw SwiftletError.invalidParameter("groupname", "missing")
         }
+        guard let members = try await phonebook.membersOfPublicGroup(named: name) else {
+            throw SwiftletError.invalidParameter("groupname", "there is no public group '\(name)'")
+        }
+        guard !members.isEmpty else {
+            throw SwiftletError.invalidParameter("groupname", "group '\(name)' has no members")
+        }
+        return try await send(to: members.compactMap(\.number), parameters, user: user)
+    }
+
+    /// `send_tocontact`: one message to each public contact named in `contactname` (comma-separated).
+    func sendToContact(_ parameters: FormParameters, user: APIUser) async throws -> APIv1Reply {
+        guard let names = parameters["contactname"], !names.isEmpty else {
+            throw SwiftletError.invalidParameter("contactname", "missing")
+        }
+        var numbers: [String] = []
+        for name in names.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            let contacts = try await phonebook.publicContacts(named: name)
+            guard !contacts.isEmpty else {
+                throw SwiftletError.invalidParameter("contactname", "there is no public contact '\(name)'")
+            }
+            numbers += contacts.compactMap(\.number)
+        }
+        return try await send(to: numbers, parameters, user: user)
+    }
+
+    /// Queues `message` to `recipients` with the send options of `parameters`.
+    func send(to recipients: [String], _ parameters: FormParameters, user: APIUser) async throws -> APIv1Reply {
+        guard let message = parameters["message"] else { throw SwiftletError.invalidParameter("message", "missing") }
         var options = SendOptions()
         options.priority = try integer(parameters, "highpriority", in: 0...9) ?? 0
         options.unicode = try flag(parameters, "unicode")
@@ -20,7 +54,7 @@ extension APIv1 {
             scheduledAt = parsed
         }
         let request = SendRequest(
-            recipients: to.split(separator: ",").map { Self.number(String($0)) },
+            recipients: recipients,
             text: message,
             options: options,
             scheduledAt: scheduledAt,

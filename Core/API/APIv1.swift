@@ -12,6 +12,7 @@ public struct APIv1: Sendable {
     let store: any MessageStore
     let users: any UserDirectory
     let modems: any ModemControl
+    let phonebook: any PhonebookAdmin
     let dates: SMSEagleDate
     let logger: Logger
 
@@ -23,6 +24,7 @@ public struct APIv1: Sendable {
         store: any MessageStore,
         users: any UserDirectory,
         modems: any ModemControl,
+        phonebook: any PhonebookAdmin,
         timeZone: TimeZone = .current,
         logger: Logger
     ) {
@@ -30,6 +32,7 @@ public struct APIv1: Sendable {
         self.store = store
         self.users = users
         self.modems = modems
+        self.phonebook = phonebook
         self.dates = SMSEagleDate(timeZone: timeZone)
         self.logger = logger
     }
@@ -38,6 +41,8 @@ public struct APIv1: Sendable {
     var methods: [String: @Sendable (APIv1, FormParameters, APIUser) async throws -> APIv1Reply] {
         [
             "send_sms": { api, parameters, user in try await api.sendSMS(parameters, user: user) },
+            "send_togroup": { api, parameters, user in try await api.sendToGroup(parameters, user: user) },
+            "send_tocontact": { api, parameters, user in try await api.sendToContact(parameters, user: user) },
             "read_sms": { api, parameters, _ in try await api.readSMS(parameters) },
             "get_queue_length": { api, parameters, _ in try await api.queueLength(parameters) },
             "get_inbox_length": { api, parameters, _ in try await api.folderLength(.inbox, parameters) },
@@ -54,6 +59,22 @@ public struct APIv1: Sendable {
             "call_forward_read": { api, parameters, _ in try await api.callForwarding(parameters) },
             "call_forward_set": { api, parameters, _ in try await api.setCallForwarding(parameters) },
             "set_outbox_modem_no": { api, parameters, _ in try await api.moveOutbox(parameters) },
+            "group_create": { api, parameters, user in try await api.groupCreate(parameters, user: user) },
+            "group_read": { api, parameters, user in try await api.groupRead(parameters, user: user) },
+            "group_update": { api, parameters, user in try await api.groupUpdate(parameters, user: user) },
+            "group_delete": { api, parameters, user in try await api.groupDelete(parameters, user: user) },
+            "group_addcontact": { api, parameters, user in
+                try await api.groupMembership(parameters, user: user, member: true)
+            },
+            "group_removecontact": { api, parameters, user in
+                try await api.groupMembership(parameters, user: user, member: false)
+            },
+            "group_members_read": { api, parameters, user in try await api.groupMembersRead(parameters, user: user) },
+            "contact_create": { api, parameters, user in try await api.contactCreate(parameters, user: user) },
+            "contact_read": { api, parameters, user in try await api.contactRead(parameters, user: user) },
+            "contact_update": { api, parameters, user in try await api.contactUpdate(parameters, user: user) },
+            "contact_delete": { api, parameters, user in try await api.contactDelete(parameters, user: user) },
+            "userid_read": { api, parameters, _ in try await api.useridRead(parameters) },
         ]
     }
 
@@ -108,6 +129,12 @@ public struct APIv1: Sendable {
             let reply = try await handler(self, parameters, user)
             if case .queued(let ids) = reply { logger.info("APIv1: queued", metadata: ["message.ids": "\(ids)"]) }
             return reply
+        } catch let refusal as Refusal {
+            logger.info(
+                "APIv1: refused",
+                metadata: ["answer": "\(refusal.reply.text)", "reason": "\(refusal.reason ?? "")"]
+            )
+            return refusal.reply
         } catch let error as SwiftletError where error.kind == .unauthenticated {
             logger.notice("APIv1: authentication failed", metadata: ["reason": "\(error.detail)"])
             return .error(error.detail)

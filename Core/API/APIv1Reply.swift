@@ -11,7 +11,9 @@ enum APIv1Reply: Equatable {
     /// `Error` with no text, as `delete_sms` answers an operation that failed.
     case failed
     /// Rows of `read_sms`, each an ordered list of column names and values.
-    case rows([[(String, String)]])
+    case rows([[(String, String)]], container: String = "messages", item: String = "item")
+    /// A created phonebook entry: `OK; ID=N`, its id named `element` in XML and extended JSON.
+    case created(element: String, id: Int64)
     /// One of SMSEagle's documented error texts.
     case error(String)
 
@@ -27,8 +29,9 @@ enum APIv1Reply: Equatable {
         case (.value(let a, let x), .value(let b, let y)): a == b && x == y
         case (.ok, .ok), (.failed, .failed): true
         case (.error(let a), .error(let b)): a == b
-        case (.rows(let a), .rows(let b)):
-            a.map { $0.map { "\($0.0)=\($0.1)" } } == b.map { $0.map { "\($0.0)=\($0.1)" } }
+        case (.rows(let a, let c1, let i1), .rows(let b, let c2, let i2)):
+            c1 == c2 && i1 == i2 && a.map { $0.map { "\($0.0)=\($0.1)" } } == b.map { $0.map { "\($0.0)=\($0.1)" } }
+        case (.created(let a, let x), .created(let b, let y)): a == b && x == y
         default: false
         }
     }
@@ -42,7 +45,8 @@ enum APIv1Reply: Equatable {
         case .ok: "OK"
         case .failed: "Error"
         case .error(let message): message
-        case .rows(let rows):
+        case .created(_, let id): "OK; ID=\(id)"
+        case .rows(let rows, _, _):
             // A header line of column names, then one line per message with every value quoted.
             ([rows.first?.map(\.0).joined(separator: ";") ?? ""]
                 + rows.map { row in
@@ -73,14 +77,16 @@ enum APIv1Reply: Equatable {
             lines.append(element("status", "error"))
         case .error(let message):
             lines += [element("error_text", message), element("status", "error")]
-        case .rows(let rows):
-            lines.append("<messages>")
+        case .created(let name, let id):
+            lines += [element(name, "\(id)"), element("status", "ok")]
+        case .rows(let rows, let container, let item):
+            lines.append("<\(container)>")
             for row in rows {
-                lines.append("<item>")
+                lines.append("<\(item)>")
                 lines += row.map { element($0.0, $0.1) }
-                lines.append("</item>")
+                lines.append("</\(item)>")
             }
-            lines += ["</messages>", element("status", "ok")]
+            lines += ["</\(container)>", element("status", "ok")]
         }
         lines.append("</xml>")
         return lines.joined(separator: "\n")

@@ -102,15 +102,20 @@ public struct ReclaimedClaims: Sendable, Equatable {
 public protocol UserDirectory: Sendable {
     func user(forAccessToken token: String) async throws -> APIUser?
     func user(login: String, password: String) async throws -> APIUser?
+    /// The number of the user called `name` (APIv1's `userid_read`).
+    func userID(named name: String) async throws -> Int64?
 }
 
 /// An API user and what it may call.
 public struct APIUser: Sendable, Equatable {
+    /// The user's number, as APIv1 shows it (`uid`, `id_user`).
+    public var id: Int64
     public var name: String
     /// APIv1 method names it may call; `["*"]` for all.
     public var permissions: Set<String>
 
-    public init(name: String, permissions: Set<String>) {
+    public init(id: Int64 = 0, name: String, permissions: Set<String>) {
+        self.id = id
         self.name = name
         self.permissions = permissions
     }

@@ -176,6 +176,7 @@ public enum Gateway {
             store: store,
             users: store,
             modems: ModemPool(workers: modems, settings: store),
+            phonebook: store,
             timeZone: configuration.timeZone,
             logger: logger
         )

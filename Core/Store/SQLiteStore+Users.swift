@@ -13,7 +13,10 @@ extension SQLiteStore: UserDirectory {
         let now = Date().storeValue
         try await pool.write { db in
             try db.execute(
-                sql: "INSERT OR IGNORE INTO api_user (name, permissions, created_at) VALUES (?, '*', ?)",
+                sql: """
+                    INSERT OR IGNORE INTO api_user (name, permissions, created_at, id)
+                    VALUES (?, '*', ?, (SELECT COALESCE(MAX(id), 0) + 1 FROM api_user))
+                    """,
                 arguments: [user, now]
             )
             try db.execute(
@@ -31,7 +34,8 @@ extension SQLiteStore: UserDirectory {
         try await pool.write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO api_user (name, permissions, password_hash, created_at) VALUES (?, '*', ?, ?)
+                    INSERT INTO api_user (name, permissions, password_hash, created_at, id)
+                    VALUES (?, '*', ?, ?, (SELECT COALESCE(MAX(id), 0) + 1 FROM api_user))
                     ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash
                     """,
                 arguments: [user, hash, Date().storeValue]
@@ -45,21 +49,21 @@ extension SQLiteStore: UserDirectory {
             try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT t.token_hash, u.name, u.permissions FROM access_token t
+                    SELECT t.token_hash, u.id, u.name, u.permissions FROM access_token t
                     JOIN api_user u ON u.name = t.user_name WHERE t.token_hash = ?
                     """,
                 arguments: [digest]
             )
         }
         guard let row, Self.constantTimeEqual(row["token_hash"], digest) else { return nil }
-        return APIUser(name: row["name"], permissions: Self.permissions(row["permissions"]))
+        return APIUser(id: row["id"], name: row["name"], permissions: Self.permissions(row["permissions"]))
     }
 
     public func user(login: String, password: String) async throws -> APIUser? {
         let row = try await pool.read { db in
             try Row.fetchOne(
                 db,
-                sql: "SELECT name, permissions, password_hash FROM api_user WHERE name = ?",
+                sql: "SELECT id, name, permissions, password_hash FROM api_user WHERE name = ?",
                 arguments: [login]
             )
         }
@@ -67,7 +71,13 @@ extension SQLiteStore: UserDirectory {
         let hash: String = (row?["password_hash"] as String?) ?? Self.dummyHash
         let matches = Bcrypt.verify(password, hash: hash)
         guard let row, matches, row["password_hash"] as String? != nil else { return nil }
-        return APIUser(name: row["name"], permissions: Self.permissions(row["permissions"]))
+        return APIUser(id: row["id"], name: row["name"], permissions: Self.permissions(row["permissions"]))
+    }
+
+    public func userID(named name: String) async throws -> Int64? {
+        try await pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT id FROM api_user WHERE name = ?", arguments: [name])
+        }
     }
 
     static let dummyHash = Bcrypt.hash("swiftlet-no-such-user", cost: 12)

@@ -185,6 +185,20 @@ public final class SQLiteStore: Sendable {
                     """
             )
         }
+        migrator.registerMigration("7-user-ids-and-phonebook-visibility") { db in
+            // APIv1 names users by number (uid, userid_read) and phonebook entries are public or private.
+            try db.execute(
+                sql: """
+                    ALTER TABLE api_user ADD COLUMN id INTEGER;
+                    UPDATE api_user SET id = rowid;
+                    CREATE UNIQUE INDEX api_user_id ON api_user (id);
+                    ALTER TABLE contact ADD COLUMN public INTEGER NOT NULL DEFAULT 1;
+                    ALTER TABLE contact ADD COLUMN owner_id INTEGER;
+                    ALTER TABLE contact_group ADD COLUMN public INTEGER NOT NULL DEFAULT 1;
+                    ALTER TABLE contact_group ADD COLUMN owner_id INTEGER;
+                    """
+            )
+        }
         return migrator
     }()
 }
