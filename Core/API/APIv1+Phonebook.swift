@@ -53,23 +53,23 @@ extension APIv1 {
 
     /// `group_addcontact` and `group_removecontact`: `group_id` may list several groups.
     func groupMembership(_ parameters: FormParameters, user: APIUser, member: Bool) async throws -> APIv1Reply {
-        let groups = try (parameters["group_id"] ?? "").split(separator: ",").map { text in
-            guard let id = Int64(text.trimmingCharacters(in: .whitespaces)), id > 0 else {
-                throw Refusal(.error(Self.wrongOrMissing("group_id")))
-            }
-            return id
-        }
-        guard !groups.isEmpty else { throw Refusal(.error(Self.wrongOrMissing("group_id"))) }
+        let groups = try identifiers(parameters, "group_id")
         let contact = try identifier(parameters, "contact_id")
-        do {
+        try await refusingMissingMember(of: "Group") {
             try await phonebook.setMembership(contactID: contact, groupIDs: groups, member: member, viewerID: user.id)
-        } catch let error as SwiftletError where error.kind == .notFound {
-            let text =
-                error.detail.hasPrefix("contact")
-                ? "Contact with the given id does not exists" : "Group with the given id does not exists"
-            throw Refusal(.error(text), because: error.detail)
         }
         return .ok
+    }
+
+    /// Runs `body`, which adds a contact to a group or shift or takes it out; a missing contact or
+    /// `container` is refused with the documented text.
+    func refusingMissingMember(of container: String, _ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let error as SwiftletError where error.kind == .notFound {
+            let missing = error.detail.hasPrefix("contact") ? "Contact" : container
+            throw Refusal(.error("\(missing) with the given id does not exists"), because: error.detail)
+        }
     }
 
     func groupMembersRead(_ parameters: FormParameters, user: APIUser) async throws -> APIv1Reply {

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import SwiftletDomain
 
 extension APIv1 {
@@ -19,7 +20,7 @@ extension APIv1 {
         guard !members.isEmpty else {
             throw SwiftletError.invalidParameter("groupname", "group '\(name)' has no members")
         }
-        return try await send(to: members.compactMap(\.number), parameters, user: user)
+        return try await send(toContacts: members, parameters, user: user)
     }
 
     /// `send_tocontact`: one message to each public contact named in `contactname` (comma-separated).
@@ -27,40 +28,95 @@ extension APIv1 {
         guard let names = parameters["contactname"], !names.isEmpty else {
             throw SwiftletError.invalidParameter("contactname", "missing")
         }
-        var numbers: [String] = []
+        var contacts: [PhonebookEntry] = []
         for name in names.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
-            let contacts = try await phonebook.publicContacts(named: name)
-            guard !contacts.isEmpty else {
+            let named = try await phonebook.publicContacts(named: name)
+            guard !named.isEmpty else {
                 throw SwiftletError.invalidParameter("contactname", "there is no public contact '\(name)'")
             }
-            numbers += contacts.compactMap(\.number)
+            contacts += named
         }
-        return try await send(to: numbers, parameters, user: user)
+        return try await send(toContacts: contacts, parameters, user: user)
+    }
+
+    /// Sends to phonebook contacts: those on vacation are skipped; those on shifts get it when one of
+    /// their shifts is on duty (now, or held until it starts); those on shifts without hours are skipped.
+    func send(
+        toContacts contacts: [PhonebookEntry],
+        _ parameters: FormParameters,
+        user: APIUser
+    ) async throws
+        -> APIv1Reply
+    {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = dates.timeZone
+        let start = try scheduledAt(parameters) ?? Date()
+        let shifts = try await phonebook.shifts(ofContacts: contacts.map(\.id))
+        var numbers: [String] = []
+        var heldUntil: [Int: Date] = [:]
+        for contact in contacts {
+            guard let number = contact.number else { continue }
+            if contact.vacation {
+                logger.info(
+                    "APIv1: \(contact.name) is on vacation; not sent to",
+                    metadata: ["contact": "\(contact.id)"]
+                )
+                continue
+            }
+            if let onShifts = shifts[contact.id] {
+                guard let next = Shift.nextOnDuty(after: start, in: onShifts, calendar: calendar) else {
+                    logger.info(
+                        "APIv1: \(contact.name)'s shifts have no hours; not sent to",
+                        metadata: ["contact": "\(contact.id)"]
+                    )
+                    continue
+                }
+                if next > start {
+                    logger.info(
+                        "APIv1: \(contact.name) is off duty; held until \(next)",
+                        metadata: ["contact": "\(contact.id)"]
+                    )
+                    heldUntil[numbers.count] = next
+                }
+            }
+            numbers.append(number)
+        }
+        guard !numbers.isEmpty else {
+            throw SwiftletError.invalidParameter("recipients", "every contact is on vacation or has no shift hours")
+        }
+        return try await send(to: numbers, parameters, user: user, heldUntil: heldUntil)
+    }
+
+    func scheduledAt(_ parameters: FormParameters) throws -> Date? {
+        guard let date = parameters["date"], !date.isEmpty else { return nil }
+        guard let parsed = dates.parse(date, withSeconds: false) else {
+            throw SwiftletError.invalidParameter("date", "'\(date)' is not YYYYmmDDHHMM")
+        }
+        return parsed
     }
 
     /// Queues `message` to `recipients` with the send options of `parameters`.
-    func send(to recipients: [String], _ parameters: FormParameters, user: APIUser) async throws -> APIv1Reply {
+    func send(
+        to recipients: [String],
+        _ parameters: FormParameters,
+        user: APIUser,
+        heldUntil: [Int: Date] = [:]
+    ) async throws -> APIv1Reply {
         guard let message = parameters["message"] else { throw SwiftletError.invalidParameter("message", "missing") }
         var options = SendOptions()
         options.priority = try integer(parameters, "highpriority", in: 0...9) ?? 0
         options.unicode = try flag(parameters, "unicode")
         options.flash = try flag(parameters, "flash")
         options.modemNumber = try integer(parameters, "modem_no", in: 1...Int.max)
-        var scheduledAt: Date?
-        if let date = parameters["date"], !date.isEmpty {
-            guard let parsed = dates.parse(date, withSeconds: false) else {
-                throw SwiftletError.invalidParameter("date", "'\(date)' is not YYYYmmDDHHMM")
-            }
-            scheduledAt = parsed
-        }
-        let request = SendRequest(
+        var request = SendRequest(
             recipients: recipients,
             text: message,
             options: options,
-            scheduledAt: scheduledAt,
+            scheduledAt: try scheduledAt(parameters),
             dryRun: try flag(parameters, "test"),
             createdBy: user.name
         )
+        request.heldUntil = heldUntil
         return .queued(try await outbox.send(request))
     }
 

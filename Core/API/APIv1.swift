@@ -75,6 +75,21 @@ public struct APIv1: Sendable {
             "contact_update": { api, parameters, user in try await api.contactUpdate(parameters, user: user) },
             "contact_delete": { api, parameters, user in try await api.contactDelete(parameters, user: user) },
             "userid_read": { api, parameters, _ in try await api.useridRead(parameters) },
+            "shift_create": { api, parameters, user in try await api.shiftCreate(parameters, user: user) },
+            "shift_read": { api, parameters, _ in try await api.shiftRead(parameters) },
+            "shift_update": { api, parameters, _ in try await api.shiftUpdate(parameters) },
+            "shift_delete": { api, parameters, _ in try await api.shiftDelete(parameters) },
+            "shift_addcontact": { api, parameters, user in
+                try await api.shiftMembership(parameters, user: user, member: true)
+            },
+            "shift_removecontact": { api, parameters, user in
+                try await api.shiftMembership(parameters, user: user, member: false)
+            },
+            "set_contact_vacation_mode": { api, parameters, user in
+                try await api.setVacationMode(parameters, user: user)
+            },
+            "get_contact_vacation_mode": { api, parameters, user in try await api.vacationMode(parameters, user: user)
+            },
         ]
     }
 

@@ -9,6 +9,9 @@ public struct SendRequest: Sendable, Equatable {
     public var scheduledAt: Date?
     /// Validate only; store nothing (the API's `test=1`).
     public var dryRun: Bool
+    /// Recipients (by their index in `recipients`) who are to get it no earlier than the time given,
+    /// e.g. when their shift starts.
+    public var heldUntil: [Int: Date] = [:]
     public var createdBy: String
 
     public init(
@@ -111,13 +114,13 @@ public struct Outbox: Sendable {
         }
         try checkModem(request.options.modemNumber)
         let notBefore = request.scheduledAt ?? now()
-        return numbers.map {
+        return numbers.enumerated().map { index, number in
             NewOutgoingMessage(
-                recipient: $0,
+                recipient: number,
                 text: request.text,
                 options: request.options,
                 createdBy: request.createdBy,
-                notBefore: notBefore
+                notBefore: max(notBefore, request.heldUntil[index] ?? notBefore)
             )
         }
     }

@@ -17,12 +17,15 @@ public struct PhonebookEntry: Sendable, Equatable {
     /// A contact's number; nil for a group.
     public var number: String?
     public var visibility: Visibility
+    /// A contact on vacation gets nothing sent through groups and contact names.
+    public var vacation: Bool
 
-    public init(id: Int64, name: String, number: String? = nil, visibility: Visibility) {
+    public init(id: Int64, name: String, number: String? = nil, visibility: Visibility, vacation: Bool = false) {
         self.id = id
         self.name = name
         self.number = number
         self.visibility = visibility
+        self.vacation = vacation
     }
 }
 
@@ -70,4 +73,19 @@ public protocol PhonebookAdmin: Sendable {
     func publicContacts(named name: String) async throws -> [PhonebookEntry]
     /// The members of the public group with this name; nil when there is no such public group.
     func membersOfPublicGroup(named name: String) async throws -> [PhonebookEntry]?
+
+    /// Shifts are shared by every user. `shift.id` is ignored.
+    func createShift(_ shift: Shift) async throws -> Int64
+    /// The shifts with this id, name or state (all for nil).
+    func shifts(id: Int64?, name: String?, enabled: Bool?) async throws -> [Shift]
+    /// Sets name and, when given, the state; of `days` (Monday = 0), each day given gets its hours
+    /// (nil: none); the others keep theirs.
+    func updateShift(id: Int64, name: String, enabled: Bool?, days: [Int: DayHours?]) async throws
+    func deleteShift(id: Int64) async throws
+    func setShiftMembership(contactID: Int64, shiftIDs: [Int64], member: Bool, viewerID: Int64?) async throws
+    /// The shifts each of these contacts is on (contacts on none are left out).
+    func shifts(ofContacts ids: [Int64]) async throws -> [Int64: [Shift]]
+    /// Vacation mode of the contact with this id and name.
+    func setVacation(contactID: Int64, name: String, enabled: Bool, viewerID: Int64?) async throws
+    func vacation(contactID: Int64, name: String, viewerID: Int64?) async throws -> Bool
 }

@@ -175,7 +175,7 @@ extension SQLiteStore: PhonebookAdmin {
         var conditions = [condition, visible(to: filter.viewerID)]
         if let isPublic = filter.isPublic { conditions.append("public = \(isPublic ? 1 : 0)") }
         if let owner = filter.ownerID { conditions.append("owner_id = \(owner)") }
-        let number = table == "contact" ? "number" : "NULL AS number"
+        let number = table == "contact" ? "number, vacation" : "NULL AS number, 0 AS vacation"
         return try Row.fetchAll(
             db,
             sql: """
@@ -189,7 +189,8 @@ extension SQLiteStore: PhonebookAdmin {
                 id: row["id"],
                 name: row["name"],
                 number: row["number"],
-                visibility: Visibility(isPublic: row["public"], ownerID: row["owner_id"])
+                visibility: Visibility(isPublic: row["public"], ownerID: row["owner_id"]),
+                vacation: row["vacation"]
             )
         }
     }

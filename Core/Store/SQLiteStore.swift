@@ -199,6 +199,27 @@ public final class SQLiteStore: Sendable {
                     """
             )
         }
+        migrator.registerMigration("8-shifts-and-vacation") { db in
+            let days = Shift.dayNames.map { "\($0)_from TEXT, \($0)_to TEXT" }.joined(separator: ", ")
+            try db.execute(
+                sql: """
+                    CREATE TABLE shift (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        name TEXT NOT NULL,
+                        enabled INTEGER NOT NULL DEFAULT 1,
+                        \(days),
+                        owner_id INTEGER,
+                        created_at REAL NOT NULL
+                    );
+                    CREATE TABLE shift_member (
+                        shift_id INTEGER NOT NULL REFERENCES shift (id) ON DELETE CASCADE,
+                        contact_id INTEGER NOT NULL REFERENCES contact (id) ON DELETE CASCADE,
+                        PRIMARY KEY (shift_id, contact_id)
+                    );
+                    ALTER TABLE contact ADD COLUMN vacation INTEGER NOT NULL DEFAULT 0;
+                    """
+            )
+        }
         return migrator
     }()
 }
