@@ -43,6 +43,7 @@ let package = Package(
         // The domain: messages, folders, queue states, users. No HTTP, serial, SQL or dlopen here.
         .target(
             name: "SwiftletDomain",
+            dependencies: ["SMSCodec"],
             path: "Core/Domain",
             swiftSettings: swiftSettings
         ),

@@ -89,7 +89,7 @@ extension APIv1 {
             ("Processed", "true"),
             ("id_folder", "1"),
             ("readed", message.unread ? "false" : "true"),
-            ("oid", ""),
+            ("oid", message.oid ?? ""),
         ]
     }
 

@@ -9,6 +9,30 @@ extension APIv1 {
         return try await send(to: to.split(separator: ",").map { Self.number(String($0)) }, parameters, user: user)
     }
 
+    /// `send_binary_sms`: an 8-bit message (`data`, hex) with an optional header (`udh`, hex with its
+    /// length octet first) and class, to each recipient in `to`.
+    func sendBinarySMS(_ parameters: FormParameters, user: APIUser) async throws -> APIv1Reply {
+        guard let to = parameters["to"], !to.isEmpty else { throw SwiftletError.invalidParameter("to", "missing") }
+        guard let data = parameters["data"], !data.isEmpty else { throw Refusal(.error(Self.wrongOrMissing("data"))) }
+        do {
+            return .queued(
+                try await outbox.sendBinary(
+                    to: to.split(separator: ",").map { Self.number(String($0)) },
+                    data: data,
+                    udh: parameters["udh"],
+                    messageClass: try integer(parameters, "class", in: 0...3),
+                    modemNumber: try integer(parameters, "modem_no", in: 1...Int.max),
+                    dryRun: try flag(parameters, "test"),
+                    createdBy: user.name
+                )
+            )
+        } catch let error as SwiftletError where error.kind == .invalidParameter && error.detail.hasPrefix("udh") {
+            throw Refusal(.error(Self.wrongOrMissing("udh")), because: error.detail)
+        } catch let error as SwiftletError where error.kind == .invalidParameter && error.detail.hasPrefix("data") {
+            throw Refusal(.error(Self.wrongOrMissing("data")), because: error.detail)
+        }
+    }
+
     /// `send_togroup`: one message to each member of a public group.
     func sendToGroup(_ parameters: FormParameters, user: APIUser) async throws -> APIv1Reply {
         guard let name = parameters["groupname"], !name.isEmpty else {
@@ -87,6 +111,15 @@ extension APIv1 {
         return try await send(to: numbers, parameters, user: user, heldUntil: heldUntil)
     }
 
+    /// `HH:MM:SS` (or `HH:MM`) as minutes after midnight.
+    func timeOfDay(_ parameters: FormParameters, _ name: String) throws -> Int? {
+        guard let text = parameters[name], !text.isEmpty else { return nil }
+        guard let minutes = DayHours.minutes(text) else {
+            throw SwiftletError.invalidParameter(name, "'\(text)' is not HH:MM:SS")
+        }
+        return minutes
+    }
+
     func scheduledAt(_ parameters: FormParameters) throws -> Date? {
         guard let date = parameters["date"], !date.isEmpty else { return nil }
         guard let parsed = dates.parse(date, withSeconds: false) else {
@@ -108,6 +141,11 @@ extension APIv1 {
         options.unicode = try flag(parameters, "unicode")
         options.flash = try flag(parameters, "flash")
         options.modemNumber = try integer(parameters, "modem_no", in: 1...Int.max)
+        options.validity = parameters["validity"].flatMap { $0.isEmpty ? nil : $0 }
+        options.oid = parameters["oid"].flatMap { $0.isEmpty ? nil : $0 }
+        let after = try timeOfDay(parameters, "send_after")
+        let before = try timeOfDay(parameters, "send_before")
+        if after != nil || before != nil { options.window = DayWindow(after: after, before: before) }
         var request = SendRequest(
             recipients: recipients,
             text: message,

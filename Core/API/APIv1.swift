@@ -42,6 +42,7 @@ public struct APIv1: Sendable {
         [
             "send_sms": { api, parameters, user in try await api.sendSMS(parameters, user: user) },
             "send_togroup": { api, parameters, user in try await api.sendToGroup(parameters, user: user) },
+            "send_binary_sms": { api, parameters, user in try await api.sendBinarySMS(parameters, user: user) },
             "send_tocontact": { api, parameters, user in try await api.sendToContact(parameters, user: user) },
             "read_sms": { api, parameters, _ in try await api.readSMS(parameters) },
             "get_queue_length": { api, parameters, _ in try await api.queueLength(parameters) },

@@ -10,6 +10,8 @@ public enum MessageKind: String, Sendable, Equatable {
     /// A USSD request: `recipient` holds the code (e.g. `*101#`), as SMSEagle's outbox shows it. The
     /// network's answer arrives in the inbox, from the code.
     case ussd
+    /// An 8-bit message (`send_binary_sms`): `text` holds the data in hex, `options.udh` its header.
+    case binary
 }
 
 /// An outgoing message to one recipient, as stored.
@@ -151,6 +153,8 @@ public struct IncomingMessage: Sendable, Equatable {
     public var unicode: Bool
     public var modem: String
     public var unread: Bool
+    /// The `oid` of the last message sent to this number with one, if any.
+    public var oid: String?
 
     public init(
         id: MessageID,
@@ -161,7 +165,8 @@ public struct IncomingMessage: Sendable, Equatable {
         serviceCentre: String?,
         unicode: Bool,
         modem: String,
-        unread: Bool
+        unread: Bool,
+        oid: String? = nil
     ) {
         self.id = id
         self.sender = sender
@@ -172,6 +177,7 @@ public struct IncomingMessage: Sendable, Equatable {
         self.unicode = unicode
         self.modem = modem
         self.unread = unread
+        self.oid = oid
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SMSCodec
 
 /// A request to send one text to one or more numbers.
 public struct SendRequest: Sendable, Equatable {
@@ -12,6 +13,8 @@ public struct SendRequest: Sendable, Equatable {
     /// Recipients (by their index in `recipients`) who are to get it no earlier than the time given,
     /// e.g. when their shift starts.
     public var heldUntil: [Int: Date] = [:]
+    /// `.binary` for `send_binary_sms`: `text` is the data in hex (not checked as text).
+    public var kind: MessageKind = .sms
     public var createdBy: String
 
     public init(
@@ -38,6 +41,7 @@ public struct Outbox: Sendable {
 
     private let store: any MessageStore
     private let modemCount: Int
+    private let calendar: Calendar
     private let now: @Sendable () -> Date
     private let didQueue: @Sendable () -> Void
 
@@ -47,11 +51,15 @@ public struct Outbox: Sendable {
     public init(
         store: any MessageStore,
         modemCount: Int = 1,
+        timeZone: TimeZone = .current,
         now: @escaping @Sendable () -> Date = Date.init,
         didQueue: @escaping @Sendable () -> Void = {}
     ) {
         self.store = store
         self.modemCount = modemCount
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        self.calendar = calendar
         self.now = now
         self.didQueue = didQueue
     }
@@ -88,6 +96,49 @@ public struct Outbox: Sendable {
         return ids[0]
     }
 
+    /// Queues a binary (8-bit) message to each recipient: `data` and `udh` in hex, the header with its
+    /// length octet first; header and data must fit one SMS (140 octets).
+    public func sendBinary(
+        to recipients: [String],
+        data: String,
+        udh: String?,
+        messageClass: Int?,
+        modemNumber: Int?,
+        dryRun: Bool,
+        createdBy: String
+    ) async throws -> [MessageID] {
+        guard let payload = Hex.decode(data), !payload.isEmpty else {
+            throw SwiftletError.invalidParameter("data", "not hex octets")
+        }
+        var headerLength = 0
+        if let udh, !udh.isEmpty {
+            guard let header = Hex.decode(udh), header.count >= 2, Int(header[0]) == header.count - 1 else {
+                throw SwiftletError.invalidParameter("udh", "not hex octets starting with their length")
+            }
+            headerLength = header.count
+        }
+        guard headerLength + payload.count <= 140 else {
+            throw SwiftletError.invalidParameter(
+                "data",
+                "\(headerLength + payload.count) octets do not fit one SMS (140)"
+            )
+        }
+        if let messageClass, !(0...3).contains(messageClass) {
+            throw SwiftletError.invalidParameter("class", "must be 0 to 3")
+        }
+        var options = SendOptions(modemNumber: modemNumber, messageClass: messageClass)
+        options.udh = (udh?.isEmpty ?? true) ? nil : udh?.uppercased()
+        var request = SendRequest(
+            recipients: recipients,
+            text: data.uppercased(),
+            options: options,
+            dryRun: dryRun,
+            createdBy: createdBy
+        )
+        request.kind = .binary
+        return try await send(request)
+    }
+
     func checkModem(_ number: Int?) throws {
         if let number, !(1...modemCount).contains(number) {
             throw SwiftletError.invalidParameter(
@@ -106,6 +157,7 @@ public struct Outbox: Sendable {
             return number
         }
         guard !request.text.isEmpty else { throw SwiftletError.invalidParameter("message", "empty") }
+        guard request.kind != .ussd else { throw SwiftletError.invalidParameter("kind", "USSD goes through sendUSSD") }
         guard request.text.count <= Self.maximumTextLength else {
             throw SwiftletError.invalidParameter("message", "longer than \(Self.maximumTextLength) characters")
         }
@@ -113,14 +165,29 @@ public struct Outbox: Sendable {
             throw SwiftletError.invalidParameter("highpriority", "must be 0 to 9")
         }
         try checkModem(request.options.modemNumber)
-        let notBefore = request.scheduledAt ?? now()
+        if let validity = request.options.validity, ValidityPeriod(parsing: validity) == nil {
+            throw SwiftletError.invalidParameter(
+                "validity",
+                "'\(validity)' is not 5m, 10m, 30m, 1h, 2h, 4h, 12h, 1d, 2d, 5d, 1w, 2w, 4w or max"
+            )
+        }
+        if let oid = request.options.oid, oid.count > 36 {
+            throw SwiftletError.invalidParameter("oid", "longer than 36 characters")
+        }
+        let requested = request.scheduledAt ?? now()
+        // The latest of: the requested time, the recipient's shift, the start of the send window.
+        func notBefore(_ index: Int) -> Date {
+            let earliest = max(requested, request.heldUntil[index] ?? requested)
+            return request.options.window?.next(from: earliest, calendar: calendar) ?? earliest
+        }
         return numbers.enumerated().map { index, number in
             NewOutgoingMessage(
                 recipient: number,
                 text: request.text,
                 options: request.options,
                 createdBy: request.createdBy,
-                notBefore: max(notBefore, request.heldUntil[index] ?? notBefore)
+                notBefore: notBefore(index),
+                kind: request.kind
             )
         }
     }

@@ -76,8 +76,9 @@ public protocol OutboxQueue: Sendable {
     func recordDeliveryReport(_ report: DeliveryReport) async throws -> (id: MessageID, delivery: DeliveryState)?
     /// Records a failed attempt: queued again (after `retryAt`) or, if `retryAt` is nil, failed for good.
     func markAttemptFailed(_ id: MessageID, owner: String, error: String, retryAt: Date?) async throws
-    /// Gives a claim back without counting an attempt (no modem could take it).
-    func release(_ id: MessageID, owner: String) async throws
+    /// Gives a claim back without counting an attempt (no modem could take it), due again at once
+    /// or, with `until`, from then on (outside its send window).
+    func release(_ id: MessageID, owner: String, until: Date?) async throws
     /// Queues again every claim held by `owner`: at start, those are left over from a previous run.
     func reclaimAll(ownedBy owner: String, now: Date) async throws -> ReclaimedClaims
     /// Queues again the claims of owners other than `sparing` whose lease ended before `now`.

@@ -25,6 +25,8 @@ public final class Dispatcher: Service {
     private let logger: Logger
     let wakeup: Wakeup
     private let events: EventBus?
+    /// The gateway's time zone, for send windows.
+    private let calendar: Calendar
     /// Signalled once, on graceful shutdown.
     private let stop = Wakeup()
 
@@ -35,8 +37,12 @@ public final class Dispatcher: Service {
         owner: String,
         wakeup: Wakeup,
         events: EventBus? = nil,
+        timeZone: TimeZone = .current,
         logger: Logger
     ) {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        self.calendar = calendar
         self.events = events
         self.queue = queue
         self.modems = modems
@@ -152,17 +158,26 @@ public final class Dispatcher: Service {
         var logger = self.logger
         logger[metadataKey: "message.id"] = "\(message.id)"
         logger[metadataKey: "modem"] = "\(modem.configuration.name)"
+        // Due, but its send window has closed meanwhile (the modem was down, the queue long): wait for
+        // the next one.
+        let now = Date()
+        if let window = message.options.window, case let next = window.next(from: now, calendar: calendar), next > now {
+            logger.info("message \(message.id) is outside its send window; waiting until \(next)")
+            try? await queue.release(message.id, owner: owner, until: next)
+            return .notAttempted
+        }
         let sms = OutgoingSMS(
             recipient: message.recipient.value,
             text: message.text,
             options: SubmitOptions(
                 forceUCS2: message.options.unicode,
                 flash: message.options.flash,
-                statusReport: settings.deliveryReports
+                statusReport: settings.deliveryReports,
+                validity: message.options.validity.flatMap(ValidityPeriod.init(parsing:))
             )
         )
         do {
-            let reportRequested = settings.deliveryReports && message.kind == .sms
+            let reportRequested = settings.deliveryReports && message.kind != .ussd
             let markSubmitting: @Sendable () async throws -> Void = { [queue, owner] in
                 guard try await queue.markSubmitting(message.id, owner: owner, modem: modem.configuration.name)
                 else { throw DispatchError.claimLost }
@@ -181,6 +196,21 @@ public final class Dispatcher: Service {
             switch message.kind {
             case .sms:
                 receipt = try await modem.send(sms, beforeSubmit: markSubmitting, afterSubmit: markSent)
+            case .binary:
+                receipt = try await modem.send(
+                    OutgoingSMS(
+                        recipient: message.recipient.value,
+                        data: Hex.decode(message.text) ?? [],
+                        header: Array((message.options.udh.flatMap(Hex.decode) ?? []).dropFirst()),
+                        messageClass: message.options.messageClass.flatMap(MessageClass.init(rawValue:)),
+                        options: SubmitOptions(
+                            statusReport: reportRequested,
+                            validity: message.options.validity.flatMap(ValidityPeriod.init(parsing:))
+                        )
+                    ),
+                    beforeSubmit: markSubmitting,
+                    afterSubmit: markSent
+                )
             case .ussd:
                 // The answer is in the inbox once this returns.
                 _ = try await modem.ussd(message.recipient.value, beforeSubmit: markSubmitting)
@@ -207,7 +237,7 @@ public final class Dispatcher: Service {
             return .sent
         } catch let error as ModemError where error.kind == .unavailable || error.kind == .disabled {
             logger.debug("modem not ready; message \(message.id) goes back to the queue")
-            try? await queue.release(message.id, owner: owner)
+            try? await queue.release(message.id, owner: owner, until: nil)
             return .notAttempted
         } catch DispatchError.claimLost {
             logger.warning("the claim on message \(message.id) was lost before sending; another node has it")

@@ -149,11 +149,17 @@ public enum Gateway {
                 owner: configuration.nodeName,
                 wakeup: wakeup,
                 events: events,
+                timeZone: configuration.timeZone,
                 logger: logger
             )
         )
 
-        let outbox = Outbox(store: store, modemCount: modems.count, didQueue: { wakeup.signalSoon() })
+        let outbox = Outbox(
+            store: store,
+            modemCount: modems.count,
+            timeZone: configuration.timeZone,
+            didQueue: { wakeup.signalSoon() }
+        )
         if !plugins.isEmpty {
             services.append(
                 PluginService(

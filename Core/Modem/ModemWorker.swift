@@ -10,11 +10,19 @@ public struct OutgoingSMS: Sendable {
     public var recipient: String
     public var text: String
     public var options: SubmitOptions
+    /// For an 8-bit message: its data, header (without the length octet) and class; `text` is unused.
+    public var binary: (data: [UInt8], header: [UInt8], messageClass: MessageClass?)?
 
     public init(recipient: String, text: String, options: SubmitOptions) {
         self.recipient = recipient
         self.text = text
         self.options = options
+    }
+
+    public init(recipient: String, data: [UInt8], header: [UInt8], messageClass: MessageClass?, options: SubmitOptions)
+    {
+        self.init(recipient: recipient, text: "", options: options)
+        binary = (data, header, messageClass)
     }
 }
 
@@ -549,6 +557,21 @@ public final class ModemWorker: Sendable {
         }
         var options = sms.options
         options.concatenationReference = reference
+        if let binary = sms.binary {
+            do {
+                return [
+                    try SubmitPDU.encodeBinary(
+                        data: binary.data,
+                        header: binary.header,
+                        to: address,
+                        messageClass: binary.messageClass,
+                        options: options
+                    )
+                ]
+            } catch {
+                throw ModemError(.rejected, "\(error)")
+            }
+        }
         return SubmitPDU.encode(text: sms.text, to: address, options: options)
     }
 

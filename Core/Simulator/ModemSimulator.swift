@@ -443,7 +443,7 @@ public actor ModemSimulator {
 
     private func deliver(_ parts: [Part], recipient: String) {
         let first = parts[0].submit
-        let message = NetworkMessage(
+        var message = NetworkMessage(
             recipient: recipient,
             text: parts.map { $0.submit.userData.text ?? "" }.joined(),
             unicode: first.coding.alphabet == .ucs2,
@@ -452,6 +452,12 @@ public actor ModemSimulator {
             references: parts.map(\.reference),
             receivedAt: Date().timeIntervalSince1970
         )
+        message.validityMinutes = first.validity?.minutes
+        if first.coding.alphabet == .eightBit {
+            message.data = Hex.encode(parts.flatMap { $0.submit.userData.binary ?? [] })
+            message.header = first.userData.header.isEmpty ? nil : Hex.encode(first.userData.header)
+            message.messageClass = first.coding.messageClass?.rawValue
+        }
         delivered.append(message)
         logger.info("simulated network accepted a message for \(recipient) (\(parts.count) part(s))")
     }

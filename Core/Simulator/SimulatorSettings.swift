@@ -53,4 +53,11 @@ public struct NetworkMessage: Sendable, Equatable, Codable {
     public var references: [Int]
     /// Seconds since 1970 when the last part arrived.
     public var receivedAt: Double
+    /// For an 8-bit message: the data and the user data header (without its length octet) in hex,
+    /// and the message class.
+    public var data: String?
+    public var header: String?
+    public var messageClass: Int?
+    /// The relative validity period asked for, in minutes; nil when the PDU has none.
+    public var validityMinutes: Int?
 }

@@ -10,14 +10,17 @@ extension SQLiteStore: MessageStore, InboxWriter {
                 try db.execute(
                     sql: """
                         INSERT INTO outgoing (recipient, text, priority, unicode, flash, modem_no, state, created_by,
-                                              created_at, updated_at, not_before, kind)
-                        VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)
+                                              created_at, updated_at, not_before, kind, udh, message_class,
+                                              validity, oid, send_after, send_before)
+                        VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         message.recipient.value, message.text, message.options.priority, message.options.unicode,
                         message.options.flash,
                         message.options.modemNumber, message.createdBy, now, now, message.notBefore.storeValue,
-                        message.kind.rawValue,
+                        message.kind.rawValue, message.options.udh, message.options.messageClass,
+                        message.options.validity, message.options.oid, message.options.window?.after,
+                        message.options.window?.before,
                     ]
                 )
                 return db.lastInsertedRowID
@@ -166,10 +169,11 @@ extension SQLiteStore: MessageStore, InboxWriter {
     ) throws -> MessageID {
         try db.execute(
             sql: """
-                INSERT INTO incoming (sender, text, sent_at, received_at, smsc, unicode, modem)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO incoming (sender, text, sent_at, received_at, smsc, unicode, modem, oid)
+                VALUES (?, ?, ?, ?, ?, ?, ?,
+                        (SELECT oid FROM outgoing WHERE recipient = ? AND oid IS NOT NULL ORDER BY id DESC LIMIT 1))
                 """,
-            arguments: [sender, text, sentAt, now, smsc, unicode, modem]
+            arguments: [sender, text, sentAt, now, smsc, unicode, modem, sender]
         )
         return db.lastInsertedRowID
     }
@@ -204,6 +208,10 @@ extension SQLiteStore: MessageStore, InboxWriter {
 }
 
 extension OutgoingMessage {
+    static func window(after: Int?, before: Int?) -> DayWindow? {
+        after == nil && before == nil ? nil : DayWindow(after: after, before: before)
+    }
+
     init(row: Row) {
         let references: String = row["message_references"]
         self.init(
@@ -214,7 +222,12 @@ extension OutgoingMessage {
                 priority: row["priority"],
                 unicode: row["unicode"],
                 flash: row["flash"],
-                modemNumber: row["modem_no"]
+                modemNumber: row["modem_no"],
+                udh: row["udh"],
+                messageClass: row["message_class"],
+                validity: row["validity"],
+                oid: row["oid"],
+                window: Self.window(after: row["send_after"], before: row["send_before"])
             ),
             state: OutgoingState(rawValue: row["state"]) ?? .failed,
             createdBy: row["created_by"],
@@ -245,7 +258,8 @@ extension IncomingMessage {
             serviceCentre: row["smsc"],
             unicode: row["unicode"],
             modem: row["modem"],
-            unread: row["unread"]
+            unread: row["unread"],
+            oid: row["oid"]
         )
     }
 }

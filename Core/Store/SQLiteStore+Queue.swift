@@ -142,14 +142,15 @@ extension SQLiteStore: OutboxQueue {
         }
     }
 
-    public func release(_ id: MessageID, owner: String) async throws {
+    public func release(_ id: MessageID, owner: String, until: Date? = nil) async throws {
         try await pool.write { db in
             try db.execute(
                 sql: """
-                    UPDATE outgoing SET state = 'queued', owner = NULL, lease_until = NULL, updated_at = ?
+                    UPDATE outgoing SET state = 'queued', owner = NULL, lease_until = NULL, updated_at = ?,
+                                        not_before = COALESCE(?, not_before)
                     WHERE id = ? AND owner = ? AND state IN ('claimed', 'submitting')
                     """,
-                arguments: [Date().storeValue, id, owner]
+                arguments: [Date().storeValue, until?.storeValue, id, owner]
             )
         }
     }

@@ -176,7 +176,7 @@ public final class SQLiteStore: Sendable {
         migrator.registerMigration("6-ussd-and-modem-settings") { db in
             try db.execute(
                 sql: """
-                    ALTER TABLE outgoing ADD COLUMN kind TEXT NOT NULL DEFAULT 'sms' CHECK (kind IN ('sms', 'ussd'));
+                    ALTER TABLE outgoing ADD COLUMN kind TEXT NOT NULL DEFAULT 'sms' CHECK (kind IN ('sms', 'ussd', 'binary'));
                     CREATE TABLE modem_setting (
                         modem TEXT PRIMARY KEY,
                         enabled INTEGER NOT NULL,
@@ -217,6 +217,26 @@ public final class SQLiteStore: Sendable {
                         PRIMARY KEY (shift_id, contact_id)
                     );
                     ALTER TABLE contact ADD COLUMN vacation INTEGER NOT NULL DEFAULT 0;
+                    """
+            )
+        }
+        migrator.registerMigration("9-binary-messages") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE outgoing ADD COLUMN udh TEXT;
+                    ALTER TABLE outgoing ADD COLUMN message_class INTEGER;
+                    """
+            )
+        }
+        migrator.registerMigration("10-validity-windows-oid") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE outgoing ADD COLUMN validity TEXT;
+                    ALTER TABLE outgoing ADD COLUMN oid TEXT;
+                    ALTER TABLE outgoing ADD COLUMN send_after INTEGER;
+                    ALTER TABLE outgoing ADD COLUMN send_before INTEGER;
+                    CREATE INDEX outgoing_oid ON outgoing (recipient, id) WHERE oid IS NOT NULL;
+                    ALTER TABLE incoming ADD COLUMN oid TEXT;
                     """
             )
         }

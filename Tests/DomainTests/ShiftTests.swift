@@ -81,3 +81,35 @@ struct ShiftTests {
         #expect(DayHours.text(510) == "08:30")
     }
 }
+
+@Suite("Send windows (send_after, send_before)")
+struct DayWindowTests {
+    let calendar: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar
+    }()
+
+    func at(_ hour: Int, _ minute: Int = 0, day: Int = 23) -> Date {
+        calendar.date(from: DateComponents(year: 2026, month: 11, day: day, hour: hour, minute: minute))!
+    }
+
+    @Test func insideTheWindowIsNow() {
+        #expect(DayWindow(after: 8 * 60, before: 20 * 60).next(from: at(12), calendar: calendar) == at(12))
+    }
+
+    @Test func beforeTheWindowWaitsForItsStartAndAfterItForTomorrows() {
+        let day = DayWindow(after: 8 * 60, before: 20 * 60)
+        #expect(day.next(from: at(6), calendar: calendar) == at(8))
+        #expect(day.next(from: at(20), calendar: calendar) == at(8, day: 24))
+    }
+
+    @Test func aWindowOverMidnightAndOneSidedWindows() {
+        let night = DayWindow(after: 22 * 60, before: 6 * 60)
+        #expect(night.next(from: at(23), calendar: calendar) == at(23))
+        #expect(night.next(from: at(3), calendar: calendar) == at(3))
+        #expect(night.next(from: at(12), calendar: calendar) == at(22))
+        #expect(DayWindow(after: 9 * 60, before: nil).next(from: at(7), calendar: calendar) == at(9))
+        #expect(DayWindow(after: nil, before: 9 * 60).next(from: at(10), calendar: calendar) == at(0, day: 24))
+    }
+}

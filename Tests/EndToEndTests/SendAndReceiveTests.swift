@@ -35,6 +35,106 @@ struct SendAndReceiveTests {
         #expect(gateway.log.contains("sent message \(id) to +46701234567"))
     }
 
+    /// The reference's example: a WAP push (port-addressing header) with its data.
+    @Test func aBinaryMessageReachesTheNetworkWithItsHeaderAndData() async throws {
+        let gateway = try GatewayProcess()
+        try await gateway.start()
+        defer { gateway.stop() }
+        let api = try gateway.apiv1()
+        let data = "EA0601AE02056A0045C60C037777772E736D736561676C652E657500080103534D534561676C65000101"
+        let answer = try await api(
+            "send_binary_sms",
+            [("to", "1234567"), ("udh", "0605040B8423F0"), ("data", data), ("class", "1")]
+        )
+        #expect(answer.firstMatch(of: /^OK; ID=\d+$/) != nil, "\(answer)")
+        let received = try await eventually("the binary message at the network") {
+            try gateway.simulatorReceived().first
+        }
+        #expect(received["recipient"] as? String == "1234567")
+        #expect(received["header"] as? String == "05040B8423F0")
+        #expect(received["data"] as? String == data)
+        #expect(received["messageClass"] as? Int == 1)
+
+        #expect(
+            try await api("send_binary_sms", [("to", "1234567"), ("udh", "0705040B8423F0"), ("data", data)])
+                == "Wrong or missing >>udh<< parameter"
+        )
+        #expect(
+            try await api("send_binary_sms", [("to", "1234567"), ("data", "ABC")])
+                == "Wrong or missing >>data<< parameter"
+        )
+        #expect(try await api("send_binary_sms", [("to", "1234567")]) == "Wrong or missing >>data<< parameter")
+        let tooLong = String(repeating: "00", count: 135)
+        #expect(
+            try await api("send_binary_sms", [("to", "1234567"), ("udh", "0605040B8423F0"), ("data", tooLong)])
+                == "Wrong or missing >>data<< parameter"
+        )
+        #expect(
+            try await api("send_binary_sms", [("to", "1234567"), ("data", "00"), ("class", "4")]) == "Wrong parameters"
+        )
+    }
+
+    @Test func validityWindowAndOidAreKept() async throws {
+        let gateway = try GatewayProcess()
+        try await gateway.start(config: "time_zone: UTC\n")
+        defer { gateway.stop() }
+        let api = try gateway.apiv1()
+        _ = try await api(
+            "send_sms",
+            [("to", "+46701234567"), ("message", "valid 1h"), ("validity", "1h"), ("oid", "ticket-4711")]
+        )
+        let received = try await eventually("the message at the network") { try gateway.simulatorReceived().first }
+        #expect(received["validityMinutes"] as? Int == 60)
+        _ = try await gateway.post("/simulator/incoming", form: [("from", "+46701234567"), ("text", "ack")])
+        _ = try await gateway.post("/simulator/incoming", form: [("from", "+46709999999"), ("text", "stranger")])
+        let inbox = try await eventually("both replies") {
+            let rows = parseRows(try await api("read_sms", [("folder", "inbox")]))
+            return rows.count == 2 ? rows : nil
+        }
+        #expect(inbox.map { $0["oid"] } == ["ticket-4711", ""])
+
+        // A window that opens in two hours: the message waits in the outbox until then.
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let now = Date()
+        let opens = calendar.date(byAdding: .hour, value: 2, to: now)!
+        let closes = calendar.date(byAdding: .hour, value: 3, to: now)!
+        func clock(_ date: Date) -> String {
+            let parts = calendar.dateComponents([.hour, .minute], from: date)
+            return String(format: "%02d:%02d:00", parts.hour!, parts.minute!)
+        }
+        let held = try await api(
+            "send_sms",
+            [
+                ("to", "+46701234567"), ("message", "later"), ("send_after", clock(opens)),
+                ("send_before", clock(closes)),
+            ]
+        )
+        #expect(held.hasPrefix("OK; ID="))
+        let outbox = parseRows(try await api("read_sms", [("folder", "outbox")]))
+        #expect(outbox.map { $0["TextDecoded"] } == ["later"])
+        let due = String(try #require(outbox.first?["SendingDateTime"]).prefix(16))
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyy-MM-dd HH:mm"
+        formatter.timeZone = calendar.timeZone
+        #expect(due == formatter.string(from: opens))
+
+        #expect(
+            try await api("send_sms", [("to", "+46701234567"), ("message", "x"), ("validity", "3x")])
+                == "Wrong parameters"
+        )
+        #expect(
+            try await api("send_sms", [("to", "+46701234567"), ("message", "x"), ("send_after", "25:00:00")])
+                == "Wrong parameters"
+        )
+        #expect(
+            try await api(
+                "send_sms",
+                [("to", "+46701234567"), ("message", "x"), ("oid", String(repeating: "o", count: 37))]
+            ) == "Wrong parameters"
+        )
+    }
+
     @Test func deliveryReportsShowInSentitems() async throws {
         let gateway = try GatewayProcess()
         try await gateway.start(
