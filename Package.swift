@@ -174,6 +174,7 @@ let package = Package(
         .executableTarget(
             name: "swiftlet",
             dependencies: [
+                "SwiftletAPI",
                 "SwiftletGateway",
                 "SwiftletPluginHost",
                 "SwiftletDomain",

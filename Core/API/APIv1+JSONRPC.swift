@@ -7,7 +7,7 @@ import SwiftletDomain
 /// `{"method": "sms.send_sms", "params": {"access_token": "…", …}}`. The same methods, parameters
 /// and checks as the HTTP form; answers are `{"result": …}`, simple or (`responsetype=extended`) extended.
 extension APIv1 {
-    func respondJSONRPC(to request: Request) async throws -> Response {
+    func respondJSONRPC(to request: Request, client: String) async throws -> Response {
         let body = try await request.body.collect(upTo: Self.maximumBodySize)
         guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any],
             let fullName = object["method"] as? String
@@ -19,14 +19,14 @@ extension APIv1 {
         let method = String(fullName.split(separator: ".").last ?? "")
         let parameters = FormParameters(((object["params"] as? [String: Any]) ?? [:]).compactMapValues(Self.text))
         let extended = parameters["responsetype"] == "extended"
-        guard let handler = methods[method] else {
+        guard let handler = Self.methods[method] else {
             logger.notice("APIv1 JSON-RPC: unknown method", metadata: ["method": "\(fullName)"])
             return Self.jsonResponse(
                 APIv1Reply.error("Unknown method \(fullName)").json(extended: extended),
                 status: .notFound
             )
         }
-        let reply = await call(method, handler, parameters, responseTypes: ["simple", "extended"])
+        let reply = await call(method, handler, parameters, responseTypes: ["simple", "extended"], client: client)
         return Self.jsonResponse(reply.json(extended: extended))
     }
 

@@ -33,7 +33,7 @@ extension APIv1 {
         let name = try required(parameters, "groupname")
         let isPublic = try optionalFlag(parameters, "public", else: "Wrong parameters")
         do {
-            try await phonebook.updateGroup(id: id, name: name, isPublic: isPublic, viewerID: user.id)
+            try await phonebook.updateGroup(id: id, name: name, isPublic: isPublic, viewerID: user.phonebookViewer)
         } catch let error as SwiftletError where error.kind == .notFound {
             throw Refusal(.error("Group with the given id does not exists"), because: error.detail)
         } catch let error as SwiftletError where error.kind == .invalidParameter {
@@ -46,7 +46,7 @@ extension APIv1 {
         let id = try identifier(parameters, "group_id")
         let name = try required(parameters, "groupname")
         try await refusing(notFound: "Group with the given id and name does not exist") {
-            try await phonebook.deleteGroup(id: id, name: name, viewerID: user.id)
+            try await phonebook.deleteGroup(id: id, name: name, viewerID: user.phonebookViewer)
         }
         return .ok
     }
@@ -56,7 +56,12 @@ extension APIv1 {
         let groups = try identifiers(parameters, "group_id")
         let contact = try identifier(parameters, "contact_id")
         try await refusingMissingMember(of: "Group") {
-            try await phonebook.setMembership(contactID: contact, groupIDs: groups, member: member, viewerID: user.id)
+            try await phonebook.setMembership(
+                contactID: contact,
+                groupIDs: groups,
+                member: member,
+                viewerID: user.phonebookViewer
+            )
         }
         return .ok
     }
@@ -74,7 +79,7 @@ extension APIv1 {
 
     func groupMembersRead(_ parameters: FormParameters, user: APIUser) async throws -> APIv1Reply {
         let id = try identifier(parameters, "group_id")
-        var filter = PhonebookFilter(viewerID: user.id)
+        var filter = PhonebookFilter(viewerID: user.phonebookViewer)
         if let text = parameters["user_id"], !text.isEmpty {
             guard let owner = Int64(text) else { throw Refusal(.error("Wrong >>user_id<< parameter")) }
             filter.ownerID = owner
@@ -114,7 +119,13 @@ extension APIv1 {
         let number = try phoneNumber(parameters, "number")
         let isPublic = try optionalFlag(parameters, "public", else: "Wrong parameters")
         try await refusing(notFound: "Contact with the given id does not exists") {
-            try await phonebook.updateContact(id: id, name: name, number: number, isPublic: isPublic, viewerID: user.id)
+            try await phonebook.updateContact(
+                id: id,
+                name: name,
+                number: number,
+                isPublic: isPublic,
+                viewerID: user.phonebookViewer
+            )
         }
         return .ok
     }
@@ -123,7 +134,7 @@ extension APIv1 {
         let id = try identifier(parameters, "contact_id")
         let name = try required(parameters, "contactname")
         try await refusing(notFound: "Contact with the given id and name does not exists") {
-            try await phonebook.deleteContact(id: id, name: name, viewerID: user.id)
+            try await phonebook.deleteContact(id: id, name: name, viewerID: user.phonebookViewer)
         }
         return .ok
     }
@@ -143,7 +154,7 @@ extension APIv1 {
     func listing(_ parameters: FormParameters, user: APIUser, ownerParameter: String) throws -> PhonebookFilter {
         var filter = PhonebookFilter(
             isPublic: try flag(parameters, "public", default: false, else: Self.wrongOrMissing("public")),
-            viewerID: user.id
+            viewerID: user.phonebookViewer
         )
         if let text = parameters[ownerParameter], !text.isEmpty {
             guard let owner = Int64(text) else { throw Refusal(.error(Self.wrongOrMissing(ownerParameter))) }

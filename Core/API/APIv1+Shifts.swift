@@ -68,7 +68,7 @@ extension APIv1 {
                 contactID: contact,
                 shiftIDs: shifts,
                 member: member,
-                viewerID: user.id
+                viewerID: user.phonebookViewer
             )
         }
         return .ok
@@ -81,7 +81,12 @@ extension APIv1 {
             return .wrongParameters
         }
         try await refusing(notFound: "Contact with the given id and name does not exists") {
-            try await phonebook.setVacation(contactID: id, name: name, enabled: status == "enabled", viewerID: user.id)
+            try await phonebook.setVacation(
+                contactID: id,
+                name: name,
+                enabled: status == "enabled",
+                viewerID: user.phonebookViewer
+            )
         }
         return .ok
     }
@@ -90,7 +95,7 @@ extension APIv1 {
         let id = try identifier(parameters, "contact_id")
         let name = try required(parameters, "contactname")
         let enabled = try await refusing(notFound: "Contact with the given id and name does not exists") {
-            try await phonebook.vacation(contactID: id, name: name, viewerID: user.id)
+            try await phonebook.vacation(contactID: id, name: name, viewerID: user.phonebookViewer)
         }
         return .value(element: "vacation_mode", enabled ? "enabled" : "disabled")
     }

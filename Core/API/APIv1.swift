@@ -13,6 +13,7 @@ public struct APIv1: Sendable {
     let users: any UserDirectory
     let modems: any ModemControl
     let phonebook: any PhonebookAdmin
+    let limiter: AuthenticationLimiter
     let dates: SMSEagleDate
     let logger: Logger
 
@@ -33,66 +34,68 @@ public struct APIv1: Sendable {
         self.users = users
         self.modems = modems
         self.phonebook = phonebook
+        self.limiter = AuthenticationLimiter(logger: logger)
         self.dates = SMSEagleDate(timeZone: timeZone)
         self.logger = logger
     }
 
     /// The methods this gateway serves, with their handlers.
-    var methods: [String: @Sendable (APIv1, FormParameters, APIUser) async throws -> APIv1Reply] {
-        [
-            "send_sms": { api, parameters, user in try await api.sendSMS(parameters, user: user) },
-            "send_togroup": { api, parameters, user in try await api.sendToGroup(parameters, user: user) },
-            "send_binary_sms": { api, parameters, user in try await api.sendBinarySMS(parameters, user: user) },
-            "send_tocontact": { api, parameters, user in try await api.sendToContact(parameters, user: user) },
-            "read_sms": { api, parameters, _ in try await api.readSMS(parameters) },
-            "get_queue_length": { api, parameters, _ in try await api.queueLength(parameters) },
-            "get_inbox_length": { api, parameters, _ in try await api.folderLength(.inbox, parameters) },
-            "get_sentitems_length": { api, parameters, _ in try await api.folderLength(.sentitems, parameters) },
-            "get_sendingerror_length": { api, parameters, _ in
-                try await api.folderLength(.sendingerror, parameters)
-            },
-            "delete_sms": { api, parameters, _ in try await api.deleteSMS(parameters) },
-            "send_ussd": { api, parameters, user in try await api.sendUSSD(parameters, user: user) },
-            "get_gsmsignal": { api, parameters, _ in try api.signal(parameters) },
-            "call_with_termination": { api, parameters, _ in try await api.call(parameters) },
-            "get_modem_state": { api, parameters, _ in try api.modemState(parameters) },
-            "set_modem_state": { api, parameters, _ in try await api.setModemState(parameters) },
-            "call_forward_read": { api, parameters, _ in try await api.callForwarding(parameters) },
-            "call_forward_set": { api, parameters, _ in try await api.setCallForwarding(parameters) },
-            "set_outbox_modem_no": { api, parameters, _ in try await api.moveOutbox(parameters) },
-            "group_create": { api, parameters, user in try await api.groupCreate(parameters, user: user) },
-            "group_read": { api, parameters, user in try await api.groupRead(parameters, user: user) },
-            "group_update": { api, parameters, user in try await api.groupUpdate(parameters, user: user) },
-            "group_delete": { api, parameters, user in try await api.groupDelete(parameters, user: user) },
-            "group_addcontact": { api, parameters, user in
-                try await api.groupMembership(parameters, user: user, member: true)
-            },
-            "group_removecontact": { api, parameters, user in
-                try await api.groupMembership(parameters, user: user, member: false)
-            },
-            "group_members_read": { api, parameters, user in try await api.groupMembersRead(parameters, user: user) },
-            "contact_create": { api, parameters, user in try await api.contactCreate(parameters, user: user) },
-            "contact_read": { api, parameters, user in try await api.contactRead(parameters, user: user) },
-            "contact_update": { api, parameters, user in try await api.contactUpdate(parameters, user: user) },
-            "contact_delete": { api, parameters, user in try await api.contactDelete(parameters, user: user) },
-            "userid_read": { api, parameters, _ in try await api.useridRead(parameters) },
-            "shift_create": { api, parameters, user in try await api.shiftCreate(parameters, user: user) },
-            "shift_read": { api, parameters, _ in try await api.shiftRead(parameters) },
-            "shift_update": { api, parameters, _ in try await api.shiftUpdate(parameters) },
-            "shift_delete": { api, parameters, _ in try await api.shiftDelete(parameters) },
-            "shift_addcontact": { api, parameters, user in
-                try await api.shiftMembership(parameters, user: user, member: true)
-            },
-            "shift_removecontact": { api, parameters, user in
-                try await api.shiftMembership(parameters, user: user, member: false)
-            },
-            "set_contact_vacation_mode": { api, parameters, user in
-                try await api.setVacationMode(parameters, user: user)
-            },
-            "get_contact_vacation_mode": { api, parameters, user in try await api.vacationMode(parameters, user: user)
-            },
-        ]
-    }
+    /// The names of the methods served, for permission lists.
+    public static var methodNames: [String] { methods.keys.sorted() }
+
+    static let methods: [String: @Sendable (APIv1, FormParameters, APIUser) async throws -> APIv1Reply] = [
+        "send_sms": { api, parameters, user in try await api.sendSMS(parameters, user: user) },
+        "send_togroup": { api, parameters, user in try await api.sendToGroup(parameters, user: user) },
+        "send_binary_sms": { api, parameters, user in try await api.sendBinarySMS(parameters, user: user) },
+        "send_tocontact": { api, parameters, user in try await api.sendToContact(parameters, user: user) },
+        "read_sms": { api, parameters, _ in try await api.readSMS(parameters) },
+        "get_queue_length": { api, parameters, _ in try await api.queueLength(parameters) },
+        "get_inbox_length": { api, parameters, _ in try await api.folderLength(.inbox, parameters) },
+        "get_sentitems_length": { api, parameters, _ in try await api.folderLength(.sentitems, parameters) },
+        "get_sendingerror_length": { api, parameters, _ in
+            try await api.folderLength(.sendingerror, parameters)
+        },
+        "delete_sms": { api, parameters, _ in try await api.deleteSMS(parameters) },
+        "send_ussd": { api, parameters, user in try await api.sendUSSD(parameters, user: user) },
+        "get_gsmsignal": { api, parameters, _ in try api.signal(parameters) },
+        "call_with_termination": { api, parameters, _ in try await api.call(parameters) },
+        "get_modem_state": { api, parameters, _ in try api.modemState(parameters) },
+        "set_modem_state": { api, parameters, _ in try await api.setModemState(parameters) },
+        "call_forward_read": { api, parameters, _ in try await api.callForwarding(parameters) },
+        "call_forward_set": { api, parameters, _ in try await api.setCallForwarding(parameters) },
+        "set_outbox_modem_no": { api, parameters, _ in try await api.moveOutbox(parameters) },
+        "group_create": { api, parameters, user in try await api.groupCreate(parameters, user: user) },
+        "group_read": { api, parameters, user in try await api.groupRead(parameters, user: user) },
+        "group_update": { api, parameters, user in try await api.groupUpdate(parameters, user: user) },
+        "group_delete": { api, parameters, user in try await api.groupDelete(parameters, user: user) },
+        "group_addcontact": { api, parameters, user in
+            try await api.groupMembership(parameters, user: user, member: true)
+        },
+        "group_removecontact": { api, parameters, user in
+            try await api.groupMembership(parameters, user: user, member: false)
+        },
+        "group_members_read": { api, parameters, user in try await api.groupMembersRead(parameters, user: user) },
+        "contact_create": { api, parameters, user in try await api.contactCreate(parameters, user: user) },
+        "contact_read": { api, parameters, user in try await api.contactRead(parameters, user: user) },
+        "contact_update": { api, parameters, user in try await api.contactUpdate(parameters, user: user) },
+        "contact_delete": { api, parameters, user in try await api.contactDelete(parameters, user: user) },
+        "userid_read": { api, parameters, _ in try await api.useridRead(parameters) },
+        "shift_create": { api, parameters, user in try await api.shiftCreate(parameters, user: user) },
+        "shift_read": { api, parameters, _ in try await api.shiftRead(parameters) },
+        "shift_update": { api, parameters, _ in try await api.shiftUpdate(parameters) },
+        "shift_delete": { api, parameters, _ in try await api.shiftDelete(parameters) },
+        "shift_addcontact": { api, parameters, user in
+            try await api.shiftMembership(parameters, user: user, member: true)
+        },
+        "shift_removecontact": { api, parameters, user in
+            try await api.shiftMembership(parameters, user: user, member: false)
+        },
+        "set_contact_vacation_mode": { api, parameters, user in
+            try await api.setVacationMode(parameters, user: user)
+        },
+        "get_contact_vacation_mode": { api, parameters, user in try await api.vacationMode(parameters, user: user)
+        },
+    ]
 
     public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
         for prefix in ["/http_api", "/index.php/http_api"] {
@@ -102,8 +105,15 @@ public struct APIv1: Sendable {
             }
         }
         for path in ["/jsonrpc/sms", "/index.php/jsonrpc/sms"] {
-            router.post(RouterPath(path)) { request, _ in try await self.respondJSONRPC(to: request) }
+            router.post(RouterPath(path)) { request, context in
+                try await self.respondJSONRPC(to: request, client: Self.client(context))
+            }
         }
+    }
+
+    /// The client's IP address, for rate limiting; `unknown` when the context does not carry it.
+    static func client(_ context: some RequestContext) -> String {
+        (context as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress ?? "unknown"
     }
 
     func respond(to request: Request, context: some RequestContext) async throws -> Response {
@@ -114,11 +124,17 @@ public struct APIv1: Sendable {
             parameters.merge(FormParameters(encoded: String(buffer: body)))
         }
         let xml = parameters["responsetype"] == "xml"
-        guard let handler = methods[method] else {
+        guard let handler = Self.methods[method] else {
             logger.notice("APIv1: unknown method", metadata: ["method": "\(method)"])
             return Self.response("Unknown method \(method)", status: .notFound)
         }
-        let reply = await call(method, handler, parameters, responseTypes: ["text", "xml"])
+        let reply = await call(
+            method,
+            handler,
+            parameters,
+            responseTypes: ["text", "xml"],
+            client: Self.client(context)
+        )
         return Self.response(xml ? reply.xml : reply.text, xml: xml)
     }
 
@@ -128,13 +144,23 @@ public struct APIv1: Sendable {
         _ method: String,
         _ handler: @Sendable (APIv1, FormParameters, APIUser) async throws -> APIv1Reply,
         _ parameters: FormParameters,
-        responseTypes: Set<String>
+        responseTypes: Set<String>,
+        client: String
     ) async -> APIv1Reply {
         var logger = self.logger
         logger[metadataKey: "method"] = "\(method)"
         do {
             if let responseType = parameters["responsetype"], !responseTypes.contains(responseType) {
                 return .wrongParameters
+            }
+            guard await limiter.allows(client) else {
+                logger.notice(
+                    "APIv1: refused without checking: too many failed authentications",
+                    metadata: ["client": "\(client)"]
+                )
+                return .error(
+                    parameters["access_token"] != nil ? APIv1Reply.invalidTokenText : APIv1Reply.invalidLoginText
+                )
             }
             let user = try await authenticate(parameters)
             logger[metadataKey: "user"] = "\(user.name)"
@@ -152,7 +178,11 @@ public struct APIv1: Sendable {
             )
             return refusal.reply
         } catch let error as SwiftletError where error.kind == .unauthenticated {
-            logger.notice("APIv1: authentication failed", metadata: ["reason": "\(error.detail)"])
+            await limiter.recordFailure(client)
+            logger.notice(
+                "APIv1: authentication failed",
+                metadata: ["reason": "\(error.detail)", "client": "\(client)"]
+            )
             return .error(error.detail)
         } catch let error as SwiftletError where error.kind == .invalidParameter {
             logger.info("APIv1: wrong parameters", metadata: ["reason": "\(error.detail)"])

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import SwiftletGateway
+import SwiftletStore
 
 /// `--config` and `--data-dir`, shared by every command that touches the gateway's data.
 struct DataOptions: ParsableArguments {
@@ -28,6 +29,12 @@ struct DataOptions: ParsableArguments {
         }
         if let dataDirectory { configuration.dataDirectory = dataDirectory }
         return configuration
+    }
+
+    /// The store of the configured data directory.
+    func openStore() throws -> SQLiteStore {
+        let configuration = try load()
+        return try SQLiteStore(directory: configuration.dataDirectory, synchronous: configuration.synchronous)
     }
 }
 

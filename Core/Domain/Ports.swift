@@ -114,12 +114,18 @@ public struct APIUser: Sendable, Equatable {
     public var name: String
     /// APIv1 method names it may call; `["*"]` for all.
     public var permissions: Set<String>
+    /// Admins see every user's private phonebook entries.
+    public var isAdmin: Bool
 
-    public init(id: Int64 = 0, name: String, permissions: Set<String>) {
+    public init(id: Int64 = 0, name: String, permissions: Set<String>, isAdmin: Bool = false) {
         self.id = id
         self.name = name
         self.permissions = permissions
+        self.isAdmin = isAdmin
     }
+
+    /// Whose private phonebook entries this user sees: its own, or (nil) everyone's.
+    public var phonebookViewer: Int64? { isAdmin ? nil : id }
 
     public func may(_ method: String) -> Bool { permissions.contains("*") || permissions.contains(method) }
 }

@@ -176,7 +176,7 @@ public enum Gateway {
                 )
             )
         }
-        let router = Router()
+        let router = Router(context: GatewayRequestContext.self)
         APIv1(
             outbox: outbox,
             store: store,

@@ -10,20 +10,7 @@ extension SQLiteStore: UserDirectory {
     public func createAccessToken(user: String) async throws -> String {
         let token = Self.randomToken()
         let digest = Self.digest(token)
-        let now = Date().storeValue
-        try await pool.write { db in
-            try db.execute(
-                sql: """
-                    INSERT OR IGNORE INTO api_user (name, permissions, created_at, id)
-                    VALUES (?, '*', ?, (SELECT COALESCE(MAX(id), 0) + 1 FROM api_user))
-                    """,
-                arguments: [user, now]
-            )
-            try db.execute(
-                sql: "INSERT INTO access_token (token_hash, user_name, created_at) VALUES (?, ?, ?)",
-                arguments: [digest, user, now]
-            )
-        }
+        try await pool.write { db in try Self.insertToken(db, digest: digest, user: user) }
         return token
     }
 
@@ -49,21 +36,30 @@ extension SQLiteStore: UserDirectory {
             try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT t.token_hash, u.id, u.name, u.permissions FROM access_token t
+                    SELECT t.token_hash, u.id, u.name, u.permissions, u.level FROM access_token t
                     JOIN api_user u ON u.name = t.user_name WHERE t.token_hash = ?
                     """,
                 arguments: [digest]
             )
         }
         guard let row, Self.constantTimeEqual(row["token_hash"], digest) else { return nil }
-        return APIUser(id: row["id"], name: row["name"], permissions: Self.permissions(row["permissions"]))
+        return Self.user(row)
+    }
+
+    static func user(_ row: Row) -> APIUser {
+        APIUser(
+            id: row["id"],
+            name: row["name"],
+            permissions: permissions(row["permissions"]),
+            isAdmin: row["level"] == "admin"
+        )
     }
 
     public func user(login: String, password: String) async throws -> APIUser? {
         let row = try await pool.read { db in
             try Row.fetchOne(
                 db,
-                sql: "SELECT id, name, permissions, password_hash FROM api_user WHERE name = ?",
+                sql: "SELECT id, name, permissions, level, password_hash FROM api_user WHERE name = ?",
                 arguments: [login]
             )
         }
@@ -71,7 +67,7 @@ extension SQLiteStore: UserDirectory {
         let hash: String = (row?["password_hash"] as String?) ?? Self.dummyHash
         let matches = Bcrypt.verify(password, hash: hash)
         guard let row, matches, row["password_hash"] as String? != nil else { return nil }
-        return APIUser(id: row["id"], name: row["name"], permissions: Self.permissions(row["permissions"]))
+        return Self.user(row)
     }
 
     public func userID(named name: String) async throws -> Int64? {

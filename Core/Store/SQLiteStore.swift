@@ -240,6 +240,13 @@ public final class SQLiteStore: Sendable {
                     """
             )
         }
+        migrator.registerMigration("11-user-levels") { db in
+            // `admin` users see every user's private phonebook entries; `user` only their own.
+            try db.execute(
+                sql:
+                    "ALTER TABLE api_user ADD COLUMN level TEXT NOT NULL DEFAULT 'user' CHECK (level IN ('admin', 'user'))"
+            )
+        }
         return migrator
     }()
 }

@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+
+@Suite("End to end: API users, tokens, permissions and failed logins")
+struct UsersAndAccessTests {
+    func swiftlet(
+        _ gateway: GatewayProcess,
+        _ arguments: [String],
+        input: String? = nil
+    ) throws -> (status: Int32, stdout: String, stderr: String) {
+        try GatewayProcess.run(arguments + ["--data-dir", gateway.dataDirectory], input: input)
+    }
+
+    @Test func aUserMayCallOnlyItsMethodsAndARevokedTokenIsRefused() async throws {
+        let gateway = try GatewayProcess()
+        try await gateway.start()
+        defer { gateway.stop() }
+        #expect(try swiftlet(gateway, ["user", "add", "nagios", "--methods", "send_sms,get_queue_length"]).status == 0)
+        let duplicate = try swiftlet(gateway, ["user", "add", "nagios"])
+        #expect(duplicate.status != 0 && duplicate.stderr.contains("a user called 'nagios' exists"))
+        let bogus = try swiftlet(gateway, ["permissions", "set", "nagios", "send_sms,launch_rocket"])
+        #expect(bogus.status != 0 && bogus.stderr.contains("not APIv1 methods: launch_rocket"))
+
+        let token = try swiftlet(gateway, ["token", "create", "--user", "nagios"]).stdout.trimmingCharacters(
+            in: .whitespacesAndNewlines
+        )
+        let api = APIv1Client(gateway: gateway, token: token)
+        #expect(try await api("send_sms", [("to", "+46701234567"), ("message", "disk full")]).hasPrefix("OK; ID="))
+        #expect(try await api("read_sms", [("folder", "inbox")]) == "No permission to use this method")
+        #expect(try swiftlet(gateway, ["permissions", "set", "nagios", "read_sms"]).status == 0)
+        #expect(try await api("read_sms", [("folder", "sentitems")]) != "No permission to use this method")
+        #expect(
+            try await api("send_sms", [("to", "+46701234567"), ("message", "x")]) == "No permission to use this method"
+        )
+        #expect(try swiftlet(gateway, ["permissions", "show", "nagios"]).stdout == "read_sms\n")
+
+        let users = try swiftlet(gateway, ["user", "list"]).stdout
+        #expect(users.contains("nagios\tuser\t1 token(s)\tno password\tread_sms"))
+        let listed = try swiftlet(gateway, ["token", "list", "--user", "nagios"]).stdout
+        let id = try #require(listed.split(separator: "\t").first.map(String.init))
+        #expect(id.count == 8)
+        #expect(!listed.contains(token))
+        #expect(try swiftlet(gateway, ["token", "revoke", id]).status == 0)
+        #expect(try await api("read_sms", [("folder", "sentitems")]) == "Invalid access token")
+        #expect(try swiftlet(gateway, ["token", "revoke", id]).status != 0)
+        #expect(try swiftlet(gateway, ["user", "remove", "nagios"]).status == 0)
+        #expect(!gateway.log.contains(token))
+    }
+
+    @Test func aTokenSetByHandWorksLikeAGeneratedOne() async throws {
+        let gateway = try GatewayProcess()
+        try await gateway.start()
+        defer { gateway.stop() }
+        let legacy = "0005gOjCOlMH8F2BP8xyz"
+        #expect(
+            try swiftlet(gateway, ["token", "create", "--user", "legacy", "--stdin"], input: legacy + "\n").status == 0
+        )
+        let short = try swiftlet(gateway, ["token", "create", "--stdin"], input: "0005gOj\n")
+        #expect(short.status != 0 && short.stderr.contains("16 to 256"))
+        let again = try swiftlet(gateway, ["token", "create", "--stdin"], input: legacy + "\n")
+        #expect(again.status != 0 && again.stderr.contains("exists already"))
+        let api = APIv1Client(gateway: gateway, token: legacy)
+        #expect(try await api("get_queue_length") == "0")
+        #expect(!gateway.log.contains(legacy))
+    }
+
+    @Test func repeatedFailedLoginsFromOneAddressAreRefusedForAWhile() async throws {
+        let gateway = try GatewayProcess()
+        try await gateway.start()
+        defer { gateway.stop() }
+        let good = APIv1Client(gateway: gateway, token: try gateway.createToken())
+        #expect(try await good("get_queue_length") == "0")
+        for attempt in 0..<10 {
+            let wrong = APIv1Client(gateway: gateway, token: "guess-\(attempt)-aaaaaaaaaaaa")
+            #expect(try await wrong("get_queue_length") == "Invalid access token")
+        }
+        // Now even the right token is not checked from this address.
+        #expect(try await good("get_queue_length") == "Invalid access token")
+        #expect(gateway.log.contains("10 failed authentications from 127.0.0.1 within 60 s; refusing it for 60 s"))
+        #expect(!gateway.log.contains("guess-"))
+    }
+
+    @Test func anAdminSeesEveryUsersPrivateEntries() async throws {
+        let gateway = try GatewayProcess()
+        try await gateway.start()
+        defer { gateway.stop() }
+        #expect(try swiftlet(gateway, ["user", "add", "boss", "--admin"]).status == 0)
+        let boss = APIv1Client(gateway: gateway, token: try gateway.createToken(user: "boss"))
+        let ann = try gateway.apiv1(user: "ann")
+        _ = try await ann("contact_create", [("contactname", "mum"), ("number", "+46709990001"), ("public", "0")])
+        #expect(parseRows(try await boss("contact_read", [("public", "0")])).map { $0["Name"] } == ["mum"])
+    }
+}
