@@ -128,6 +128,11 @@ final class GatewayProcess: @unchecked Sendable {
         try await request(path, method: .POST, body: Self.encode(form, leading: ""))
     }
 
+    /// POST a form body already encoded.
+    func post(_ path: String, body: String) async throws -> (status: Int, body: String) {
+        try await request(path, method: .POST, body: body)
+    }
+
     /// POST a JSON body to `path`, as JSON-RPC clients do.
     func post(_ path: String, json: String) async throws -> (status: Int, body: String) {
         try await request(path, method: .POST, body: json, contentType: "application/json")
