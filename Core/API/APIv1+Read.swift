@@ -19,6 +19,9 @@ extension APIv1 {
         query.createdBy = parameters["createdby"].flatMap { $0.isEmpty ? nil : $0 }
         if let sender = parameters["from"], !sender.isEmpty { query.sender = Self.number(sender) }
         if let recipient = parameters["to"], !recipient.isEmpty { query.recipient = Self.number(recipient) }
+        if let number = try integer(parameters, "modem_no", in: 1...Int.max) {
+            query.modem = (number, try modems.name(ofModem: number))
+        }
 
         let rows: [[(String, String)]]
         if folder == .inbox {

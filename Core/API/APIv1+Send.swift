@@ -111,6 +111,24 @@ extension APIv1 {
         return try await send(to: numbers, parameters, user: user, heldUntil: heldUntil)
     }
 
+    /// MMS attachments as JSON-RPC clients send them: `[{"content_type": "image/png", "content":
+    /// "<base64>"}, …]` (the reference's sample writes `"content "` with a space; names are trimmed).
+    static func attachments(_ json: String?) throws -> [Attachment] {
+        guard let json, let list = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]] else {
+            throw SwiftletError.invalidParameter("attachments", "not a list of {content_type, content}")
+        }
+        return try list.map { item in
+            let fields = Dictionary(
+                item.map { ($0.key.trimmingCharacters(in: .whitespaces), $0.value) },
+                uniquingKeysWith: { first, _ in first }
+            )
+            guard let type = fields["content_type"] as? String, let content = fields["content"] as? String,
+                let data = Data(base64Encoded: content, options: .ignoreUnknownCharacters)
+            else { throw SwiftletError.invalidParameter("attachments", "each needs content_type and base64 content") }
+            return Attachment(contentType: type, content: [UInt8](data))
+        }
+    }
+
     /// `HH:MM:SS` (or `HH:MM`) as minutes after midnight.
     func timeOfDay(_ parameters: FormParameters, _ name: String) throws -> Int? {
         guard let text = parameters[name], !text.isEmpty else { return nil }
@@ -155,6 +173,13 @@ extension APIv1 {
             createdBy: user.name
         )
         request.heldUntil = heldUntil
+        switch parameters["message_type"] {
+        case nil, "", "sms": break
+        case "mms":
+            request.kind = .mms
+            request.attachments = try Self.attachments(parameters["attachments"])
+        case let other?: throw SwiftletError.invalidParameter("message_type", "'\(other)' is not sms or mms")
+        }
         return .queued(try await outbox.send(request))
     }
 

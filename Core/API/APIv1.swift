@@ -184,7 +184,7 @@ public struct APIv1: Sendable {
                 metadata: ["reason": "\(error.detail)", "client": "\(client)"]
             )
             return .error(error.detail)
-        } catch let error as SwiftletError where error.kind == .invalidParameter {
+        } catch let error as SwiftletError where error.kind == .invalidParameter || error.kind == .notFound {
             logger.info("APIv1: wrong parameters", metadata: ["reason": "\(error.detail)"])
             return .wrongParameters
         } catch {

@@ -15,6 +15,15 @@ public struct MessageQuery: Sendable, Equatable {
     public var unreadOnly = false
     /// The user that queued the message (outgoing folders).
     public var createdBy: String?
+    /// Only messages of this modem (`modem_no`): received by it, sent by it, or queued for it.
+    public var modem: (number: Int, name: String)?
+
+    public static func == (lhs: MessageQuery, rhs: MessageQuery) -> Bool {
+        lhs.folder == rhs.folder && lhs.idFrom == rhs.idFrom && lhs.idTo == rhs.idTo && lhs.sender == rhs.sender
+            && lhs.recipient == rhs.recipient && lhs.dateFrom == rhs.dateFrom && lhs.dateTo == rhs.dateTo
+            && lhs.limit == rhs.limit && lhs.unreadOnly == rhs.unreadOnly && lhs.createdBy == rhs.createdBy
+            && lhs.modem?.number == rhs.modem?.number && lhs.modem?.name == rhs.modem?.name
+    }
 
     public init(folder: Folder) { self.folder = folder }
 }

@@ -12,6 +12,8 @@ public enum MessageKind: String, Sendable, Equatable {
     case ussd
     /// An 8-bit message (`send_binary_sms`): `text` holds the data in hex, `options.udh` its header.
     case binary
+    /// An MMS (`message_type=mms`): `text` and the attachments stored with it.
+    case mms
 }
 
 /// An outgoing message to one recipient, as stored.
@@ -122,6 +124,8 @@ public struct NewOutgoingMessage: Sendable, Equatable {
     public var createdBy: String
     public var notBefore: Date
     public var kind: MessageKind
+    /// An MMS's attachments.
+    public var attachments: [Attachment] = []
 
     public init(
         recipient: PhoneNumber,
@@ -223,5 +227,21 @@ public struct MessagePart: Sendable, Equatable {
         self.reference = reference
         self.total = total
         self.sequence = sequence
+    }
+}
+
+/// A file sent with an MMS.
+public struct Attachment: Sendable, Equatable {
+    /// One of `image/jpeg`, `image/gif`, `image/png`, `image/bmp` (what SMSEagle accepts).
+    public var contentType: String
+    public var content: [UInt8]
+
+    public static let contentTypes: Set<String> = ["image/jpeg", "image/gif", "image/png", "image/bmp"]
+    /// The most an MMS may carry: 300 KB, what most operators accept.
+    public static let maximumTotalSize = 300 * 1024
+
+    public init(contentType: String, content: [UInt8]) {
+        self.contentType = contentType
+        self.content = content
     }
 }

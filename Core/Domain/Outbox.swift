@@ -15,6 +15,8 @@ public struct SendRequest: Sendable, Equatable {
     public var heldUntil: [Int: Date] = [:]
     /// `.binary` for `send_binary_sms`: `text` is the data in hex (not checked as text).
     public var kind: MessageKind = .sms
+    /// For an MMS (`kind` `.mms`): its files.
+    public var attachments: [Attachment] = []
     public var createdBy: String
 
     public init(
@@ -158,6 +160,23 @@ public struct Outbox: Sendable {
         }
         guard !request.text.isEmpty else { throw SwiftletError.invalidParameter("message", "empty") }
         guard request.kind != .ussd else { throw SwiftletError.invalidParameter("kind", "USSD goes through sendUSSD") }
+        if request.kind == .mms {
+            guard !request.attachments.isEmpty else {
+                throw SwiftletError.invalidParameter("attachments", "an MMS needs one")
+            }
+            guard request.attachments.allSatisfy({ Attachment.contentTypes.contains($0.contentType) }) else {
+                throw SwiftletError.invalidParameter(
+                    "attachments",
+                    "content_type must be image/jpeg, image/gif, image/png or image/bmp"
+                )
+            }
+            guard request.attachments.reduce(0, { $0 + $1.content.count }) <= Attachment.maximumTotalSize else {
+                throw SwiftletError.invalidParameter(
+                    "attachments",
+                    "larger than \(Attachment.maximumTotalSize / 1024) KB together"
+                )
+            }
+        }
         guard request.text.count <= Self.maximumTextLength else {
             throw SwiftletError.invalidParameter("message", "longer than \(Self.maximumTextLength) characters")
         }
@@ -181,7 +200,7 @@ public struct Outbox: Sendable {
             return request.options.window?.next(from: earliest, calendar: calendar) ?? earliest
         }
         return numbers.enumerated().map { index, number in
-            NewOutgoingMessage(
+            var message = NewOutgoingMessage(
                 recipient: number,
                 text: request.text,
                 options: request.options,
@@ -189,6 +208,8 @@ public struct Outbox: Sendable {
                 notBefore: notBefore(index),
                 kind: request.kind
             )
+            message.attachments = request.attachments
+            return message
         }
     }
 }

@@ -134,6 +134,8 @@ public struct APIUser: Sendable, Equatable {
 /// method throws `.notFound` for a modem number that does not exist.
 public protocol ModemControl: Sendable {
     var modemCount: Int { get }
+    /// The configured name of modem `number` (how messages record it).
+    func name(ofModem number: Int) throws -> String
     /// Signal in percent (0–100); -1 when the modem is not connected to the network.
     func signalPercent(modem: Int) throws -> Int
     func isEnabled(modem: Int) throws -> Bool

@@ -211,6 +211,13 @@ public final class Dispatcher: Service {
                     beforeSubmit: markSubmitting,
                     afterSubmit: markSent
                 )
+            case .mms:
+                // Stored with its attachments, but no modem driver here speaks MMS (it needs the
+                // modem's data connection and the operator's MMSC): a permanent, stated failure.
+                throw ModemError(
+                    .notSupported,
+                    "modem \(modem.configuration.name) cannot send MMS: the modem driver sends SMS only"
+                )
             case .ussd:
                 // The answer is in the inbox once this returns.
                 _ = try await modem.ussd(message.recipient.value, beforeSubmit: markSubmitting)
@@ -244,13 +251,15 @@ public final class Dispatcher: Service {
             return .notAttempted
         } catch {
             await recordFailure(message, error: error, logger: logger)
-            return .failed(blamingTheMessage: (error as? ModemError)?.blamesTheMessage ?? false)
+            let modemError = error as? ModemError
+            return .failed(blamingTheMessage: modemError?.blamesTheMessage == true || modemError?.kind == .notSupported)
         }
     }
 
     private func recordFailure(_ message: OutgoingMessage, error: any Error, logger: Logger) async {
         let attempts = message.attempts + 1
-        let giveUp = attempts >= settings.maxAttempts
+        // What the modem cannot do at all is not tried again.
+        let giveUp = attempts >= settings.maxAttempts || (error as? ModemError)?.kind == .notSupported
         do {
             try await queue.markAttemptFailed(
                 message.id,

@@ -15,6 +15,8 @@ struct ModemPool: ModemControl {
         return workers[number - 1]
     }
 
+    func name(ofModem number: Int) throws -> String { try worker(number).configuration.name }
+
     func signalPercent(modem: Int) throws -> Int {
         let worker = try worker(modem)
         guard worker.state == .ready else { return -1 }

@@ -23,7 +23,17 @@ extension SQLiteStore: MessageStore, InboxWriter {
                         message.options.window?.before,
                     ]
                 )
-                return db.lastInsertedRowID
+                let id = db.lastInsertedRowID
+                for (position, attachment) in message.attachments.enumerated() {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO outgoing_attachment (message_id, position, content_type, content)
+                            VALUES (?, ?, ?, ?)
+                            """,
+                        arguments: [id, position, attachment.contentType, Data(attachment.content)]
+                    )
+                }
+                return id
             }
         }
     }
@@ -42,6 +52,10 @@ extension SQLiteStore: MessageStore, InboxWriter {
             conditions.append("created_by = ?")
             _ = arguments.append(contentsOf: [createdBy])
         }
+        if let modem = query.modem {
+            conditions.append("(modem = ? OR (modem IS NULL AND modem_no = ?))")
+            _ = arguments.append(contentsOf: [modem.name, modem.number])
+        }
         let sql =
             "SELECT * FROM outgoing WHERE \(conditions.joined(separator: " AND ")) ORDER BY id" + Self.limit(query)
         return try await pool.read { [arguments] db in
@@ -58,6 +72,10 @@ extension SQLiteStore: MessageStore, InboxWriter {
             _ = arguments.append(contentsOf: [sender])
         }
         if query.unreadOnly { conditions.append("unread = 1") }
+        if let modem = query.modem {
+            conditions.append("modem = ?")
+            _ = arguments.append(contentsOf: [modem.name])
+        }
         let sql =
             "SELECT * FROM incoming WHERE \(conditions.joined(separator: " AND ")) ORDER BY id" + Self.limit(query)
         return try await pool.read { [arguments] db in

@@ -176,7 +176,7 @@ public final class SQLiteStore: Sendable {
         migrator.registerMigration("6-ussd-and-modem-settings") { db in
             try db.execute(
                 sql: """
-                    ALTER TABLE outgoing ADD COLUMN kind TEXT NOT NULL DEFAULT 'sms' CHECK (kind IN ('sms', 'ussd', 'binary'));
+                    ALTER TABLE outgoing ADD COLUMN kind TEXT NOT NULL DEFAULT 'sms' CHECK (kind IN ('sms', 'ussd', 'binary', 'mms'));
                     CREATE TABLE modem_setting (
                         modem TEXT PRIMARY KEY,
                         enabled INTEGER NOT NULL,
@@ -245,6 +245,19 @@ public final class SQLiteStore: Sendable {
             try db.execute(
                 sql:
                     "ALTER TABLE api_user ADD COLUMN level TEXT NOT NULL DEFAULT 'user' CHECK (level IN ('admin', 'user'))"
+            )
+        }
+        migrator.registerMigration("12-mms-attachments") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE outgoing_attachment (
+                        message_id INTEGER NOT NULL REFERENCES outgoing (id) ON DELETE CASCADE,
+                        position INTEGER NOT NULL,
+                        content_type TEXT NOT NULL,
+                        content BLOB NOT NULL,
+                        PRIMARY KEY (message_id, position)
+                    );
+                    """
             )
         }
         return migrator

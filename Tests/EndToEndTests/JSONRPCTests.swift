@@ -166,6 +166,40 @@ struct JSONRPCTests {
         )
     }
 
+    /// An MMS is accepted and stored with its attachments; no modem here sends MMS, so it lands in
+    /// sending errors at once with the reason, and is not retried.
+    @Test func anMMSIsStoredAndFailsClearlyWithoutAnMMSModem() async throws {
+        let gateway = try GatewayProcess()
+        try await gateway.start()
+        defer { gateway.stop() }
+        let token = try gateway.createToken()
+        let png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+        let params: [String: Any] = [
+            "access_token": token, "to": "481234567", "message": "My message", "message_type": "mms",
+            "attachments": [["content_type": "image/png", "content ": png]],
+        ]
+        let body = try JSONSerialization.data(withJSONObject: ["method": "sms.send_sms", "params": params])
+        let answer = try await gateway.post("/jsonrpc/sms", json: String(decoding: body, as: UTF8.self))
+        #expect(answer.body.firstMatch(of: /^\{"result":"OK; ID=\d+"\}$/) != nil, "\(answer.body)")
+        let api = APIv1Client(gateway: gateway, token: token)
+        let failed = try await eventually("the MMS in sending errors") {
+            parseRows(try await api("read_sms", [("folder", "sendingerror")])).first
+        }
+        #expect(failed["StatusError"]?.contains("cannot send MMS") == true)
+        #expect(try gateway.simulatorReceived().isEmpty)
+        #expect(gateway.log.contains("failed after 1 attempt(s)"))
+
+        var wrongType = params
+        wrongType["attachments"] = [["content_type": "application/pdf", "content": png]]
+        #expect(try await rpc(gateway, "sms.send_sms", wrongType).result as? String == "Wrong parameters")
+        var noAttachment = params
+        noAttachment["attachments"] = nil
+        #expect(try await rpc(gateway, "sms.send_sms", noAttachment).result as? String == "Wrong parameters")
+        var fax = params
+        fax["message_type"] = "fax"
+        #expect(try await rpc(gateway, "sms.send_sms", fax).result as? String == "Wrong parameters")
+    }
+
     @Test func transportErrorsAreClear() async throws {
         let gateway = try GatewayProcess()
         try await gateway.start()

@@ -118,4 +118,18 @@ struct ModemAPITests {
         #expect(try await method("call_forward_read") == "0")
         #expect(gateway.log.contains("call forwarding of modem 1 to +48123456789"))
     }
+
+    @Test func readingByModemNumber() async throws {
+        let gateway = try GatewayProcess()
+        try await gateway.start()
+        defer { gateway.stop() }
+        let api = try gateway.apiv1()
+        _ = try await gateway.post("/simulator/incoming", form: [("from", "+46701234567"), ("text", "hello")])
+        let rows = try await eventually("the message in the inbox") {
+            let rows = parseRows(try await api("read_sms", [("folder", "inbox"), ("modem_no", "1")]))
+            return rows.isEmpty ? nil : rows
+        }
+        #expect(rows.map { $0["RecipientID"] } == ["simulator"])
+        #expect(try await api("read_sms", [("folder", "inbox"), ("modem_no", "2")]) == "Wrong parameters")
+    }
 }
