@@ -6,10 +6,15 @@ import SwiftletDomain
 extension APIv1 {
     /// `read_sms`: the messages of one folder, filtered.
     func readSMS(_ parameters: FormParameters) async throws -> APIv1Reply {
-        guard let name = parameters["folder"], let folder = Folder(rawValue: name) else {
+        let custom = parameters["custom"].flatMap { $0.isEmpty ? nil : $0 }
+        // A custom folder holds received messages; `folder` may then be left out.
+        guard let folder = Folder(rawValue: parameters["folder"] ?? (custom != nil ? "inbox" : "")),
+            custom == nil || folder == .inbox
+        else {
             throw SwiftletError.invalidParameter("folder", "must be inbox, outbox, sentitems or sendingerror")
         }
         var query = MessageQuery(folder: folder)
+        query.customFolder = custom
         query.idFrom = try integer(parameters, "idfrom", in: 0...Int.max).map(Int64.init)
         query.idTo = try integer(parameters, "idto", in: 0...Int.max).map(Int64.init)
         query.limit = try integer(parameters, "limit", in: 0...Int.max)
@@ -90,7 +95,7 @@ extension APIv1 {
             ("ID", "\(message.id)"),
             ("RecipientID", message.modem),
             ("Processed", "true"),
-            ("id_folder", "1"),
+            ("id_folder", message.customFolderID.map { "\(100 + $0)" } ?? "1"),
             ("readed", message.unread ? "false" : "true"),
             ("oid", message.oid ?? ""),
         ]

@@ -11,8 +11,9 @@ struct Swiftlet: AsyncParsableCommand {
             uses a simulated modem until a real one is configured.
             """,
         subcommands: [
-            Serve.self, Token.self, User.self, Permissions.self, Send.self, Simulator.self, Config.self, Plugins.self,
-            PDU.self,
+            Serve.self, Token.self, User.self, Permissions.self, FolderCommand.self, Send.self, Simulator.self,
+            Config.self,
+            Plugins.self, PDU.self,
         ]
     )
 }

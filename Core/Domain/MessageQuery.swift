@@ -17,12 +17,15 @@ public struct MessageQuery: Sendable, Equatable {
     public var createdBy: String?
     /// Only messages of this modem (`modem_no`): received by it, sent by it, or queued for it.
     public var modem: (number: Int, name: String)?
+    /// Received messages filed in this custom folder (`custom`) instead of those in the inbox.
+    public var customFolder: String?
 
     public static func == (lhs: MessageQuery, rhs: MessageQuery) -> Bool {
         lhs.folder == rhs.folder && lhs.idFrom == rhs.idFrom && lhs.idTo == rhs.idTo && lhs.sender == rhs.sender
             && lhs.recipient == rhs.recipient && lhs.dateFrom == rhs.dateFrom && lhs.dateTo == rhs.dateTo
             && lhs.limit == rhs.limit && lhs.unreadOnly == rhs.unreadOnly && lhs.createdBy == rhs.createdBy
             && lhs.modem?.number == rhs.modem?.number && lhs.modem?.name == rhs.modem?.name
+            && lhs.customFolder == rhs.customFolder
     }
 
     public init(folder: Folder) { self.folder = folder }

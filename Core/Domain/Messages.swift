@@ -159,6 +159,8 @@ public struct IncomingMessage: Sendable, Equatable {
     public var unread: Bool
     /// The `oid` of the last message sent to this number with one, if any.
     public var oid: String?
+    /// The custom folder it is filed in (nil: the inbox).
+    public var customFolderID: Int64?
 
     public init(
         id: MessageID,

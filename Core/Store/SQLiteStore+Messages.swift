@@ -72,6 +72,12 @@ extension SQLiteStore: MessageStore, InboxWriter {
             _ = arguments.append(contentsOf: [sender])
         }
         if query.unreadOnly { conditions.append("unread = 1") }
+        if let folder = query.customFolder {
+            conditions.append("folder_id = (SELECT id FROM custom_folder WHERE name = ?)")
+            _ = arguments.append(contentsOf: [folder])
+        } else {
+            conditions.append("folder_id IS NULL")
+        }
         if let modem = query.modem {
             conditions.append("modem = ?")
             _ = arguments.append(contentsOf: [modem.name])
@@ -279,6 +285,7 @@ extension IncomingMessage {
             unread: row["unread"],
             oid: row["oid"]
         )
+        customFolderID = row["folder_id"]
     }
 }
 

@@ -260,6 +260,19 @@ public final class SQLiteStore: Sendable {
                     """
             )
         }
+        migrator.registerMigration("13-custom-folders") { db in
+            // SMSEagle's "My Folders": received messages filed away from the inbox.
+            try db.execute(
+                sql: """
+                    CREATE TABLE custom_folder (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                        created_at REAL NOT NULL
+                    );
+                    ALTER TABLE incoming ADD COLUMN folder_id INTEGER REFERENCES custom_folder (id) ON DELETE SET NULL;
+                    """
+            )
+        }
         return migrator
     }()
 }

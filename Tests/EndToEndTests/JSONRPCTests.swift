@@ -200,6 +200,37 @@ struct JSONRPCTests {
         #expect(try await rpc(gateway, "sms.send_sms", fax).result as? String == "Wrong parameters")
     }
 
+    /// A Python client using `requests` the way published SMSEagle integrations do.
+    @Test func aClientWrittenForSMSEagleWorksUnchanged() async throws {
+        let gateway = try GatewayProcess()
+        try await gateway.start()
+        defer { gateway.stop() }
+        let token = try gateway.createToken()
+        let script = GatewayProcess.packageRoot.appendingPathComponent("Tests/Support/smseagle_client.py").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = [script, gateway.baseURL, token]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let results = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect((results["send_sms"] as? String)?.firstMatch(of: /^OK; ID=\d+$/) != nil)
+        #expect((results["queue_length_xml"] as? [String: String])?["status"] == "ok")
+        #expect((results["rpc_send"] as? String)?.hasPrefix("OK; ID=") == true)
+        #expect((results["rpc_send_extended"] as? [[String: String]])?.count == 2)
+        #expect(results["rpc_signal"] as? Int == 67)
+        #expect(results["rpc_bad_token"] as? String == "Invalid access token")
+        #expect((results["post_form"] as? String)?.hasPrefix("OK; ID=") == true)
+        let sent = try await eventually("five messages at the network") {
+            let list = try gateway.simulatorReceived()
+            return list.count == 5 ? list : nil
+        }
+        #expect(sent.contains { $0["text"] as? String == "POSTed ä" })
+    }
+
     @Test func transportErrorsAreClear() async throws {
         let gateway = try GatewayProcess()
         try await gateway.start()

@@ -90,4 +90,32 @@ struct UsersAndAccessTests {
         _ = try await ann("contact_create", [("contactname", "mum"), ("number", "+46709990001"), ("public", "0")])
         #expect(parseRows(try await boss("contact_read", [("public", "0")])).map { $0["Name"] } == ["mum"])
     }
+
+    @Test func messagesFiledInACustomFolderAreReadFromItAndLeaveTheInbox() async throws {
+        let gateway = try GatewayProcess()
+        try await gateway.start()
+        defer { gateway.stop() }
+        let api = try gateway.apiv1()
+        for text in ["ALARM boiler", "hello"] {
+            _ = try await gateway.post("/simulator/incoming", form: [("from", "+46701234567"), ("text", text)])
+        }
+        let inbox = try await eventually("two messages") {
+            let rows = parseRows(try await api("read_sms", [("folder", "inbox")]))
+            return rows.count == 2 ? rows : nil
+        }
+        let alarm = try #require(inbox.first { $0["TextDecoded"] == "ALARM boiler" }?["ID"])
+        #expect(try swiftlet(gateway, ["folder", "add", "alarms"]).status == 0)
+        #expect(try swiftlet(gateway, ["folder", "add", "Alarms"]).stderr.contains("exists"))
+        #expect(try swiftlet(gateway, ["folder", "file", alarm, "alarms"]).status == 0)
+        #expect(try swiftlet(gateway, ["folder", "file", "999", "alarms"]).stderr.contains("no received message 999"))
+        let filed = parseRows(try await api("read_sms", [("custom", "alarms")]))
+        #expect(filed.map { $0["TextDecoded"] } == ["ALARM boiler"])
+        #expect(filed.first?["id_folder"] == "101")
+        #expect(parseRows(try await api("read_sms", [("folder", "inbox")])).map { $0["TextDecoded"] } == ["hello"])
+        #expect(try await api("read_sms", [("folder", "inbox"), ("custom", "nosuch")]) == "No data to display")
+        #expect(try await api("read_sms", [("folder", "sentitems"), ("custom", "alarms")]) == "Wrong parameters")
+        #expect(try swiftlet(gateway, ["folder", "list"]).stdout == "alarms\t1 message(s)\n")
+        #expect(try swiftlet(gateway, ["folder", "file", alarm]).status == 0)
+        #expect(parseRows(try await api("read_sms", [("folder", "inbox")])).count == 2)
+    }
 }
