@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import SwiftletDomain
 import SwiftletGateway
 import SwiftletStore
 
@@ -59,6 +60,15 @@ enum CommandLineTools {
 /// A command that ran and failed (as opposed to one given wrong arguments): the message is printed
 /// without the usage text, and the exit status is 1.
 struct CommandFailure: Error, CustomStringConvertible {
+    /// Runs `body`; a domain error becomes a failure with its text (no stack of types for the admin).
+    static func reporting<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as SwiftletError {
+            throw CommandFailure(error.detail)
+        }
+    }
+
     let description: String
     init(_ description: String) { self.description = description }
 }
