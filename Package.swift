@@ -53,6 +53,12 @@ let package = Package(
             path: "Core/SMSCodec",
             swiftSettings: swiftSettings
         ),
+        // The rule engine's parts: patterns with a time budget, message templates.
+        .target(
+            name: "SwiftletRules",
+            path: "Core/Rules",
+            swiftSettings: swiftSettings
+        ),
         // The SQLite adapter of the domain's store ports.
         .target(
             name: "SwiftletStore",
@@ -188,6 +194,12 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Core/CLI",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RulesTests",
+            dependencies: ["SwiftletRules"],
+            path: "Tests/RulesTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(
