@@ -24,9 +24,7 @@ extension APIv1 {
         query.createdBy = parameters["createdby"].flatMap { $0.isEmpty ? nil : $0 }
         if let sender = parameters["from"], !sender.isEmpty { query.sender = Self.number(sender) }
         if let recipient = parameters["to"], !recipient.isEmpty { query.recipient = Self.number(recipient) }
-        if let number = try integer(parameters, "modem_no", in: 1...Int.max) {
-            query.modem = (number, try modems.name(ofModem: number))
-        }
+        query.modem = try modem(parameters)
 
         let rows: [[(String, String)]]
         if folder == .inbox {
@@ -39,9 +37,11 @@ extension APIv1 {
 
     /// `get_queue_length`: messages waiting to be sent.
     func queueLength(_ parameters: FormParameters) async throws -> APIv1Reply {
-        let count = try await store.queueLength(
-            createdFrom: try date(parameters, "datefrom"),
-            createdTo: try date(parameters, "dateto")
+        let count = try await store.count(
+            in: .outbox,
+            from: try date(parameters, "datefrom"),
+            to: try date(parameters, "dateto"),
+            modem: try modem(parameters)
         )
         return .count(element: "queue_length", value: count)
     }
@@ -51,7 +51,8 @@ extension APIv1 {
         let count = try await store.count(
             in: folder,
             from: try date(parameters, "datefrom"),
-            to: try date(parameters, "dateto")
+            to: try date(parameters, "dateto"),
+            modem: try modem(parameters)
         )
         return .count(element: "\(folder.rawValue)_length", value: count)
     }
@@ -69,6 +70,12 @@ extension APIv1 {
             metadata: ["ids": "\(from)-\(to)"]
         )
         return .ok
+    }
+
+    /// `modem_no` as the modem's number and name; nil when absent; `.notFound` for no such modem.
+    func modem(_ parameters: FormParameters) throws -> (number: Int, name: String)? {
+        guard let number = try integer(parameters, "modem_no", in: 1...Int.max) else { return nil }
+        return (number, try modems.name(ofModem: number))
     }
 
     func date(_ parameters: FormParameters, _ name: String) throws -> Date? {

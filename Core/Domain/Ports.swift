@@ -10,7 +10,8 @@ public protocol MessageStore: Sendable {
     func incoming(matching query: MessageQuery) async throws -> [IncomingMessage]
     /// How many messages `folder` holds, optionally within a time window: received (inbox), created
     /// (outbox), sent (sent items) or given up (sending errors).
-    func count(in folder: Folder, from: Date?, to: Date?) async throws -> Int
+    /// With `modem`, only the messages of that modem (number and name), as `MessageQuery.modem`.
+    func count(in folder: Folder, from: Date?, to: Date?, modem: (number: Int, name: String)?) async throws -> Int
     /// Deletes the messages of `folder` whose ids are in `ids`; in the outbox only those no modem has
     /// taken yet. Returns how many were deleted.
     func delete(from folder: Folder, ids: ClosedRange<MessageID>) async throws -> Int
@@ -22,7 +23,7 @@ public protocol MessageStore: Sendable {
 extension MessageStore {
     /// Outgoing messages not yet sent or failed, optionally within a creation-time window.
     public func queueLength(createdFrom: Date?, createdTo: Date?) async throws -> Int {
-        try await count(in: .outbox, from: createdFrom, to: createdTo)
+        try await count(in: .outbox, from: createdFrom, to: createdTo, modem: nil)
     }
 }
 

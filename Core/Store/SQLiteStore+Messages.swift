@@ -89,10 +89,26 @@ extension SQLiteStore: MessageStore, InboxWriter {
         }
     }
 
-    public func count(in folder: Folder, from: Date?, to: Date?) async throws -> Int {
+    public func count(
+        in folder: Folder,
+        from: Date?,
+        to: Date?,
+        modem: (number: Int, name: String)?
+    ) async throws
+        -> Int
+    {
         let (table, condition, time) = Self.folderTable(folder)
         var sql = "SELECT COUNT(*) FROM \(table) WHERE \(condition)"
         var arguments = StatementArguments()
+        if let modem {
+            if folder == .inbox {
+                sql += " AND modem = ?"
+                _ = arguments.append(contentsOf: [modem.name])
+            } else {
+                sql += " AND (modem = ? OR (modem IS NULL AND modem_no = ?))"
+                _ = arguments.append(contentsOf: [modem.name, modem.number])
+            }
+        }
         if let from {
             sql += " AND \(time) >= ?"
             _ = arguments.append(contentsOf: [from.storeValue])

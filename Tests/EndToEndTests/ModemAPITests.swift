@@ -130,6 +130,8 @@ struct ModemAPITests {
             return rows.isEmpty ? nil : rows
         }
         #expect(rows.map { $0["RecipientID"] } == ["simulator"])
+        #expect(try await api("get_inbox_length", [("modem_no", "1")]) == "1")
+        #expect(try await api("get_queue_length", [("modem_no", "2")]) == "Wrong parameters")
         #expect(try await api("read_sms", [("folder", "inbox"), ("modem_no", "2")]) == "Wrong parameters")
     }
 }
