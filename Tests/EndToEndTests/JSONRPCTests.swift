@@ -187,7 +187,7 @@ struct JSONRPCTests {
         }
         #expect(failed["StatusError"]?.contains("cannot send MMS") == true)
         #expect(try gateway.simulatorReceived().isEmpty)
-        #expect(gateway.log.contains("failed after 1 attempt(s)"))
+        try await gateway.waitForLog("failed after 1 attempt(s)")
 
         var wrongType = params
         wrongType["attachments"] = [["content_type": "application/pdf", "content": png]]

@@ -16,7 +16,8 @@ struct ModemAPITests {
             return parseRows(inbox.body).first { $0["SenderNumber"] == "*111#" }
         }
         #expect(row["TextDecoded"] == "Saldo 5,00 EUR")
-        #expect(gateway.log.contains("the answer is in the inbox"))
+        // The answer is committed before the request is marked sent and logged: wait for the line.
+        try await gateway.waitForLog("the answer is in the inbox")
 
         let refused = try await gateway.get("/http_api/send_ussd", [("access_token", token), ("to", "*111#\";ATH")])
         #expect(refused.body == "Wrong parameters")
