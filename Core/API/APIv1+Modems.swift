@@ -13,12 +13,9 @@ extension APIv1 {
 
     /// `get_gsmsignal`: 0–100, or -1 when the modem is not on the network.
     func signal(_ parameters: FormParameters) throws -> APIv1Reply {
+        // A modem that does not exist is `.notFound`, which `call` answers `Wrong parameters`.
         let number = try integer(parameters, "modem_no", in: 1...Int.max) ?? 1
-        do {
-            return .count(element: "signal_strength", value: try modems.signalPercent(modem: number))
-        } catch let error as SwiftletError where error.kind == .notFound {
-            return .wrongParameters
-        }
+        return .count(element: "signal_strength", value: try modems.signalPercent(modem: number))
     }
 
     /// `call_with_termination`: answers once the modem dialled; it hangs up after `duration` seconds.

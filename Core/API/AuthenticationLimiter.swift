@@ -41,5 +41,6 @@ actor AuthenticationLimiter {
         if failures.count > 10_000 {
             failures = failures.filter { now.timeIntervalSince($0.value.last ?? now) < window }
         }
+        if blocked.count > 10_000 { blocked = blocked.filter { $0.value > now } }
     }
 }

@@ -135,11 +135,16 @@ actor ATPort {
                 case .ok: finish(current.id, .success(ATResponse(lines: current.lines)))
                 case .error(let code):
                     let cms = code.hasPrefix("+CMS ERROR:") ? Int(String(code.dropFirst(11)).trimmingSpaces()) : nil
-                    let meaning = cms.flatMap(CMSError.meaning).map { " (\($0))" } ?? ""
+                    let result = code + (cms.flatMap(CMSError.meaning).map { " (\($0))" } ?? "")
                     finish(
                         current.id,
                         .failure(
-                            ModemError(.rejected, "\(current.command.prefix(40)) → \(code)\(meaning)", cmsError: cms)
+                            ModemError(
+                                .rejected,
+                                "\(current.command.prefix(40)) → \(result)",
+                                cmsError: cms,
+                                result: result
+                            )
                         )
                     )
                 }

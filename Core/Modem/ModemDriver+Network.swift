@@ -63,7 +63,7 @@ extension ModemDriver {
             } catch let error as ModemError where error.kind == .rejected {
                 throw ModemError(
                     .pinRejected,
-                    "the SIM refused the configured PIN (\(error.detail.split(separator: "→").last ?? "")); not trying again, since more wrong tries block the SIM — correct the PIN and restart"
+                    "the SIM refused the configured PIN (\(error.result ?? error.detail)); not trying again, since more wrong tries block the SIM — correct the PIN and restart"
                 )
             }
             // Some modems take a moment to report READY after the PIN.

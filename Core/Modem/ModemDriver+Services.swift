@@ -67,7 +67,7 @@ extension ModemDriver {
                 _ = try await port.run("ATD\(number);", timeout: timeouts.network)
             } catch let error as ModemError where error.kind == .rejected {
                 // +CME ERROR: 4 (operation not supported), 3 (not allowed): a data-only modem or SIM.
-                if error.detail.hasSuffix("+CME ERROR: 4") || error.detail.hasSuffix("+CME ERROR: 3") {
+                if error.result == "+CME ERROR: 4" || error.result == "+CME ERROR: 3" {
                     throw ModemError(.notSupported, "this modem does not support voice calls (\(error.detail))")
                 }
                 throw error

@@ -102,11 +102,11 @@ struct ModemDriver {
             await port.write("\u{1B}")
             throw error
         } catch let error as ModemError where error.kind == .rejected {
-            let answer = error.detail.split(separator: "→").last.map { String($0).trimmingSpaces() }
             throw ModemError(
                 .rejected,
-                "the network refused the message: \(answer ?? error.detail)",
-                cmsError: error.cmsError
+                "the network refused the message: \(error.result ?? error.detail)",
+                cmsError: error.cmsError,
+                result: error.result
             )
         }
         guard let text = answer.value(after: "+CMGS:"), let reference = Int(text.prefix { $0.isNumber }) else {

@@ -25,11 +25,15 @@ public struct ModemError: Error, Sendable, CustomStringConvertible {
     public let detail: String
     /// The `<err>` of a `+CMS ERROR` answer (TS 27.005 3.2.5), when that was the answer.
     public var cmsError: Int?
+    /// For `.rejected`: the modem's final result code as it wrote it (`ERROR`, `+CME ERROR: 16`,
+    /// `+CMS ERROR: 28`), with the meaning of a `+CMS` code after it.
+    public var result: String?
 
-    public init(_ kind: Kind, _ detail: String, cmsError: Int? = nil) {
+    public init(_ kind: Kind, _ detail: String, cmsError: Int? = nil, result: String? = nil) {
         self.kind = kind
         self.detail = detail
         self.cmsError = cmsError
+        self.result = result
     }
 
     /// Whether the network refused this message for a reason of its own (the recipient does not

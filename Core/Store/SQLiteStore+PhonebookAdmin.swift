@@ -42,13 +42,7 @@ extension SQLiteStore: PhonebookAdmin {
     public func setMembership(contactID: Int64, groupIDs: [Int64], member: Bool, viewerID: Int64?) async throws {
         try await pool.write { db in
             try Self.requireGroups(db, groupIDs, viewerID: viewerID)
-            guard
-                try Bool.fetchOne(
-                    db,
-                    sql: "SELECT 1 FROM contact WHERE id = ? AND \(Self.visible(to: viewerID))",
-                    arguments: [contactID]
-                ) != nil
-            else { throw SwiftletError(.notFound, "contact \(contactID)") }
+            try Self.requireContact(db, contactID, name: nil, viewerID: viewerID)
             for groupID in groupIDs {
                 if member {
                     try db.execute(

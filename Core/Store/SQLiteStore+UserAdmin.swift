@@ -133,10 +133,12 @@ extension SQLiteStore {
 
     /// Revokes the token whose id (as `tokens` lists it) is `id`; false if none has it.
     public func revokeToken(id: String) async throws -> Bool {
-        let digests = try await pool.read { db in try Data.fetchAll(db, sql: "SELECT token_hash FROM access_token") }
-        guard let digest = digests.first(where: { Self.tokenID($0) == id.lowercased() }) else { return false }
-        return try await pool.write { db in
-            try db.execute(sql: "DELETE FROM access_token WHERE token_hash = ?", arguments: [digest])
+        try await pool.write { db in
+            // The id is the first four octets of the digest in hex (`tokenID`).
+            try db.execute(
+                sql: "DELETE FROM access_token WHERE lower(hex(substr(token_hash, 1, 4))) = ?",
+                arguments: [id.lowercased()]
+            )
             return db.changesCount > 0
         }
     }
