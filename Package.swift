@@ -53,9 +53,13 @@ let package = Package(
             path: "Core/SMSCodec",
             swiftSettings: swiftSettings
         ),
-        // The rule engine's parts: patterns with a time budget, message templates.
+        // The rule engine: rules read from YAML, triggers, conditions, actions, escalations.
         .target(
             name: "SwiftletRules",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
             path: "Core/Rules",
             swiftSettings: swiftSettings
         ),
@@ -64,6 +68,7 @@ let package = Package(
             name: "SwiftletStore",
             dependencies: [
                 "SwiftletDomain",
+                "SwiftletRules",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -149,6 +154,7 @@ let package = Package(
             dependencies: [
                 "SMSCodec",
                 "SwiftletDomain",
+                "SwiftletRules",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "Core/API",
@@ -167,9 +173,12 @@ let package = Package(
                 "SMSCodec",
                 "SwiftletPluginHost",
                 "SwiftletPluginSDK",
+                "SwiftletRules",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
@@ -198,7 +207,11 @@ let package = Package(
         ),
         .testTarget(
             name: "RulesTests",
-            dependencies: ["SwiftletRules"],
+            dependencies: [
+                "SwiftletRules", "SwiftletStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
             path: "Tests/RulesTests",
             swiftSettings: swiftSettings
         ),

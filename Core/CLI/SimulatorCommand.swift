@@ -9,7 +9,7 @@ struct Simulator: AsyncParsableCommand {
         commandName: "sim",
         abstract: "Drive the simulated modem of a running gateway.",
         discussion: "Works while the gateway runs without a configured modem.",
-        subcommands: [Inject.self, Received.self, Calls.self]
+        subcommands: [Inject.self, Ring.self, Received.self, Calls.self]
     )
 
     struct Connection: ParsableArguments {
@@ -64,6 +64,24 @@ struct Simulator: AsyncParsableCommand {
                 form: ["from": from, "text": text, "shuffle": shuffle ? "1" : "0"]
             )
             print("delivered to the simulated modem; read it with read_sms folder=inbox")
+        }
+    }
+
+    struct Ring: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "call",
+            abstract: "Call the simulated modem from a number (it rings and is not answered).",
+            discussion: "Rules with 'on: call.incoming' fire, and an escalation's recipient acknowledges this way."
+        )
+
+        @OptionGroup var connection: Connection
+
+        @Option(help: "The caller's number.")
+        var from: String
+
+        func run() async throws {
+            _ = try await connection.call("/simulator/call", form: ["from": from])
+            print("the simulated modem rings: a call from \(from)")
         }
     }
 

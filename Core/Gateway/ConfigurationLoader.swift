@@ -3,6 +3,7 @@ import Logging
 import ModemSimulator
 import SwiftletModem
 import SwiftletPluginHost
+import SwiftletRules
 import SwiftletStore
 import Yams
 
@@ -39,7 +40,7 @@ public struct ConfigurationLoader {
             key: "",
             known: [
                 "data_dir", "http", "log", "time_zone", "store", "node_name", "dispatcher", "inbox", "modems",
-                "simulator", "plugin_directory", "plugin_digests", "plugins",
+                "simulator", "plugin_directory", "plugin_digests", "plugins", "rules",
             ]
         )
         if let node = top["data_dir"] { configuration.dataDirectory = try string(node, "data_dir") }
@@ -127,6 +128,13 @@ public struct ConfigurationLoader {
             }
         }
         if let node = top["modems"] { configuration.modems = try modems(node) }
+        if let node = top["rules"] {
+            do throws(RuleParseError) {
+                configuration.rules = try RuleParser(timeZone: configuration.timeZone).parseList(node)
+            } catch {
+                throw ConfigurationError(file: file, line: error.line, key: error.key, reason: error.reason)
+            }
+        }
         if let node = top["plugin_directory"] {
             configuration.plugins.directory = absolute(try string(node, "plugin_directory"))
         }

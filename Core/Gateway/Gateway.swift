@@ -10,6 +10,7 @@ import SwiftletDomain
 import SwiftletModem
 import SwiftletPluginHost
 import SwiftletPluginSDK
+import SwiftletRules
 import SwiftletStore
 import UnixSignals
 
@@ -136,6 +137,14 @@ public enum Gateway {
                         kind: ModemStatusEvent.kind,
                         body: ModemStatusEvent(modem: modem.name, modemNo: index + 1, state: name, detail: detail)
                     )
+                },
+                incomingCall: { number in
+                    let event: [String: String] = [
+                        "from": number, "modem": modem.name, "at": ISO8601DateFormatter().string(from: Date()),
+                    ]
+                    if let json = try? JSONSerialization.data(withJSONObject: event, options: [.sortedKeys]) {
+                        events.publish(kind: "call.incoming", json: json)
+                    }
                 }
             )
         }
@@ -160,6 +169,22 @@ public enum Gateway {
             timeZone: configuration.timeZone,
             didQueue: { wakeup.signalSoon() }
         )
+        let ruleKinds = RuleKindRegistry()
+        let rules = RuleEngine(
+            rules: configuration.rules,
+            parser: RuleParser(timeZone: configuration.timeZone),
+            store: store,
+            effects: GatewayRuleEffects(
+                outbox: outbox,
+                store: store,
+                events: events,
+                kinds: ruleKinds,
+                timeZone: configuration.timeZone,
+                logger: logger
+            ),
+            logger: logger
+        )
+        services.append(RuleService(engine: rules, events: events, kinds: ruleKinds, logger: logger))
         if !plugins.isEmpty {
             services.append(
                 PluginService(
@@ -170,7 +195,8 @@ public enum Gateway {
                         phonebook: store,
                         state: store,
                         events: events,
-                        inbox: inbox
+                        inbox: inbox,
+                        ruleKinds: ruleKinds
                     ),
                     logger: logger
                 )
@@ -187,6 +213,7 @@ public enum Gateway {
             logger: logger
         )
         .addRoutes(to: router)
+        RulesAPI(engine: rules, users: store, logger: logger).addRoutes(to: router)
         if let simulator { SimulatorRoutes(simulator: simulator).addRoutes(to: router) }
 
         let dataDirectory = configuration.dataDirectory

@@ -3,6 +3,7 @@ import Logging
 import ModemSimulator
 import SwiftletModem
 import SwiftletPluginHost
+import SwiftletRules
 import SwiftletStore
 
 /// Everything `swiftlet serve` can be told. Every field has a default, so an empty file (or none)
@@ -49,6 +50,8 @@ public struct GatewayConfiguration: Sendable, Equatable {
     /// How long the parts of a concatenated message are kept waiting for the rest before the message
     /// goes to the inbox incomplete, its missing parts marked.
     public var multipartTimeout: Duration = .seconds(3600)
+    /// The rules of the configuration file (`rules:`); more are added through the API.
+    public var rules: [Rule] = []
 
     public init(dataDirectory: String = Self.defaultDataDirectory, nodeName: String = Self.defaultNodeName) {
         self.dataDirectory = dataDirectory

@@ -9,6 +9,7 @@ import SwiftletAPI
 ///   of a long message out of order): the network delivers an SMS.
 /// - `GET /simulator/received`: JSON list of the messages the network accepted from the gateway.
 /// - `GET /simulator/calls`: JSON list of the voice calls the modem made.
+/// - `POST /simulator/call` with form field `from`: someone calls the modem (it rings; not answered).
 struct SimulatorRoutes {
     let simulator: ModemSimulator
 
@@ -32,6 +33,19 @@ struct SimulatorRoutes {
         }
         router.get("/simulator/received") { _, _ -> Response in
             try Self.json(await simulator.receivedMessages(), status: .ok)
+        }
+        router.post("/simulator/call") { request, _ -> Response in
+            let body = try await request.body.collect(upTo: 64 * 1024)
+            guard let from = FormParameters(encoded: String(buffer: body))["from"], !from.isEmpty,
+                from.count <= 20, from.allSatisfy({ $0.isNumber || $0 == "+" })
+            else {
+                return try Self.json(
+                    ["error": "form field 'from' (a telephone number) is required"],
+                    status: .badRequest
+                )
+            }
+            await simulator.injectCall(from: from)
+            return try Self.json(["ringing": from], status: .ok)
         }
         router.get("/simulator/calls") { _, _ -> Response in
             try Self.json(await simulator.placedCalls(), status: .ok)

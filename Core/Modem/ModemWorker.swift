@@ -92,6 +92,7 @@ public final class ModemWorker: Sendable {
     private let receive: @Sendable (ReceivedSMS) async throws -> Void
     private let deliveryReport: @Sendable (StatusReportPDU) async throws -> Void
     private let stateChanged: @Sendable (ModemState) -> Void
+    private let incomingCall: @Sendable (String) -> Void
     private let status: Mutex<Status>
     /// Signalled whenever the admin enables or disables the modem.
     private let enabledChanges = JobQueue<Void>()
@@ -103,14 +104,17 @@ public final class ModemWorker: Sendable {
     ///     USSD answers come this way too, from the USSD code as the sender.
     ///   - deliveryReport: records a status report from the network.
     ///   - stateChanged: called on every change of ``state`` (from the worker's task).
+    ///   - incomingCall: someone calls (their number); once per call, not at every RING. Not answered.
     public init(
         configuration: ModemConfiguration,
         enabled: Bool = true,
         logger: Logger,
         receive: @escaping @Sendable (ReceivedSMS) async throws -> Void,
         deliveryReport: @escaping @Sendable (StatusReportPDU) async throws -> Void = { _ in },
-        stateChanged: @escaping @Sendable (ModemState) -> Void = { _ in }
+        stateChanged: @escaping @Sendable (ModemState) -> Void = { _ in },
+        incomingCall: @escaping @Sendable (String) -> Void = { _ in }
     ) {
+        self.incomingCall = incomingCall
         self.configuration = configuration
         var logger = logger
         logger[metadataKey: "modem"] = "\(configuration.name)"
@@ -420,7 +424,10 @@ public final class ModemWorker: Sendable {
                 guard let last = status.lastCaller else { return true }
                 return last.number != caller || now - last.at > .seconds(30)
             }
-            if isNew { logger.info("incoming call from \(caller); not answered") }
+            if isNew {
+                logger.info("incoming call from \(caller); not answered")
+                if let number, !number.isEmpty { incomingCall(number) }
+            }
         } else {
             logger.debug("unsolicited: \(line)")
         }

@@ -11,14 +11,18 @@ public struct HostServices: Sendable {
     public var events: EventBus
     /// Where delivered messages are committed; the gateway's publishes them as `sms.incoming`.
     public var inbox: any InboxWriter
+    /// Where plugins' rule-engine kinds are registered; nil when no rule engine runs.
+    public var ruleKinds: RuleKindRegistry?
 
     public init(
         outbox: Outbox,
         phonebook: any Phonebook,
         state: any PluginStateStore,
         events: EventBus,
-        inbox: any InboxWriter
+        inbox: any InboxWriter,
+        ruleKinds: RuleKindRegistry? = nil
     ) {
+        self.ruleKinds = ruleKinds
         self.outbox = outbox
         self.phonebook = phonebook
         self.state = state

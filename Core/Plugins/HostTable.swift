@@ -34,6 +34,7 @@ enum HostTable {
         api.state_delete = stateDelete
         api.timer_start = timerStart
         api.timer_cancel = timerCancel
+        api.register_rule_kind = registerRuleKind
         let pointer = UnsafeMutablePointer<swiftlet_host_api>.allocate(capacity: 1)
         pointer.initialize(to: api)
         return pointer
@@ -135,6 +136,46 @@ enum HostTable {
         guard let plugin = HostedPlugin.from(host) else { return SWIFTLET_ERR_INVALID }
         return plugin.cancelTimer(timer) ? SWIFTLET_OK : SWIFTLET_ERR_NOT_FOUND
     }
+
+    static let registerRuleKind: @convention(c) (OpaquePointer?, swiftlet_str, Int32, swiftlet_str) -> swiftlet_status =
+        {
+            host,
+            kind,
+            role,
+            schema in
+            let plugin: HostedPlugin
+            switch caller(host, .rules, "register_rule_kind") {
+            case .success(let caller): plugin = caller
+            case .failure(let error): return error.status
+            }
+            guard let registry = plugin.services.ruleKinds else { return SWIFTLET_ERR_UNSUPPORTED }
+            let name = kind.string
+            guard name.hasPrefix(plugin.id + "."), name.count > plugin.id.count + 1,
+                !name.dropFirst(plugin.id.count + 1).contains(".")
+            else {
+                plugin.logger.warning(
+                    "refused to register '\(sanitized(name))': a plugin's kinds are '\(plugin.id).<name>'"
+                )
+                return SWIFTLET_ERR_DENIED
+            }
+            guard let role = RuleKindRegistry.Role(rawValue: role) else {
+                plugin.logger.warning("refused to register '\(name)': role \(role) is not trigger (1) or action (2)")
+                return SWIFTLET_ERR_INVALID
+            }
+            var parsed: ConfigurationSchema?
+            if schema.size > 0 {
+                do {
+                    parsed = try JSONDecoder().decode(ConfigurationSchema.self, from: schema.bytes)
+                } catch {
+                    plugin.logger.warning("refused to register '\(name)': its schema does not read (\(error))")
+                    return SWIFTLET_ERR_INVALID
+                }
+            }
+            if role == .action { plugin.subscribe(name) }
+            registry.register(name, .init(plugin: plugin.id, role: role, schema: parsed))
+            plugin.logger.info("registered the rule \(role == .action ? "action" : "trigger") \(name)")
+            return SWIFTLET_OK
+        }
 
     // MARK: Requests answered through a reply function
 

@@ -74,6 +74,8 @@ public struct PluginManifest: Decodable, Sendable {
         /// state_get, state_put, state_delete
         case state
         case timers
+        /// register_rule_kind (ABI 1.1)
+        case rules
     }
 
     enum CodingKeys: String, CodingKey {

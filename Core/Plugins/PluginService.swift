@@ -56,6 +56,7 @@ public final class PluginService: Service {
                 try await instance.start(timeout: startTimeout)
             } catch {
                 logger.error("plugin \(id) is not started: \(error)", metadata: ["plugin": "\(id)"])
+                services.ruleKinds?.removeAll(plugin: id)
                 await instance.stopAndDestroy(timeout: stopTimeout, started: false)
                 continue
             }
@@ -67,6 +68,7 @@ public final class PluginService: Service {
         }
         try? await gracefulShutdown()
         for instance in running.reversed() {
+            services.ruleKinds?.removeAll(plugin: instance.id)
             await instance.stopAndDestroy(timeout: stopTimeout, started: true)
             logger.info("plugin \(instance.id) stopped", metadata: ["plugin": "\(instance.id)"])
         }

@@ -5,13 +5,17 @@ import Foundation
 /// A rule's pattern comes from an admin's YAML or the API, and its subject from anyone who can send
 /// an SMS; a pattern like `^(a+)+$` against `aaaa…b` backtracks for ages. ICU reports progress while
 /// it matches (`.reportProgress`), and the match is abandoned once the budget is spent.
-public struct BoundedRegex: Sendable {
+public struct BoundedRegex: Sendable, Equatable {
     public let pattern: String
     private let regex: NSRegularExpression
     /// How long one match may take.
     public let budget: Duration
 
     public static let maximumPatternLength = 1000
+
+    public static func == (a: BoundedRegex, b: BoundedRegex) -> Bool {
+        a.pattern == b.pattern && a.budget == b.budget && a.regex.options == b.regex.options
+    }
 
     /// Throws ``RuleError`` for a pattern that does not compile or is too long.
     public init(_ pattern: String, caseInsensitive: Bool = true, budget: Duration = .milliseconds(50)) throws(RuleError)

@@ -16,8 +16,9 @@ public struct MessageTemplate: Sendable, Equatable {
     public let source: String
 
     /// Throws ``RuleError`` naming the placeholder that is not understood, or an unclosed brace.
-    /// `fields` are the names the trigger's events carry.
-    public init(_ source: String, fields: Set<String>) throws(RuleError) {
+    /// `fields` are the names the trigger's events carry; nil accepts any name (events whose
+    /// fields are not known in advance: API calls, plugins' kinds).
+    public init(_ source: String, fields: Set<String>?) throws(RuleError) {
         var pieces: [Piece] = []
         var literal = ""
         var index = source.startIndex
@@ -55,7 +56,7 @@ public struct MessageTemplate: Sendable, Equatable {
         self.source = source
     }
 
-    static func placeholder(_ name: String, fields: Set<String>) throws(RuleError) -> Piece {
+    static func placeholder(_ name: String, fields: Set<String>?) throws(RuleError) -> Piece {
         if let number = Int(name), (0...9).contains(number) { return .capture(number) }
         let parts = name.split(separator: ":", maxSplits: 1).map(String.init)
         if parts.count == 2, let count = Int(parts[1]), count > 0 {
@@ -65,6 +66,8 @@ public struct MessageTemplate: Sendable, Equatable {
             default: break
             }
         }
+        guard !name.isEmpty, name.count <= 64 else { throw RuleError("{\(name)} is not a placeholder") }
+        guard let fields else { return .field(name) }
         guard fields.contains(name) else {
             let known = (fields.sorted() + ["words:N", "chars:N", "1…9"]).map { "{\($0)}" }.joined(separator: ", ")
             throw RuleError("{\(name)} is not a placeholder here; known: \(known)")

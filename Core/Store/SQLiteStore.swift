@@ -273,6 +273,35 @@ public final class SQLiteStore: Sendable {
                     """
             )
         }
+        migrator.registerMigration("14-rules") { db in
+            // Rules changed through the API (a NULL definition only switches a configured rule on or
+            // off), every firing of a rule, and escalations; the last two as JSON records.
+            try db.execute(
+                sql: """
+                    CREATE TABLE rule (
+                        name TEXT PRIMARY KEY,
+                        definition TEXT,
+                        enabled INTEGER NOT NULL,
+                        updated_at REAL NOT NULL
+                    );
+                    CREATE TABLE rule_firing (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        rule TEXT NOT NULL,
+                        at REAL NOT NULL,
+                        key TEXT,
+                        record TEXT NOT NULL
+                    );
+                    CREATE INDEX rule_firing_rule ON rule_firing (rule, key, at);
+                    CREATE TABLE escalation (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        rule TEXT NOT NULL,
+                        active INTEGER NOT NULL,
+                        record TEXT NOT NULL
+                    );
+                    CREATE INDEX escalation_active ON escalation (active) WHERE active;
+                    """
+            )
+        }
         return migrator
     }()
 }

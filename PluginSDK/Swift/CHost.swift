@@ -108,6 +108,14 @@ final class CHost: PluginHost, @unchecked Sendable {
         try check(status, "publish \(kind)")
     }
 
+    func registerRuleKind(_ kind: String, role: RuleKindRole, schema: String?) throws {
+        let register = try function(\.register_rule_kind, "register_rule_kind (ABI 1.1)")
+        let status = kind.withSwiftletString { kind in
+            (schema ?? "").withSwiftletString { register(host, kind, role.rawValue, $0) }
+        }
+        try check(status, "register the rule kind \(kind)")
+    }
+
     func stateValue(forKey key: String) async throws -> String? {
         let get = try function(\.state_get, "state_get")
         do {

@@ -31,9 +31,25 @@ public protocol PluginHost: Sendable {
     ) throws
         -> UInt64
     func cancelTimer(_ id: UInt64) throws
+    /// ABI 1.1: registers a rule-engine trigger or action kind (`"<plugin id>.<name>"`); for an
+    /// action, `schema` is a JSON Schema of a rule's parameters. Throws `.unsupported` on a 1.0 gateway.
+    func registerRuleKind(_ kind: String, role: RuleKindRole, schema: String?) throws
+}
+
+/// What a plugin's rule-engine kind is (ABI 1.1).
+public enum RuleKindRole: Int32, Sendable {
+    /// The plugin publishes events of the kind; rules name it under `on:`.
+    case trigger = 1
+    /// Rules name it under `then:`; each action taken reaches the plugin as an event of the kind.
+    case action = 2
 }
 
 extension PluginHost {
+    /// For hosts written before ABI 1.1.
+    public func registerRuleKind(_ kind: String, role: RuleKindRole, schema: String?) throws {
+        throw PluginError(.unsupported, "this host does not offer rule-engine kinds")
+    }
+
     public func publish(_ kind: String, _ body: some Encodable) throws {
         try publish(kind, json: try JSONCoding.encoder.encode(body))
     }

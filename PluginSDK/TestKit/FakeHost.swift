@@ -20,6 +20,7 @@ public final class FakeHost: PluginHost, Sendable {
         var logs: [(level: LogLevel, message: String)] = []
         var published: [Event] = []
         var subscriptions: Set<String> = []
+        var ruleKinds: [String: (role: RuleKindRole, schema: String?)] = [:]
         var contacts: [String: String] = [:]  // number → name
         var groups: [String: [String]] = [:]  // name → numbers, in the order added
         var state: [String: String] = [:]
@@ -38,6 +39,8 @@ public final class FakeHost: PluginHost, Sendable {
     public var logs: [(level: LogLevel, message: String)] { storage.withLock { $0.logs } }
     public var published: [Event] { storage.withLock { $0.published } }
     public var subscriptions: Set<String> { storage.withLock { $0.subscriptions } }
+    /// The rule-engine kinds the plugin registered, with their roles.
+    public var ruleKinds: [String: RuleKindRole] { storage.withLock { $0.ruleKinds.mapValues(\.role) } }
     public func members(of group: String) -> [String]? { storage.withLock { $0.groups[group] } }
     public var stateValues: [String: String] { storage.withLock { $0.state } }
 
@@ -177,6 +180,13 @@ public final class FakeHost: PluginHost, Sendable {
     public func subscribe(_ kind: String) throws {
         guard !kind.isEmpty else { throw PluginError(.invalid, "an empty event kind") }
         storage.withLock { _ = $0.subscriptions.insert(kind) }
+    }
+
+    public func registerRuleKind(_ kind: String, role: RuleKindRole, schema: String?) throws {
+        guard kind.split(separator: ".").count == 2 else {
+            throw PluginError(.invalid, "'\(kind)' is not <plugin>.<name>")
+        }
+        storage.withLock { $0.ruleKinds[kind] = (role, schema) }
     }
 
     public func publish(_ kind: String, json: Data) throws {

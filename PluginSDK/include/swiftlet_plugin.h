@@ -1,5 +1,11 @@
 /*
- * swiftlet_plugin.h - the Swiftlet plugin ABI, version 1.0.
+ * swiftlet_plugin.h - the Swiftlet plugin ABI, version 1.1.
+ *
+ * Version notes:
+ *   1.0  the first contract.
+ *   1.1  (additive) swiftlet_host_api.register_rule_kind: plugins provide rule-engine triggers and
+ *        actions. A 1.0 plugin runs unchanged on a 1.1 host; a 1.1 plugin on a 1.0 host sees a
+ *        struct_size that ends before register_rule_kind and must treat it as absent.
  *
  * This header is the single source of truth of the contract between the Swiftlet gateway (the
  * host) and a plugin: a shared library the host loads with dlopen. A plugin written in C needs
@@ -46,9 +52,10 @@ extern "C" {
  * Versions and the entry symbol
  * ------------------------------------------------------------------------------------------- */
 
-/* ABI 1.0, the version this header describes. Plain literals so that Swift imports them. */
+/* The versions this header describes. Plain literals so that Swift imports them. */
 #define SWIFTLET_ABI_VERSION_1_0 0x00010000u
-#define SWIFTLET_ABI_VERSION_CURRENT 0x00010000u
+#define SWIFTLET_ABI_VERSION_1_1 0x00010001u
+#define SWIFTLET_ABI_VERSION_CURRENT 0x00010001u
 
 /* The name of the one symbol a plugin exports. */
 #define SWIFTLET_PLUGIN_ENTRY_SYMBOL "swiftlet_plugin_entry"
@@ -81,6 +88,10 @@ typedef int32_t swiftlet_status;
 #define SWIFTLET_LOG_WARNING 4
 #define SWIFTLET_LOG_ERROR 5
 #define SWIFTLET_LOG_CRITICAL 6
+
+/* Roles of a rule-engine kind (ABI 1.1, register_rule_kind). */
+#define SWIFTLET_RULE_TRIGGER 1
+#define SWIFTLET_RULE_ACTION 2
 
 /* ---------------------------------------------------------------------------------------------
  * Common types
@@ -207,7 +218,26 @@ typedef struct swiftlet_host_api {
     /* Cancels a timer; after it returns, `fire` is not called again for it. NOT_FOUND if unknown. */
     swiftlet_status (*timer_cancel)(swiftlet_host *host, uint64_t timer_id);
 
-    /* ABI 1.x will add here: registering rule-engine trigger and action kinds. */
+    /* ---- ABI 1.1 -------------------------------------------------------------------------- */
+
+    /*
+     * Registers a kind of the rule engine this plugin provides (manifest capability "rules").
+     * `kind` is "<plugin id>.<name>" (else SWIFTLET_ERR_DENIED).
+     *   role SWIFTLET_RULE_TRIGGER: the plugin publishes events of this kind (publish); rules name
+     *     it under `on:` and test the event's members in their conditions.
+     *   role SWIFTLET_RULE_ACTION: rules name it under `then:` with parameters (a mapping). Each
+     *     action taken reaches the plugin's handle_event as an event of this kind:
+     *       {"rule": "name", "parameters": {...}, "event": {"from": "...", ...}}
+     *     the parameters as the rule wrote them, their texts' placeholders ({sender}, {text}, ...)
+     *     filled in from the triggering event, whose fields travel as texts in "event".
+     * `schema`: for an action, a JSON Schema (the subset manifests' "configuration" uses) that a
+     * rule's parameters must match; rules that do not are refused with the reason. Empty for none.
+     * Register in start(); rules that use a kind wait for it to be registered.
+     * Returns SWIFTLET_OK, SWIFTLET_ERR_INVALID (bad kind, role or schema; the detail is logged),
+     * SWIFTLET_ERR_DENIED, or SWIFTLET_ERR_UNSUPPORTED when the gateway runs no rule engine.
+     */
+    swiftlet_status (*register_rule_kind)(swiftlet_host *host, swiftlet_str kind, int32_t role,
+                                          swiftlet_str schema);
 } swiftlet_host_api;
 
 /* ---------------------------------------------------------------------------------------------

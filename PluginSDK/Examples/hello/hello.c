@@ -7,6 +7,9 @@
  * It answers every incoming SMS whose first word is PING (any case) with its configured reply,
  * counts the pings it answered in its durable state, and publishes a `hello.pong` event.
  *
+ * On a gateway with ABI 1.1 it also provides two rule-engine kinds: the trigger `hello.pong` (rules
+ * can fire on its pongs) and the action `hello.say` ({to, text}: it sends that SMS).
+ *
  * The JSON handling below is deliberately tiny (it reads the flat, compact objects the gateway
  * sends); a real plugin would use a JSON library such as cJSON or jansson.
  */
@@ -122,18 +125,55 @@ static swiftlet_status hello_create(const swiftlet_host_api *api, swiftlet_host 
     return SWIFTLET_OK;
 }
 
+/* The schema of hello.say's parameters, checked by the gateway when a rule uses it. */
+static const char say_schema[] =
+    "{\"type\":\"object\",\"required\":[\"to\",\"text\"],\"additionalProperties\":false,"
+    "\"properties\":{\"to\":{\"type\":\"string\",\"minLength\":1},"
+    "\"text\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":1530}}}";
+
 static void hello_start(void *instance, swiftlet_reply_fn done, void *done_context) {
     hello *self = instance;
     swiftlet_status status = self->api->subscribe(self->host, str("sms.incoming"));
+    /* ABI 1.1: only if the host's table reaches register_rule_kind. */
+    if (status == SWIFTLET_OK && self->api->abi_version >= SWIFTLET_ABI_VERSION_1_1 &&
+        self->api->struct_size >= offsetof(swiftlet_host_api, register_rule_kind) + sizeof self->api->register_rule_kind) {
+        if (self->api->register_rule_kind(self->host, str("hello.pong"), SWIFTLET_RULE_TRIGGER, str("")) != SWIFTLET_OK ||
+            self->api->register_rule_kind(self->host, str("hello.say"), SWIFTLET_RULE_ACTION, str(say_schema)) !=
+                SWIFTLET_OK) {
+            log_text(self, SWIFTLET_LOG_WARNING, "cannot register the rule kinds hello.pong and hello.say");
+        }
+    }
     log_text(self, SWIFTLET_LOG_INFO, "hello from C: answering PING");
     done(done_context, status, str(status == SWIFTLET_OK ? "" : "cannot subscribe to sms.incoming"));
+}
+
+/* The action hello.say: {"event": {...}, "parameters": {"text": "...", "to": "..."}, "rule": "..."}. */
+static void hello_say(hello *self, swiftlet_str event) {
+    char to[64], text[1600], to_json[400], text_json[3300], request[3800];
+    const char *key = "\"parameters\":";
+    const char *p = event.data;
+    const char *end = event.data + event.size;
+    swiftlet_str parameters;
+    for (; p + strlen(key) <= end && memcmp(p, key, strlen(key)) != 0; p++) {
+    }
+    if (p + strlen(key) > end) return;
+    parameters.data = p;
+    parameters.size = (size_t)(end - p);
+    if (!json_string(parameters, "to", to, sizeof to) || !json_string(parameters, "text", text, sizeof text)) return;
+    json_escape(to, to_json, sizeof to_json);
+    json_escape(text, text_json, sizeof text_json);
+    snprintf(request, sizeof request, "{\"to\":[\"%s\"],\"text\":\"%s\"}", to_json, text_json);
+    self->api->send_sms(self->host, str(request), sent, self);
 }
 
 static void hello_event(void *instance, swiftlet_str kind, swiftlet_str event) {
     hello *self = instance;
     char from[64], from_json[400], text[32], reply[1100], request[1600];
     size_t i;
-    (void)kind;
+    if (kind.size == 9 && memcmp(kind.data, "hello.say", 9) == 0) {
+        hello_say(self, event);
+        return;
+    }
     if (!json_string(event, "from", from, sizeof from) || !json_string(event, "text", text, sizeof text)) return;
     for (i = 0; text[i] && !isspace((unsigned char)text[i]); i++) text[i] = (char)toupper((unsigned char)text[i]);
     text[i] = '\0';
@@ -154,12 +194,18 @@ static void hello_stop(void *instance, uint32_t timeout_ms, swiftlet_reply_fn do
 
 static void hello_destroy(void *instance) { free(instance); }
 
-static const swiftlet_plugin descriptor = {
-    sizeof(swiftlet_plugin), SWIFTLET_ABI_VERSION_1_0, "hello", "1.0.0",
+/* One descriptor per ABI version spoken: 1.1 where the host offers it, else 1.0. */
+static const swiftlet_plugin descriptor_1_1 = {
+    sizeof(swiftlet_plugin), SWIFTLET_ABI_VERSION_1_1, "hello", "1.1.0",
+    hello_create, hello_start, hello_event, hello_stop, hello_destroy,
+};
+static const swiftlet_plugin descriptor_1_0 = {
+    sizeof(swiftlet_plugin), SWIFTLET_ABI_VERSION_1_0, "hello", "1.1.0",
     hello_create, hello_start, hello_event, hello_stop, hello_destroy,
 };
 
 const swiftlet_plugin *swiftlet_plugin_entry(uint32_t host_min, uint32_t host_max) {
-    if (host_min > SWIFTLET_ABI_VERSION_1_0 || host_max < SWIFTLET_ABI_VERSION_1_0) return NULL;
-    return &descriptor;
+    if (host_min <= SWIFTLET_ABI_VERSION_1_1 && SWIFTLET_ABI_VERSION_1_1 <= host_max) return &descriptor_1_1;
+    if (host_min <= SWIFTLET_ABI_VERSION_1_0 && SWIFTLET_ABI_VERSION_1_0 <= host_max) return &descriptor_1_0;
+    return NULL;
 }

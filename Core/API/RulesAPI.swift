@@ -1,0 +1,216 @@
+import Foundation
+import Hummingbird
+import Logging
+import SwiftletDomain
+import SwiftletRules
+
+/// The rule engine over HTTP (JSON), for admins and, later, the web interface. An admin user's
+/// access token goes in `Authorization: Bearer …` (or `access_token=` in the query).
+///
+/// - `GET    /swiftlet/v1/rules`: every rule with its source, whether it runs, and its definition
+/// - `PUT    /swiftlet/v1/rules/{name}`: add or replace a rule; the body is its YAML or JSON
+/// - `POST   /swiftlet/v1/rules/{name}/enable`, `/disable`
+/// - `DELETE /swiftlet/v1/rules/{name}`
+/// - `POST   /swiftlet/v1/rules/{name}/fire`: fire a rule whose trigger is `api`; the body is a JSON
+///   object of texts (the event's fields)
+/// - `GET    /swiftlet/v1/rules/history?rule=…&limit=…`: firings, newest first
+/// - `GET    /swiftlet/v1/escalations?active=1&limit=…`
+/// - `POST   /swiftlet/v1/escalations/{id}/ack`: acknowledge; `{"by": "name"}` says who
+public struct RulesAPI: Sendable {
+    let engine: RuleEngine
+    let users: any UserDirectory
+    let logger: Logger
+    let limiter: AuthenticationLimiter
+    static let prefix = "/swiftlet/v1"
+
+    public init(engine: RuleEngine, users: any UserDirectory, logger: Logger) {
+        self.engine = engine
+        self.users = users
+        self.logger = logger
+        self.limiter = AuthenticationLimiter(logger: logger)
+    }
+
+    struct Failure: Error {
+        var status: HTTPResponse.Status
+        var message: String
+    }
+
+    public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
+        let rules = RouterPath(Self.prefix + "/rules")
+        router.get(rules) { request, context in
+            await handle(request, context) { _ in
+                await engine.list().map { rule -> [String: Any] in
+                    [
+                        "name": rule.name, "enabled": rule.enabled, "source": rule.source, "status": rule.status,
+                        "trigger": rule.trigger, "definition": rule.definition,
+                    ]
+                }
+            }
+        }
+        router.get(RouterPath(Self.prefix + "/rules/history")) { request, context in
+            await handle(request, context) { _ in
+                let limit = try Self.limit(request)
+                return try await engine.history(
+                    rule: request.uri.queryParameters["rule"].map(String.init),
+                    limit: limit
+                )
+                .map { firing -> [String: Any] in
+                    [
+                        "id": firing.id, "rule": firing.rule, "trigger": firing.trigger,
+                        "at": Self.timestamp(firing.at), "event": firing.event, "matched": firing.matched,
+                        "outcomes": firing.outcomes,
+                    ]
+                }
+            }
+        }
+        router.put(RouterPath(Self.prefix + "/rules/:name")) { request, context in
+            await handle(request, context) { body in
+                let name = try context.parameters.require("name")
+                do {
+                    let created = try await engine.put(name: name, definition: String(decoding: body, as: UTF8.self))
+                    return ["name": name, "created": created]
+                } catch let error as RuleError {
+                    throw Failure(status: .badRequest, message: error.description)
+                }
+            }
+        }
+        for (verb, enabled) in [("enable", true), ("disable", false)] {
+            router.post(RouterPath(Self.prefix + "/rules/:name/" + verb)) { request, context in
+                await handle(request, context) { _ in
+                    let name = try context.parameters.require("name")
+                    try await Self.refusing(.notFound) { try await engine.setEnabled(name, enabled) }
+                    return ["name": name, "enabled": enabled]
+                }
+            }
+        }
+        router.delete(RouterPath(Self.prefix + "/rules/:name")) { request, context in
+            await handle(request, context) { _ in
+                let name = try context.parameters.require("name")
+                let result = try await Self.refusing(.badRequest) { try await engine.remove(name) }
+                return ["name": name, "result": result]
+            }
+        }
+        router.post(RouterPath(Self.prefix + "/rules/:name/fire")) { request, context in
+            await handle(request, context) { body in
+                let name = try context.parameters.require("name")
+                var fields: [String: String] = [:]
+                if !body.isEmpty {
+                    guard let event = RuleEvent(kind: "api", json: body) else {
+                        throw Failure(status: .badRequest, message: "the body must be a JSON object")
+                    }
+                    fields = event.fields
+                }
+                let firing = try await Self.refusing(.badRequest) { try await engine.fire(name, fields: fields) }
+                return ["name": name, "fired": firing != nil, "firing": firing.map { Int($0) } ?? NSNull()]
+            }
+        }
+        router.get(RouterPath(Self.prefix + "/escalations")) { request, context in
+            await handle(request, context) { _ in
+                try await engine.escalations(
+                    activeOnly: request.uri.queryParameters["active"] == "1",
+                    limit: try Self.limit(request)
+                )
+                .map(Self.json)
+            }
+        }
+        router.post(RouterPath(Self.prefix + "/escalations/:id/ack")) { request, context in
+            await handle(request, context) { body in
+                guard let id = Int64(try context.parameters.require("id")) else {
+                    throw Failure(status: .badRequest, message: "an escalation's id is a number")
+                }
+                var who = "the API"
+                if !body.isEmpty {
+                    guard let given = RuleEvent(kind: "api", json: body) else {
+                        throw Failure(
+                            status: .badRequest,
+                            message: "the body must be a JSON object, e.g. {\"by\": \"Anna\"}"
+                        )
+                    }
+                    if let by = given.fields["by"], !by.isEmpty { who = String(by.prefix(100)) }
+                }
+                return Self.json(
+                    try await Self.refusing(.conflict) { try await engine.acknowledge(escalation: id, by: who) }
+                )
+            }
+        }
+    }
+
+    /// Authenticates an admin, runs `body` with the request's body, and answers JSON.
+    func handle<Context: RequestContext>(
+        _ request: Request,
+        _ context: Context,
+        _ body: @Sendable (Data) async throws -> Any
+    ) async -> Response {
+        let client = APIv1.client(context)
+        do {
+            guard await limiter.allows(client) else {
+                throw Failure(status: .tooManyRequests, message: "too many failed authentications; try again later")
+            }
+            let token =
+                request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
+                ?? request.uri.queryParameters["access_token"].map(String.init)
+            guard let token, let user = try await users.user(forAccessToken: token) else {
+                await limiter.recordFailure(client)
+                logger.notice("rules API: authentication failed", metadata: ["client": "\(client)"])
+                throw Failure(
+                    status: .unauthorized,
+                    message: "a valid access token is required (Authorization: Bearer …)"
+                )
+            }
+            guard user.isAdmin else {
+                logger.notice("rules API: refused, not an admin", metadata: ["user": "\(user.name)"])
+                throw Failure(status: .forbidden, message: "rules are for admin users")
+            }
+            let buffer = try await request.body.collect(upTo: 256 * 1024)
+            let result = try await body(Data(buffer.readableBytesView))
+            return try Self.response(result, status: .ok)
+        } catch let failure as Failure {
+            return (try? Self.response(["error": failure.message], status: failure.status))
+                ?? Response(status: failure.status)
+        } catch {
+            logger.error("rules API: \(error)")
+            return (try? Self.response(["error": "internal error"], status: .internalServerError))
+                ?? Response(status: .internalServerError)
+        }
+    }
+
+    static func refusing<T>(_ status: HTTPResponse.Status, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as RuleError {
+            let missing = error.description.hasPrefix("there is no")
+            throw Failure(status: missing ? .notFound : status, message: error.description)
+        }
+    }
+
+    static func limit(_ request: Request) throws -> Int {
+        guard let text = request.uri.queryParameters["limit"] else { return 100 }
+        guard let limit = Int(text), (1...10_000).contains(limit) else {
+            throw Failure(status: .badRequest, message: "limit: a whole number from 1 to 10000")
+        }
+        return limit
+    }
+
+    static func json(_ escalation: Escalation) -> [String: Any] {
+        [
+            "id": escalation.id, "rule": escalation.rule, "firing": escalation.firing,
+            "state": escalation.state.rawValue,
+            "step": escalation.step + 1, "steps": escalation.steps.count, "text": escalation.text,
+            "alerted": escalation.alerted, "started_at": timestamp(escalation.startedAt),
+            "next_at": escalation.state == .active ? timestamp(escalation.nextAt) : NSNull(),
+            "acknowledged_by": escalation.acknowledgedBy ?? NSNull(),
+            "acknowledged_at": escalation.acknowledgedAt.map(timestamp) ?? NSNull(), "journal": escalation.journal,
+        ]
+    }
+
+    static func timestamp(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
+
+    static func response(_ value: Any, status: HTTPResponse.Status) throws -> Response {
+        let data = try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes])
+        return Response(
+            status: status,
+            headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data))
+        )
+    }
+}

@@ -1,0 +1,159 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+import SwiftletDomain
+import SwiftletPluginHost
+import SwiftletRules
+import SwiftletStore
+
+/// What the rule engine does to the world, through the gateway's own parts: the outbox, the
+/// phonebook (with its shifts and vacations), the event bus for plugins' actions, and HTTP.
+struct GatewayRuleEffects: RuleEffects {
+    let outbox: Outbox
+    let store: SQLiteStore
+    let events: EventBus
+    let kinds: RuleKindRegistry
+    let timeZone: TimeZone
+    let logger: Logger
+
+    func send(_ text: String, to recipients: Recipients, notBefore: Date?, rule: String) async throws -> [String] {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let start = max(notBefore ?? Date(), Date())
+        var numbers: [String] = recipients.numbers
+        var heldUntil: [Int: Date] = [:]
+        if let notBefore, notBefore > Date() { for index in numbers.indices { heldUntil[index] = notBefore } }
+
+        /// Phonebook entries: on vacation, skipped; on shifts, held until one is on duty.
+        func add(_ entries: [PhonebookEntry], shifts: [Int64: [Shift]]) {
+            for entry in entries {
+                guard let number = entry.number, !numbers.contains(number) else { continue }
+                if entry.vacation {
+                    logger.info("rule \(rule): \(entry.name) is on vacation; not sent to")
+                    continue
+                }
+                var due = start
+                if let onShifts = shifts[entry.id] {
+                    guard let next = Shift.nextOnDuty(after: start, in: onShifts, calendar: calendar) else {
+                        logger.info("rule \(rule): \(entry.name)'s shifts have no hours; not sent to")
+                        continue
+                    }
+                    due = next
+                }
+                if due > Date() { heldUntil[numbers.count] = due }
+                numbers.append(number)
+            }
+        }
+        var entries: [PhonebookEntry] = []
+        for name in recipients.contacts {
+            let found = try await store.contactEntries(named: name)
+            guard !found.isEmpty else { throw SwiftletError(.notFound, "there is no contact '\(name)'") }
+            entries += found
+        }
+        for name in recipients.groups {
+            guard let members = try await store.groupMembers(named: name) else {
+                throw SwiftletError(.notFound, "there is no group '\(name)'")
+            }
+            entries += members
+        }
+        add(entries, shifts: try await store.shifts(ofContacts: entries.map(\.id)))
+        if let name = recipients.shift {
+            guard let (shift, members) = try await store.shiftMembers(named: name) else {
+                throw SwiftletError(.notFound, "there is no shift '\(name)'")
+            }
+            // Only this shift's hours count here: its members are alerted when it is on duty.
+            add(members, shifts: Dictionary(uniqueKeysWithValues: members.map { ($0.id, [shift]) }))
+        }
+        guard !numbers.isEmpty else {
+            throw SwiftletError(.invalidParameter, "nobody to send to (\(recipients.description): empty, or all away)")
+        }
+        var request = SendRequest(recipients: numbers, text: text, createdBy: "rule:" + rule)
+        request.heldUntil = heldUntil
+        _ = try await outbox.send(request)
+        return numbers.enumerated().map { index, number in
+            heldUntil[index].map { "\(number) (held until \(RuleEngineText.local($0, timeZone)))" } ?? number
+        }
+    }
+
+    func isInGroup(_ number: String, group: String) async throws -> Bool {
+        guard let members = try await store.groupMembers(named: group) else { return false }
+        return members.contains { $0.number.map { RuleEngine.sameNumber($0, number) } ?? false }
+    }
+
+    func changeGroup(_ group: String, number: String, add: Bool) async throws -> Bool {
+        guard let parsed = PhoneNumber(number) else {
+            throw SwiftletError(.invalidParameter, "'\(number)' is not a telephone number")
+        }
+        return add
+            ? try await store.addToGroup(group, number: parsed, contactName: nil, createGroup: true)
+            : try await store.removeFromGroup(group, number: parsed)
+    }
+
+    func post(_ body: Data, to url: URL) async throws -> Int {
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "Swiftlet rule engine")
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        _ = try? await response.body.collect(upTo: 64 * 1024)
+        return Int(response.status.code)
+    }
+
+    func perform(pluginAction kind: String, _ body: Data) throws {
+        guard kinds.kind(kind)?.role == .action else {
+            throw SwiftletError(.unavailable, "no running plugin provides the action \(kind)")
+        }
+        events.publish(kind: kind, json: body)
+    }
+
+    func pluginKind(_ kind: String) -> PluginRuleKind? {
+        guard let registered = kinds.kind(kind) else { return nil }
+        return PluginRuleKind(
+            plugin: registered.plugin,
+            role: registered.role == .action ? .action : .trigger,
+            check: { [kinds] parameters in kinds.check(kind, parameters: parameters) }
+        )
+    }
+}
+
+enum RuleEngineText {
+    static func local(_ date: Date, _ zone: TimeZone) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = zone
+        formatter.dateFormat = "yyyy-MM-dd HH:mm"
+        return formatter.string(from: date)
+    }
+}
+
+/// Runs the rule engine: loads it, feeds it the bus's events in order, ticks its clock.
+struct RuleService: Service {
+    let engine: RuleEngine
+    let events: EventBus
+    let kinds: RuleKindRegistry
+    let logger: Logger
+
+    func run() async throws {
+        try await engine.start()
+        let (stream, continuation) = AsyncStream.makeStream(
+            of: RuleEvent.self,
+            bufferingPolicy: .bufferingNewest(10_000)
+        )
+        events.subscribe("rules", to: "*") { kind, json in
+            if let event = RuleEvent(kind: kind, json: json) { continuation.yield(event) }
+        }
+        kinds.onChange { [engine] in Task { await engine.kindsChanged() } }
+        await withDiscardingTaskGroup { group in
+            group.addTask { for await event in stream { await engine.handle(event) } }
+            group.addTask { await engine.run() }
+            try? await gracefulShutdown()
+            events.unsubscribeAll("rules")
+            continuation.finish()
+            group.cancelAll()
+        }
+    }
+}
