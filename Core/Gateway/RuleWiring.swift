@@ -138,6 +138,8 @@ struct RuleService: Service {
     let logger: Logger
 
     func run() async throws {
+        // Kinds registered while the engine loads are seen either by its load or by this.
+        kinds.onChange { [engine] in Task { await engine.kindsChanged() } }
         try await engine.start()
         let (stream, continuation) = AsyncStream.makeStream(
             of: RuleEvent.self,
@@ -146,7 +148,6 @@ struct RuleService: Service {
         events.subscribe("rules", to: "*") { kind, json in
             if let event = RuleEvent(kind: kind, json: json) { continuation.yield(event) }
         }
-        kinds.onChange { [engine] in Task { await engine.kindsChanged() } }
         await withDiscardingTaskGroup { group in
             group.addTask { for await event in stream { await engine.handle(event) } }
             group.addTask { await engine.run() }

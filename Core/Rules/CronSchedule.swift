@@ -61,7 +61,7 @@ public struct CronSchedule: Sendable, Equatable, CustomStringConvertible {
             if let number = Int(token), range.contains(number) { return number }
             if let index = names.firstIndex(of: String(token)) { return index + firstName }
             throw RuleError(
-                "'\(token)' is not a \(name) (\(range.lowerBound)–\(range.upperBound)\(names.isEmpty ? "" : " or a name like \(names[1])"))"
+                "'\(token)' is not a valid \(name) (\(range.lowerBound)–\(range.upperBound)\(names.isEmpty ? "" : " or a name like \(names[1])"))"
             )
         }
         var result = Set<Int>()

@@ -138,16 +138,28 @@ final class GatewayProcess: @unchecked Sendable {
         try await request(path, method: .POST, body: json, contentType: "application/json")
     }
 
+    /// A request with a bearer token, as the JSON APIs take it.
+    func request(
+        _ path: String,
+        method: HTTPMethod,
+        token: String?,
+        body: String? = nil
+    ) async throws -> (status: Int, body: String) {
+        try await request(path, method: method, body: body, contentType: "application/json", token: token)
+    }
+
     private func request(
         _ path: String,
         method: HTTPMethod,
         body: String? = nil,
-        contentType: String = "application/x-www-form-urlencoded"
+        contentType: String = "application/x-www-form-urlencoded",
+        token: String? = nil
     ) async throws -> (
         status: Int, body: String
     ) {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
+        if let token { request.headers.add(name: "Authorization", value: "Bearer " + token) }
         if let body {
             request.headers.add(name: "Content-Type", value: contentType)
             request.body = .bytes(ByteBuffer(string: body))

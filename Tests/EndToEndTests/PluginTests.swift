@@ -123,8 +123,8 @@ struct PluginEndToEndTests {
 
         let list = try GatewayProcess.run(["plugins", "list", "--config", config])
         #expect(list.status == 0)
-        #expect(list.stdout.contains("keywords  1.0.0    1.0  available"), "\(list.stdout)")
-        #expect(list.stdout.contains("hello     1.0.0    1.0  available"), "\(list.stdout)")
+        #expect(list.stdout.contains("keywords  1.0.0    1.0–1.1  available"), "\(list.stdout)")
+        #expect(list.stdout.contains("hello     1.1.0    1.0–1.1  available"), "\(list.stdout)")
 
         let info = try GatewayProcess.run(["plugins", "info", "keywords", "--config", config])
         #expect(info.stdout.contains("capabilities: events, send_sms, phonebook_write"))
@@ -161,7 +161,7 @@ struct PluginEndToEndTests {
         #expect(FileManager.default.fileExists(atPath: dropIn + ".disabled"))
         #expect(
             try GatewayProcess.run(["plugins", "list", "--config", config]).stdout.contains(
-                "keywords  1.0.0    1.0  available"
+                "keywords  1.0.0    1.0–1.1  available"
             )
         )
 

@@ -62,7 +62,7 @@ struct RuleParserTests {
             ("- name: a\n  on: sms.incomming\n  then: [{reply: hi}]", "rules[0].on", 2, "not a trigger"),
             (
                 "- name: a\n  on: {schedule: \"61 * * * *\"}\n  then: [{send_sms: {to: [\"+1\"], text: x}}]",
-                "rules[0].on.schedule", 2, "'61' is not a minute"
+                "rules[0].on.schedule", 2, "'61' is not a valid minute"
             ),
             (
                 "- name: a\n  on: sms.incoming\n  if: {field: text, matches: \"(open\"}\n  then: [{reply: hi}]",
