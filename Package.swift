@@ -194,6 +194,7 @@ let package = Package(
                 "SwiftletPluginHost",
                 "SwiftletDomain",
                 "SwiftletModem",
+                "SwiftletRules",
                 "SwiftletStore",
                 "SMSCodec",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -2,6 +2,7 @@ import ArgumentParser
 import SwiftletGateway
 import SwiftletModem
 import SwiftletPluginHost
+import SwiftletRules
 
 struct Config: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -34,6 +35,8 @@ struct Config: ParsableCommand {
                     plugins.map { "\($0.manifest.id) \($0.manifest.version)" }
                     + refused.map { "\($0.id) (cannot be loaded: \($0.reason))" }
                 print("  plugins: \(enabled.isEmpty ? "none enabled" : enabled.joined(separator: ", "))")
+                let rules = configuration.rules.map { $0.name + ($0.enabled ? "" : " (disabled)") }
+                print("  rules: \(rules.isEmpty ? "none" : rules.joined(separator: ", "))")
             } catch let error as ConfigurationError {
                 throw CommandFailure(error.description)
             }

@@ -188,6 +188,7 @@ typedef struct swiftlet_host_api {
      *   "sms.status"   {"id", "to", "status": "sent"|"failed"|"delivered"|"undelivered", "at",
      *                   "modem", "error" (failed only)}
      *   "modem.status" {"modem", "modem_no", "state": "ready"|"connecting"|"down", "detail"}
+     *   "call.incoming" {"from", "modem", "at"}   (the modem rings; not answered)
      * and any kind other plugins publish ("<their id>.<name>"). "*" subscribes to every kind.
      * Returns SWIFTLET_OK, or SWIFTLET_ERR_INVALID for an empty kind.
      */
