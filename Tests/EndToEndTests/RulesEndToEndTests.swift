@@ -290,6 +290,111 @@ struct RulesEndToEndTests {
         #expect(!gateway.log.contains(token))
     }
 
+    /// A web server on loopback (Python's http.server) that answers 500 to the first POST and 200 to
+    /// the rest, and writes each body it got to a file, one per line. Its port is written to a file
+    /// too (a pipe would be inherited and keep the test runner waiting should the test fail).
+    func webhookReceiver() async throws -> (process: Process, port: Int, bodies: String) {
+        let bodies = FileManager.default.temporaryDirectory.appendingPathComponent("hook-\(UUID().uuidString)").path
+        let script = """
+            import http.server, sys
+            class H(http.server.BaseHTTPRequestHandler):
+                count = 0
+                def do_POST(self):
+                    body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+                    H.count += 1
+                    with open(sys.argv[1], "a") as f: f.write(body + "\\n")
+                    self.send_response(500 if H.count == 1 else 200)
+                    self.end_headers()
+                def log_message(self, *args): pass
+            server = http.server.HTTPServer(("127.0.0.1", 0), H)
+            with open(sys.argv[2] + ".tmp", "w") as f: f.write(str(server.server_address[1]))
+            import os; os.rename(sys.argv[2] + ".tmp", sys.argv[2])
+            server.serve_forever()
+            """
+        let portFile = bodies + ".port"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", script, bodies, portFile]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        do {
+            let port = try await eventually("the webhook receiver to listen") {
+                (try? String(contentsOfFile: portFile, encoding: .utf8)).flatMap { Int($0) }
+            }
+            return (process, port, bodies)
+        } catch {
+            kill(process.processIdentifier, SIGKILL)
+            throw error
+        }
+    }
+
+    @Test(
+        "core triggers and actions for real: a call is answered by SMS, that SMS's status fires a webhook (retried after a 500), JOIN adds the sender to a group"
+    )
+    func coreTriggersAndActions() async throws {
+        let receiver = try await webhookReceiver()
+        defer {
+            // SIGKILL: the test runner's children inherit an ignored SIGTERM.
+            kill(receiver.process.processIdentifier, SIGKILL)
+            receiver.process.waitUntilExit()
+            try? FileManager.default.removeItem(atPath: receiver.bodies)
+            try? FileManager.default.removeItem(atPath: receiver.bodies + ".port")
+        }
+        let gateway = try GatewayProcess()
+        let token = try adminToken(gateway)
+        let caller = "+46705550031"
+        try await gateway.start(
+            config: """
+                rules:
+                  - name: call-back
+                    on: call.incoming
+                    then:
+                      - reply: "We saw your call at {now}"
+                  - name: status-hook
+                    on: sms.status
+                    if:
+                      - {field: to, equals: "\(caller)"}
+                      - {field: status, equals: sent}
+                    then:
+                      - webhook: {url: "http://127.0.0.1:\(receiver.port)/status", attempts: 3}
+                  - name: join
+                    on: sms.incoming
+                    if: {field: text, equals: join}
+                    then:
+                      - add_to_group: news
+                """
+        )
+        defer { gateway.stop() }
+
+        let call = try GatewayProcess.run(["sim", "call", "--url", gateway.baseURL, "--from", caller])
+        #expect(call.status == 0, "\(call.stderr)")
+        let sent = try await received(gateway, count: 1)
+        #expect(sent.first?["recipient"] as? String == caller)
+        #expect((sent.first?["text"] as? String)?.hasPrefix("We saw your call at ") == true)
+
+        try await gateway.waitForLog("answered 200 (attempt 2 of 3)")
+        let posted = try String(contentsOfFile: receiver.bodies, encoding: .utf8).split(separator: "\n")
+        #expect(posted.count == 2)
+        let body = try #require(try json(String(posted[1])) as? [String: String])
+        #expect(body["to"] == caller)
+        #expect(body["status"] == "sent")
+        #expect(body["rule"] == "status-hook")
+        let history = try await gateway.request(
+            "/swiftlet/v1/rules/history?rule=status-hook",
+            method: .GET,
+            token: token
+        )
+        let outcomes = (try json(history.body) as? [[String: Any]])?.first?["outcomes"] as? [String]
+        #expect(outcomes?.last == "webhook http://127.0.0.1:\(receiver.port)/status answered 200 (attempt 2 of 3)")
+
+        try inject(gateway, from: "+46705550032", "JOIN")
+        try await gateway.waitForLog("add_to_group news: +46705550032 added")
+        let store = try SQLiteStore(directory: gateway.dataDirectory)
+        #expect(try await store.group(named: "news")?.members.map(\.number.value) == ["+46705550032"])
+    }
+
     @Test("config check refuses a rule with its file, line, key and reason")
     func configCheck() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rules-\(UUID().uuidString)").path
