@@ -131,23 +131,39 @@ enum RuleEngineText {
 }
 
 /// Runs the rule engine: loads it, feeds it the bus's events in order, ticks its clock.
+///
+/// It subscribes when it is made, before any service runs, so that events of the first moments (a
+/// message read from the SIM at start, the modem's first state) wait for the engine instead of
+/// passing unseen: an ALARM that arrived while the gateway was restarting still fires its rule.
 struct RuleService: Service {
     let engine: RuleEngine
     let events: EventBus
     let kinds: RuleKindRegistry
     let logger: Logger
+    let stream: AsyncStream<RuleEvent>
+    let continuation: AsyncStream<RuleEvent>.Continuation
+
+    init(engine: RuleEngine, events: EventBus, kinds: RuleKindRegistry, logger: Logger) {
+        self.engine = engine
+        self.events = events
+        self.kinds = kinds
+        self.logger = logger
+        let (stream, continuation) = AsyncStream.makeStream(
+            of: RuleEvent.self,
+            bufferingPolicy: .bufferingNewest(10_000)
+        )
+        self.stream = stream
+        self.continuation = continuation
+        events.subscribe("rules", to: "*") { kind, json in
+            if let event = RuleEvent(kind: kind, json: json) { continuation.yield(event) }
+        }
+    }
 
     func run() async throws {
         // Kinds registered while the engine loads are seen either by its load or by this.
         kinds.onChange { [engine] in Task { await engine.kindsChanged() } }
         try await engine.start()
-        let (stream, continuation) = AsyncStream.makeStream(
-            of: RuleEvent.self,
-            bufferingPolicy: .bufferingNewest(10_000)
-        )
-        events.subscribe("rules", to: "*") { kind, json in
-            if let event = RuleEvent(kind: kind, json: json) { continuation.yield(event) }
-        }
+        let (stream, continuation, events) = (self.stream, self.continuation, self.events)
         await withDiscardingTaskGroup { group in
             group.addTask { for await event in stream { await engine.handle(event) } }
             group.addTask { await engine.run() }

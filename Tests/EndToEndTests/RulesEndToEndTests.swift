@@ -395,6 +395,24 @@ struct RulesEndToEndTests {
         #expect(try await store.group(named: "news")?.members.map(\.number.value) == ["+46705550032"])
     }
 
+    @Test("modem.status: the modem becoming ready at start fires a rule")
+    func modemStatusTrigger() async throws {
+        let gateway = try GatewayProcess()
+        try await gateway.start(
+            config: """
+                rules:
+                  - name: modem-up
+                    on: modem.status
+                    if: {field: state, equals: ready}
+                    then:
+                      - send_sms: {to: ["+46705550041"], text: "modem {modem} is {state}"}
+                """
+        )
+        defer { gateway.stop() }
+        let sent = try await received(gateway, count: 1)
+        #expect(sent.map { $0["text"] as? String } == ["modem simulator is ready"])
+    }
+
     @Test("config check refuses a rule with its file, line, key and reason")
     func configCheck() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rules-\(UUID().uuidString)").path
