@@ -75,40 +75,18 @@ extension APIv1 {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = dates.timeZone
         let start = try scheduledAt(parameters) ?? Date()
-        let shifts = try await phonebook.shifts(ofContacts: contacts.map(\.id))
-        var numbers: [String] = []
-        var heldUntil: [Int: Date] = [:]
-        for contact in contacts {
-            guard let number = contact.number else { continue }
-            if contact.vacation {
-                logger.info(
-                    "APIv1: \(contact.name) is on vacation; not sent to",
-                    metadata: ["contact": "\(contact.id)"]
-                )
-                continue
-            }
-            if let onShifts = shifts[contact.id] {
-                guard let next = Shift.nextOnDuty(after: start, in: onShifts, calendar: calendar) else {
-                    logger.info(
-                        "APIv1: \(contact.name)'s shifts have no hours; not sent to",
-                        metadata: ["contact": "\(contact.id)"]
-                    )
-                    continue
-                }
-                if next > start {
-                    logger.info(
-                        "APIv1: \(contact.name) is off duty; held until \(next)",
-                        metadata: ["contact": "\(contact.id)"]
-                    )
-                    heldUntil[numbers.count] = next
-                }
-            }
-            numbers.append(number)
-        }
-        guard !numbers.isEmpty else {
+        var delivery = ContactDelivery()
+        delivery.add(
+            contacts,
+            shifts: try await phonebook.shifts(ofContacts: contacts.map(\.id)),
+            start: start,
+            calendar: calendar
+        )
+        for note in delivery.notes { logger.info("APIv1: \(note.text)", metadata: ["contact": "\(note.contact)"]) }
+        guard !delivery.numbers.isEmpty else {
             throw SwiftletError.invalidParameter("recipients", "every contact is on vacation or has no shift hours")
         }
-        return try await send(to: numbers, parameters, user: user, heldUntil: heldUntil)
+        return try await send(to: delivery.numbers, parameters, user: user, heldUntil: delivery.heldUntil)
     }
 
     /// MMS attachments as JSON-RPC clients send them: `[{"content_type": "image/png", "content":

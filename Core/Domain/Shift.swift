@@ -79,3 +79,49 @@ public struct Shift: Sendable, Equatable {
         return earliest
     }
 }
+
+/// Who of some phonebook contacts gets a message sent at a given time, and when: contacts on
+/// vacation are skipped; contacts on shifts get it when one of their shifts is on duty (now, or held
+/// until it starts); contacts whose shifts have no hours are skipped. Numbers already in the list
+/// are not added twice. Shared by APIv1's `send_togroup`/`send_tocontact` and the rules' sends.
+public struct ContactDelivery: Sendable {
+    public private(set) var numbers: [String]
+    /// By index in `numbers`: not before this time.
+    public private(set) var heldUntil: [Int: Date] = [:]
+    /// What happened to whom, for the log ("Anna is on vacation; not sent to").
+    public private(set) var notes: [(contact: Int64, text: String)] = []
+
+    public init(numbers: [String] = []) { self.numbers = numbers }
+
+    /// Adds `contacts`, with `shifts` by contact id, for a message sent at `start`.
+    public mutating func add(
+        _ contacts: [PhonebookEntry],
+        shifts: [Int64: [Shift]],
+        start: Date,
+        calendar: Calendar
+    ) {
+        for contact in contacts {
+            guard let number = contact.number, !numbers.contains(number) else { continue }
+            if contact.vacation {
+                notes.append((contact.id, "\(contact.name) is on vacation; not sent to"))
+                continue
+            }
+            if let onShifts = shifts[contact.id] {
+                guard let next = Shift.nextOnDuty(after: start, in: onShifts, calendar: calendar) else {
+                    notes.append((contact.id, "\(contact.name)'s shifts have no hours; not sent to"))
+                    continue
+                }
+                if next > start {
+                    notes.append((contact.id, "\(contact.name) is off duty; held until \(next)"))
+                    heldUntil[numbers.count] = next
+                }
+            }
+            numbers.append(number)
+        }
+    }
+
+    /// Holds every number not held later already until `date`.
+    public mutating func hold(until date: Date) {
+        for index in numbers.indices where (heldUntil[index] ?? .distantPast) < date { heldUntil[index] = date }
+    }
+}

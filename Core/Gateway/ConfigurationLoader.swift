@@ -408,16 +408,8 @@ public struct ConfigurationLoader {
         return parsed
     }
 
-    /// `500ms`, `30s`, `5m`, `1h`; nil if malformed.
-    public static func duration(_ text: String) -> Duration? {
-        let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000)]
-        for (suffix, milliseconds) in units where text.hasSuffix(suffix) {
-            let number = text.dropLast(suffix.count)
-            guard !number.isEmpty, number.allSatisfy(\.isNumber), let value = Int64(number) else { continue }
-            return .milliseconds(value * milliseconds)
-        }
-        return nil
-    }
+    /// `500ms`, `30s`, `5m`, `1h`, `1d`; nil if malformed. The same reading as the rules'.
+    public static func duration(_ text: String) -> Duration? { RuleParser.duration(text) }
 
     /// `HOST:PORT`, with IPv6 hosts in brackets; port 0 picks a free port.
     public static func hostPort(_ text: String) -> (String, Int)? {

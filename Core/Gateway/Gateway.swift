@@ -184,7 +184,7 @@ public enum Gateway {
             ),
             logger: logger
         )
-        services.append(RuleService(engine: rules, events: events, kinds: ruleKinds, logger: logger))
+        services.append(RuleService(engine: rules, events: events, kinds: ruleKinds))
         if !plugins.isEmpty {
             services.append(
                 PluginService(

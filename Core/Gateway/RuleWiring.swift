@@ -23,30 +23,7 @@ struct GatewayRuleEffects: RuleEffects {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         let start = max(notBefore ?? Date(), Date())
-        var numbers: [String] = recipients.numbers
-        var heldUntil: [Int: Date] = [:]
-        if let notBefore, notBefore > Date() { for index in numbers.indices { heldUntil[index] = notBefore } }
-
-        /// Phonebook entries: on vacation, skipped; on shifts, held until one is on duty.
-        func add(_ entries: [PhonebookEntry], shifts: [Int64: [Shift]]) {
-            for entry in entries {
-                guard let number = entry.number, !numbers.contains(number) else { continue }
-                if entry.vacation {
-                    logger.info("rule \(rule): \(entry.name) is on vacation; not sent to")
-                    continue
-                }
-                var due = start
-                if let onShifts = shifts[entry.id] {
-                    guard let next = Shift.nextOnDuty(after: start, in: onShifts, calendar: calendar) else {
-                        logger.info("rule \(rule): \(entry.name)'s shifts have no hours; not sent to")
-                        continue
-                    }
-                    due = next
-                }
-                if due > Date() { heldUntil[numbers.count] = due }
-                numbers.append(number)
-            }
-        }
+        var delivery = ContactDelivery(numbers: recipients.numbers)
         var entries: [PhonebookEntry] = []
         for name in recipients.contacts {
             let found = try await store.contactEntries(named: name)
@@ -59,14 +36,29 @@ struct GatewayRuleEffects: RuleEffects {
             }
             entries += members
         }
-        add(entries, shifts: try await store.shifts(ofContacts: entries.map(\.id)))
+        delivery.add(
+            entries,
+            shifts: try await store.shifts(ofContacts: entries.map(\.id)),
+            start: start,
+            calendar: calendar
+        )
         if let name = recipients.shift {
             guard let (shift, members) = try await store.shiftMembers(named: name) else {
                 throw SwiftletError(.notFound, "there is no shift '\(name)'")
             }
             // Only this shift's hours count here: its members are alerted when it is on duty.
-            add(members, shifts: Dictionary(uniqueKeysWithValues: members.map { ($0.id, [shift]) }))
+            delivery.add(
+                members,
+                shifts: Dictionary(uniqueKeysWithValues: members.map { ($0.id, [shift]) }),
+                start: start,
+                calendar: calendar
+            )
         }
+        if let notBefore, notBefore > Date() { delivery.hold(until: notBefore) }
+        for note in delivery.notes {
+            logger.info("rule \(rule): \(note.text)", metadata: ["contact": "\(note.contact)"])
+        }
+        let (numbers, heldUntil) = (delivery.numbers, delivery.heldUntil)
         guard !numbers.isEmpty else {
             throw SwiftletError(.invalidParameter, "nobody to send to (\(recipients.description): empty, or all away)")
         }
@@ -74,7 +66,7 @@ struct GatewayRuleEffects: RuleEffects {
         request.heldUntil = heldUntil
         _ = try await outbox.send(request)
         return numbers.enumerated().map { index, number in
-            heldUntil[index].map { "\(number) (held until \(RuleEngineText.local($0, timeZone)))" } ?? number
+            heldUntil[index].map { "\(number) (held until \(RuleEngine.localText($0, calendar)))" } ?? number
         }
     }
 
@@ -120,16 +112,6 @@ struct GatewayRuleEffects: RuleEffects {
     }
 }
 
-enum RuleEngineText {
-    static func local(_ date: Date, _ zone: TimeZone) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = zone
-        formatter.dateFormat = "yyyy-MM-dd HH:mm"
-        return formatter.string(from: date)
-    }
-}
-
 /// Runs the rule engine: loads it, feeds it the bus's events in order, ticks its clock.
 ///
 /// It subscribes when it is made, before any service runs, so that events of the first moments (a
@@ -139,15 +121,13 @@ struct RuleService: Service {
     let engine: RuleEngine
     let events: EventBus
     let kinds: RuleKindRegistry
-    let logger: Logger
     let stream: AsyncStream<RuleEvent>
     let continuation: AsyncStream<RuleEvent>.Continuation
 
-    init(engine: RuleEngine, events: EventBus, kinds: RuleKindRegistry, logger: Logger) {
+    init(engine: RuleEngine, events: EventBus, kinds: RuleKindRegistry) {
         self.engine = engine
         self.events = events
         self.kinds = kinds
-        self.logger = logger
         let (stream, continuation) = AsyncStream.makeStream(
             of: RuleEvent.self,
             bufferingPolicy: .bufferingNewest(10_000)

@@ -680,15 +680,16 @@ public actor RuleEngine {
     public func acknowledge(escalation id: Int64, by who: String) async throws -> Escalation {
         try await serially {
             guard active[id] != nil else {
-                if let ended = try await store.escalations(activeOnly: false, limit: 10_000).first(where: {
-                    $0.id == id
-                }) {
+                if let ended = try await store.escalation(id: id) {
                     throw RuleError("escalation \(id) has ended already (\(ended.state.rawValue))")
                 }
                 throw RuleError("there is no escalation \(id)")
             }
             await close(id, by: who, how: "through the API")
-            return try await store.escalations(activeOnly: false, limit: 10_000).first { $0.id == id }!
+            guard let closed = try await store.escalation(id: id) else {
+                throw RuleError("there is no escalation \(id)")
+            }
+            return closed
         }
     }
 
@@ -702,7 +703,8 @@ public actor RuleEngine {
 
     // MARK: Helpers
 
-    static func localText(_ date: Date, _ calendar: Calendar) -> String {
+    /// `2026-11-22 08:00:00` in `calendar`'s time zone, as the history and the log write times.
+    public static func localText(_ date: Date, _ calendar: Calendar) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = calendar.timeZone

@@ -112,6 +112,7 @@ public protocol RuleStore: Sendable {
     func saveEscalation(_ escalation: Escalation) async throws -> Int64
     /// Newest first.
     func escalations(activeOnly: Bool, limit: Int) async throws -> [Escalation]
+    func escalation(id: Int64) async throws -> Escalation?
 }
 
 /// A rule-engine kind a plugin registered: a trigger (events it publishes) or an action (events

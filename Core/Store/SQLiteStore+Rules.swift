@@ -121,6 +121,13 @@ extension SQLiteStore: RuleStore {
             .map { try Self.recordDecoder.decode(Escalation.self, from: Data($0.utf8)) }
         }
     }
+
+    public func escalation(id: Int64) async throws -> Escalation? {
+        try await pool.read { db in
+            try String.fetchOne(db, sql: "SELECT record FROM escalation WHERE id = ?", arguments: [id])
+                .map { try Self.recordDecoder.decode(Escalation.self, from: Data($0.utf8)) }
+        }
+    }
 }
 
 /// The phonebook as rules see it: an admin's rules reach every entry, public or private.
