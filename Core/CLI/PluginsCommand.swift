@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
+import SwiftletDomain
 import SwiftletGateway
 import SwiftletPluginHost
+import SwiftletStore
 
 struct Plugins: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,15 +17,20 @@ struct Plugins: ParsableCommand {
         subcommands: [List.self, Info.self, Enable.self, Disable.self]
     )
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List the plugins in the plugin directory and which are enabled."
+            abstract: "List the plugins in the plugin directory, which are enabled, and how the running ones are.",
+            discussion: """
+                HEALTH is what each enabled plugin of the running gateway last reported (e.g. the MQTT plugin's \
+                connection to its broker), with the time it entered that state.
+                """
         )
 
         @OptionGroup var data: DataOptions
 
-        func run() throws {
+        func run() async throws {
             let configuration = try data.load()
+            let health = await Self.health(configuration)
             let settings = configuration.plugins
             print("plugin directory: \(settings.directory)")
             let catalog = PluginCatalog(directory: settings.directory, allowedDigests: settings.digests)
@@ -34,7 +41,7 @@ struct Plugins: ParsableCommand {
                 print("  \(error)")
                 entries = []
             }
-            var rows: [[String]] = [["ID", "VERSION", "ABI", "STATUS", "NAME"]]
+            var rows: [[String]] = [["ID", "VERSION", "ABI", "STATUS", "NAME", "HEALTH"]]
             for entry in entries {
                 let section = settings.enabled.first { $0.id == entry.id }
                 var status = section.map { "enabled (\(Self.shortPath($0.file)))" } ?? "available"
@@ -49,7 +56,7 @@ struct Plugins: ParsableCommand {
                 }
                 rows.append([
                     entry.id, entry.manifest?.version ?? "-", entry.manifest.map { "\($0.abi)" } ?? "-", status,
-                    entry.manifest?.name ?? "-",
+                    entry.manifest?.name ?? "-", section == nil ? "" : Self.describe(health?[entry.id]),
                 ])
             }
             for section in settings.enabled where !entries.contains(where: { $0.id == section.id }) {
@@ -60,6 +67,32 @@ struct Plugins: ParsableCommand {
                 return
             }
             Table.print(rows)
+            if health == nil, !settings.enabled.isEmpty {
+                print(
+                    "the gateway is not running with data directory \(configuration.dataDirectory): no health to show"
+                )
+            }
+        }
+
+        /// What the running gateway's plugins last reported; nil when no gateway runs.
+        static func health(_ configuration: GatewayConfiguration) async -> [String: PluginHealthReport]? {
+            guard DataDirectoryLock.isHeld(directory: configuration.dataDirectory),
+                let store = try? SQLiteStore(
+                    directory: configuration.dataDirectory,
+                    synchronous: configuration.synchronous
+                ),
+                let reports = try? await store.pluginHealth()
+            else { return nil }
+            return Dictionary(reports.map { ($0.plugin, $0) }, uniquingKeysWith: { $1 })
+        }
+
+        static func describe(_ report: PluginHealthReport?) -> String {
+            guard let report else { return "-" }
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.dateFormat = Calendar.current.isDateInToday(report.since) ? "HH:mm:ss" : "yyyy-MM-dd HH:mm"
+            let detail = report.detail.isEmpty ? "" : ": \(report.detail)"
+            return "\(report.state)\(detail) (since \(formatter.string(from: report.since)))"
         }
 
         static func shortPath(_ path: String) -> String {

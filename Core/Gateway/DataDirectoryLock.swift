@@ -6,7 +6,7 @@ import Glibc
 
 /// An exclusive lock on the data directory, so two gateways never share one queue on one node.
 /// Held until the process exits.
-struct DataDirectoryLock {
+public struct DataDirectoryLock {
     let path: String
 
     init(directory: String) throws {
@@ -22,6 +22,14 @@ struct DataDirectoryLock {
             )
         }
         // The descriptor stays open (and locked) for the life of the process.
+    }
+
+    /// Whether a gateway runs with this data directory now (it holds the lock).
+    public static func isHeld(directory: String) -> Bool {
+        let fd = open((directory as NSString).appendingPathComponent("swiftlet.lock"), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        return flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK
     }
 }
 

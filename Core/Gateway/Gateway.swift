@@ -196,7 +196,8 @@ public enum Gateway {
                         state: store,
                         events: events,
                         inbox: inbox,
-                        ruleKinds: ruleKinds
+                        ruleKinds: ruleKinds,
+                        health: store
                     ),
                     logger: logger
                 )

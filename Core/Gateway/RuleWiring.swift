@@ -19,6 +19,13 @@ struct GatewayRuleEffects: RuleEffects {
     let timeZone: TimeZone
     let logger: Logger
 
+    /// The domain's refusals (an unknown contact, a bad number) are for good; the store's failures,
+    /// and anything unforeseen, may pass.
+    func isTransient(_ error: any Error) -> Bool {
+        guard let error = error as? SwiftletError else { return true }
+        return error.kind == .storage || error.kind == .unavailable
+    }
+
     func send(_ text: String, to recipients: Recipients, notBefore: Date?, rule: String) async throws -> [String] {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
@@ -118,39 +125,89 @@ struct GatewayRuleEffects: RuleEffects {
 /// message read from the SIM at start, the modem's first state) wait for the engine instead of
 /// passing unseen: an ALARM that arrived while the gateway was restarting still fires its rule.
 struct RuleService: Service {
+    /// An event for the engine, and whoever waits for it to be handled (ABI 1.2 `publish_and_wait`).
+    struct Pending: Sendable {
+        var event: RuleEvent
+        var done: (@Sendable (Result<RuleEngine.Handled, RuleError>) -> Void)?
+    }
+
     let engine: RuleEngine
     let events: EventBus
     let kinds: RuleKindRegistry
-    let stream: AsyncStream<RuleEvent>
-    let continuation: AsyncStream<RuleEvent>.Continuation
+    let stream: AsyncStream<Pending>
+    let continuation: AsyncStream<Pending>.Continuation
 
     init(engine: RuleEngine, events: EventBus, kinds: RuleKindRegistry) {
         self.engine = engine
         self.events = events
         self.kinds = kinds
         let (stream, continuation) = AsyncStream.makeStream(
-            of: RuleEvent.self,
+            of: Pending.self,
             bufferingPolicy: .bufferingNewest(10_000)
         )
         self.stream = stream
         self.continuation = continuation
-        events.subscribe("rules", to: "*") { kind, json in
-            if let event = RuleEvent(kind: kind, json: json) { continuation.yield(event) }
+        events.subscribe(
+            "rules",
+            to: "*",
+            deliver: { kind, json in
+                if let event = RuleEvent(kind: kind, json: json) { Self.enqueue(Pending(event: event), continuation) }
+            },
+            handle: { kind, json in
+                guard let event = RuleEvent(kind: kind, json: json) else { return [] }
+                let handled: RuleEngine.Handled
+                do {
+                    handled = try await withCheckedThrowingContinuation { waiter in
+                        Self.enqueue(Pending(event: event) { waiter.resume(with: $0) }, continuation)
+                    }
+                } catch {
+                    throw SwiftletError(.unavailable, "\(error)")
+                }
+                guard handled.failures.isEmpty else {
+                    throw SwiftletError(.unavailable, handled.failures.joined(separator: "; "))
+                }
+                return handled.fired
+            }
+        )
+    }
+
+    static func enqueue(_ pending: Pending, _ continuation: AsyncStream<Pending>.Continuation) {
+        switch continuation.yield(pending) {
+        case .enqueued: break
+        case .dropped(let oldest):
+            oldest.done?(.failure(RuleError("more than 10,000 events wait for the rule engine; this one was dropped")))
+        case .terminated:
+            pending.done?(.failure(RuleError("the rule engine is stopping")))
+        @unknown default: break
         }
     }
 
     func run() async throws {
         // Kinds registered while the engine loads are seen either by its load or by this.
         kinds.onChange { [engine] in Task { await engine.kindsChanged() } }
-        try await engine.start()
-        let (stream, continuation, events) = (self.stream, self.continuation, self.events)
-        await withDiscardingTaskGroup { group in
-            group.addTask { for await event in stream { await engine.handle(event) } }
-            group.addTask { await engine.run() }
-            try? await gracefulShutdown()
+        do {
+            try await engine.start()
+        } catch {
             events.unsubscribeAll("rules")
             continuation.finish()
-            group.cancelAll()
+            for await pending in stream { pending.done?(.failure(RuleError("the rule engine did not start"))) }
+            throw error
         }
+        let (stream, continuation, events) = (self.stream, self.continuation, self.events)
+        // Events already accepted are handled to the end, so that nobody waiting for one is left
+        // hanging; only the clock stops at once.
+        let handling = Task {
+            for await pending in stream {
+                let handled = await engine.handle(pending.event)
+                pending.done?(.success(handled))
+            }
+        }
+        let ticking = Task { await engine.run() }
+        try? await gracefulShutdown()
+        events.unsubscribeAll("rules")
+        continuation.finish()
+        await handling.value
+        ticking.cancel()
+        await ticking.value
     }
 }

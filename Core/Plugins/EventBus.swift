@@ -7,10 +7,14 @@ import Synchronization
 /// an event happens does not see it.
 public final class EventBus: Sendable {
     public typealias Deliver = @Sendable (_ kind: String, _ json: Data) -> Void
+    /// Handles an event and returns when it is done with it (the rule engine: the names of the rules
+    /// that fired, once their actions are committed).
+    public typealias Handle = @Sendable (_ kind: String, _ json: Data) async throws -> [String]
 
     private struct Subscriber {
         var kinds: Set<String>
         var deliver: Deliver
+        var handle: Handle?
     }
 
     private let subscribers = Mutex<[String: Subscriber]>([:])
@@ -18,9 +22,10 @@ public final class EventBus: Sendable {
     public init() {}
 
     /// Adds `kind` ("*" for every kind) to what `subscriber` receives.
-    public func subscribe(_ subscriber: String, to kind: String, deliver: @escaping Deliver) {
+    /// `handle`, if given, is what `publishAndWait` uses instead of `deliver`.
+    public func subscribe(_ subscriber: String, to kind: String, deliver: @escaping Deliver, handle: Handle? = nil) {
         subscribers.withLock { subscribers in
-            subscribers[subscriber, default: Subscriber(kinds: [], deliver: deliver)].kinds.insert(kind)
+            subscribers[subscriber, default: Subscriber(kinds: [], deliver: deliver, handle: handle)].kinds.insert(kind)
         }
     }
 
@@ -29,11 +34,24 @@ public final class EventBus: Sendable {
     }
 
     public func publish(kind: String, json: Data, from source: String? = nil) {
-        let targets = subscribers.withLock { subscribers in
+        for target in targets(kind, source) { target.deliver(kind, json) }
+    }
+
+    /// Publishes, and returns once every subscriber that handles events (the rule engine) is done
+    /// with this one: the names it returned (the rules that fired). Throws what a handler threw.
+    public func publishAndWait(kind: String, json: Data, from source: String? = nil) async throws -> [String] {
+        let targets = targets(kind, source)
+        for target in targets where target.handle == nil { target.deliver(kind, json) }
+        var handled: [String] = []
+        for case let handle? in targets.map(\.handle) { handled += try await handle(kind, json) }
+        return handled
+    }
+
+    private func targets(_ kind: String, _ source: String?) -> [Subscriber] {
+        subscribers.withLock { subscribers in
             subscribers.filter { $0.key != source && ($0.value.kinds.contains(kind) || $0.value.kinds.contains("*")) }
-                .map(\.value.deliver)
+                .map(\.value)
         }
-        for deliver in targets { deliver(kind, json) }
     }
 
     /// Whether anyone subscribed to `kind`, so a publisher can skip making an event nobody reads.

@@ -13,6 +13,8 @@ public struct HostServices: Sendable {
     public var inbox: any InboxWriter
     /// Where plugins' rule-engine kinds are registered; nil when no rule engine runs.
     public var ruleKinds: RuleKindRegistry?
+    /// Where plugins' health reports are kept for `swiftlet plugins list`; nil: only logged.
+    public var health: (any PluginHealthStore)?
 
     public init(
         outbox: Outbox,
@@ -20,9 +22,11 @@ public struct HostServices: Sendable {
         state: any PluginStateStore,
         events: EventBus,
         inbox: any InboxWriter,
-        ruleKinds: RuleKindRegistry? = nil
+        ruleKinds: RuleKindRegistry? = nil,
+        health: (any PluginHealthStore)? = nil
     ) {
         self.ruleKinds = ruleKinds
+        self.health = health
         self.outbox = outbox
         self.phonebook = phonebook
         self.state = state

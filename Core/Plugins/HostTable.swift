@@ -35,6 +35,8 @@ enum HostTable {
         api.timer_start = timerStart
         api.timer_cancel = timerCancel
         api.register_rule_kind = registerRuleKind
+        api.publish_and_wait = publishAndWait
+        api.report_health = reportHealth
         let pointer = UnsafeMutablePointer<swiftlet_host_api>.allocate(capacity: 1)
         pointer.initialize(to: api)
         return pointer
@@ -101,17 +103,52 @@ enum HostTable {
         case .success(let caller): plugin = caller
         case .failure(let error): return error.status
         }
-        let kind = kind.string
+        switch publishable(plugin, kind.string, event.bytes) {
+        case .success(let json):
+            plugin.services.events.publish(kind: kind.string, json: json, from: plugin.id)
+            return SWIFTLET_OK
+        case .failure(let error): return error.status
+        }
+    }
+
+    /// The event, if `plugin` may publish it under `kind`.
+    static func publishable(_ plugin: HostedPlugin, _ kind: String, _ json: Data) -> Result<Data, PluginError> {
         guard kind.hasPrefix(plugin.id + "."), kind.count > plugin.id.count + 1 else {
             plugin.logger.warning(
                 "refused to publish '\(sanitized(kind))': a plugin publishes only '\(plugin.id).<name>'"
             )
-            return SWIFTLET_ERR_DENIED
+            return .failure(PluginError(.denied, "a plugin publishes only '\(plugin.id).<name>'"))
         }
-        let json = event.bytes
-        guard (try? JSONSerialization.jsonObject(with: json)) is [String: Any] else { return SWIFTLET_ERR_INVALID }
-        plugin.services.events.publish(kind: kind, json: json, from: plugin.id)
-        return SWIFTLET_OK
+        guard (try? JSONSerialization.jsonObject(with: json)) is [String: Any] else {
+            return .failure(PluginError(.invalid, "the event is not a JSON object"))
+        }
+        return .success(json)
+    }
+
+    static let publishAndWait:
+        @convention(c) (OpaquePointer?, swiftlet_str, swiftlet_str, swiftlet_reply_fn?, UnsafeMutableRawPointer?) ->
+            Void = { host, kind, event, reply, context in
+                let kind = kind.string
+                let json = event.bytes
+                answer(host, reply, context, .publish, json) { plugin, json in
+                    let json = try publishable(plugin, kind, json).get()
+                    let rules = try await plugin.services.events.publishAndWait(kind: kind, json: json, from: plugin.id)
+                    return try JSONSerialization.data(withJSONObject: ["rules": rules])
+                }
+            }
+
+    static let reportHealth: @convention(c) (OpaquePointer?, Int32, swiftlet_str) -> Void = { host, health, detail in
+        guard let plugin = HostedPlugin.from(host), plugin.isAccepting else { return }
+        let state: String
+        switch health {
+        case SWIFTLET_HEALTH_OK: state = "ok"
+        case SWIFTLET_HEALTH_DEGRADED: state = "degraded"
+        case SWIFTLET_HEALTH_DOWN: state = "down"
+        default:
+            plugin.logger.warning("refused report_health: \(health) is not SWIFTLET_HEALTH_OK, _DEGRADED or _DOWN")
+            return
+        }
+        plugin.report(state: state, detail: sanitized(detail.string))
     }
 
     static let timerStart:

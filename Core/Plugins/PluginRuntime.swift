@@ -28,6 +28,8 @@ final class HostedPlugin: @unchecked Sendable {
     /// Host calls are answered between create and the end of stop.
     private let accepting = Atomic<Bool>(false)
     private let timers = Mutex<(next: UInt64, sources: [UInt64: Unchecked<any DispatchSourceTimer>])>((1, [:]))
+    /// The last health reported, and the write of it to the store (each waits for the one before).
+    private let health = Mutex<(state: String, detail: String, write: Task<Void, Never>?)>(("", "", nil))
 
     init(manifest: PluginManifest, library: PluginLibrary, services: HostServices, logger: Logger) {
         self.id = manifest.id
@@ -128,6 +130,42 @@ final class HostedPlugin: @unchecked Sendable {
         await withCheckedContinuation { continuation in
             queue.async { continuation.resume(returning: body()) }
         }
+    }
+
+    // MARK: Health
+
+    /// Records the plugin's health (its own reports, and the host's "starting", "stopped" and
+    /// "not running"): logged when it changes, and kept in the store for `swiftlet plugins list`.
+    func report(state: String, detail: String) {
+        let report = PluginHealthReport(plugin: id, state: state, detail: detail, since: Date())
+        let (changed, stateChanged) = health.withLock { health -> (Bool, Bool) in
+            guard health.state != state || health.detail != detail else { return (false, false) }
+            let stateChanged = health.state != state
+            let previous = health.write
+            let store = services.health
+            health = (
+                state, detail,
+                Task {
+                    await previous?.value
+                    try? await store?.setPluginHealth(report)
+                }
+            )
+            return (true, stateChanged)
+        }
+        guard changed, state != "starting", state != "stopped" else { return }
+        let line = "health \(state)\(detail.isEmpty ? "" : ": \(detail)")"
+        if state == "ok" || state == "starting" || state == "stopped" || !stateChanged {
+            logger.info("\(line)")
+        } else {
+            logger.warning("\(line)")
+        }
+    }
+
+    var healthState: String { health.withLock { $0.state } }
+
+    /// Waits until the health reports so far are in the store.
+    func healthWritten() async {
+        await health.withLock { $0.write }?.value
     }
 
     // MARK: Events and timers (called from the host table)

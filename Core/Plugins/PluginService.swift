@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import SwiftletDomain
 
 /// Runs the enabled plugins with the gateway: loads and starts each (a plugin that cannot be
 /// loaded or fails to start is reported and skipped; the gateway runs on), and on graceful
@@ -38,6 +39,9 @@ public final class PluginService: Service {
                 library = try PluginLibrary.load(plugin.entry, allowedDigests: digests)
             } catch {
                 logger.error("plugin \(id) is not loaded: \(error)", metadata: ["plugin": "\(id)"])
+                try? await services.health?.setPluginHealth(
+                    PluginHealthReport(plugin: id, state: "failed", detail: "not loaded: \(error)", since: Date())
+                )
                 continue
             }
             let instance = HostedPlugin(
@@ -46,10 +50,13 @@ public final class PluginService: Service {
                 services: services,
                 logger: logger
             )
+            instance.report(state: "starting", detail: "")
             do {
                 try await instance.create(configuration: plugin.configuration)
             } catch {
                 logger.error("plugin \(id) is not started: \(error)", metadata: ["plugin": "\(id)"])
+                instance.report(state: "failed", detail: "not started: \(error)")
+                await instance.healthWritten()
                 continue
             }
             do {
@@ -58,8 +65,12 @@ public final class PluginService: Service {
                 logger.error("plugin \(id) is not started: \(error)", metadata: ["plugin": "\(id)"])
                 services.ruleKinds?.removeAll(plugin: id)
                 await instance.stopAndDestroy(timeout: stopTimeout, started: false)
+                instance.report(state: "failed", detail: "not started: \(error)")
+                await instance.healthWritten()
                 continue
             }
+            // A plugin that reports no health of its own is "ok" while it runs.
+            if instance.healthState == "starting" { instance.report(state: "ok", detail: "running") }
             running.append(instance)
             logger.notice(
                 "plugin \(id) \(plugin.manifest.version) started (ABI \(ABIVersion.format(library.abiVersion)))",
@@ -70,6 +81,8 @@ public final class PluginService: Service {
         for instance in running.reversed() {
             services.ruleKinds?.removeAll(plugin: instance.id)
             await instance.stopAndDestroy(timeout: stopTimeout, started: true)
+            instance.report(state: "stopped", detail: "the gateway stopped")
+            await instance.healthWritten()
             logger.info("plugin \(instance.id) stopped", metadata: ["plugin": "\(instance.id)"])
         }
     }

@@ -40,6 +40,8 @@ public actor RuleEngine {
     /// Hysteresis: per rule and condition (and `per` value), whether the threshold is armed.
     var disarmed: Set<String> = []
     var tasks: [Task<Void, Never>] = []
+    /// Actions that failed while the current event was handled (see ``Handled``).
+    var failures: [String] = []
 
     private var busy = false
     private var waiting: [CheckedContinuation<Void, Never>] = []
@@ -169,33 +171,47 @@ public actor RuleEngine {
 
     // MARK: Events
 
+    /// What handling an event did: the rules that fired, and the actions of theirs that failed
+    /// (their messages are not committed; whoever acknowledges the event must not).
+    public struct Handled: Sendable, Equatable {
+        public var fired: [String]
+        public var failures: [String]
+    }
+
     /// An event happened: acknowledges escalations it answers, then fires every rule it matches.
-    public func handle(_ event: RuleEvent) async {
+    @discardableResult
+    public func handle(_ event: RuleEvent) async -> Handled {
         await serially {
+            failures = []
             if event.kind == "sms.incoming" || event.kind == "call.incoming" { await acknowledge(by: event) }
+            var fired: [String] = []
             for name in order {
                 guard let entry = entries[name], entry.rule.enabled, entry.problem == nil,
                     case .event(let kind) = entry.rule.trigger, kind == event.kind
                 else { continue }
-                await evaluate(name, entry.rule, event)
+                if await evaluate(name, entry.rule, event) != nil { fired.append(name) }
             }
+            return Handled(fired: fired, failures: failures)
         }
     }
 
-    func evaluate(_ name: String, _ rule: Rule, _ event: RuleEvent) async {
+    @discardableResult
+    func evaluate(_ name: String, _ rule: Rule, _ event: RuleEvent) async -> Int64? {
         var captures: [String] = []
         var matched: [String] = []
         let at = now()
         for condition in rule.conditions {
             do {
-                guard try await holds(condition, rule: name, event.fields, at: at, captures: &captures) else { return }
+                guard try await holds(condition, rule: name, event.fields, at: at, captures: &captures) else {
+                    return nil
+                }
                 matched.append(condition.description)
             } catch {
                 logger.warning("rule \(name): \(condition.description): \(error); the rule does not fire")
-                return
+                return nil
             }
         }
-        await fire(name, event: event, captures: captures, matched: matched)
+        return await fire(name, event: event, captures: captures, matched: matched)
     }
 
     func holds(
@@ -296,6 +312,7 @@ public actor RuleEngine {
             firing.id = try await store.recordFiring(firing)
         } catch {
             logger.error("rule \(name): cannot record its firing (\(error)); its actions are not taken")
+            failures.append("rule \(name): cannot record its firing (\(error))")
             return nil
         }
         let quietEnd = rule.urgent ? nil : rule.quietHours?.window.end(containing: at, calendar: calendar)
@@ -384,6 +401,7 @@ public actor RuleEngine {
             }
         } catch {
             logger.error("rule \(rule.name): \(action.name) failed: \(error)", metadata: ["rule": "\(rule.name)"])
+            if effects.isTransient(error) { failures.append("rule \(rule.name): \(action.name) failed: \(error)") }
             return "\(action.name) failed: \(error)"
         }
     }

@@ -144,4 +144,11 @@ public protocol RuleEffects: Sendable {
     func perform(pluginAction kind: String, _ body: Data) throws
     /// The plugin kind of that name, if a running plugin registered it.
     func pluginKind(_ kind: String) -> PluginRuleKind?
+    /// Whether an effect failed for a reason that may pass (the store is busy or unavailable), so
+    /// that the event is worth offering again, rather than for good (an unknown contact).
+    func isTransient(_ error: any Error) -> Bool
+}
+
+extension RuleEffects {
+    public func isTransient(_ error: any Error) -> Bool { false }
 }

@@ -146,3 +146,31 @@ extension SQLiteStore: PluginStateStore {
         }
     }
 }
+
+extension SQLiteStore: PluginHealthStore {
+    public func setPluginHealth(_ report: PluginHealthReport) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO plugin_health (plugin, state, detail, since) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (plugin) DO UPDATE SET state = excluded.state, detail = excluded.detail,
+                        since = excluded.since
+                    """,
+                arguments: [report.plugin, report.state, report.detail, report.since.storeValue]
+            )
+        }
+    }
+
+    public func pluginHealth() async throws -> [PluginHealthReport] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT plugin, state, detail, since FROM plugin_health ORDER BY plugin").map {
+                PluginHealthReport(
+                    plugin: $0["plugin"],
+                    state: $0["state"],
+                    detail: $0["detail"],
+                    since: Date(storeValue: $0["since"])
+                )
+            }
+        }
+    }
+}

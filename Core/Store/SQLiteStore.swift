@@ -302,6 +302,19 @@ public final class SQLiteStore: Sendable {
                     """
             )
         }
+        migrator.registerMigration("15-plugin-health") { db in
+            // What each plugin last reported about its health (ABI 1.2), for `swiftlet plugins list`.
+            try db.execute(
+                sql: """
+                    CREATE TABLE plugin_health (
+                        plugin TEXT PRIMARY KEY,
+                        state TEXT NOT NULL,
+                        detail TEXT NOT NULL,
+                        since REAL NOT NULL
+                    );
+                    """
+            )
+        }
         return migrator
     }()
 }

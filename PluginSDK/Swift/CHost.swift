@@ -116,6 +116,24 @@ final class CHost: PluginHost, @unchecked Sendable {
         try check(status, "register the rule kind \(kind)")
     }
 
+    func publishAndWait(_ kind: String, json: Data) async throws -> [String] {
+        struct Reply: Decodable { var rules: [String] }
+        let function = try function(\.publish_and_wait, "publish_and_wait (ABI 1.2)")
+        let reply = try await request { trampoline, context in
+            kind.withSwiftletString { kind in json.withSwiftletString { function(host, kind, $0, trampoline, context) }
+            }
+        }
+        return try JSONCoding.decoder.decode(Reply.self, from: reply).rules
+    }
+
+    func reportHealth(_ health: PluginHealth, _ detail: String) {
+        guard let report = ABIStruct.field(\.report_health, of: api, size: size) else {
+            log(health == .ok ? .info : .warning, "health \(health): \(detail)")
+            return
+        }
+        detail.withSwiftletString { report(host, health.rawValue, $0) }
+    }
+
     func stateValue(forKey key: String) async throws -> String? {
         let get = try function(\.state_get, "state_get")
         do {

@@ -34,6 +34,24 @@ public protocol PluginHost: Sendable {
     /// ABI 1.1: registers a rule-engine trigger or action kind (`"<plugin id>.<name>"`); for an
     /// action, `schema` is a JSON Schema of a rule's parameters. Throws `.unsupported` on a 1.0 gateway.
     func registerRuleKind(_ kind: String, role: RuleKindRole, schema: String?) throws
+    /// ABI 1.2: publishes an event of one of the plugin's trigger kinds and returns once the rule
+    /// engine has handled it (the rules it fired, their messages committed). Acknowledge what you
+    /// received (a PUBACK, a 250) only after this returns. Throws `.unavailable` when an action could
+    /// not be committed or the gateway is stopping, `.unsupported` on an older gateway.
+    func publishAndWait(_ kind: String, json: Data) async throws -> [String]
+    /// ABI 1.2: the plugin's health, shown by `swiftlet plugins list` (report changes, not a heartbeat).
+    /// Ignored by older gateways.
+    func reportHealth(_ health: PluginHealth, _ detail: String)
+}
+
+/// How a plugin is (ABI 1.2 `report_health`).
+public enum PluginHealth: Int32, Sendable, CaseIterable {
+    /// Working: connected, listening.
+    case ok = 0
+    /// Working in part (one of two servers unreachable, a backlog building up).
+    case degraded = 1
+    /// Not doing its job now (disconnected, refused credentials); say why, and what it does about it.
+    case down = 2
 }
 
 /// What a plugin's rule-engine kind is (ABI 1.1).
@@ -48,6 +66,16 @@ extension PluginHost {
     /// For hosts written before ABI 1.1.
     public func registerRuleKind(_ kind: String, role: RuleKindRole, schema: String?) throws {
         throw PluginError(.unsupported, "this host does not offer rule-engine kinds")
+    }
+
+    /// For hosts written before ABI 1.2.
+    public func publishAndWait(_ kind: String, json: Data) async throws -> [String] {
+        throw PluginError(.unsupported, "this host does not offer publish_and_wait")
+    }
+
+    /// For hosts written before ABI 1.2: logged instead.
+    public func reportHealth(_ health: PluginHealth, _ detail: String) {
+        log(health == .ok ? .info : .warning, "health \(health): \(detail)")
     }
 
     public func publish(_ kind: String, _ body: some Encodable) throws {

@@ -26,6 +26,8 @@ public final class FakeHost: PluginHost, Sendable {
         var state: [String: String] = [:]
         var nextID = 1
         var failure: PluginError?
+        var health: [(health: PluginHealth, detail: String)] = []
+        var rulesFired: @Sendable (Event) -> [String] = { _ in [] }
     }
 
     private let storage = Mutex(State())
@@ -43,8 +45,15 @@ public final class FakeHost: PluginHost, Sendable {
     public var ruleKinds: [String: RuleKindRole] { storage.withLock { $0.ruleKinds.mapValues(\.role) } }
     public func members(of group: String) -> [String]? { storage.withLock { $0.groups[group] } }
     public var stateValues: [String: String] { storage.withLock { $0.state } }
+    /// Every health report, in order (ABI 1.2).
+    public var healthReports: [(health: PluginHealth, detail: String)] { storage.withLock { $0.health } }
 
     // MARK: Setting the scene
+
+    /// What `publishAndWait` answers for an event: the rules that "fired" (default: none).
+    public func answerPublishAndWait(_ rules: @escaping @Sendable (Event) -> [String]) {
+        storage.withLock { $0.rulesFired = rules }
+    }
 
     /// Makes every following host request fail with `error` (nil: succeed again).
     public func failRequests(with error: PluginError?) { storage.withLock { $0.failure = error } }
@@ -194,6 +203,18 @@ public final class FakeHost: PluginHost, Sendable {
             throw PluginError(.invalid, "an event body must be a JSON object")
         }
         storage.withLock { $0.published.append(Event(kind: kind, json: json)) }
+    }
+
+    /// Records the event in `published`, like `publish`, and answers what `answerPublishAndWait` says.
+    public func publishAndWait(_ kind: String, json: Data) async throws -> [String] {
+        try checkFailure()
+        try publish(kind, json: json)
+        let answer = storage.withLock { $0.rulesFired }
+        return answer(Event(kind: kind, json: json))
+    }
+
+    public func reportHealth(_ health: PluginHealth, _ detail: String) {
+        storage.withLock { $0.health.append((health, detail)) }
     }
 
     public func stateValue(forKey key: String) async throws -> String? {

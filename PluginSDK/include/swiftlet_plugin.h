@@ -1,11 +1,14 @@
 /*
- * swiftlet_plugin.h - the Swiftlet plugin ABI, version 1.1.
+ * swiftlet_plugin.h - the Swiftlet plugin ABI, version 1.2.
  *
  * Version notes:
  *   1.0  the first contract.
  *   1.1  (additive) swiftlet_host_api.register_rule_kind: plugins provide rule-engine triggers and
  *        actions. A 1.0 plugin runs unchanged on a 1.1 host; a 1.1 plugin on a 1.0 host sees a
  *        struct_size that ends before register_rule_kind and must treat it as absent.
+ *   1.2  (additive) swiftlet_host_api.publish_and_wait: a trigger event answered once the rule
+ *        engine has handled it (for sources that acknowledge what they receive only after it is
+ *        on disk: MQTT, SMTP); swiftlet_host_api.report_health: a plugin's health for admins.
  *
  * This header is the single source of truth of the contract between the Swiftlet gateway (the
  * host) and a plugin: a shared library the host loads with dlopen. A plugin written in C needs
@@ -55,7 +58,8 @@ extern "C" {
 /* The versions this header describes. Plain literals so that Swift imports them. */
 #define SWIFTLET_ABI_VERSION_1_0 0x00010000u
 #define SWIFTLET_ABI_VERSION_1_1 0x00010001u
-#define SWIFTLET_ABI_VERSION_CURRENT 0x00010001u
+#define SWIFTLET_ABI_VERSION_1_2 0x00010002u
+#define SWIFTLET_ABI_VERSION_CURRENT 0x00010002u
 
 /* The name of the one symbol a plugin exports. */
 #define SWIFTLET_PLUGIN_ENTRY_SYMBOL "swiftlet_plugin_entry"
@@ -92,6 +96,11 @@ typedef int32_t swiftlet_status;
 /* Roles of a rule-engine kind (ABI 1.1, register_rule_kind). */
 #define SWIFTLET_RULE_TRIGGER 1
 #define SWIFTLET_RULE_ACTION 2
+
+/* A plugin's health (ABI 1.2, report_health). */
+#define SWIFTLET_HEALTH_OK 0
+#define SWIFTLET_HEALTH_DEGRADED 1
+#define SWIFTLET_HEALTH_DOWN 2
 
 /* ---------------------------------------------------------------------------------------------
  * Common types
@@ -239,6 +248,29 @@ typedef struct swiftlet_host_api {
      */
     swiftlet_status (*register_rule_kind)(swiftlet_host *host, swiftlet_str kind, int32_t role,
                                           swiftlet_str schema);
+
+    /* ---- ABI 1.2 -------------------------------------------------------------------------- */
+
+    /*
+     * Publishes an event like `publish` (same rules for `kind` and `event`, capability "publish"),
+     * and replies once the rule engine has handled it: every rule it matches has fired, and the
+     * messages and escalations those rules start are committed to disk (webhooks may still be
+     * posting). A source that acknowledges what it receives (an MQTT PUBACK, an SMTP 250) does so
+     * after this reply, so that nothing it acknowledged can be lost. Reply:
+     *   {"rules": ["alarm", ...]}   the rules that fired (empty when none matched)
+     * SWIFTLET_ERR_UNAVAILABLE when an action of a rule could not be committed (the detail says
+     * which) or the gateway is stopping: do not acknowledge; the event may be offered again (rules
+     * that did fire then fire again).
+     */
+    void (*publish_and_wait)(swiftlet_host *host, swiftlet_str kind, swiftlet_str event, swiftlet_reply_fn reply,
+                             void *context);
+
+    /*
+     * Reports the plugin's health (SWIFTLET_HEALTH_*) with one line for admins, e.g. "connected to
+     * broker.example:8883". Shown by `swiftlet plugins list`; a change is logged. Report on every
+     * change (connected, lost, refused), not periodically. Needs no capability.
+     */
+    void (*report_health)(swiftlet_host *host, int32_t health, swiftlet_str detail);
 } swiftlet_host_api;
 
 /* ---------------------------------------------------------------------------------------------

@@ -78,7 +78,7 @@ struct PluginEndToEndTests {
                 """
         )
         defer { gateway.stop() }
-        try await gateway.waitForLog("plugin keywords 1.0.0 started (ABI 1.1)")
+        try await gateway.waitForLog("plugin keywords 1.0.0 started (ABI 1.2)")
         try await gateway.waitForLog("plugin hello 1.1.0 started (ABI 1.1)")
         try await gateway.waitForLog("plugin ghost is enabled but cannot be loaded: no plugin 'ghost' in \(plugins)")
 
@@ -123,7 +123,7 @@ struct PluginEndToEndTests {
 
         let list = try GatewayProcess.run(["plugins", "list", "--config", config])
         #expect(list.status == 0)
-        #expect(list.stdout.contains("keywords  1.0.0    1.0–1.1  available"), "\(list.stdout)")
+        #expect(list.stdout.contains("keywords  1.0.0    1.0–1.2  available"), "\(list.stdout)")
         #expect(list.stdout.contains("hello     1.1.0    1.0–1.1  available"), "\(list.stdout)")
 
         let info = try GatewayProcess.run(["plugins", "info", "keywords", "--config", config])
@@ -161,7 +161,7 @@ struct PluginEndToEndTests {
         #expect(FileManager.default.fileExists(atPath: dropIn + ".disabled"))
         #expect(
             try GatewayProcess.run(["plugins", "list", "--config", config]).stdout.contains(
-                "keywords  1.0.0    1.0–1.1  available"
+                "keywords  1.0.0    1.0–1.2  available"
             )
         )
 

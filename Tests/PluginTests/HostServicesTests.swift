@@ -36,7 +36,8 @@ struct HostServicesTests {
             phonebook: store,
             state: store,
             events: events,
-            inbox: store
+            inbox: store,
+            health: store
         )
         let entry = try #require(try PluginCatalog(directory: directory.path).entry(id: "svc"))
         let plugin = HostedPlugin(
@@ -166,6 +167,45 @@ struct HostServicesTests {
         try await Task.sleep(for: .milliseconds(100))
         #expect(fired.withLock { $0 } == afterCancel)
         #expect(throws: PluginError(.notFound, "cannot cancel timer \(timer)")) { try host.cancelTimer(timer) }
+    }
+
+    @Test(
+        "ABI 1.2: publish_and_wait answers once the handling subscriber is done, passes on its failure; report_health reaches the store"
+    )
+    func publishAndWaitAndHealth() async throws {
+        let setup = try await setUp()
+        let host = setup.host
+        let recorder = Recorder()
+        let handled = Recorder()
+        setup.events.subscribe("listener", to: "*") { kind, _ in recorder.kinds.withLock { $0.append(kind) } }
+        setup.events.subscribe(
+            "rules",
+            to: "*",
+            deliver: { _, _ in Issue.record("publish_and_wait delivered instead of handling") },
+            handle: { kind, json in
+                if String(decoding: json, as: UTF8.self).contains("fail") {
+                    throw SwiftletError(.unavailable, "rule alarm: send_sms failed: disk full")
+                }
+                try await Task.sleep(for: .milliseconds(50))
+                handled.kinds.withLock { $0.append(kind) }
+                return ["alarm"]
+            }
+        )
+        #expect(try await host.publishAndWait("svc.alarm", json: Data(#"{"level": 3}"#.utf8)) == ["alarm"])
+        #expect(handled.kinds.withLock { $0 } == ["svc.alarm"])
+        #expect(recorder.kinds.withLock { $0 } == ["svc.alarm"])
+        await #expect(throws: PluginError(.unavailable, "rule alarm: send_sms failed: disk full")) {
+            try await host.publishAndWait("svc.alarm", json: Data(#"{"fail": true}"#.utf8))
+        }
+        await #expect(throws: PluginError(.denied, "a plugin publishes only 'svc.<name>'")) {
+            try await host.publishAndWait("other.alarm", json: Data("{}".utf8))
+        }
+
+        host.reportHealth(.down, "not authorised by 127.0.0.1:1883")
+        host.reportHealth(.ok, "connected to 127.0.0.1:1883")
+        await setup.plugin.healthWritten()
+        let reports = try await setup.store.pluginHealth()
+        #expect(reports.map { [$0.plugin, $0.state, $0.detail] } == [["svc", "ok", "connected to 127.0.0.1:1883"]])
     }
 
     @Test("an undeclared capability is refused, and a stopped plugin's calls are answered 'unavailable'")
