@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "SwiftletPluginTestKit", targets: ["SwiftletPluginTestKit"]),
         // The plugins of this repository, one dynamic library each.
         .library(name: "SwiftletKeywords", type: .dynamic, targets: ["KeywordsPluginEntry"]),
+        .library(name: "SwiftletMQTT", type: .dynamic, targets: ["MQTTPluginEntry"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -148,6 +149,21 @@ let package = Package(
             swiftSettings: swiftSettings,
             linkerSettings: pluginLinkerSettings
         ),
+        // Plugin `mqtt`: MQTT to SMS and SMS to MQTT, through libmosquitto (libmosquitto-dev).
+        .systemLibrary(name: "CMosquitto", path: "Plugins/MQTT/Sources/CMosquitto"),
+        .target(
+            name: "MQTTPlugin",
+            dependencies: ["CMosquitto", "SwiftletPluginSDK"],
+            path: "Plugins/MQTT/Sources/MQTTPlugin",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "MQTTPluginEntry",
+            dependencies: ["MQTTPlugin", "SwiftletPluginSDK"],
+            path: "Plugins/MQTT/Sources/Entry",
+            swiftSettings: swiftSettings,
+            linkerSettings: pluginLinkerSettings
+        ),
         // SMSEagle-compatible HTTP APIs.
         .target(
             name: "SwiftletAPI",
@@ -259,6 +275,12 @@ let package = Package(
             name: "KeywordsPluginTests",
             dependencies: ["KeywordsPlugin", "SwiftletPluginTestKit"],
             path: "Tests/KeywordsPluginTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MQTTPluginTests",
+            dependencies: ["MQTTPlugin", "SwiftletPluginTestKit", "TestSupport"],
+            path: "Tests/MQTTPluginTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

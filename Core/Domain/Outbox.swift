@@ -18,6 +18,9 @@ public struct SendRequest: Sendable, Equatable {
     /// For an MMS (`kind` `.mms`): its files.
     public var attachments: [Attachment] = []
     public var createdBy: String
+    /// An idempotency key: a request with a key already used queues nothing and answers the ids
+    /// the first one got (see `MessageStore.enqueue(_:key:)`).
+    public var key: String?
 
     public init(
         recipients: [String],
@@ -71,7 +74,7 @@ public struct Outbox: Sendable {
     public func send(_ request: SendRequest) async throws -> [MessageID] {
         let messages = try validate(request)
         if request.dryRun { return messages.map { _ in 0 } }
-        let ids = try await store.enqueue(messages)
+        let ids = try await store.enqueue(messages, key: request.key)
         didQueue()
         return ids
     }

@@ -5,7 +5,11 @@ import Foundation
 /// Every method that returns normally has committed its changes durably.
 public protocol MessageStore: Sendable {
     /// Stores the messages as `queued`, all or none, and returns their ids in order.
-    func enqueue(_ messages: [NewOutgoingMessage]) async throws -> [MessageID]
+    ///
+    /// With an idempotency `key` already used by an earlier call (kept 30 days), stores nothing and
+    /// returns that call's ids: a source that offers the same thing again after a crash (an MQTT
+    /// redelivery, a mail polled again) does not queue it twice.
+    func enqueue(_ messages: [NewOutgoingMessage], key: String?) async throws -> [MessageID]
     func outgoing(matching query: MessageQuery) async throws -> [OutgoingMessage]
     func incoming(matching query: MessageQuery) async throws -> [IncomingMessage]
     /// How many messages `folder` holds, optionally within a time window: received (inbox), created
@@ -21,6 +25,10 @@ public protocol MessageStore: Sendable {
 }
 
 extension MessageStore {
+    public func enqueue(_ messages: [NewOutgoingMessage]) async throws -> [MessageID] {
+        try await enqueue(messages, key: nil)
+    }
+
     /// Outgoing messages not yet sent or failed, optionally within a creation-time window.
     public func queueLength(createdFrom: Date?, createdTo: Date?) async throws -> Int {
         try await count(in: .outbox, from: createdFrom, to: createdTo, modem: nil)

@@ -72,20 +72,23 @@ public struct HostServices: Sendable {
         }
         var seen = Set<String>()
         let unique = numbers.filter { seen.insert(PhoneNumber($0)?.value ?? $0).inserted }
-        let ids = try await outbox.send(
-            SendRequest(
-                recipients: unique,
-                text: sms.text,
-                options: SendOptions(
-                    priority: sms.priority ?? 0,
-                    unicode: sms.unicode ?? false,
-                    flash: sms.flash ?? false,
-                    modemNumber: sms.modemNo
-                ),
-                scheduledAt: sms.date,
-                createdBy: "plugin:" + plugin
-            )
+        if let key = sms.key, key.isEmpty || key.utf8.count > 200 {
+            throw SwiftletError(.invalidParameter, "key: 1 to 200 bytes")
+        }
+        var request = SendRequest(
+            recipients: unique,
+            text: sms.text,
+            options: SendOptions(
+                priority: sms.priority ?? 0,
+                unicode: sms.unicode ?? false,
+                flash: sms.flash ?? false,
+                modemNumber: sms.modemNo
+            ),
+            scheduledAt: sms.date,
+            createdBy: "plugin:" + plugin
         )
+        request.key = sms.key.map { "plugin:\(plugin):\($0)" }
+        let ids = try await outbox.send(request)
         return ids.map { Int($0) }
     }
 

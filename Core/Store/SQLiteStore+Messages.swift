@@ -3,10 +3,18 @@ import GRDB
 import SwiftletDomain
 
 extension SQLiteStore: MessageStore, InboxWriter {
-    public func enqueue(_ messages: [NewOutgoingMessage]) async throws -> [MessageID] {
+    /// How long an idempotency key is remembered.
+    static let keyLifetime: TimeInterval = 30 * 86400
+
+    public func enqueue(_ messages: [NewOutgoingMessage], key: String?) async throws -> [MessageID] {
         let now = Date().storeValue
         return try await pool.write { db in
-            try messages.map { message in
+            if let key {
+                if let ids = try String.fetchOne(db, sql: "SELECT ids FROM send_key WHERE key = ?", arguments: [key]) {
+                    return ids.split(separator: ",").compactMap { MessageID($0) }
+                }
+            }
+            let ids = try messages.map { message in
                 try db.execute(
                     sql: """
                         INSERT INTO outgoing (recipient, text, priority, unicode, flash, modem_no, state, created_by,
@@ -35,6 +43,14 @@ extension SQLiteStore: MessageStore, InboxWriter {
                 }
                 return id
             }
+            if let key {
+                try db.execute(sql: "DELETE FROM send_key WHERE created_at < ?", arguments: [now - Self.keyLifetime])
+                try db.execute(
+                    sql: "INSERT INTO send_key (key, ids, created_at) VALUES (?, ?, ?)",
+                    arguments: [key, ids.map(String.init).joined(separator: ","), now]
+                )
+            }
+            return ids
         }
     }
 

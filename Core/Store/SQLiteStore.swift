@@ -315,6 +315,19 @@ public final class SQLiteStore: Sendable {
                     """
             )
         }
+        migrator.registerMigration("16-send-keys") { db in
+            // Idempotency keys of queued requests (a plugin's `key`, ABI 1.2): the ids they got.
+            try db.execute(
+                sql: """
+                    CREATE TABLE send_key (
+                        key TEXT PRIMARY KEY,
+                        ids TEXT NOT NULL,
+                        created_at REAL NOT NULL
+                    );
+                    CREATE INDEX send_key_created_at ON send_key (created_at);
+                    """
+            )
+        }
         return migrator
     }()
 }

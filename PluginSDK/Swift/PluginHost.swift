@@ -94,6 +94,10 @@ public struct OutgoingSMS: Codable, Sendable, Equatable {
     public var flash: Bool?
     public var modemNo: Int?
     public var date: Date?
+    /// An idempotency key (ABI 1.2): the host queues a request with a key this plugin already used
+    /// (within 30 days) only once, and answers the ids the first one got. Use it when the source
+    /// may offer the same thing again after a crash (a redelivered MQTT message, a mail polled again).
+    public var key: String?
 
     public init(
         to: [String] = [],
@@ -104,7 +108,8 @@ public struct OutgoingSMS: Codable, Sendable, Equatable {
         unicode: Bool? = nil,
         flash: Bool? = nil,
         modemNo: Int? = nil,
-        date: Date? = nil
+        date: Date? = nil,
+        key: String? = nil
     ) {
         self.to = to
         self.contacts = contacts
@@ -115,6 +120,7 @@ public struct OutgoingSMS: Codable, Sendable, Equatable {
         self.flash = flash
         self.modemNo = modemNo
         self.date = date
+        self.key = key
     }
 
     public init(from decoder: any Decoder) throws {
@@ -128,6 +134,7 @@ public struct OutgoingSMS: Codable, Sendable, Equatable {
         flash = try container.decodeIfPresent(Bool.self, forKey: .flash)
         modemNo = try container.decodeIfPresent(Int.self, forKey: .modemNo)
         date = try container.decodeIfPresent(Date.self, forKey: .date)
+        key = try container.decodeIfPresent(String.self, forKey: .key)
     }
 }
 

@@ -23,6 +23,7 @@ public final class FakeHost: PluginHost, Sendable {
         var ruleKinds: [String: (role: RuleKindRole, schema: String?)] = [:]
         var contacts: [String: String] = [:]  // number → name
         var groups: [String: [String]] = [:]  // name → numbers, in the order added
+        var keys: [String: [Int]] = [:]  // idempotency keys of sends → their ids
         var state: [String: String] = [:]
         var nextID = 1
         var failure: PluginError?
@@ -110,9 +111,11 @@ public final class FakeHost: PluginHost, Sendable {
                 numbers += members
             }
             guard !numbers.isEmpty else { throw PluginError(.invalid, "no recipient") }
+            if let key = sms.key, let ids = state.keys[key] { return ids }  // as the gateway does
             state.sent.append(sms)
             let ids = numbers.indices.map { state.nextID + $0 }
             state.nextID += numbers.count
+            if let key = sms.key { state.keys[key] = ids }
             return ids
         }
     }

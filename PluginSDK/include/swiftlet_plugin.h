@@ -8,7 +8,9 @@
  *        struct_size that ends before register_rule_kind and must treat it as absent.
  *   1.2  (additive) swiftlet_host_api.publish_and_wait: a trigger event answered once the rule
  *        engine has handled it (for sources that acknowledge what they receive only after it is
- *        on disk: MQTT, SMTP); swiftlet_host_api.report_health: a plugin's health for admins.
+ *        on disk: MQTT, SMTP); swiftlet_host_api.report_health: a plugin's health for admins;
+ *        send_sms takes an idempotency "key", so that a message offered again after a crash is
+ *        queued once.
  *
  * This header is the single source of truth of the contract between the Swiftlet gateway (the
  * host) and a plugin: a shared library the host loads with dlopen. A plugin written in C needs
@@ -148,9 +150,13 @@ typedef struct swiftlet_host_api {
      *    "groups": ["oncall", ...],        phonebook group names (every member)
      *    "text": "...",                    required, 1 to 1530 characters
      *    "priority": 0..9, "unicode": false, "flash": false, "modem_no": 1,
-     *    "date": "2026-11-22T08:00:00Z"}   optional; send at this time (ISO 8601), else now
+     *    "date": "2026-11-22T08:00:00Z",   optional; send at this time (ISO 8601), else now
+     *    "key": "..."}                     optional (1.2), 1 to 200 bytes: an idempotency key. A
+     *                                      request with a key this plugin used before (within 30
+     *                                      days) queues nothing and is answered with the first's ids.
      * At least one of to/contacts/groups. One message per distinct number.
-     * Reply: {"ids": [12, 13]} once every message is committed to disk.
+     * Reply: {"ids": [12, 13]} once every message is committed to disk (with a key, in the same
+     * transaction as the key: a crash leaves both or neither). A 1.0/1.1 host ignores "key".
      */
     void (*send_sms)(swiftlet_host *host, swiftlet_str request, swiftlet_reply_fn reply, void *context);
 

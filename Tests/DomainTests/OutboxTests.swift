@@ -8,7 +8,7 @@ import Testing
 final class RecordingStore: MessageStore {
     let enqueued = Mutex<[NewOutgoingMessage]>([])
 
-    func enqueue(_ messages: [NewOutgoingMessage]) async throws -> [MessageID] {
+    func enqueue(_ messages: [NewOutgoingMessage], key: String?) async throws -> [MessageID] {
         enqueued.withLock { list in
             let first = list.count + 1
             list += messages

@@ -3,8 +3,8 @@ import SwiftletDomain
 import SwiftletStore
 import Testing
 
-/// A plugin directory with the repository's `keywords` plugin (as built) and the C example `hello`
-/// (compiled with gcc from the header alone), as an admin would install them.
+/// A plugin directory with the repository's `keywords` and `mqtt` plugins (as built) and the C
+/// example `hello` (compiled with gcc from the header alone), as an admin would install them.
 func stagedPluginDirectory() throws -> String {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
         "swiftlet-e2e-plugins-\(UUID().uuidString)"
@@ -24,6 +24,11 @@ func stagedPluginDirectory() throws -> String {
         atPath: build + "/libSwiftletKeywords.so",
         toPath: directory + "/libSwiftletKeywords.so"
     )
+    try FileManager.default.copyItem(
+        atPath: root + "/Plugins/MQTT/mqtt.plugin.json",
+        toPath: directory + "/mqtt.plugin.json"
+    )
+    try FileManager.default.copyItem(atPath: build + "/libSwiftletMQTT.so", toPath: directory + "/libSwiftletMQTT.so")
     let example = root + "/PluginSDK/Examples/hello/"
     try FileManager.default.copyItem(atPath: example + "hello.plugin.json", toPath: directory + "/hello.plugin.json")
     let gcc = Process()

@@ -112,6 +112,43 @@ struct HostServicesTests {
         }
     }
 
+    @Test(
+        "send_sms with an idempotency key: the same key again queues nothing and answers the first ids; keys are the plugin's own"
+    )
+    func sendSMSWithKey() async throws {
+        let setup = try await setUp()
+        let host = setup.host
+        let first = try await host.send(
+            OutgoingSMS(to: ["+46700000021", "+46700000022"], text: "Door open", key: "mqtt:41")
+        )
+        let again = try await host.send(
+            OutgoingSMS(to: ["+46700000021", "+46700000022"], text: "Door open", key: "mqtt:41")
+        )
+        #expect(again == first)
+        let other = try await host.send(OutgoingSMS(to: ["+46700000021"], text: "Door open", key: "mqtt:42"))
+        #expect(other.count == 1 && !first.contains(other[0]))
+        let unkeyed = try await host.send(OutgoingSMS(to: ["+46700000021"], text: "Door open"))
+        #expect(unkeyed != other)
+        #expect(try await setup.store.outgoing(matching: MessageQuery(folder: .outbox)).count == 4)
+        // Another plugin's key of the same text is another key: the store scopes keys by plugin.
+        let id = try await setup.store.enqueue(
+            [
+                NewOutgoingMessage(
+                    recipient: PhoneNumber("+46700000021")!,
+                    text: "x",
+                    options: SendOptions(),
+                    createdBy: "api",
+                    notBefore: Date()
+                )
+            ],
+            key: "mqtt:41"
+        )
+        #expect(!first.map(Int64.init).contains(id[0]))
+        await #expect(throws: PluginError(.invalid, "key: 1 to 200 bytes")) {
+            try await host.send(OutgoingSMS(to: ["+46700000021"], text: "x", key: ""))
+        }
+    }
+
     @Test("deliver_incoming commits to the inbox under the plugin's name; state round-trips durably")
     func incomingAndState() async throws {
         let setup = try await setUp()

@@ -1,0 +1,228 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real mosquitto broker on loopback, owned by a test (../shared/TEST-PEERS.md): its own
+/// configuration and state in a temporary directory, a free port, stopped by PID. With `password`,
+/// anonymous clients are refused; with `tls`, the listener speaks TLS with a certificate for
+/// 127.0.0.1 signed by a CA made for the test (`caFile`).
+public final class MosquittoBroker: @unchecked Sendable {
+    // @unchecked: used by one test at a time.
+    public let port: Int
+    public let directory: String
+    public let user: (name: String, password: String)?
+    public let tls: Bool
+    private var process: DaemonProcess?
+
+    public var caFile: String { directory + "/ca.pem" }
+
+    public init(user: (name: String, password: String)? = nil, tls: Bool = false, persistence: Bool = true) throws {
+        port = Self.freePort()
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("mosquitto-\(UUID().uuidString)").path
+        self.user = user
+        self.tls = tls
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var config = """
+            listener \(port) 127.0.0.1
+            allow_anonymous \(user == nil)
+            persistence \(persistence)
+            persistence_location \(directory)/
+            autosave_interval 1
+            max_queued_messages 0
+            max_inflight_messages 20
+            log_dest file \(directory)/mosquitto.log
+            log_type all
+            user root
+
+            """
+        if let user {
+            _ = try Self.run(
+                "/usr/bin/mosquitto_passwd",
+                ["-b", "-c", directory + "/passwd", user.name, user.password]
+            )
+            config += "password_file \(directory)/passwd\n"
+        }
+        if tls {
+            try makeCertificates()
+            config += "cafile \(directory)/ca.pem\ncertfile \(directory)/server.pem\nkeyfile \(directory)/server.key\n"
+        }
+        try config.write(toFile: directory + "/mosquitto.conf", atomically: true, encoding: .utf8)
+    }
+
+    deinit {
+        kill()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// Starts the broker and waits (up to 10 s) until it answers.
+    public func start() async throws {
+        process = try DaemonProcess("/usr/sbin/mosquitto", ["-c", directory + "/mosquitto.conf"])
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            if let result = try? Self.run(
+                "/usr/bin/mosquitto_sub",
+                clientArguments + ["-t", "$SYS/broker/version", "-C", "1", "-W", "1"]
+            ),
+                result.status == 0
+            {
+                return
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw BrokerError("mosquitto did not answer on port \(port) within 10 s; its log:\n\(log)")
+    }
+
+    /// Stops the broker as an admin would (SIGTERM: it saves its state) and waits for it to end.
+    public func stop() {
+        process?.stop()
+        process = nil
+    }
+
+    /// Ends the broker as a crash would (SIGKILL): what it had not saved is gone.
+    public func kill() {
+        process?.kill()
+        process = nil
+    }
+
+    public var log: String { (try? String(contentsOfFile: directory + "/mosquitto.log", encoding: .utf8)) ?? "" }
+
+    /// The arguments mosquitto_pub and mosquitto_sub need for this broker.
+    public var clientArguments: [String] {
+        var arguments = ["-h", "127.0.0.1", "-p", String(port)]
+        if let user { arguments += ["-u", user.name, "-P", user.password] }
+        if tls { arguments += ["--cafile", caFile] }
+        return arguments
+    }
+
+    /// Publishes with mosquitto_pub; one message per line of `lines` when more than one.
+    public func publish(_ topic: String, _ lines: [String], qos: Int = 1, retain: Bool = false) throws {
+        var arguments = clientArguments + ["-t", topic, "-q", String(qos)]
+        if retain { arguments.append("-r") }
+        let result: (status: Int32, output: String)
+        if lines.count == 1 {
+            result = try Self.run("/usr/bin/mosquitto_pub", arguments + ["-m", lines[0]])
+        } else {
+            result = try Self.run(
+                "/usr/bin/mosquitto_pub",
+                arguments + ["-l"],
+                input: lines.joined(separator: "\n") + "\n"
+            )
+        }
+        guard result.status == 0 else { throw BrokerError("mosquitto_pub failed: \(result.output)") }
+    }
+
+    public func publish(_ topic: String, _ message: String, qos: Int = 1, retain: Bool = false) throws {
+        try publish(topic, [message], qos: qos, retain: retain)
+    }
+
+    /// A mosquitto_sub running in the background, writing "topic payload" lines to a file.
+    public func subscriber(
+        _ filter: String,
+        qos: Int = 1,
+        id: String = "watcher-\(UUID().uuidString.prefix(8))"
+    ) throws -> Subscriber {
+        try Subscriber(
+            arguments: clientArguments + ["-t", filter, "-q", String(qos), "-v", "-i", id, "-c"],
+            directory: directory
+        )
+    }
+
+    public final class Subscriber: @unchecked Sendable {
+        let process: DaemonProcess
+        let file: String
+
+        init(arguments: [String], directory: String) throws {
+            file = directory + "/sub-\(UUID().uuidString).txt"
+            FileManager.default.createFile(atPath: file, contents: nil)
+            process = try DaemonProcess("/usr/bin/mosquitto_sub", arguments, output: file)
+        }
+
+        /// The lines received so far ("topic payload").
+        public var lines: [String] {
+            ((try? String(contentsOfFile: file, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        }
+
+        public func stop() { process.kill() }
+
+        deinit { stop() }
+    }
+
+    // MARK: Helpers
+
+    private func makeCertificates() throws {
+        let openssl = "/usr/bin/openssl"
+        func run(_ arguments: [String]) throws {
+            let result = try Self.run(openssl, arguments)
+            guard result.status == 0 else { throw BrokerError("openssl \(arguments.first ?? ""): \(result.output)") }
+        }
+        try run([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Swiftlet test CA",
+            "-keyout", directory + "/ca.key", "-out", directory + "/ca.pem",
+        ])
+        try run([
+            "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", directory + "/server.key",
+            "-out", directory + "/server.csr",
+        ])
+        try "subjectAltName=IP:127.0.0.1,DNS:localhost\n".write(
+            toFile: directory + "/san.ext",
+            atomically: true,
+            encoding: .utf8
+        )
+        try run([
+            "x509", "-req", "-in", directory + "/server.csr", "-CA", directory + "/ca.pem", "-CAkey",
+            directory + "/ca.key", "-CAcreateserial", "-days", "2", "-extfile", directory + "/san.ext", "-out",
+            directory + "/server.pem",
+        ])
+    }
+
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    @discardableResult
+    static func run(
+        _ executable: String,
+        _ arguments: [String],
+        input: String? = nil
+    ) throws -> (
+        status: Int32, output: String
+    ) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("out-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: output.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: output) }
+        let handle = try FileHandle(forWritingTo: output)
+        process.standardOutput = handle
+        process.standardError = handle
+        let pipe = Pipe()
+        process.standardInput = pipe
+        try process.run()
+        if let input { pipe.fileHandleForWriting.write(Data(input.utf8)) }
+        try pipe.fileHandleForWriting.close()
+        process.waitUntilExit()
+        try handle.close()
+        return (process.terminationStatus, (try? String(contentsOf: output, encoding: .utf8)) ?? "")
+    }
+}
+
+public struct BrokerError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
