@@ -104,7 +104,15 @@ public actor RuleEngine {
                     entries[stored.name]?.source = "configuration, changed through the api"
                 }
             }
-            for name in order { prepare(name) }
+            for name in order {
+                prepare(name)
+                guard let problem = entries[name]?.problem, entries[name]?.rule.enabled == true else { continue }
+                if problem.hasPrefix("waiting") {
+                    logger.info("rule \(name) waits: \(problem)")
+                } else {
+                    logger.error("rule \(name) does not run: \(problem)")
+                }
+            }
             for escalation in try await store.escalations(activeOnly: true, limit: 10_000) {
                 active[escalation.id] = escalation
                 logger.notice(

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("End to end: bad requests get SMSEagle's error texts and store nothing")

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import TestSupport
 import Testing
 
 /// A `swiftlet serve` process with its own data directory and a free port, for end-to-end tests.
@@ -74,6 +75,16 @@ final class GatewayProcess: @unchecked Sendable {
     deinit { kill() }
 
     var log: String { (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "" }
+
+    /// Waits until rule `name` runs: it either loaded after its plugin kinds were registered (the
+    /// rules summary is logged and it did not wait), or it waited and then could run.
+    func waitForRule(_ name: String, timeout: Duration = .seconds(20)) async throws {
+        try await eventually(timeout: timeout, "rule \(name) runnable\n--- log ---\n\(log)") { () -> Bool? in
+            let log = self.log
+            if log.contains("rule \(name) can run") { return true }
+            return log.contains("] rules: ") && !log.contains("rule \(name) waits") ? true : nil
+        }
+    }
 
     /// Waits for a log line containing `text` and returns it.
     @discardableResult
@@ -184,25 +195,6 @@ final class GatewayProcess: @unchecked Sendable {
         else { throw TestFailure("sim received failed: \(result.stderr)") }
         return list
     }
-}
-
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// Polls `condition` every 50 ms until it returns a value, failing after `timeout`.
-func eventually<T>(
-    timeout: Duration = .seconds(20),
-    _ what: @autoclosure () -> String,
-    _ condition: () async throws -> T?
-) async throws -> T {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if let value = try await condition() { return value }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-    throw TestFailure("timed out after \(timeout) waiting for \(what())")
 }
 
 /// Calls APIv1 methods by HTTP GET with one access token: `try await api("get_modem_state", [("modem_no", "1")])`

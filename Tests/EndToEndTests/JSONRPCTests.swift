@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The JSON-RPC request bodies printed in SMSEagle's APIv1 reference (`../shared/seeds`), with the

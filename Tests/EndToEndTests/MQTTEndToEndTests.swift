@@ -32,6 +32,15 @@ struct MQTTEndToEndTests {
         try await gateway.waitForLog("connected to 127.0.0.1:\(broker.port)")
     }
 
+    /// A gateway with the staged plugins, the phonebook seeded, running README example `n`.
+    func startExample(_ n: Int, broker: MosquittoBroker) async throws -> (GatewayProcess, plugins: String) {
+        let plugins = try stagedPluginDirectory()
+        let gateway = try GatewayProcess()
+        try await seedPhonebook(gateway)
+        try await start(try example(n, broker: broker), broker: broker, plugins: plugins, gateway: gateway)
+        return (gateway, plugins)
+    }
+
     /// Anna and Bert in `oncall`, Anna in `operators`, the facility manager a contact.
     func seedPhonebook(_ gateway: GatewayProcess) async throws {
         let store = try SQLiteStore(directory: gateway.dataDirectory)
@@ -68,12 +77,11 @@ struct MQTTEndToEndTests {
         let broker = try MosquittoBroker()
         try await broker.start()
         try broker.publish("alarms/boiler9/temperature", #"{"value": 70, "unit": "C"}"#, retain: true)
-        let plugins = try stagedPluginDirectory()
-        defer { try? FileManager.default.removeItem(atPath: plugins) }
-        let gateway = try GatewayProcess()
-        try await seedPhonebook(gateway)
-        try await start(try example(1, broker: broker), broker: broker, plugins: plugins, gateway: gateway)
-        defer { gateway.stop() }
+        let (gateway, plugins) = try await startExample(1, broker: broker)
+        defer {
+            gateway.stop()
+            try? FileManager.default.removeItem(atPath: plugins)
+        }
 
         try broker.publish("alarms/boiler1/temperature", #"{"value": 82.5, "unit": "C"}"#)
         let list = try await received(gateway, count: 2)
@@ -107,13 +115,12 @@ struct MQTTEndToEndTests {
     func thresholdExample() async throws {
         let broker = try MosquittoBroker()
         try await broker.start()
-        let plugins = try stagedPluginDirectory()
-        defer { try? FileManager.default.removeItem(atPath: plugins) }
-        let gateway = try GatewayProcess()
-        try await seedPhonebook(gateway)
-        try await start(try example(2, broker: broker), broker: broker, plugins: plugins, gateway: gateway)
-        defer { gateway.stop() }
-        try await gateway.waitForLog("rule freezer-too-warm can run")
+        let (gateway, plugins) = try await startExample(2, broker: broker)
+        defer {
+            gateway.stop()
+            try? FileManager.default.removeItem(atPath: plugins)
+        }
+        try await gateway.waitForRule("freezer-too-warm")
 
         for celsius in [-20, -12, -11] {
             try broker.publish("plant/freezer1/temperature", #"{"celsius": \#(celsius)}"#)
@@ -141,13 +148,12 @@ struct MQTTEndToEndTests {
         let broker = try MosquittoBroker()
         try await broker.start()
         let watcher = try broker.subscriber("#")
-        let plugins = try stagedPluginDirectory()
-        defer { try? FileManager.default.removeItem(atPath: plugins) }
-        let gateway = try GatewayProcess()
-        try await seedPhonebook(gateway)
-        try await start(try example(3, broker: broker), broker: broker, plugins: plugins, gateway: gateway)
-        defer { gateway.stop() }
-        try await gateway.waitForLog("rule pump-command can run")
+        let (gateway, plugins) = try await startExample(3, broker: broker)
+        defer {
+            gateway.stop()
+            try? FileManager.default.removeItem(atPath: plugins)
+        }
+        try await gateway.waitForRule("pump-command")
 
         let stranger = try GatewayProcess.run([
             "sim", "inject", "--url", gateway.baseURL, "--from", "+46709999999", "RESET PUMP 4",
@@ -192,12 +198,16 @@ struct MQTTEndToEndTests {
             """
         try await start(yaml, broker: broker, plugins: plugins, gateway: gateway)
         let store = try SQLiteStore(directory: gateway.dataDirectory)
+        /// The texts of every queued message. Keyed by id: the folders are read one after the other
+        /// while the modem sends, so a message moving from outbox to sentitems can be read twice.
         func queued() async throws -> [String] {
-            var texts: [String] = []
+            var texts: [MessageID: String] = [:]
             for folder in [Folder.outbox, .sentitems, .sendingerror] {
-                texts += try await store.outgoing(matching: MessageQuery(folder: folder)).map(\.text)
+                for message in try await store.outgoing(matching: MessageQuery(folder: folder)) {
+                    texts[message.id] = message.text
+                }
             }
-            return texts
+            return Array(texts.values)
         }
 
         let start = ContinuousClock.now

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The APIv1 methods that act on a modem, through a real gateway process and its simulated modem.

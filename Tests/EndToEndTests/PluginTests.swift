@@ -1,6 +1,7 @@
 import Foundation
 import SwiftletDomain
 import SwiftletStore
+import TestSupport
 import Testing
 
 /// A plugin directory with the repository's `keywords` and `mqtt` plugins (as built) and the C

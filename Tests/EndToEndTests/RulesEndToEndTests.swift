@@ -2,6 +2,7 @@ import Foundation
 import NIOHTTP1
 import SwiftletDomain
 import SwiftletStore
+import TestSupport
 import Testing
 
 /// The rule engine in a running gateway, driven through the simulated modem: SMS and calls in,

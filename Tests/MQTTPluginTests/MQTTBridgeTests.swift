@@ -8,30 +8,19 @@ import Testing
 /// the gateway: what it queues, publishes, keeps and reports.
 @Suite("MQTT bridge against a real mosquitto")
 struct MQTTBridgeTests {
+    /// The plugin configured for `broker` (user, and TLS with its CA unless `tls` is false) with `extra` keys.
     func plugin(
         _ broker: MosquittoBroker,
         host: FakeHost,
         _ extra: String = "",
-        id: String = "gw-test"
+        id: String = "gw-test",
+        tls: Bool = true
     ) throws -> MQTTBridge {
         let user = broker.user.map { #""username": "\#($0.name)", "password": "\#($0.password)","# } ?? ""
-        let tls = broker.tls ? #""tls": {"ca_file": "\#(broker.caFile)"},"# : ""
+        let tls = broker.tls && tls ? #""tls": {"ca_file": "\#(broker.caFile)"},"# : ""
         let json =
             #"{"host": "127.0.0.1", "port": \#(broker.port), "client_id": "\#(id)", \#(user) \#(tls) \#(extra) "reconnect_max": 1}"#
         return try host.makePlugin(MQTTBridge.self, configuration: json)
-    }
-
-    func eventually<T>(
-        _ what: @autoclosure () -> String,
-        timeout: Duration = .seconds(15),
-        _ condition: () async throws -> T?
-    ) async throws -> T {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if let value = try await condition() { return value }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        throw BrokerError("timed out waiting for \(what())")
     }
 
     func connected(_ host: FakeHost) async throws {
@@ -149,10 +138,10 @@ struct MQTTBridgeTests {
         for n in 31...60 { await bridge.handle(try action(n, qos: 2)) }
         try await broker.start()
         try broker.publish("stream", (301...400).map { "m\($0)" })
-        _ = try await eventually("400 SMS, got \(host.sent.count)", timeout: .seconds(30)) {
+        _ = try await eventually(timeout: .seconds(30), "400 SMS, got \(host.sent.count)") {
             host.sent.count >= 400 ? true : nil
         }
-        _ = try await eventually("60 publications, got \(watcher.lines.count)", timeout: .seconds(30)) {
+        _ = try await eventually(timeout: .seconds(30), "60 publications, got \(watcher.lines.count)") {
             watcher.lines.count >= 60 ? true : nil
         }
         try await Task.sleep(for: .seconds(2))  // time for a duplicate to show
@@ -264,6 +253,65 @@ struct MQTTBridgeTests {
         await untrusting.stop()
     }
 
+    @Test(
+        "TLS with a client certificate: a broker that requires one refuses the gateway without it and accepts it with it"
+    )
+    func clientCertificate() async throws {
+        let broker = try MosquittoBroker(tls: true, requireCertificate: true)
+        try await broker.start()
+        let without = FakeHost()
+        let refused = try plugin(broker, host: without, id: "no-certificate")
+        try await refused.start()
+        let report = try await eventually("a failed attempt") {
+            without.healthReports.last { $0.health == .down && $0.detail.contains("cannot connect") }
+        }
+        #expect(!without.healthReports.contains { $0.health == .ok }, "\(report.detail)")
+        await refused.stop()
+
+        let with = FakeHost()
+        let (cert, key) = broker.clientCertificate
+        let bridge = try plugin(
+            broker,
+            host: with,
+            #""tls": {"ca_file": "\#(broker.caFile)", "cert_file": "\#(cert)", "key_file": "\#(key)"}, "forward": [{"topic": "t", "to": ["+46700000006"]}],"#,
+            id: "with-certificate",
+            tls: false
+        )
+        try await bridge.start()
+        try await connected(with)
+        try broker.publish("t", "with a certificate")
+        _ = try await eventually("an SMS") { with.sent.first }
+        await bridge.stop()
+    }
+
+    @Test(
+        "MQTT 5 with a persistent session: what arrives while the gateway is away is delivered when it returns (session expiry)"
+    )
+    func mqtt5() async throws {
+        let broker = try MosquittoBroker()
+        try await broker.start()
+        let host = FakeHost()
+        let forward =
+            #""protocol": "5", "forward": [{"topic": "alarms/#", "to": ["+46700000007"], "text": "{payload}"}],"#
+        let first = try plugin(broker, host: host, forward, id: "gw-v5")
+        try await first.start()
+        try await connected(host)
+        #expect(host.healthReports.last?.detail.contains("MQTT 5, new session") == true)
+        try broker.publish("alarms/a", "one")
+        _ = try await eventually("the first SMS") { host.sent.first }
+        await first.stop()
+
+        try broker.publish("alarms/b", "two, while the gateway was away")
+        let second = try plugin(broker, host: host, forward, id: "gw-v5")
+        try await second.start()
+        _ = try await eventually("the SMS kept by the broker, got \(host.sent.map(\.text))") {
+            host.sent.count == 2 ? true : nil
+        }
+        #expect(host.sent.map(\.text) == ["one", "two, while the gateway was away"])
+        #expect(host.healthReports.last?.detail.contains("MQTT 5, session resumed") == true)
+        await second.stop()
+    }
+
     @Test("a burst of 1,000 QoS 1 messages: every one becomes an SMS, none twice")
     func burst() async throws {
         let broker = try MosquittoBroker()
@@ -278,7 +326,7 @@ struct MQTTBridgeTests {
         try await connected(host)
         let start = ContinuousClock.now
         try broker.publish("burst", (1...1000).map { "alarm \($0)" })
-        _ = try await eventually("1,000 SMS, got \(host.sent.count)", timeout: .seconds(60)) {
+        _ = try await eventually(timeout: .seconds(60), "1,000 SMS, got \(host.sent.count)") {
             host.sent.count >= 1000 ? true : nil
         }
         print("MQTT bridge (FakeHost): 1,000 messages in \(ContinuousClock.now - start)")

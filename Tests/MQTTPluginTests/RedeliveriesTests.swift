@@ -8,6 +8,11 @@ import Testing
 struct RedeliveriesTests {
     let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 
+    /// Whether the message is taken for a new one (handled), not a duplicate.
+    func isNew(_ redeliveries: inout Redeliveries, _ mid: Int, _ digest: String, at offset: Double) -> Bool {
+        redeliveries.received(mid: mid, digest: digest, now: t0 + offset) != .duplicate
+    }
+
     func handled(_ redeliveries: inout Redeliveries, _ mid: Int, _ digest: String, at offset: Double) -> String? {
         guard case .handle(let key) = redeliveries.received(mid: mid, digest: digest, now: t0 + offset) else {
             return nil
@@ -26,15 +31,9 @@ struct RedeliveriesTests {
         _ = handled(&redeliveries, 8, "b", at: 1)
         redeliveries.connected(resumed: true)
         #expect(redeliveries.received(mid: 8, digest: "b", now: t0 + 60) == .duplicate)
-        guard case .handle = redeliveries.received(mid: 9, digest: "c", now: t0 + 61) else {
-            Issue.record("a new message taken for a duplicate")
-            return
-        }
+        #expect(isNew(&redeliveries, 9, "c", at: 61), "a new message taken for a duplicate")
         // After the first new message, even an identical one under a remembered id is new.
-        guard case .handle = redeliveries.received(mid: 7, digest: "a", now: t0 + 62) else {
-            Issue.record("a new message after the redeliveries taken for a duplicate")
-            return
-        }
+        #expect(isNew(&redeliveries, 7, "a", at: 62), "a new message after the redeliveries taken for a duplicate")
     }
 
     @Test(
@@ -59,10 +58,7 @@ struct RedeliveriesTests {
         _ = handled(&redeliveries, 3, "old", at: 0)
         _ = handled(&redeliveries, 4, "recent", at: 600)
         redeliveries.connected(resumed: true)
-        guard case .handle = redeliveries.received(mid: 3, digest: "old", now: t0 + 700) else {
-            Issue.record("an old message taken for a redelivery")
-            return
-        }
+        #expect(isNew(&redeliveries, 3, "old", at: 700), "an old message taken for a redelivery")
     }
 
     @Test("a message begun and not finished (a crash) is handled again with the same idempotency key")

@@ -39,7 +39,7 @@ public final class DaemonProcess: @unchecked Sendable {
         defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0
         let rc = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
-        guard rc == 0 else { throw BrokerError("cannot start \(executable): \(String(cString: strerror(rc)))") }
+        guard rc == 0 else { throw TestFailure("cannot start \(executable): \(String(cString: strerror(rc)))") }
         self.pid = pid
     }
 

@@ -17,8 +17,16 @@ public final class MosquittoBroker: @unchecked Sendable {
     private var process: DaemonProcess?
 
     public var caFile: String { directory + "/ca.pem" }
+    /// A client certificate and key signed by the test CA (made with `requireCertificate`).
+    public var clientCertificate: (cert: String, key: String) { (directory + "/client.pem", directory + "/client.key") }
 
-    public init(user: (name: String, password: String)? = nil, tls: Bool = false, persistence: Bool = true) throws {
+    /// - Parameter requireCertificate: with `tls`, clients must present a certificate signed by the test CA.
+    public init(
+        user: (name: String, password: String)? = nil,
+        tls: Bool = false,
+        requireCertificate: Bool = false,
+        persistence: Bool = true
+    ) throws {
         port = Self.freePort()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("mosquitto-\(UUID().uuidString)").path
         self.user = user
@@ -45,8 +53,9 @@ public final class MosquittoBroker: @unchecked Sendable {
             config += "password_file \(directory)/passwd\n"
         }
         if tls {
-            try makeCertificates()
+            try makeCertificates(client: requireCertificate)
             config += "cafile \(directory)/ca.pem\ncertfile \(directory)/server.pem\nkeyfile \(directory)/server.key\n"
+            if requireCertificate { config += "require_certificate true\n" }
         }
         try config.write(toFile: directory + "/mosquitto.conf", atomically: true, encoding: .utf8)
     }
@@ -71,7 +80,7 @@ public final class MosquittoBroker: @unchecked Sendable {
             }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw BrokerError("mosquitto did not answer on port \(port) within 10 s; its log:\n\(log)")
+        throw TestFailure("mosquitto did not answer on port \(port) within 10 s; its log:\n\(log)")
     }
 
     /// Stops the broker as an admin would (SIGTERM: it saves its state) and waits for it to end.
@@ -93,6 +102,9 @@ public final class MosquittoBroker: @unchecked Sendable {
         var arguments = ["-h", "127.0.0.1", "-p", String(port)]
         if let user { arguments += ["-u", user.name, "-P", user.password] }
         if tls { arguments += ["--cafile", caFile] }
+        if FileManager.default.fileExists(atPath: clientCertificate.cert) {
+            arguments += ["--cert", clientCertificate.cert, "--key", clientCertificate.key]
+        }
         return arguments
     }
 
@@ -110,7 +122,7 @@ public final class MosquittoBroker: @unchecked Sendable {
                 input: lines.joined(separator: "\n") + "\n"
             )
         }
-        guard result.status == 0 else { throw BrokerError("mosquitto_pub failed: \(result.output)") }
+        guard result.status == 0 else { throw TestFailure("mosquitto_pub failed: \(result.output)") }
     }
 
     public func publish(_ topic: String, _ message: String, qos: Int = 1, retain: Bool = false) throws {
@@ -151,11 +163,11 @@ public final class MosquittoBroker: @unchecked Sendable {
 
     // MARK: Helpers
 
-    private func makeCertificates() throws {
+    private func makeCertificates(client: Bool) throws {
         let openssl = "/usr/bin/openssl"
         func run(_ arguments: [String]) throws {
             let result = try Self.run(openssl, arguments)
-            guard result.status == 0 else { throw BrokerError("openssl \(arguments.first ?? ""): \(result.output)") }
+            guard result.status == 0 else { throw TestFailure("openssl \(arguments.first ?? ""): \(result.output)") }
         }
         try run([
             "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Swiftlet test CA",
@@ -174,6 +186,15 @@ public final class MosquittoBroker: @unchecked Sendable {
             "x509", "-req", "-in", directory + "/server.csr", "-CA", directory + "/ca.pem", "-CAkey",
             directory + "/ca.key", "-CAcreateserial", "-days", "2", "-extfile", directory + "/san.ext", "-out",
             directory + "/server.pem",
+        ])
+        guard client else { return }
+        try run([
+            "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=swiftlet-gateway", "-keyout",
+            clientCertificate.key, "-out", directory + "/client.csr",
+        ])
+        try run([
+            "x509", "-req", "-in", directory + "/client.csr", "-CA", directory + "/ca.pem", "-CAkey",
+            directory + "/ca.key", "-CAcreateserial", "-days", "2", "-out", clientCertificate.cert,
         ])
     }
 
@@ -220,9 +241,4 @@ public final class MosquittoBroker: @unchecked Sendable {
         try handle.close()
         return (process.terminationStatus, (try? String(contentsOf: output, encoding: .utf8)) ?? "")
     }
-}
-
-public struct BrokerError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
 }

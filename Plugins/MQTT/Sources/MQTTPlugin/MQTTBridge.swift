@@ -23,7 +23,6 @@ public final class MQTTBridge: Plugin {
 
     let bridge: Bridge
     let host: any PluginHost
-    private let client = Mutex<Mosquitto?>(nil)
 
     public init(configuration: Configuration, host: any PluginHost) throws {
         self.host = host
@@ -44,7 +43,6 @@ public final class MQTTBridge: Plugin {
             onMessage: { message in Self.wait { await bridge.received(message) } }
         )
         await bridge.attach(mosquitto)
-        client.withLock { $0 = mosquitto }
         host.reportHealth(.down, "connecting to \(settings.broker)")
         mosquitto.start()
         host.log(
@@ -58,8 +56,7 @@ public final class MQTTBridge: Plugin {
     }
 
     public func stop() async {
-        guard let mosquitto = client.withLock({ $0 }) else { return }
-        await bridge.stopping()
+        guard let mosquitto = await bridge.stopping() else { return }
         await Self.offPool { mosquitto.stop() }
     }
 
@@ -139,7 +136,11 @@ actor Bridge {
 
     func attach(_ client: Mosquitto) { self.client = client }
 
-    func stopping() { stopped = true }
+    /// Stops publishing; the client, for the caller to disconnect.
+    func stopping() -> Mosquitto? {
+        stopped = true
+        return client
+    }
 
     // MARK: The connection
 
@@ -161,7 +162,6 @@ actor Bridge {
                 settings.connection.cleanSession ? "clean session" : sessionPresent ? "session resumed" : "new session"
             report(.ok, "connected to \(settings.broker) (\(settings.protocolName), \(session))")
             announce("connected", detail: session)
-            if let flight = inFlight, flight.qos == 0 { inFlight = nil }
             pump()
         case .refused(let reason):
             refusal = reason
@@ -301,8 +301,10 @@ actor Bridge {
             await action(event)
             return
         }
-        for route in settings.events where route.event == event.kind {
-            let fields = Self.fields(of: event.json)
+        let routes = settings.events.filter { $0.event == event.kind }
+        guard !routes.isEmpty else { return }
+        let fields = Self.fields(of: event.json)
+        for route in routes {
             let payload = route.payload?.render(fields) ?? String(decoding: event.json, as: UTF8.self)
             await enqueue(
                 Publication(topic: route.topic.render(fields), payload: payload, qos: route.qos, retain: route.retain)
@@ -415,9 +417,6 @@ actor Bridge {
         inFlight = nil
         pump()
     }
-
-    /// For tests: the publications kept and not yet acknowledged.
-    var waiting: Int { tail - head }
 }
 
 extension JSONEncoder {

@@ -215,8 +215,10 @@ final class Mosquitto: @unchecked Sendable {
             sleep(seconds: delay)
             delay = min(delay * 2, options.reconnectMax)
         }
-        // Writes the DISCONNECT `stop` queued, if connected.
-        for _ in 0..<10 where mosquitto_loop(handle, 100, 1) == MOSQ_ERR_SUCCESS.rawValue {}
+        // Writes the DISCONNECT `stop` queued, if connected (the loop fails once the socket is closed).
+        for _ in 0..<10 {
+            guard mosquitto_loop(handle, 100, 1) == MOSQ_ERR_SUCCESS.rawValue else { break }
+        }
     }
 
     /// Set when the broker accepted a connection, so that the backoff starts again from the minimum.

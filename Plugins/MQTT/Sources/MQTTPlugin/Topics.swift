@@ -64,7 +64,7 @@ enum Topics {
         for (index, level) in message.topic.split(separator: "/", omittingEmptySubsequences: false).enumerated() {
             fields["topic_\(index + 1)"] = .string(String(level))
         }
-        fields["received_at"] = .string(ISO8601DateFormatter().string(from: receivedAt))
+        fields["received_at"] = .string(receivedAt.formatted(.iso8601))
         return fields
     }
 
@@ -157,56 +157,56 @@ enum JSONValue: Sendable, Equatable, Codable {
 }
 
 /// `{name}` placeholders filled from fields (`{{` and `}}` for braces); an unknown name becomes "".
+/// Parsed once, when the configuration or action is read.
 struct TextTemplate: Sendable, Equatable {
-    let source: String
-
-    init(_ source: String) throws(MQTTError) {
-        var depth = 0
-        var index = source.startIndex
-        while index < source.endIndex {
-            let character = source[index]
-            let next = source.index(after: index)
-            if character == "{" || character == "}", next < source.endIndex, source[next] == character, depth == 0 {
-                index = source.index(after: next)
-                continue
-            }
-            if character == "{" {
-                guard depth == 0 else { throw MQTTError("\"\(source)\": a '{' inside a placeholder") }
-                depth = 1
-            } else if character == "}" {
-                guard depth == 1 else { throw MQTTError("\"\(source)\": a '}' without '{' (write '}}' for a brace)") }
-                depth = 0
-            }
-            index = next
-        }
-        guard depth == 0 else { throw MQTTError("\"\(source)\": a '{' without '}'") }
-        self.source = source
+    enum Piece: Sendable, Equatable {
+        case literal(String)
+        case field(String)
     }
 
-    func render(_ fields: [String: String]) -> String {
-        var out = ""
+    let source: String
+    let pieces: [Piece]
+
+    init(_ source: String) throws(MQTTError) {
+        var pieces: [Piece] = []
+        var literal = ""
         var name: String?
         var index = source.startIndex
         while index < source.endIndex {
             let character = source[index]
             let next = source.index(after: index)
             if name == nil, character == "{" || character == "}", next < source.endIndex, source[next] == character {
-                out.append(character)
+                literal.append(character)
                 index = source.index(after: next)
                 continue
             }
-            if character == "{" {
+            switch (character, name) {
+            case ("{", nil):
+                if !literal.isEmpty { pieces.append(.literal(literal)) }
+                literal = ""
                 name = ""
-            } else if character == "}", let placeholder = name {
-                out += fields[placeholder] ?? ""
+            case ("{", _): throw MQTTError("\"\(source)\": a '{' inside a placeholder")
+            case ("}", let placeholder?):
+                pieces.append(.field(placeholder))
                 name = nil
-            } else if name != nil {
-                name!.append(character)
-            } else {
-                out.append(character)
+            case ("}", nil): throw MQTTError("\"\(source)\": a '}' without '{' (write '}}' for a brace)")
+            case (_, let placeholder?): name = placeholder + String(character)
+            case (_, nil): literal.append(character)
             }
             index = next
         }
-        return out
+        guard name == nil else { throw MQTTError("\"\(source)\": a '{' without '}'") }
+        if !literal.isEmpty { pieces.append(.literal(literal)) }
+        self.source = source
+        self.pieces = pieces
+    }
+
+    func render(_ fields: [String: String]) -> String {
+        pieces.map { piece in
+            switch piece {
+            case .literal(let text): text
+            case .field(let name): fields[name] ?? ""
+            }
+        }.joined()
     }
 }

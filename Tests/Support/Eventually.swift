@@ -1,0 +1,19 @@
+/// A test's expectation that did not come true, described.
+public struct TestFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Polls `condition` every 50 ms until it returns a value, failing after `timeout`.
+public func eventually<T>(
+    timeout: Duration = .seconds(20),
+    _ what: @autoclosure () -> String,
+    _ condition: () async throws -> T?
+) async throws -> T {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if let value = try await condition() { return value }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    throw TestFailure("timed out after \(timeout) waiting for \(what())")
+}
