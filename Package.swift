@@ -27,12 +27,14 @@ let package = Package(
         // The plugins of this repository, one dynamic library each.
         .library(name: "SwiftletKeywords", type: .dynamic, targets: ["KeywordsPluginEntry"]),
         .library(name: "SwiftletMQTT", type: .dynamic, targets: ["MQTTPluginEntry"]),
+        .library(name: "SwiftletEmail", type: .dynamic, targets: ["EmailPluginEntry"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
@@ -62,6 +64,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ],
             path: "Core/Rules",
+            exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
         // The SQLite adapter of the domain's store ports.
@@ -103,6 +106,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Core/Simulator",
+            exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
         // The plugin ABI: swiftlet_plugin.h, the single source of truth.
@@ -161,6 +165,39 @@ let package = Package(
             name: "MQTTPluginEntry",
             dependencies: ["MQTTPlugin", "SwiftletPluginSDK"],
             path: "Plugins/MQTT/Sources/Entry",
+            swiftSettings: swiftSettings,
+            linkerSettings: pluginLinkerSettings
+        ),
+        // Plugin `email`: Email2SMS (SMTP listener; IMAP/POP3 poller) and SMS2Email. GMime parses
+        // mail (libgmime-3.0-dev); libcurl polls mailboxes and sends mail (libcurl4-openssl-dev).
+        .systemLibrary(
+            name: "CGMime",
+            path: "Plugins/Email/Sources/CGMime",
+            pkgConfig: "gmime-3.0",
+            providers: [.apt(["libgmime-3.0-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCurl",
+            path: "Plugins/Email/Sources/CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .target(
+            name: "EmailPlugin",
+            dependencies: [
+                "CCurl", "CGMime", "SwiftletPluginSDK",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "Plugins/Email/Sources/EmailPlugin",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "EmailPluginEntry",
+            dependencies: ["EmailPlugin", "SwiftletPluginSDK"],
+            path: "Plugins/Email/Sources/Entry",
             swiftSettings: swiftSettings,
             linkerSettings: pluginLinkerSettings
         ),
@@ -242,7 +279,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             path: "Tests/Support",
-            exclude: ["gammu_oracle.py"],
+            exclude: ["gammu_oracle.py", "oauth2_server.py", "smseagle_client.py", "smtp_sink.py"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -281,6 +318,12 @@ let package = Package(
             name: "MQTTPluginTests",
             dependencies: ["MQTTPlugin", "SwiftletPluginTestKit", "TestSupport"],
             path: "Tests/MQTTPluginTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EmailPluginTests",
+            dependencies: ["EmailPlugin", "SwiftletPluginTestKit", "TestSupport"],
+            path: "Tests/EmailPluginTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -24,7 +24,7 @@ public final class EventBus: Sendable {
     /// Adds `kind` ("*" for every kind) to what `subscriber` receives.
     /// `handle`, if given, is what `publishAndWait` uses instead of `deliver`.
     public func subscribe(_ subscriber: String, to kind: String, deliver: @escaping Deliver, handle: Handle? = nil) {
-        subscribers.withLock { subscribers in
+        _ = subscribers.withLock { subscribers in
             subscribers[subscriber, default: Subscriber(kinds: [], deliver: deliver, handle: handle)].kinds.insert(kind)
         }
     }

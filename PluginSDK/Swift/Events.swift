@@ -63,3 +63,13 @@ public struct ModemStatusEvent: Codable, Sendable, Equatable {
         self.detail = detail
     }
 }
+
+/// What a plugin's rule action receives (ABI 1.1, `register_rule_kind` with the action role): the
+/// rule that fired, the action's parameters as the rule wrote them (placeholders filled in), and
+/// the triggering event's fields as texts. Decode it with the action's own parameter type:
+/// `try event.decode(RuleActionEvent<Parameters>.self)`.
+public struct RuleActionEvent<Parameters: Decodable & Sendable>: Decodable, Sendable {
+    public var rule: String
+    public var parameters: Parameters
+    public var event: [String: String]
+}

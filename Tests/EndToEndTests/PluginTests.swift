@@ -30,6 +30,11 @@ func stagedPluginDirectory() throws -> String {
         toPath: directory + "/mqtt.plugin.json"
     )
     try FileManager.default.copyItem(atPath: build + "/libSwiftletMQTT.so", toPath: directory + "/libSwiftletMQTT.so")
+    try FileManager.default.copyItem(
+        atPath: root + "/Plugins/Email/email.plugin.json",
+        toPath: directory + "/email.plugin.json"
+    )
+    try FileManager.default.copyItem(atPath: build + "/libSwiftletEmail.so", toPath: directory + "/libSwiftletEmail.so")
     let example = root + "/PluginSDK/Examples/hello/"
     try FileManager.default.copyItem(atPath: example + "hello.plugin.json", toPath: directory + "/hello.plugin.json")
     let gcc = Process()

@@ -198,7 +198,7 @@ public final class MosquittoBroker: @unchecked Sendable {
         ])
     }
 
-    static func freePort() -> Int {
+    public static func freePort() -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
@@ -215,8 +215,24 @@ public final class MosquittoBroker: @unchecked Sendable {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
+    /// `run` on a thread of its own: waiting for the command does not hold one of the concurrency
+    /// pool's few threads (which the code under test, in the same process, needs to answer it).
     @discardableResult
-    static func run(
+    public static func runDetached(
+        _ executable: String,
+        _ arguments: [String],
+        input: String? = nil
+    ) async throws -> (status: Int32, output: String) {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try run(executable, arguments, input: input) })
+            }
+        }
+    }
+
+    /// Runs a command to its end; its status and its output and errors together.
+    @discardableResult
+    public static func run(
         _ executable: String,
         _ arguments: [String],
         input: String? = nil

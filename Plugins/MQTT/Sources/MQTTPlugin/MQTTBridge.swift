@@ -1,7 +1,5 @@
-import Dispatch
 import Foundation
 import SwiftletPluginSDK
-import Synchronization
 
 /// Plugin `mqtt`: MQTT → SMS (rule trigger `mqtt.message`, and `forward` shortcuts) and SMS → MQTT
 /// (rule action `mqtt.publish`, and `publish_events`), through libmosquitto.
@@ -39,8 +37,8 @@ public final class MQTTBridge: Plugin {
         let bridge = self.bridge
         let mosquitto = try Mosquitto(
             options: settings.connection,
-            onEvent: { event in Self.wait { await bridge.handle(event) } },
-            onMessage: { message in Self.wait { await bridge.received(message) } }
+            onEvent: { event in PluginThreads.wait { await bridge.handle(event) } },
+            onMessage: { message in PluginThreads.wait { await bridge.received(message) } }
         )
         await bridge.attach(mosquitto)
         host.reportHealth(.down, "connecting to \(settings.broker)")
@@ -57,27 +55,7 @@ public final class MQTTBridge: Plugin {
 
     public func stop() async {
         guard let mosquitto = await bridge.stopping() else { return }
-        await Self.offPool { mosquitto.stop() }
-    }
-
-    /// Runs `work` on the concurrency pool and blocks this (libmosquitto's) thread until it is done.
-    static func wait<T: Sendable>(_ work: @escaping @Sendable () async -> T) -> T {
-        let semaphore = DispatchSemaphore(value: 0)
-        let result = Mutex<T?>(nil)
-        Task {
-            let value = await work()
-            result.withLock { $0 = value }
-            semaphore.signal()
-        }
-        semaphore.wait()
-        return result.withLock { $0! }
-    }
-
-    /// Runs blocking `work` on a thread outside the concurrency pool.
-    static func offPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(returning: work()) }
-        }
+        await PluginThreads.detached { mosquitto.stop() }
     }
 }
 
@@ -313,18 +291,13 @@ actor Bridge {
     }
 
     private func action(_ event: Event) async {
-        struct Body: Decodable {
-            struct Parameters: Decodable {
-                var topic: String
-                var payload: String?
-                var qos: Int?
-                var retain: Bool?
-            }
-            var rule: String
-            var parameters: Parameters
-            var event: [String: String]
+        struct Parameters: Decodable {
+            var topic: String
+            var payload: String?
+            var qos: Int?
+            var retain: Bool?
         }
-        guard let body = try? JSONDecoder().decode(Body.self, from: event.json) else {
+        guard let body = try? JSONDecoder().decode(RuleActionEvent<Parameters>.self, from: event.json) else {
             host.log(
                 .error,
                 "mqtt.publish: an action the plugin does not understand: \(String(decoding: event.json, as: UTF8.self))"
