@@ -342,9 +342,7 @@ struct ListenerTests {
         "STARTTLS with the configured certificate, then AUTH PLAIN; AUTH is not offered in plaintext; require_auth refuses the anonymous"
     )
     func startTLSAndAuth() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tls-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let (cert, key) = try await selfSignedCertificate(in: directory)
+        let (cert, key) = try await selfSignedCertificate()
         let host = phonebook()
         let (plugin, port) = try await listener(
             host,
@@ -383,9 +381,7 @@ struct ListenerTests {
         "STARTTLS injection: commands pipelined in plaintext behind STARTTLS are dropped, not run inside the TLS session"
     )
     func startTLSInjection() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tls-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let (cert, key) = try await selfSignedCertificate(in: directory)
+        let (cert, key) = try await selfSignedCertificate()
         let host = phonebook()
         let (plugin, port) = try await listener(
             host,

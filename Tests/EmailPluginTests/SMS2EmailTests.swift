@@ -104,9 +104,7 @@ struct SMS2EmailTests {
         "kept until delivered: mail waits durably while the server is down, across a plugin restart, and is sent once; STARTTLS with AUTH"
     )
     func durable() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tls-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let (cert, key) = try await selfSignedCertificate(in: directory)
+        let (cert, key) = try await selfSignedCertificate()
         let sink = try SMTPSink(starttls: (cert, key), auth: "gw:relaypass")
         let host = FakeHost()
         let json = #"""

@@ -74,16 +74,16 @@ struct MQTTEndToEndTests {
 
     @Test("README example 1: an alarm topic to the on-call group; a retained alarm is not sent; HEALTH in plugins list")
     func forwardExample() async throws {
-        let broker = try MosquittoBroker()
+        let broker = try await MosquittoBroker()
         try await broker.start()
-        try broker.publish("alarms/boiler9/temperature", #"{"value": 70, "unit": "C"}"#, retain: true)
+        try await broker.publish("alarms/boiler9/temperature", #"{"value": 70, "unit": "C"}"#, retain: true)
         let (gateway, plugins) = try await startExample(1, broker: broker)
         defer {
             gateway.stop()
             try? FileManager.default.removeItem(atPath: plugins)
         }
 
-        try broker.publish("alarms/boiler1/temperature", #"{"value": 82.5, "unit": "C"}"#)
+        try await broker.publish("alarms/boiler1/temperature", #"{"value": 82.5, "unit": "C"}"#)
         let list = try await received(gateway, count: 2)
         #expect(texts(list) == ["\(Self.anna): ALARM boiler1: 82.5 C", "\(Self.bert): ALARM boiler1: 82.5 C"])
         try await Task.sleep(for: .seconds(1))
@@ -113,7 +113,7 @@ struct MQTTEndToEndTests {
 
     @Test("README example 2: a rule with a threshold and hysteresis escalates to the on-call group once per crossing")
     func thresholdExample() async throws {
-        let broker = try MosquittoBroker()
+        let broker = try await MosquittoBroker()
         try await broker.start()
         let (gateway, plugins) = try await startExample(2, broker: broker)
         defer {
@@ -123,7 +123,7 @@ struct MQTTEndToEndTests {
         try await gateway.waitForRule("freezer-too-warm")
 
         for celsius in [-20, -12, -11] {
-            try broker.publish("plant/freezer1/temperature", #"{"celsius": \#(celsius)}"#)
+            try await broker.publish("plant/freezer1/temperature", #"{"celsius": \#(celsius)}"#)
         }
         let first = try await received(gateway, count: 2)
         #expect(
@@ -131,9 +131,9 @@ struct MQTTEndToEndTests {
                 "\(Self.anna): freezer1 is at -12 C (reply ACK)", "\(Self.bert): freezer1 is at -12 C (reply ACK)",
             ]
         )
-        try broker.publish("plant/fridge2/temperature", #"{"celsius": 9}"#)  // not a freezer
+        try await broker.publish("plant/fridge2/temperature", #"{"celsius": 9}"#)  // not a freezer
         for celsius in [-19, -14] {
-            try broker.publish("plant/freezer1/temperature", #"{"celsius": \#(celsius)}"#)
+            try await broker.publish("plant/freezer1/temperature", #"{"celsius": \#(celsius)}"#)
         }
         let second = try await received(gateway, count: 4)
         #expect(texts(second).filter { $0.contains("-14") }.count == 2)
@@ -145,7 +145,7 @@ struct MQTTEndToEndTests {
         "README example 3: an operator's SMS commands a pump over MQTT and is answered; the reply's status is published"
     )
     func commandExample() async throws {
-        let broker = try MosquittoBroker()
+        let broker = try await MosquittoBroker()
         try await broker.start()
         let watcher = try broker.subscriber("#")
         let (gateway, plugins) = try await startExample(3, broker: broker)
@@ -179,7 +179,7 @@ struct MQTTEndToEndTests {
         "a gateway killed with SIGKILL in the middle of a burst of 1,000 alarms: after the restart every one is queued, none twice"
     )
     func killedMidBurst() async throws {
-        let broker = try MosquittoBroker()
+        let broker = try await MosquittoBroker()
         try await broker.start()
         let plugins = try stagedPluginDirectory()
         defer { try? FileManager.default.removeItem(atPath: plugins) }
@@ -211,7 +211,7 @@ struct MQTTEndToEndTests {
         }
 
         let start = ContinuousClock.now
-        try broker.publish("burst", (1...1000).map { "alarm \($0)" })
+        try await broker.publish("burst", (1...1000).map { "alarm \($0)" })
         let published = ContinuousClock.now - start
         let before = try await eventually("a third of the burst queued") { () -> Int? in
             let count = try await queued().count

@@ -31,9 +31,9 @@ struct MQTTBridgeTests {
 
     @Test("forward: a JSON alarm becomes an SMS from the template; a retained alarm is not re-sent after a reconnect")
     func forward() async throws {
-        let broker = try MosquittoBroker()
+        let broker = try await MosquittoBroker()
         try await broker.start()
-        try broker.publish("alarms/boiler0/temperature", #"{"value": 70}"#, retain: true)  // yesterday's
+        try await broker.publish("alarms/boiler0/temperature", #"{"value": 70}"#, retain: true)  // yesterday's
         let host = FakeHost()
         host.addContact(name: "Ada", number: "+46700000001", groups: ["oncall"])
         let bridge = try plugin(
@@ -43,7 +43,7 @@ struct MQTTBridgeTests {
         )
         try await bridge.start()
         try await connected(host)
-        try broker.publish("alarms/boiler1/temperature", #"{"value": 82.5, "unit": "C"}"#)
+        try await broker.publish("alarms/boiler1/temperature", #"{"value": 82.5, "unit": "C"}"#)
         let sent = try await eventually(
             "an SMS; logs: \(host.logs.map(\.message)) health: \(host.healthReports.map(\.detail))"
         ) { host.sent.first }
@@ -54,7 +54,7 @@ struct MQTTBridgeTests {
         broker.stop()  // the broker restarts; its retained message is offered again on subscribing
         try await broker.start()
         try await connected(host)
-        try broker.publish("alarms/boiler2/temperature", #"{"value": 90}"#)
+        try await broker.publish("alarms/boiler2/temperature", #"{"value": 90}"#)
         _ = try await eventually("the second SMS") { host.sent.count == 2 ? true : nil }
         #expect(host.sent.map(\.text) == ["ALARM boiler1: 82.5 C", "ALARM boiler2: 90 C"])
         await bridge.stop()
@@ -62,7 +62,7 @@ struct MQTTBridgeTests {
 
     @Test("subscribe: messages become mqtt.message events with the topic, levels, payload and JSON members")
     func trigger() async throws {
-        let broker = try MosquittoBroker()
+        let broker = try await MosquittoBroker()
         try await broker.start()
         let host = FakeHost()
         host.answerPublishAndWait { _ in ["alarm"] }
@@ -70,7 +70,7 @@ struct MQTTBridgeTests {
         try await bridge.start()
         #expect(host.ruleKinds == ["mqtt.message": .trigger, "mqtt.connection": .trigger, "mqtt.publish": .action])
         try await connected(host)
-        try broker.publish("plant/pump3/state", #"{"state": "fault", "sensor": {"id": 7}}"#)
+        try await broker.publish("plant/pump3/state", #"{"state": "fault", "sensor": {"id": 7}}"#)
         let event = try await eventually("an mqtt.message") { host.published.first { $0.kind == "mqtt.message" } }
         let fields = try #require(try JSONSerialization.jsonObject(with: event.json) as? [String: Any])
         #expect(fields["topic"] as? String == "plant/pump3/state")
@@ -87,14 +87,14 @@ struct MQTTBridgeTests {
         "a message whose SMS cannot be committed is not acknowledged: the broker offers it again, and it is sent once"
     )
     func acknowledgedOnlyWhenCommitted() async throws {
-        let broker = try MosquittoBroker()
+        let broker = try await MosquittoBroker()
         try await broker.start()
         let host = FakeHost()
         let bridge = try plugin(broker, host: host, #""forward": [{"topic": "alarms/#", "to": ["+46700000001"]}],"#)
         try await bridge.start()
         try await connected(host)
         host.failRequests(with: PluginError(.unavailable, "the store is unavailable"))
-        try broker.publish("alarms/door", "open")
+        try await broker.publish("alarms/door", "open")
         _ = try await eventually("the refusal in the log") {
             host.logs.contains { $0.message.contains("not acknowledged, the broker will offer it again") } ? true : nil
         }
@@ -119,7 +119,7 @@ struct MQTTBridgeTests {
 
     @Test("the broker restarted mid-stream, both ways: nothing lost, nothing twice")
     func restartMidStream() async throws {
-        let broker = try MosquittoBroker()
+        let broker = try await MosquittoBroker()
         try await broker.start()
         let watcher = try broker.subscriber("swiftlet/#", qos: 2)
         let host = FakeHost()
@@ -132,12 +132,12 @@ struct MQTTBridgeTests {
         try await connected(host)
         // 1–300 reach the broker at once; it is stopped while they are still being delivered, so
         // some are handled and acknowledged, some handled with the PUBACK lost, some still queued.
-        try broker.publish("stream", (1...300).map { "m\($0)" })
+        try await broker.publish("stream", (1...300).map { "m\($0)" })
         for n in 1...30 { await bridge.handle(try action(n, qos: 2)) }
         broker.stop()
         for n in 31...60 { await bridge.handle(try action(n, qos: 2)) }
         try await broker.start()
-        try broker.publish("stream", (301...400).map { "m\($0)" })
+        try await broker.publish("stream", (301...400).map { "m\($0)" })
         _ = try await eventually(timeout: .seconds(30), "400 SMS, got \(host.sent.count)") {
             host.sent.count >= 400 ? true : nil
         }
@@ -155,7 +155,7 @@ struct MQTTBridgeTests {
 
     @Test("mqtt.publish and publish_events: kept durably while the broker is away, published in order when it returns")
     func publications() async throws {
-        let broker = try MosquittoBroker()
+        let broker = try await MosquittoBroker()
         try await broker.start()
         let watcher = try broker.subscriber("swiftlet/#")
         let host = FakeHost()
@@ -196,7 +196,7 @@ struct MQTTBridgeTests {
 
     @Test("a wrong password is reported and retried, not a crash; the right one connects")
     func authentication() async throws {
-        let broker = try MosquittoBroker(user: ("gateway", "s3cret"))
+        let broker = try await MosquittoBroker(user: ("gateway", "s3cret"))
         try await broker.start()
         let host = FakeHost()
         let wrong = try host.makePlugin(
@@ -228,17 +228,17 @@ struct MQTTBridgeTests {
 
     @Test("TLS: the broker's certificate is verified against the configured CA; another CA is refused")
     func tls() async throws {
-        let broker = try MosquittoBroker(tls: true)
+        let broker = try await MosquittoBroker(tls: true)
         try await broker.start()
         let host = FakeHost()
         let bridge = try plugin(broker, host: host, #""forward": [{"topic": "t", "to": ["+46700000003"]}],"#)
         try await bridge.start()
         try await connected(host)
-        try broker.publish("t", "over TLS")
+        try await broker.publish("t", "over TLS")
         _ = try await eventually("an SMS over TLS") { host.sent.first }
         await bridge.stop()
 
-        let other = try MosquittoBroker(tls: true)  // its CA did not sign this broker's certificate
+        let other = try await MosquittoBroker(tls: true)  // its CA did not sign this broker's certificate
         let refused = FakeHost()
         let untrusting = try refused.makePlugin(
             MQTTBridge.self,
@@ -258,7 +258,7 @@ struct MQTTBridgeTests {
         "TLS with a client certificate: a broker that requires one refuses the gateway without it and accepts it with it"
     )
     func clientCertificate() async throws {
-        let broker = try MosquittoBroker(tls: true, requireCertificate: true)
+        let broker = try await MosquittoBroker(tls: true, requireCertificate: true)
         try await broker.start()
         let without = FakeHost()
         let refused = try plugin(broker, host: without, id: "no-certificate")
@@ -280,7 +280,7 @@ struct MQTTBridgeTests {
         )
         try await bridge.start()
         try await connected(with)
-        try broker.publish("t", "with a certificate")
+        try await broker.publish("t", "with a certificate")
         _ = try await eventually("an SMS") { with.sent.first }
         await bridge.stop()
     }
@@ -289,7 +289,7 @@ struct MQTTBridgeTests {
         "MQTT 5 with a persistent session: what arrives while the gateway is away is delivered when it returns (session expiry)"
     )
     func mqtt5() async throws {
-        let broker = try MosquittoBroker()
+        let broker = try await MosquittoBroker()
         try await broker.start()
         let host = FakeHost()
         let forward =
@@ -298,11 +298,11 @@ struct MQTTBridgeTests {
         try await first.start()
         try await connected(host)
         #expect(host.healthReports.last?.detail.contains("MQTT 5, new session") == true)
-        try broker.publish("alarms/a", "one")
+        try await broker.publish("alarms/a", "one")
         _ = try await eventually("the first SMS") { host.sent.first }
         await first.stop()
 
-        try broker.publish("alarms/b", "two, while the gateway was away")
+        try await broker.publish("alarms/b", "two, while the gateway was away")
         let second = try plugin(broker, host: host, forward, id: "gw-v5")
         try await second.start()
         _ = try await eventually("the SMS kept by the broker, got \(host.sent.map(\.text))") {
@@ -315,7 +315,7 @@ struct MQTTBridgeTests {
 
     @Test("a burst of 1,000 QoS 1 messages: every one becomes an SMS, none twice")
     func burst() async throws {
-        let broker = try MosquittoBroker()
+        let broker = try await MosquittoBroker()
         try await broker.start()
         let host = FakeHost()
         let bridge = try plugin(
@@ -326,7 +326,7 @@ struct MQTTBridgeTests {
         try await bridge.start()
         try await connected(host)
         let start = ContinuousClock.now
-        try broker.publish("burst", (1...1000).map { "alarm \($0)" })
+        try await broker.publish("burst", (1...1000).map { "alarm \($0)" })
         _ = try await eventually(timeout: .seconds(60), "1,000 SMS, got \(host.sent.count)") {
             host.sent.count >= 1000 ? true : nil
         }

@@ -13,6 +13,8 @@ public final class DaemonProcess: @unchecked Sendable {
     // @unchecked: `status` is written once, by the thread that reaps the child.
     public let pid: pid_t
     private var status: Int32?
+    /// A thread waits for the process (stopInBackground).
+    private var reaping = false
 
     /// Starts `executable` with `arguments`, its standard output appended to `output` and its
     /// errors to `errors` (each discarded when nil).
@@ -43,7 +45,22 @@ public final class DaemonProcess: @unchecked Sendable {
         self.pid = pid
     }
 
-    deinit { kill() }
+    /// SIGKILL, and the process reaped on a thread of its own: a deinit runs wherever the last
+    /// reference goes, often on one of the concurrency pool's few threads, which must not wait.
+    deinit { stopInBackground(signal: SIGKILL) }
+
+    /// Sends `signal` and reaps the process on a thread of its own, without waiting for it (dovecot
+    /// takes about 3 s to end on SIGTERM).
+    public func stopInBackground(signal: Int32 = SIGTERM) {
+        guard status == nil, !reaping else { return }
+        reaping = true
+        Glibc.kill(pid, signal)
+        let pid = self.pid
+        Thread.detachNewThread {
+            var raw: Int32 = 0
+            while waitpid(pid, &raw, 0) == -1, errno == EINTR {}
+        }
+    }
 
     public var isRunning: Bool {
         guard status == nil else { return false }

@@ -94,8 +94,8 @@ public final class Dovecot: @unchecked Sendable {
     }
 
     deinit {
-        stop()
-        authServer?.kill()
+        process?.stopInBackground()
+        authServer?.stopInBackground()
     }
 
     public func start() async throws {
@@ -105,6 +105,7 @@ public final class Dovecot: @unchecked Sendable {
         }
     }
 
+    /// Stops dovecot and waits for it (about 3 s): call it from a thread of your own, not a task.
     public func stop() {
         process?.stop()
         process = nil
@@ -178,7 +179,7 @@ public final class SMTPSink: @unchecked Sendable {
         self.arguments = arguments
     }
 
-    deinit { stop() }
+    deinit { process?.stopInBackground() }
 
     public func start() async throws {
         let output = "\(directory)/out-\(UUID().uuidString)"
@@ -221,13 +222,17 @@ public enum Swaks {
 }
 
 /// A self-signed certificate for 127.0.0.1 and localhost, made with openssl: (certificate, key).
-public func selfSignedCertificate(in directory: String) async throws -> (cert: String, key: String) {
+/// In a new temporary directory.
+public func selfSignedCertificate() async throws -> (cert: String, key: String) {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tls-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     let cert = directory + "/self.pem"
     let key = directory + "/self.key"
     let result = try await MosquittoBroker.runDetached(
         "/usr/bin/openssl",
         [
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+            "-subj", "/CN=localhost",
             "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", key, "-out", cert,
         ]
     )

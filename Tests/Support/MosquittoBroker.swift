@@ -26,7 +26,7 @@ public final class MosquittoBroker: @unchecked Sendable {
         tls: Bool = false,
         requireCertificate: Bool = false,
         persistence: Bool = true
-    ) throws {
+    ) async throws {
         port = Self.freePort()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("mosquitto-\(UUID().uuidString)").path
         self.user = user
@@ -46,14 +46,14 @@ public final class MosquittoBroker: @unchecked Sendable {
 
             """
         if let user {
-            _ = try Self.run(
+            _ = try await Self.runDetached(
                 "/usr/bin/mosquitto_passwd",
                 ["-b", "-c", directory + "/passwd", user.name, user.password]
             )
             config += "password_file \(directory)/passwd\n"
         }
         if tls {
-            try makeCertificates(client: requireCertificate)
+            try await makeCertificates(client: requireCertificate)
             config += "cafile \(directory)/ca.pem\ncertfile \(directory)/server.pem\nkeyfile \(directory)/server.key\n"
             if requireCertificate { config += "require_certificate true\n" }
         }
@@ -70,7 +70,7 @@ public final class MosquittoBroker: @unchecked Sendable {
         process = try DaemonProcess("/usr/sbin/mosquitto", ["-c", directory + "/mosquitto.conf"])
         let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline {
-            if let result = try? Self.run(
+            if let result = try? await Self.runDetached(
                 "/usr/bin/mosquitto_sub",
                 clientArguments + ["-t", "$SYS/broker/version", "-C", "1", "-W", "1"]
             ),
@@ -109,14 +109,14 @@ public final class MosquittoBroker: @unchecked Sendable {
     }
 
     /// Publishes with mosquitto_pub; one message per line of `lines` when more than one.
-    public func publish(_ topic: String, _ lines: [String], qos: Int = 1, retain: Bool = false) throws {
+    public func publish(_ topic: String, _ lines: [String], qos: Int = 1, retain: Bool = false) async throws {
         var arguments = clientArguments + ["-t", topic, "-q", String(qos)]
         if retain { arguments.append("-r") }
         let result: (status: Int32, output: String)
         if lines.count == 1 {
-            result = try Self.run("/usr/bin/mosquitto_pub", arguments + ["-m", lines[0]])
+            result = try await Self.runDetached("/usr/bin/mosquitto_pub", arguments + ["-m", lines[0]])
         } else {
-            result = try Self.run(
+            result = try await Self.runDetached(
                 "/usr/bin/mosquitto_pub",
                 arguments + ["-l"],
                 input: lines.joined(separator: "\n") + "\n"
@@ -125,8 +125,8 @@ public final class MosquittoBroker: @unchecked Sendable {
         guard result.status == 0 else { throw TestFailure("mosquitto_pub failed: \(result.output)") }
     }
 
-    public func publish(_ topic: String, _ message: String, qos: Int = 1, retain: Bool = false) throws {
-        try publish(topic, [message], qos: qos, retain: retain)
+    public func publish(_ topic: String, _ message: String, qos: Int = 1, retain: Bool = false) async throws {
+        try await publish(topic, [message], qos: qos, retain: retain)
     }
 
     /// A mosquitto_sub running in the background, writing "topic payload" lines to a file.
@@ -163,18 +163,20 @@ public final class MosquittoBroker: @unchecked Sendable {
 
     // MARK: Helpers
 
-    private func makeCertificates(client: Bool) throws {
+    private func makeCertificates(client: Bool) async throws {
         let openssl = "/usr/bin/openssl"
-        func run(_ arguments: [String]) throws {
-            let result = try Self.run(openssl, arguments)
+        func run(_ arguments: [String]) async throws {
+            let result = try await Self.runDetached(openssl, arguments)
             guard result.status == 0 else { throw TestFailure("openssl \(arguments.first ?? ""): \(result.output)") }
         }
-        try run([
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Swiftlet test CA",
+        try await run([
+            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+            "-subj", "/CN=Swiftlet test CA",
             "-keyout", directory + "/ca.key", "-out", directory + "/ca.pem",
         ])
-        try run([
-            "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", directory + "/server.key",
+        try await run([
+            "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=127.0.0.1",
+            "-keyout", directory + "/server.key",
             "-out", directory + "/server.csr",
         ])
         try "subjectAltName=IP:127.0.0.1,DNS:localhost\n".write(
@@ -182,17 +184,18 @@ public final class MosquittoBroker: @unchecked Sendable {
             atomically: true,
             encoding: .utf8
         )
-        try run([
+        try await run([
             "x509", "-req", "-in", directory + "/server.csr", "-CA", directory + "/ca.pem", "-CAkey",
             directory + "/ca.key", "-CAcreateserial", "-days", "2", "-extfile", directory + "/san.ext", "-out",
             directory + "/server.pem",
         ])
         guard client else { return }
-        try run([
-            "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=swiftlet-gateway", "-keyout",
+        try await run([
+            "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj",
+            "/CN=swiftlet-gateway", "-keyout",
             clientCertificate.key, "-out", directory + "/client.csr",
         ])
-        try run([
+        try await run([
             "x509", "-req", "-in", directory + "/client.csr", "-CA", directory + "/ca.pem", "-CAkey",
             directory + "/ca.key", "-CAcreateserial", "-days", "2", "-out", clientCertificate.cert,
         ])
