@@ -144,13 +144,19 @@ struct SMS2EmailTests {
         #expect(!host.logs.contains { $0.message.contains("relaypass") })
     }
 
-    @Test("the rule action email.send: registered with its schema, its mail sent with the parameters")
+    @Test(
+        "the rule action email.send: registered with its schema, its mail sent with the parameters, through the server it names"
+    )
     func action() async throws {
         let sink = try SMTPSink()
         try await sink.start()
+        let backup = try SMTPSink()
+        try await backup.start()
         let host = FakeHost()
-        let json =
-            #"{"smtp": [{"name": "relay", "url": "smtp://127.0.0.1:\#(sink.port)", "starttls": false, "from": "gateway@corp.test"}]}"#
+        let json = #"""
+            {"smtp": [{"name": "relay", "url": "smtp://127.0.0.1:\#(sink.port)", "starttls": false, "from": "gateway@corp.test"},
+                      {"name": "backup", "url": "smtp://127.0.0.1:\#(backup.port)", "starttls": false, "from": "gw@backup.test"}]}
+            """#
         let plugin = try host.makePlugin(EmailPlugin.self, configuration: json)
         try await plugin.start()
         defer { Task { await plugin.stop() } }
@@ -171,6 +177,20 @@ struct SMS2EmailTests {
         #expect(parsed.headers["x-envelope-to"] == "a@corp.test,b@corp.test")
         #expect(parsed.headers["subject"] == "Unacknowledged: boiler")
         #expect(parsed.body == "Nobody answered.")
+
+        // Several servers: the action names the one to use.
+        let viaBackup = try Event(
+            kind: "email.send",
+            body: [
+                "rule": AnyCodable.string("report"),
+                "parameters": .object(["to": "c@corp.test", "subject": "Daily report", "smtp": "backup"]),
+                "event": .object(["from": "+46701234567"]),
+            ]
+        )
+        await plugin.handle(viaBackup)
+        let other = try await eventually("a mail through the backup server") { backup.mails.first }
+        #expect(try await parse(other).headers["x-envelope-from"] == "gw@backup.test")
+        #expect(sink.mails.count == 1)
     }
 }
 

@@ -32,7 +32,8 @@ public final class EmailPlugin: Plugin {
         }
         self.settings = settings
         self.host = host
-        converter = Email2SMS(settings: settings, host: host)
+        let converter = Email2SMS(settings: settings, host: host)
+        self.converter = converter
         sender =
             settings.smtp.isEmpty
             ? nil
@@ -55,7 +56,7 @@ public final class EmailPlugin: Plugin {
         listener = try settings.listener.map {
             try SMTPListener(
                 settings: $0,
-                converter: Email2SMS(settings: settings, host: host),
+                converter: converter,
                 host: host,
                 onConverted: remember
             )
@@ -63,7 +64,7 @@ public final class EmailPlugin: Plugin {
         poller = settings.poller.map {
             Poller(
                 settings: $0,
-                converter: Email2SMS(settings: settings, host: host),
+                converter: converter,
                 host: host,
                 onConverted: remember
             )

@@ -15,6 +15,7 @@ final class Poller: Sendable {
     private let wake = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
     private let token = Mutex<(value: String, expires: Date)?>(nil)
+    private let reported = Mutex<String?>(nil)
 
     /// IMAP keyword of a mail that cannot become an SMS.
     static let refusedKeyword = "$SwiftletRefused"
@@ -54,9 +55,6 @@ final class Poller: Sendable {
         await PluginThreads.detached { [finished] in _ = finished.wait(timeout: .now() + .seconds(30)) }
     }
 
-    /// Polls now (tests, and `swiftlet` when asked).
-    func pollSoon() { wake.signal() }
-
     enum Outcome {
         case sent
         case refused(String)
@@ -73,14 +71,23 @@ final class Poller: Sendable {
             } else {
                 try pollPOP3(curl, credentials)
             }
-            host.reportHealth(.ok, "polled \(Self.redacted(settings.url)) at \(Date().formatted(.iso8601))")
+            report(.ok, "polling \(Self.redacted(settings.url)) every \(settings.interval) s")
         } catch {
-            host.reportHealth(.down, "cannot poll \(Self.redacted(settings.url)): \(error)")
+            report(.down, "cannot poll \(Self.redacted(settings.url)): \(error)")
             host.log(
                 .warning,
                 "Email2SMS: polling \(Self.redacted(settings.url)) failed, next try in \(settings.interval) s: \(error)"
             )
         }
+    }
+
+    /// Health goes to the host when it changes, not on every poll (the host logs each report).
+    private func report(_ health: PluginHealth, _ detail: String) {
+        let changed = reported.withLock { last in
+            defer { last = detail }
+            return last != detail
+        }
+        if changed { host.reportHealth(health, detail) }
     }
 
     struct Credentials {

@@ -187,10 +187,11 @@ final class MailSender: Sendable {
 
     /// Sends every mail that is due, in order; returns the seconds until the next one is.
     func sendDue() -> Double {
-        let curl = Curl()
         let due = queue.withLock { state in
             state.mails.filter { $0.value.nextAttempt <= Date() }.sorted { $0.key < $1.key }
         }
+        guard !due.isEmpty else { return secondsToNext() }
+        let curl = Curl()
         for (seq, var mail) in due {
             if queue.withLock({ $0.stopped }) { break }
             guard let account = accounts[mail.smtp] else {
@@ -238,6 +239,10 @@ final class MailSender: Sendable {
                 _ = PluginThreads.wait { try? await self.host.setState(value, forKey: Self.key(seq)) }
             }
         }
+        return secondsToNext()
+    }
+
+    private func secondsToNext() -> Double {
         let next = queue.withLock { $0.mails.values.map(\.nextAttempt).min() }
         return next.map { max($0.timeIntervalSinceNow, 0.05) } ?? 60
     }
@@ -254,7 +259,4 @@ final class MailSender: Sendable {
             if let head { try? await self.host.setState(String(head), forKey: "mail.head") }
         }
     }
-
-    /// Mails waiting (for tests and `plugins list`).
-    var waiting: Int { queue.withLock { $0.mails.count } }
 }

@@ -14,7 +14,8 @@ final class SMTPListener: Sendable {
     let host: any PluginHost
     let onConverted: @Sendable (Email2SMS.Conversion, [Int]) async -> Void
     private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-    private let tls: NIOSSLContext?
+    /// STARTTLS is offered when set.
+    let tls: NIOSSLContext?
     private let serverChannel = Mutex<(any Channel)?>(nil)
 
     init(
@@ -93,8 +94,6 @@ final class SMTPListener: Sendable {
         try? await channel?.close()
         try? await group.shutdownGracefully()
     }
-
-    var tlsContext: NIOSSLContext? { tls }
 }
 
 /// Closes a connection that has been silent for too long.

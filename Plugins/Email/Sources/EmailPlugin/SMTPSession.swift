@@ -98,12 +98,12 @@ struct SMTPSession {
             var lines = [
                 settings.hostname, "PIPELINING", "SIZE \(settings.maxSize)", "8BITMIME", "ENHANCEDSTATUSCODES",
             ]
-            if listener.tlsContext != nil, !state.secure { lines.append("STARTTLS") }
-            if !settings.users.isEmpty, state.secure || listener.tlsContext == nil { lines.append("AUTH PLAIN LOGIN") }
+            if listener.tls != nil, !state.secure { lines.append("STARTTLS") }
+            if !settings.users.isEmpty, state.secure || listener.tls == nil { lines.append("AUTH PLAIN LOGIN") }
             try await reply(250, lines.joined(separator: "\n"))
             return .goOn
         case "STARTTLS":
-            guard let tls = listener.tlsContext, !state.secure else {
+            guard let tls = listener.tls, !state.secure else {
                 try await connection.channel.eventLoop.submit { decoder.resume() }.get()
                 return try await fail(502, "5.5.1 STARTTLS is not offered")
             }
@@ -277,9 +277,9 @@ struct SMTPSession {
         lines: inout NIOAsyncChannelInboundStream<SMTPLineDecoder.SMTPInput>.AsyncIterator,
         reply: Reply
     ) async throws -> Outcome {
-        guard !settings.users.isEmpty, state.secure || listener.tlsContext == nil else {
+        guard !settings.users.isEmpty, state.secure || listener.tls == nil else {
             state.errors += 1
-            try await reply(503, "5.5.1 AUTH is not offered\(listener.tlsContext == nil ? "" : " before STARTTLS")")
+            try await reply(503, "5.5.1 AUTH is not offered\(listener.tls == nil ? "" : " before STARTTLS")")
             return .goOn
         }
         guard state.user == nil else {
