@@ -90,8 +90,13 @@ public struct ContactDelivery: Sendable {
     public private(set) var heldUntil: [Int: Date] = [:]
     /// What happened to whom, for the log ("Anna is on vacation; not sent to").
     public private(set) var notes: [(contact: Int64, text: String)] = []
+    /// `numbers` as a set: a group of 100,000 is checked for repeats in linear time.
+    private var added: Set<String>
 
-    public init(numbers: [String] = []) { self.numbers = numbers }
+    public init(numbers: [String] = []) {
+        self.numbers = numbers
+        added = Set(numbers)
+    }
 
     /// Adds `contacts`, with `shifts` by contact id, for a message sent at `start`.
     public mutating func add(
@@ -101,7 +106,7 @@ public struct ContactDelivery: Sendable {
         calendar: Calendar
     ) {
         for contact in contacts {
-            guard let number = contact.number, !numbers.contains(number) else { continue }
+            guard let number = contact.number, !added.contains(number) else { continue }
             if contact.vacation {
                 notes.append((contact.id, "\(contact.name) is on vacation; not sent to"))
                 continue
@@ -117,6 +122,7 @@ public struct ContactDelivery: Sendable {
                 }
             }
             numbers.append(number)
+            added.insert(number)
         }
     }
 

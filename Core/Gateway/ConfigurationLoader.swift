@@ -175,11 +175,14 @@ public struct ConfigurationLoader {
                 key: "simulator",
                 known: [
                     "send_delay", "signal", "delivery_report_delay", "undeliverable", "ussd_answers", "voice",
-                    "busy_numbers",
+                    "busy_numbers", "modems",
                 ]
             )
             if let value = simulator["send_delay"] {
                 configuration.simulator.sendDelay = try duration(value, "simulator.send_delay", allowZero: true)
+            }
+            if let value = simulator["modems"] {
+                configuration.simulator.modems = try integer(value, "simulator.modems", in: 1...64)
             }
             if let value = simulator["signal"] {
                 configuration.simulator.signal = try integer(value, "simulator.signal", in: 0...31)

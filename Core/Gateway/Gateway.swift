@@ -42,14 +42,18 @@ public enum Gateway {
 
         var services: [any Service] = []
         var modemConfigurations = configuration.modems
-        var simulator: ModemSimulator?
+        var simulators: [(name: String, simulator: ModemSimulator)] = []
         if modemConfigurations.isEmpty {
-            let simulated = try ModemSimulator(settings: configuration.simulator, logger: logger)
-            simulator = simulated
-            services.append(SimulatorService(simulator: simulated))
-            modemConfigurations = [ModemConfiguration(name: "simulator", device: simulated.devicePath)]
+            for number in 1...configuration.simulator.modems {
+                let simulated = try ModemSimulator(settings: configuration.simulator, logger: logger)
+                let name = number == 1 ? "simulator" : "simulator\(number)"
+                simulators.append((name, simulated))
+                services.append(SimulatorService(simulator: simulated))
+                modemConfigurations.append(ModemConfiguration(name: name, device: simulated.devicePath))
+            }
+            let devices = simulators.map(\.simulator.devicePath).joined(separator: ", ")
             logger.notice(
-                "no modem is configured: using a simulated modem on \(simulated.devicePath); messages reach no phone (list them with '\(executable) sim received')"
+                "no modem is configured: using \(simulators.count == 1 ? "a simulated modem" : "\(simulators.count) simulated modems") on \(devices); messages reach no phone (list them with '\(executable) sim received')"
             )
         }
 
@@ -204,6 +208,7 @@ public enum Gateway {
             )
         }
         let router = Router(context: GatewayRequestContext.self)
+        router.add(middleware: ConnectionCloseMiddleware())
         APIv1(
             outbox: outbox,
             store: store,
@@ -215,10 +220,10 @@ public enum Gateway {
         )
         .addRoutes(to: router)
         RulesAPI(engine: rules, users: store, logger: logger).addRoutes(to: router)
-        if let simulator { SimulatorRoutes(simulator: simulator).addRoutes(to: router) }
+        if !simulators.isEmpty { SimulatorRoutes(simulators: simulators).addRoutes(to: router) }
 
         let dataDirectory = configuration.dataDirectory
-        let simulated = simulator != nil
+        let simulated = !simulators.isEmpty
         let app = Application(
             router: router,
             configuration: .init(

@@ -3,15 +3,17 @@ import Hummingbird
 import ModemSimulator
 import SwiftletAPI
 
-/// HTTP control of the simulated modem, served only while it runs (no real modem is configured):
+/// HTTP control of the simulated modems, served only while they run (no real modem is configured):
 ///
 /// - `POST /simulator/incoming` with form fields `from` and `text` (and `shuffle=1` to deliver the parts
-///   of a long message out of order): the network delivers an SMS.
-/// - `GET /simulator/received`: JSON list of the messages the network accepted from the gateway.
-/// - `GET /simulator/calls`: JSON list of the voice calls the modem made.
-/// - `POST /simulator/call` with form field `from`: someone calls the modem (it rings; not answered).
+///   of a long message out of order): the network delivers an SMS (to the first simulated modem).
+/// - `GET /simulator/received`: JSON list of the messages the network accepted from the gateway, each
+///   with the simulated modem that sent it.
+/// - `GET /simulator/calls`: JSON list of the voice calls the modems made.
+/// - `POST /simulator/call` with form field `from`: someone calls the first modem (it rings; not answered).
 struct SimulatorRoutes {
-    let simulator: ModemSimulator
+    let simulators: [(name: String, simulator: ModemSimulator)]
+    private var simulator: ModemSimulator { simulators[0].simulator }
 
     func addRoutes<Context: RequestContext>(to router: Router<Context>) {
         router.post("/simulator/incoming") { request, _ -> Response in
@@ -32,7 +34,16 @@ struct SimulatorRoutes {
             }
         }
         router.get("/simulator/received") { _, _ -> Response in
-            try Self.json(await simulator.receivedMessages(), status: .ok)
+            var received: [NetworkMessage] = []
+            for (name, simulator) in simulators {
+                received += await simulator.receivedMessages().map { message in
+                    var message = message
+                    message.modem = name
+                    return message
+                }
+            }
+            if simulators.count > 1 { received.sort { $0.receivedAt < $1.receivedAt } }
+            return try Self.json(received, status: .ok)
         }
         router.post("/simulator/call") { request, _ -> Response in
             let body = try await request.body.collect(upTo: 64 * 1024)
@@ -48,7 +59,9 @@ struct SimulatorRoutes {
             return try Self.json(["ringing": from], status: .ok)
         }
         router.get("/simulator/calls") { _, _ -> Response in
-            try Self.json(await simulator.placedCalls(), status: .ok)
+            var calls: [SimulatedCall] = []
+            for (_, simulator) in simulators { calls += await simulator.placedCalls() }
+            return try Self.json(calls, status: .ok)
         }
     }
 

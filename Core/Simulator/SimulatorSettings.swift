@@ -28,6 +28,9 @@ public struct SimulatorSettings: Sendable, Equatable {
     public var voice = true
     /// Numbers that are busy when called: the call ends with `BUSY` right after dialling.
     public var busyNumbers: Set<String> = []
+    /// How many simulated modems the gateway starts when no real modem is configured (each on its
+    /// own pseudo-terminal, with its own driver; for trying and benchmarking several modems).
+    public var modems = 1
 
     public init(
         sendDelay: Duration = .zero,
@@ -60,4 +63,6 @@ public struct NetworkMessage: Sendable, Equatable, Codable {
     public var messageClass: Int?
     /// The relative validity period asked for, in minutes; nil when the PDU has none.
     public var validityMinutes: Int?
+    /// Which simulated modem sent it, when the gateway runs several (as `GET /simulator/received` lists them).
+    public var modem: String?
 }

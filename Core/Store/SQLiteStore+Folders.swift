@@ -9,7 +9,7 @@ extension SQLiteStore {
         guard !name.isEmpty, name.count <= 100 else {
             throw SwiftletError.invalidParameter("name", "1 to 100 characters")
         }
-        try await pool.write { db in
+        try await write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM custom_folder WHERE name = ?", arguments: [name]) == nil
             else {
                 throw SwiftletError.invalidParameter("name", "a folder called '\(name)' exists")
@@ -44,7 +44,7 @@ extension SQLiteStore {
     /// Files received message `id` in folder `name`, or back into the inbox for nil. Throws
     /// `.notFound` for a message or folder that does not exist.
     public func file(message id: MessageID, in name: String?) async throws {
-        try await pool.write { db in
+        try await write { db in
             var folderID: Int64?
             if let name {
                 guard

@@ -8,20 +8,22 @@ extension SQLiteStore: MessageStore, InboxWriter {
 
     public func enqueue(_ messages: [NewOutgoingMessage], key: String?) async throws -> [MessageID] {
         let now = Date().storeValue
-        return try await pool.write { db in
+        return try await write { db in
             if let key {
                 if let ids = try String.fetchOne(db, sql: "SELECT ids FROM send_key WHERE key = ?", arguments: [key]) {
                     return ids.split(separator: ",").compactMap { MessageID($0) }
                 }
             }
+            let insert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO outgoing (recipient, text, priority, unicode, flash, modem_no, state, created_by,
+                                          created_at, updated_at, not_before, kind, udh, message_class,
+                                          validity, oid, send_after, send_before)
+                    VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            )
             let ids = try messages.map { message in
-                try db.execute(
-                    sql: """
-                        INSERT INTO outgoing (recipient, text, priority, unicode, flash, modem_no, state, created_by,
-                                              created_at, updated_at, not_before, kind, udh, message_class,
-                                              validity, oid, send_after, send_before)
-                        VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
+                try insert.execute(
                     arguments: [
                         message.recipient.value, message.text, message.options.priority, message.options.unicode,
                         message.options.flash,
@@ -139,7 +141,7 @@ extension SQLiteStore: MessageStore, InboxWriter {
     public func delete(from folder: Folder, ids: ClosedRange<MessageID>) async throws -> Int {
         // A claimed or submitting message is in a modem's hands; deleting it would not stop it.
         let (table, condition, _) = Self.folderTable(folder == .outbox ? nil : folder)
-        return try await pool.write { db in
+        return try await write { db in
             try db.execute(
                 sql: "DELETE FROM \(table) WHERE \(condition) AND id BETWEEN ? AND ?",
                 arguments: [ids.lowerBound, ids.upperBound]
@@ -162,7 +164,7 @@ extension SQLiteStore: MessageStore, InboxWriter {
 
     public func store(_ message: NewIncomingMessage) async throws -> MessageID? {
         let now = Date().storeValue
-        return try await pool.write { db in
+        return try await write { db in
             guard let part = message.part, part.total > 1 else {
                 return try Self.insertInbox(
                     db,
@@ -200,7 +202,7 @@ extension SQLiteStore: MessageStore, InboxWriter {
 
     public func deliverIncomplete(receivedBefore cutoff: Date) async throws -> [MessageID] {
         let now = Date().storeValue
-        return try await pool.write { db in
+        return try await write { db in
             let sets = try Row.fetchAll(
                 db,
                 sql: """

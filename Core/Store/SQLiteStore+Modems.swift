@@ -10,7 +10,7 @@ extension SQLiteStore: ModemSettingsStore {
     }
 
     public func setModem(_ name: String, enabled: Bool) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: """
                     INSERT INTO modem_setting (modem, enabled, updated_at) VALUES (?, ?, ?)
@@ -22,7 +22,7 @@ extension SQLiteStore: ModemSettingsStore {
     }
 
     public func moveQueued(fromModem current: Int, toModem new: Int) async throws -> Int {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: "UPDATE outgoing SET modem_no = ?, updated_at = ? WHERE state = 'queued' AND modem_no = ?",
                 arguments: [new, Date().storeValue, current]

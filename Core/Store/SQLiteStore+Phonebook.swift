@@ -43,7 +43,7 @@ extension SQLiteStore: Phonebook {
         -> Bool
     {
         let now = Date().storeValue
-        return try await pool.write { db in
+        return try await write { db in
             var groupID = try Int64.fetchOne(db, sql: "SELECT id FROM contact_group WHERE name = ?", arguments: [group])
             if groupID == nil {
                 guard createGroup else { throw SwiftletError(.notFound, "there is no group '\(group)'") }
@@ -74,7 +74,7 @@ extension SQLiteStore: Phonebook {
     }
 
     public func removeFromGroup(_ group: String, number: PhoneNumber) async throws -> Bool {
-        try await pool.write { db in
+        try await write { db in
             guard
                 let groupID = try Int64.fetchOne(
                     db,
@@ -129,7 +129,7 @@ extension SQLiteStore: PluginStateStore {
     }
 
     public func setPluginState(plugin: String, key: String, value: [UInt8]) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: """
                     INSERT INTO plugin_state (plugin, key, value, updated_at) VALUES (?, ?, ?, ?)
@@ -141,7 +141,7 @@ extension SQLiteStore: PluginStateStore {
     }
 
     public func removePluginState(plugin: String, key: String) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(sql: "DELETE FROM plugin_state WHERE plugin = ? AND key = ?", arguments: [plugin, key])
         }
     }
@@ -149,7 +149,7 @@ extension SQLiteStore: PluginStateStore {
 
 extension SQLiteStore: PluginHealthStore {
     public func setPluginHealth(_ report: PluginHealthReport) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: """
                     INSERT INTO plugin_health (plugin, state, detail, since) VALUES (?, ?, ?, ?)

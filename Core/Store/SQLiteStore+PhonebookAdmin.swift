@@ -4,7 +4,7 @@ import SwiftletDomain
 
 extension SQLiteStore: PhonebookAdmin {
     public func createGroup(name: String, visibility: Visibility) async throws -> Int64 {
-        try await pool.write { db in
+        try await write { db in
             guard try Self.groupID(db, named: name, excluding: nil) == nil else {
                 throw SwiftletError.invalidParameter("groupname", "a group called '\(name)' exists")
             }
@@ -23,7 +23,7 @@ extension SQLiteStore: PhonebookAdmin {
     }
 
     public func updateGroup(id: Int64, name: String, isPublic: Bool?, viewerID: Int64?) async throws {
-        try await pool.write { db in
+        try await write { db in
             try Self.requireGroups(db, [id], viewerID: viewerID)
             guard try Self.groupID(db, named: name, excluding: id) == nil else {
                 throw SwiftletError.invalidParameter("groupname", "a group called '\(name)' exists")
@@ -40,7 +40,7 @@ extension SQLiteStore: PhonebookAdmin {
     }
 
     public func setMembership(contactID: Int64, groupIDs: [Int64], member: Bool, viewerID: Int64?) async throws {
-        try await pool.write { db in
+        try await write { db in
             try Self.requireGroups(db, groupIDs, viewerID: viewerID)
             try Self.requireContact(db, contactID, name: nil, viewerID: viewerID)
             for groupID in groupIDs {
@@ -73,7 +73,7 @@ extension SQLiteStore: PhonebookAdmin {
     }
 
     public func createContact(name: String, number: PhoneNumber, visibility: Visibility) async throws -> Int64 {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: "INSERT INTO contact (name, number, public, owner_id, created_at) VALUES (?, ?, ?, ?, ?)",
                 arguments: [name, number.value, visibility.isPublic, visibility.ownerID, Date().storeValue]
@@ -95,7 +95,7 @@ extension SQLiteStore: PhonebookAdmin {
         isPublic: Bool?,
         viewerID: Int64?
     ) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: """
                     UPDATE contact SET name = ?, number = ?, public = COALESCE(?, public)
@@ -113,7 +113,7 @@ extension SQLiteStore: PhonebookAdmin {
 
     /// Deletes the entry with this id and name that `viewerID` may see; `.notFound` if there is none.
     func deleteEntry(table: String, kind: String, id: Int64, name: String, viewerID: Int64?) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: "DELETE FROM \(table) WHERE id = ? AND name = ? AND \(Self.visible(to: viewerID))",
                 arguments: [id, name]

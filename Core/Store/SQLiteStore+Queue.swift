@@ -12,29 +12,31 @@ extension SQLiteStore: OutboxQueue {
     ) async throws
         -> OutgoingMessage?
     {
-        try await pool.write { db in
+        try await write { db in
             try Row.fetchOne(
-                db,
-                sql: """
-                    UPDATE outgoing SET state = 'claimed', owner = ?, lease_until = ?, updated_at = ?
-                    WHERE id = (SELECT id FROM outgoing WHERE state = 'queued' AND not_before <= ?
-                                AND (modem_no IS NULL OR modem_no = ?)
-                                AND NOT (attempts > 0 AND modem IS ? AND ? IS NOT NULL)
-                                ORDER BY priority DESC, not_before, id LIMIT 1)
-                    RETURNING *
-                    """,
+                db.cachedStatement(
+                    sql: """
+                        UPDATE outgoing SET state = 'claimed', owner = ?, lease_until = ?, updated_at = ?
+                        WHERE id = (SELECT id FROM outgoing WHERE state = 'queued' AND not_before <= ?
+                                    AND (modem_no IS NULL OR modem_no = ?)
+                                    AND NOT (attempts > 0 AND modem IS ? AND ? IS NOT NULL)
+                                    ORDER BY priority DESC, not_before, id LIMIT 1)
+                        RETURNING *
+                        """
+                ),
                 arguments: [owner, leaseUntil.storeValue, now.storeValue, now.storeValue, modemNumber, modem, modem]
             ).map(OutgoingMessage.init(row:))
         }
     }
 
     public func markSubmitting(_ id: MessageID, owner: String, modem: String) async throws -> Bool {
-        try await pool.write { db in
-            try db.execute(
+        try await write { db in
+            try db.cachedStatement(
                 sql: """
                     UPDATE outgoing SET state = 'submitting', modem = ?, attempts = attempts + 1, updated_at = ?
                     WHERE id = ? AND owner = ? AND state = 'claimed'
-                    """,
+                    """
+            ).execute(
                 arguments: [modem, Date().storeValue, id, owner]
             )
             return db.changesCount == 1
@@ -49,13 +51,14 @@ extension SQLiteStore: OutboxQueue {
         at date: Date,
         reportRequested: Bool
     ) async throws {
-        try await pool.write { db in
-            try db.execute(
+        try await write { db in
+            try db.cachedStatement(
                 sql: """
                     UPDATE outgoing SET state = 'sent', sent_at = ?, updated_at = ?, message_references = ?, parts = ?,
                                         owner = NULL, lease_until = NULL, last_error = NULL, delivery = ?
                     WHERE id = ? AND owner = ?
-                    """,
+                    """
+            ).execute(
                 arguments: [
                     date.storeValue, date.storeValue, references.map(String.init).joined(separator: ","), parts,
                     reportRequested ? DeliveryState.pending.rawValue : nil, id, owner,
@@ -69,7 +72,7 @@ extension SQLiteStore: OutboxQueue {
     ) async throws -> (
         id: MessageID, delivery: DeliveryState
     )? {
-        try await pool.write { db in
+        try await write { db in
             let candidates = try Row.fetchAll(
                 db,
                 sql: """
@@ -119,7 +122,7 @@ extension SQLiteStore: OutboxQueue {
     }
 
     public func markAttemptFailed(_ id: MessageID, owner: String, error: String, retryAt: Date?) async throws {
-        try await pool.write { db in
+        try await write { db in
             if let retryAt {
                 try db.execute(
                     sql: """
@@ -143,7 +146,7 @@ extension SQLiteStore: OutboxQueue {
     }
 
     public func release(_ id: MessageID, owner: String, until: Date? = nil) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: """
                     UPDATE outgoing SET state = 'queued', owner = NULL, lease_until = NULL, updated_at = ?,
@@ -170,7 +173,7 @@ extension SQLiteStore: OutboxQueue {
     ) async throws
         -> ReclaimedClaims
     {
-        try await pool.write { db in
+        try await write { db in
             let claimed = "state IN ('claimed', 'submitting') AND \(condition)"
             let submitting = try MessageID.fetchAll(
                 db,

@@ -26,7 +26,7 @@ extension SQLiteStore: RuleStore {
     }
 
     public func storeRule(_ rule: StoredRule) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: """
                     INSERT INTO rule (name, definition, enabled, updated_at) VALUES (?, ?, ?, ?)
@@ -39,12 +39,12 @@ extension SQLiteStore: RuleStore {
     }
 
     public func removeStoredRule(named name: String) async throws {
-        try await pool.write { db in try db.execute(sql: "DELETE FROM rule WHERE name = ?", arguments: [name]) }
+        try await write { db in try db.execute(sql: "DELETE FROM rule WHERE name = ?", arguments: [name]) }
     }
 
     public func recordFiring(_ firing: RuleFiring) async throws -> Int64 {
         let record = String(decoding: try Self.recordEncoder.encode(firing), as: UTF8.self)
-        return try await pool.write { db in
+        return try await write { db in
             try db.execute(
                 sql: "INSERT INTO rule_firing (rule, at, key, record) VALUES (?, ?, ?, ?)",
                 arguments: [firing.rule, firing.at.storeValue, firing.key, record]
@@ -54,7 +54,7 @@ extension SQLiteStore: RuleStore {
     }
 
     public func addOutcomes(_ outcomes: [String], toFiring id: Int64) async throws {
-        try await pool.write { db in
+        try await write { db in
             guard
                 let text = try String.fetchOne(db, sql: "SELECT record FROM rule_firing WHERE id = ?", arguments: [id])
             else { return }
@@ -90,7 +90,7 @@ extension SQLiteStore: RuleStore {
     }
 
     public func saveEscalation(_ escalation: Escalation) async throws -> Int64 {
-        try await pool.write { db in
+        try await write { db in
             var escalation = escalation
             if escalation.id == 0 {
                 try db.execute(

@@ -6,7 +6,7 @@ extension SQLiteStore {
     static let dayColumns = Shift.dayNames.flatMap { ["\($0)_from", "\($0)_to"] }
 
     public func createShift(_ shift: Shift) async throws -> Int64 {
-        try await pool.write { db in
+        try await write { db in
             var arguments: StatementArguments = [shift.name, shift.enabled, shift.ownerID, Date().storeValue]
             _ = arguments.append(contentsOf: StatementArguments(Self.dayValues(shift.days)))
             try db.execute(
@@ -31,7 +31,7 @@ extension SQLiteStore {
     }
 
     public func updateShift(id: Int64, name: String, enabled: Bool?, days: [Int: DayHours?]) async throws {
-        try await pool.write { db in
+        try await write { db in
             guard var shift = try Self.shifts(db, where: "id = ?", [id]).first else {
                 throw SwiftletError(.notFound, "shift \(id)")
             }
@@ -50,14 +50,14 @@ extension SQLiteStore {
     }
 
     public func deleteShift(id: Int64) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(sql: "DELETE FROM shift WHERE id = ?", arguments: [id])
             guard db.changesCount == 1 else { throw SwiftletError(.notFound, "shift \(id)") }
         }
     }
 
     public func setShiftMembership(contactID: Int64, shiftIDs: [Int64], member: Bool, viewerID: Int64?) async throws {
-        try await pool.write { db in
+        try await write { db in
             for id in shiftIDs
             where try Bool.fetchOne(db, sql: "SELECT 1 FROM shift WHERE id = ?", arguments: [id]) == nil {
                 throw SwiftletError(.notFound, "shift \(id)")
@@ -77,12 +77,12 @@ extension SQLiteStore {
     public func shifts(ofContacts ids: [Int64]) async throws -> [Int64: [Shift]] {
         guard !ids.isEmpty else { return [:] }
         return try await pool.read { db in
-            let pairs = try Row.fetchAll(
-                db,
-                sql:
-                    "SELECT shift_id, contact_id FROM shift_member WHERE contact_id IN (\(ids.map { _ in "?" }.joined(separator: ",")))",
-                arguments: StatementArguments(ids)
-            )
+            // Every membership, filtered here: few contacts are on shifts, and a group may have more
+            // members than a statement may have parameters.
+            let wanted = Set(ids)
+            let pairs = try Row.fetchAll(db, sql: "SELECT shift_id, contact_id FROM shift_member").filter {
+                wanted.contains($0["contact_id"])
+            }
             let shifts = Dictionary(
                 uniqueKeysWithValues: try Self.shifts(db, where: "id IN (SELECT shift_id FROM shift_member)", []).map {
                     ($0.id, $0)
@@ -97,7 +97,7 @@ extension SQLiteStore {
     }
 
     public func setVacation(contactID: Int64, name: String, enabled: Bool, viewerID: Int64?) async throws {
-        try await pool.write { db in
+        try await write { db in
             try Self.requireContact(db, contactID, name: name, viewerID: viewerID)
             try db.execute(sql: "UPDATE contact SET vacation = ? WHERE id = ?", arguments: [enabled, contactID])
         }

@@ -27,7 +27,7 @@ extension SQLiteStore {
         guard !name.isEmpty, name.count <= 64, !name.contains(where: { $0.isWhitespace || $0.isNewline }) else {
             throw SwiftletError.invalidParameter("name", "1 to 64 characters without spaces")
         }
-        try await pool.write { db in
+        try await write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM api_user WHERE name = ?", arguments: [name]) == nil else {
                 throw SwiftletError.invalidParameter("name", "a user called '\(name)' exists")
             }
@@ -68,7 +68,7 @@ extension SQLiteStore {
 
     /// Removes the user and its tokens; false if there was none.
     public func removeUser(_ name: String) async throws -> Bool {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(sql: "DELETE FROM api_user WHERE name = ?", arguments: [name])
             return db.changesCount > 0
         }
@@ -76,7 +76,7 @@ extension SQLiteStore {
 
     /// Sets the methods a user may call (`*` for all); false if there is no such user.
     public func setPermissions(_ name: String, _ permissions: Set<String>) async throws -> Bool {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: "UPDATE api_user SET permissions = ? WHERE name = ?",
                 arguments: [permissions.sorted().joined(separator: ","), name]
@@ -87,7 +87,7 @@ extension SQLiteStore {
 
     /// Sets a user's level; false if there is no such user.
     public func setAdmin(_ name: String, _ admin: Bool) async throws -> Bool {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: "UPDATE api_user SET level = ? WHERE name = ?",
                 arguments: [admin ? "admin" : "user", name]
@@ -103,7 +103,7 @@ extension SQLiteStore {
             throw SwiftletError.invalidParameter("token", "16 to 256 printable ASCII characters")
         }
         let digest = Self.digest(token)
-        try await pool.write { db in
+        try await write { db in
             guard
                 try Bool.fetchOne(db, sql: "SELECT 1 FROM access_token WHERE token_hash = ?", arguments: [digest])
                     == nil
@@ -133,7 +133,7 @@ extension SQLiteStore {
 
     /// Revokes the token whose id (as `tokens` lists it) is `id`; false if none has it.
     public func revokeToken(id: String) async throws -> Bool {
-        try await pool.write { db in
+        try await write { db in
             // The id is the first four octets of the digest in hex (`tokenID`).
             try db.execute(
                 sql: "DELETE FROM access_token WHERE lower(hex(substr(token_hash, 1, 4))) = ?",

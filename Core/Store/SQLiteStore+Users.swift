@@ -10,7 +10,7 @@ extension SQLiteStore: UserDirectory {
     public func createAccessToken(user: String) async throws -> String {
         let token = Self.randomToken()
         let digest = Self.digest(token)
-        try await pool.write { db in try Self.insertToken(db, digest: digest, user: user) }
+        try await write { db in try Self.insertToken(db, digest: digest, user: user) }
         return token
     }
 
@@ -18,7 +18,7 @@ extension SQLiteStore: UserDirectory {
     /// creating the user if needed.
     public func setPassword(user: String, password: String) async throws {
         let hash = Bcrypt.hash(password, cost: 12)
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: """
                     INSERT INTO api_user (name, permissions, password_hash, created_at, id)
@@ -34,11 +34,12 @@ extension SQLiteStore: UserDirectory {
         let digest = Self.digest(token)
         let row = try await pool.read { db in
             try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT t.token_hash, u.id, u.name, u.permissions, u.level FROM access_token t
-                    JOIN api_user u ON u.name = t.user_name WHERE t.token_hash = ?
-                    """,
+                db.cachedStatement(
+                    sql: """
+                        SELECT t.token_hash, u.id, u.name, u.permissions, u.level FROM access_token t
+                        JOIN api_user u ON u.name = t.user_name WHERE t.token_hash = ?
+                        """
+                ),
                 arguments: [digest]
             )
         }

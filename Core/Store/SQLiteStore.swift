@@ -16,6 +16,8 @@ public final class SQLiteStore: Sendable {
     }
 
     let pool: DatabasePool
+    /// Every write goes through it: concurrent writes share a commit (see ``GroupCommit``).
+    private let groupCommit: GroupCommit
     public let path: String
 
     /// Opens (creating if needed) `swiftlet.sqlite` in `directory` and migrates it to the current schema.
@@ -35,11 +37,18 @@ public final class SQLiteStore: Sendable {
             try db.execute(sql: "PRAGMA synchronous = \(synchronous == .full ? "FULL" : "NORMAL")")
         }
         try Self.migrator.migrate(pool)
+        groupCommit = GroupCommit(pool: pool)
+    }
+
+    /// Runs `body` in a write transaction that it may share with other concurrent writes, and
+    /// returns once that transaction has committed. A write that throws is undone alone.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await groupCommit.write(body)
     }
 
     /// The journal and sync modes in force, for the start-up log and for tests.
     public func pragmas() async throws -> (journalMode: String, synchronous: Int) {
-        try await pool.write { db in
+        try await write { db in
             (
                 try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "",
                 try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1
@@ -325,6 +334,16 @@ public final class SQLiteStore: Sendable {
                         created_at REAL NOT NULL
                     );
                     CREATE INDEX send_key_created_at ON send_key (created_at);
+                    """
+            )
+        }
+        migrator.registerMigration("17-partial-modem-index") { db in
+            // Only messages a modem has taken have a modem: queued messages (a 100,000-member group
+            // send) no longer each add an entry to this index.
+            try db.execute(
+                sql: """
+                    DROP INDEX outgoing_sent_by_modem;
+                    CREATE INDEX outgoing_sent_by_modem ON outgoing (modem, state, sent_at) WHERE modem IS NOT NULL;
                     """
             )
         }

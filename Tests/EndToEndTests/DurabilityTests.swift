@@ -116,3 +116,92 @@ struct StoppingTests {
         #expect(ContinuousClock.now - clock < .seconds(15))
     }
 }
+
+/// The order of system calls shows that an acknowledgement means "on disk": the message's page is
+/// written to the WAL, the WAL is synced, and only then is `OK; ID=…` written to the socket.
+@Suite("End to end: the WAL is synced before the answer")
+struct SyncBeforeAnswerTests {
+    @Test func sendSMSAnswersOnlyAfterTheWALIsSynced() async throws {
+        let trace = try await traceOneSend(synchronous: nil)
+        #expect(trace.markerWrittenToWAL, "the message's text never reached the WAL")
+        #expect(trace.answer == .afterSync, "\(trace.answer)")
+    }
+
+    /// The check above can fail: with `store.synchronous: normal` SQLite does not sync at commit.
+    @Test func withSynchronousNormalTheAnswerIsNotPrecededByASync() async throws {
+        let trace = try await traceOneSend(synchronous: "normal")
+        #expect(trace.markerWrittenToWAL)
+        #expect(trace.answer == .beforeSync, "\(trace.answer)")
+    }
+
+    /// Starts a gateway, attaches strace to every thread of it, sends one message with a unique text,
+    /// and reads the trace.
+    func traceOneSend(synchronous: String?) async throws -> SyscallTrace {
+        let gateway = try GatewayProcess()
+        try await gateway.start(config: synchronous.map { "store:\n  synchronous: \($0)\n" })
+        defer { gateway.stop() }
+        let client = try gateway.apiv1()
+        #expect(try await client("send_sms", [("to", "+46701111111"), ("message", "warm-up")]).hasPrefix("OK"))
+
+        let output = gateway.dataDirectory + "-strace.txt"
+        let strace = Process()
+        strace.executableURL = URL(fileURLWithPath: "/usr/bin/strace")
+        strace.arguments = [
+            "-f", "-y", "-s", "16384", "-e", "trace=pwrite64,write,writev,sendmsg,fsync,fdatasync",
+            "-o", output, "-p", "\(gateway.process!.processIdentifier)",
+        ]
+        strace.standardError = FileHandle.nullDevice
+        try strace.run()
+        // strace says "Process N attached" for each thread; the last is announced within milliseconds.
+        try await Task.sleep(for: .seconds(1))
+
+        let marker = "strace-marker-\(UUID().uuidString.prefix(8))"
+        let answer = try await client("send_sms", [("to", "+46702222222"), ("message", marker)])
+        #expect(answer.hasPrefix("OK; ID="), "\(answer)")
+        // strace ends, writing all it saw, when the process it traces has ended. (It inherits the
+        // test runner's blocked signals, so it cannot be told to stop.)
+        try await Task.sleep(for: .milliseconds(300))
+        gateway.stop()
+        try await eventually(timeout: .seconds(20), "strace to end") { strace.isRunning ? nil : true }
+        return SyscallTrace(try String(contentsOfFile: output, encoding: .utf8), marker: marker)
+    }
+}
+
+/// What an `strace -f -y` log says about one acknowledged message.
+struct SyscallTrace {
+    enum Answer: Equatable {
+        case notSeen
+        /// `OK` went to the socket after a WAL sync completed that followed the message's WAL write.
+        case afterSync
+        case beforeSync
+    }
+
+    private(set) var markerWrittenToWAL = false
+    private(set) var answer = Answer.notSeen
+
+    init(_ log: String, marker: String) {
+        var synced = false
+        var syncing: Set<Substring> = []  // threads inside a WAL sync (strace split the call)
+        for line in log.split(separator: "\n") {
+            let thread = line.prefix { $0 != " " }
+            let call = line.drop { $0 != " " }.drop { $0 == " " }
+            if call.hasPrefix("pwrite64("), call.contains("-wal>"), call.contains(marker) {
+                markerWrittenToWAL = true
+                synced = false
+            } else if call.hasPrefix("fsync(") || call.hasPrefix("fdatasync("), call.contains("-wal>") {
+                if call.contains("<unfinished") {
+                    syncing.insert(thread)
+                } else if call.contains("= 0") {
+                    synced = markerWrittenToWAL
+                }
+            } else if call.hasPrefix("<... fsync resumed>") || call.hasPrefix("<... fdatasync resumed>") {
+                if syncing.remove(thread) != nil, call.contains("= 0") { synced = markerWrittenToWAL }
+            } else if call.contains("<socket:[") || call.contains("<TCP:"), call.contains("OK; ID="),
+                answer == .notSeen,
+                markerWrittenToWAL
+            {
+                answer = synced ? .afterSync : .beforeSync
+            }
+        }
+    }
+}

@@ -194,6 +194,28 @@ struct SendAndReceiveTests {
         #expect(recipients == ["+46701111111", "+46702222222", "0703333333"])
     }
 
+    /// `simulator.modems: 3` starts three simulated modems; a modem busy for a second with one message
+    /// leaves the next to another, so three messages go out through all three.
+    @Test func severalSimulatedModemsShareTheQueue() async throws {
+        let gateway = try GatewayProcess()
+        try await gateway.start(config: "simulator:\n  modems: 3\n  send_delay: 1s\n")
+        defer { gateway.stop() }
+        try await eventually("three simulated modems ready") {
+            gateway.log.components(separatedBy: " ready on /dev/pts/").count == 4 ? true : nil
+        }
+        let token = try gateway.createToken()
+        let answer = try await gateway.get(
+            "/http_api/send_sms",
+            [("access_token", token), ("to", "+46701111111,+46702222222,+46703333333"), ("message", "Shared")]
+        )
+        #expect(answer.body.split(separator: "\n").count == 3)
+        let modems = try await eventually(timeout: .seconds(20), "three messages at the simulated network") {
+            let list = try gateway.simulatorReceived()
+            return list.count == 3 ? list.compactMap { $0["modem"] as? String } : nil
+        }
+        #expect(Set(modems) == ["simulator", "simulator2", "simulator3"])
+    }
+
     @Test func smsInjectedIntoTheSimulatorAppearsInTheInbox() async throws {
         let gateway = try GatewayProcess()
         try await gateway.start()
