@@ -294,6 +294,7 @@ let package = Package(
                 "SwiftletGateway", "SwiftletStore", "SwiftletDomain", "SwiftletModem", "ModemSimulator", "SwiftletAPI",
                 "SMSCodec", "SwiftletPluginHost", "SwiftletPluginSDK",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Tests/GatewayTests",
             swiftSettings: swiftSettings

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import SwiftletDomain
 import Testing
 
@@ -30,6 +31,35 @@ struct StoreTests {
         let ids = try await store.enqueue([message("111111")])
         let reopened = try SQLiteStore(directory: directory)
         #expect(try await reopened.outgoing(matching: MessageQuery(folder: .outbox)).map(\.id) == ids)
+    }
+
+    /// Concurrent writes share commits; one that throws is undone alone and the others keep theirs.
+    @Test func groupCommitUndoesOnlyTheWriteThatFailed() async throws {
+        struct Refused: Error {}
+        let store = try SQLiteStore(directory: directory)
+        let outcomes = await withTaskGroup(of: (Int, Bool).self) { group in
+            for index in 0..<60 {
+                group.addTask {
+                    do {
+                        _ = try await store.write { db in
+                            try db.execute(
+                                sql: "INSERT INTO custom_folder (name, created_at) VALUES (?, 0)",
+                                arguments: ["folder \(index)"]
+                            )
+                            if index % 3 == 0 { throw Refused() }  // after its insert: the insert must go
+                        }
+                        return (index, true)
+                    } catch {
+                        return (index, false)
+                    }
+                }
+            }
+            return await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+        }
+        #expect(outcomes.count == 60)
+        #expect(outcomes.filter { !$0.value }.keys.allSatisfy { $0 % 3 == 0 })
+        let names = Set(try await store.folders().map(\.name))
+        #expect(names == Set((0..<60).filter { $0 % 3 != 0 }.map { "folder \($0)" }))
     }
 
     @Test func claimsTakeTheHighestPriorityThenTheOldestDueMessage() async throws {
