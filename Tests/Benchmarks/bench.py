@@ -94,7 +94,7 @@ def wrk(base, path, requests, clients, keepalive, pattern):
     output += process.stdout.read()
     process.wait()
     match = re.search(r"RESULT (.*)", output)
-    if not match:
+    if not match or " requests=0 " in match.group(0):
         raise RuntimeError(f"wrk printed no result:\n{output}")
     fields = dict(item.split("=", 1) for item in match.group(1).split(" ", 7))
     done = int(fields["requests"])
@@ -103,7 +103,6 @@ def wrk(base, path, requests, clients, keepalive, pattern):
         "rps": done / seconds,
         "p50": int(fields["p50_us"]) / 1000,
         "p99": int(fields["p99_us"]) / 1000,
-        "max": int(fields["max_us"]) / 1000,
         "answers": done,
         "bad": int(fields["bad"]),
         "socket_errors": int(fields["socket_errors"]),
@@ -113,6 +112,9 @@ def wrk(base, path, requests, clients, keepalive, pattern):
 
 class Swiftlet:
     def __init__(self, binary, plugin_dir, modems=1, send_delay="0s", delivery_reports=False, plugins=False):
+        # The configuration file is in a temporary directory: a relative plugin directory would be
+        # taken relative to it.
+        plugin_dir = os.path.realpath(plugin_dir)
         self.binary = binary
         self.directory = tempfile.mkdtemp(prefix="swiftlet-bench-")
         self.data = os.path.join(self.directory, "data")
@@ -126,11 +128,13 @@ class Swiftlet:
             f"simulator:\n  modems: {modems}\n  send_delay: {send_delay}",
         ]
         if plugins:
+            staged = {name.removesuffix(".plugin.json") for name in os.listdir(plugin_dir) if name.endswith(".plugin.json")}
+            if staged != set(self.PLUGINS):
+                raise RuntimeError(f"plugins staged: {sorted(staged)}; bench.py configures {sorted(self.PLUGINS)}")
             config.append(self.every_plugin(free_port()))
         self.config = os.path.join(self.directory, "swiftlet.yaml")
         with open(self.config, "w") as file:
             file.write("\n".join(config) + "\n")
-        self.modems = modems
         self.token = subprocess.run(
             [binary, "token", "create", "--data-dir", self.data], capture_output=True, text=True, check=True
         ).stdout.strip()
@@ -141,12 +145,20 @@ class Swiftlet:
         )
         try:
             wait_for(self.answers, 30, "the gateway's HTTP API")
+            self.startup = time.monotonic() - started
+            # The modems are ready when the dispatcher may use them: each logs once it is. Plugins
+            # start on their own after the HTTP API; idle RSS is meant to count them.
+            wait_for(lambda: len(re.findall(r"modem \S+ ready on", self.log_text())) >= modems, 30, "the simulated modems")
+            for plugin in self.PLUGINS if plugins else []:
+                line = re.compile(rf"plugin {plugin} \S+ started \(ABI")
+                wait_for(lambda: line.search(self.log_text()), 30, f"plugin {plugin} to start")
         except RuntimeError as error:
+            self.process.kill()
+            self.process.wait()
             raise RuntimeError(f"{error}; its log ends:\n{self.log_text()[-2000:]}") from None
-        self.startup = time.monotonic() - started
-        # The modems are ready when the dispatcher may use them: each logs once it is.
-        wait_for(lambda: len(re.findall(r"modem \S+ ready on", self.log_text())) >= modems, 30, "the simulated modems")
         self.database = sqlite3.connect(os.path.join(self.data, "swiftlet.sqlite"), timeout=30)
+
+    PLUGINS = ("keywords", "mqtt", "email")
 
     @staticmethod
     def every_plugin(email_port):
@@ -318,14 +330,14 @@ def ingest(args, system):
         pattern = KANNEL_OK
     try:
         # A short warm-up, so neither pays for its first connections in the figures.
-        wrk(instance.base, instance.send_path(), 500, 10, True, pattern)
+        warmup = wrk(instance.base, instance.send_path(), 500, 10, True, pattern)
         for name, clients, keepalive in LOADS:
             result = wrk(instance.base, instance.send_path(), args.requests, clients, keepalive, pattern)
             check(result, f"{system} {name}")
             results[name] = result
         if system == "swiftlet":
             queued = instance.count(["queued", "claimed", "submitting", "sent"])
-            expected = 500 // 2 * 2 + sum(r["answers"] for r in results.values())
+            expected = warmup["answers"] + sum(r["answers"] for r in results.values())
             if queued < expected:
                 raise RuntimeError(f"swiftlet answered OK {expected} times but holds only {queued} messages")
     finally:
@@ -414,10 +426,6 @@ def group_send(args, size=100_000):
         instance.stop()
 
 
-def median(values):
-    return statistics.median(values)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--swiftlet", required=True, help="the release swiftlet binary")
@@ -438,7 +446,7 @@ def main():
                 say(f"ingest: {system}, run {run + 1} of {args.runs}")
                 runs.append(ingest(args, system))
             figures[f"ingest/{system}"] = {
-                load: {key: median([r[load][key] for r in runs]) for key in ("rps", "p50", "p99")}
+                load: {key: statistics.median([r[load][key] for r in runs]) for key in ("rps", "p50", "p99")}
                 for load, _, _ in LOADS
             }
     if "e2e" in phases:
@@ -448,14 +456,14 @@ def main():
                 for run in range(args.runs):
                     say(f"end to end: {system}, {modems} modem(s), run {run + 1} of {args.runs}")
                     runs.append(end_to_end(args, system, modems))
-                figures[f"e2e{modems}/{system}"] = {key: median([r[key] for r in runs]) for key in runs[0]}
+                figures[f"e2e{modems}/{system}"] = {key: statistics.median([r[key] for r in runs]) for key in runs[0]}
     if "modems" in phases:
         say("modem utilisation: 4 simulated modems, 3 s per AT+CMGS")
         figures["modems"] = utilisation(args)
     if "group" in phases:
         say("send_togroup: 100,000 contacts")
         runs = [group_send(args) for _ in range(args.runs)]
-        figures["group"] = {key: median([r[key] for r in runs]) for key in runs[0]}
+        figures["group"] = {key: statistics.median([r[key] for r in runs]) for key in runs[0]}
 
     print(table(figures, args))
     if args.json:
@@ -466,7 +474,7 @@ def main():
 def table(figures, args):
     rows = []
 
-    def row(name, ours, theirs, unit, better_high=True, digits=0):
+    def row(name, ours, theirs, unit, digits=0):
         fmt = lambda v: "—" if v is None else f"{v:,.{digits}f} {unit}".strip()
         if ours is not None and theirs:
             ratio = ours / theirs
@@ -498,7 +506,8 @@ def table(figures, args):
     if "group" in figures:
         g = figures["group"]
         rows.append(f"| send_togroup, 100,000 contacts: answered (all queued) | {g['answered']:.2f} s | — | — |")
-    cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
+    with open("/proc/cpuinfo") as cpuinfo:
+        cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "?")
     header = [
         f"Machine: {os.cpu_count()} cores ({cpu}), {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB; "
         f"median of {args.runs} run(s); {args.requests:,} requests per load; wrk on the same machine.",

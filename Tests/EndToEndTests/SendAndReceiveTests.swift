@@ -288,3 +288,34 @@ struct SendAndReceiveTests {
         #expect(received["text"] as? String == text)
     }
 }
+
+/// A client that asks for `Connection: close` (scripts, `wrk -H`) is told the connection closes, as
+/// HTTP/1.1 wants; a keep-alive client is not.
+@Suite("End to end: HTTP connection handling")
+struct ConnectionHandlingTests {
+    @Test func connectionCloseIsAnsweredWithConnectionClose() async throws {
+        let gateway = try GatewayProcess()
+        try await gateway.start()
+        defer { gateway.stop() }
+        let token = try gateway.createToken()
+        let url = "\(gateway.baseURL)/http_api/send_sms?access_token=\(token)&to=%2B46701111111&message=Close"
+
+        func headers(_ extra: [String]) throws -> String {
+            let curl = Process()
+            curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+            curl.arguments = ["-s", "-D", "-", "-o", "/dev/null"] + extra + [url]
+            let output = Pipe()
+            curl.standardOutput = output
+            try curl.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            curl.waitUntilExit()
+            return text.lowercased()
+        }
+        let closing = try headers(["-H", "Connection: close"])
+        #expect(closing.hasPrefix("http/1.1 200"), "\(closing)")
+        #expect(closing.contains("connection: close"), "\(closing)")
+        let keeping = try headers([])
+        #expect(keeping.hasPrefix("http/1.1 200"), "\(keeping)")
+        #expect(!keeping.contains("connection: close"), "\(keeping)")
+    }
+}
