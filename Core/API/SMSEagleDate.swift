@@ -28,6 +28,17 @@ struct SMSEagleDate {
         return date
     }
 
+    /// APIv2's times: ISO 8601 with an offset (`2026-11-23T08:00:00Z`, `…+01:00`), or
+    /// `YYYY-MM-DD HH:MM[:SS]` in the gateway's time zone; nil if malformed.
+    func parseAPIv2(_ text: String) -> Date? {
+        if let date = ISO8601DateFormatter().date(from: text) { return date }
+        let digits = text.filter(\.isNumber)
+        guard text.count == 16 || text.count == 19,
+            text.allSatisfy({ $0.isASCII && ($0.isNumber || "- :".contains($0)) })
+        else { return nil }
+        return parse(digits, withSeconds: digits.count == 14)
+    }
+
     /// `YYYY-MM-DD HH:MM:SS`, as SMSEagle lists message times.
     func format(_ date: Date) -> String {
         var calendar = Calendar(identifier: .gregorian)

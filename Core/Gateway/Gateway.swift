@@ -209,16 +209,31 @@ public enum Gateway {
         }
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: ConnectionCloseMiddleware())
+        let modemPool = ModemPool(workers: modems, settings: store)
         APIv1(
             outbox: outbox,
             store: store,
             users: store,
-            modems: ModemPool(workers: modems, settings: store),
+            modems: modemPool,
             phonebook: store,
             timeZone: configuration.timeZone,
             logger: logger
         )
         .addRoutes(to: router)
+        APIv2(
+            outbox: outbox,
+            store: store,
+            users: store,
+            modems: modemPool,
+            phonebook: store,
+            timeZone: configuration.timeZone,
+            logger: logger
+        )
+        .addRoutes(to: router)
+        PixieAPI(outbox: outbox, events: store, users: store, logger: logger).addRoutes(to: router)
+        BrevisAPI(outbox: outbox, users: store, phonebook: store, modems: modemPool, logger: logger).addRoutes(
+            to: router
+        )
         RulesAPI(engine: rules, users: store, logger: logger).addRoutes(to: router)
         if !simulators.isEmpty { SimulatorRoutes(simulators: simulators).addRoutes(to: router) }
 

@@ -347,6 +347,56 @@ public final class SQLiteStore: Sendable {
                     """
             )
         }
+        migrator.registerMigration("18-events") { db in
+            // The event log: every received message and every status change of an outgoing one, written
+            // by triggers in the transaction that makes the change, so none is lost or invented. Webhooks
+            // and Pixie's stream read it. The number, text and error are copied: an event outlives a
+            // message deleted before its webhook was delivered.
+            try db.execute(
+                sql: """
+                    CREATE TABLE event (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        kind TEXT NOT NULL CHECK (kind IN ('incoming', 'outgoing')),
+                        message_id INTEGER NOT NULL,
+                        status TEXT CHECK (status IN ('queued', 'sent', 'delivered', 'failed')),
+                        user TEXT,
+                        number TEXT NOT NULL,
+                        text TEXT NOT NULL,
+                        modem TEXT,
+                        detail TEXT,
+                        at REAL NOT NULL
+                    );
+                    CREATE INDEX event_message ON event (message_id, kind);
+                    CREATE INDEX event_at ON event (at);
+                    CREATE TRIGGER event_incoming AFTER INSERT ON incoming BEGIN
+                        INSERT INTO event (kind, message_id, number, text, modem, at)
+                        VALUES ('incoming', NEW.id, NEW.sender, NEW.text, NEW.modem, NEW.received_at);
+                    END;
+                    CREATE TRIGGER event_queued AFTER INSERT ON outgoing BEGIN
+                        INSERT INTO event (kind, message_id, status, user, number, text, modem, at)
+                        VALUES ('outgoing', NEW.id, 'queued', NEW.created_by, NEW.recipient, NEW.text, NULL,
+                                NEW.created_at);
+                    END;
+                    CREATE TRIGGER event_sent_or_failed AFTER UPDATE OF state ON outgoing
+                    WHEN NEW.state IN ('sent', 'failed') AND OLD.state IS NOT NEW.state BEGIN
+                        INSERT INTO event (kind, message_id, status, user, number, text, modem, detail, at)
+                        VALUES ('outgoing', NEW.id, NEW.state, NEW.created_by, NEW.recipient, NEW.text, NEW.modem,
+                                CASE NEW.state WHEN 'failed' THEN NEW.last_error END, NEW.updated_at);
+                    END;
+                    CREATE TRIGGER event_delivery AFTER UPDATE OF delivery ON outgoing
+                    WHEN NEW.delivery IN ('delivered', 'failed') AND OLD.delivery IS NOT NEW.delivery BEGIN
+                        INSERT INTO event (kind, message_id, status, user, number, text, modem, detail, at)
+                        VALUES ('outgoing', NEW.id, NEW.delivery, NEW.created_by, NEW.recipient, NEW.text, NEW.modem,
+                                CASE NEW.delivery WHEN 'failed' THEN 'the network reported it undeliverable' END,
+                                COALESCE(NEW.delivered_at, NEW.updated_at));
+                    END;
+                    CREATE TABLE stream_cursor (
+                        user TEXT PRIMARY KEY,
+                        last_event INTEGER NOT NULL
+                    );
+                    """
+            )
+        }
         return migrator
     }()
 }

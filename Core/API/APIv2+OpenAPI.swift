@@ -1,0 +1,1249 @@
+extension APIv2 {
+    /// The OpenAPI 3.1 document of APIv2, served at `/api/v2/openapi.json`. Validated by
+    /// `openapi-spec-validator`, and every answer the end-to-end tests get is checked against it by
+    /// `openapi-core` (`Tests/Support/openapi_check.py`): change the routes and this together.
+    static let openAPI = #"""
+        {
+          "openapi": "3.1.0",
+          "info": {
+            "title": "Swiftlet — SMSEagle APIv2",
+            "version": "2.0.0",
+            "description": "SMSEagle's APIv2 as Swiftlet serves it; see docs/api/apiv2.md."
+          },
+          "servers": [
+            {
+              "url": "/api/v2"
+            }
+          ],
+          "security": [
+            {
+              "accessToken": []
+            },
+            {
+              "bearer": []
+            }
+          ],
+          "paths": {
+            "/messages/sms": {
+              "post": {
+                "operationId": "sendSMS",
+                "summary": "Send an SMS to numbers, contacts and groups",
+                "description": "Needs send_sms (and send_tocontact, send_togroup). One item per recipient.",
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/SendSMS"
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "Queued (one item per recipient; some may be errors)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "array",
+                          "items": {
+                            "$ref": "#/components/schemas/SendResult"
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "The body is wrong, or no recipient could be queued",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "oneOf": [
+                            {
+                              "$ref": "#/components/schemas/Error"
+                            },
+                            {
+                              "type": "array",
+                              "items": {
+                                "$ref": "#/components/schemas/SendResult"
+                              }
+                            }
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "413": {
+                    "description": "The body is larger than 1 MiB",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "No access token, or not a valid one",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "The user may not use this method (its permissions are APIv1 method names)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/messages/{folder}": {
+              "get": {
+                "operationId": "listMessages",
+                "summary": "Messages of a folder, newest first",
+                "description": "Needs read_sms. Outgoing folders: the user's own messages (an admin's: everyone's).",
+                "parameters": [
+                  {
+                    "name": "folder",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string",
+                      "enum": [
+                        "inbox",
+                        "outbox",
+                        "sentitems",
+                        "sendingerror"
+                      ]
+                    }
+                  },
+                  {
+                    "name": "id_from",
+                    "in": "query",
+                    "required": false,
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 0
+                    },
+                    "description": "lowest id"
+                  },
+                  {
+                    "name": "id_to",
+                    "in": "query",
+                    "required": false,
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 0
+                    },
+                    "description": "highest id"
+                  },
+                  {
+                    "name": "date_from",
+                    "in": "query",
+                    "required": false,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "ISO 8601, or YYYY-MM-DD HH:MM:SS in the gateway's time zone"
+                  },
+                  {
+                    "name": "date_to",
+                    "in": "query",
+                    "required": false,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "as date_from"
+                  },
+                  {
+                    "name": "phone_number",
+                    "in": "query",
+                    "required": false,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "sender (inbox) or recipient"
+                  },
+                  {
+                    "name": "unread",
+                    "in": "query",
+                    "required": false,
+                    "schema": {
+                      "type": "string",
+                      "enum": [
+                        "0",
+                        "1",
+                        "true",
+                        "false"
+                      ]
+                    },
+                    "description": "inbox: only unread"
+                  },
+                  {
+                    "name": "modem_no",
+                    "in": "query",
+                    "required": false,
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 1
+                    },
+                    "description": "only this modem's messages"
+                  },
+                  {
+                    "name": "limit",
+                    "in": "query",
+                    "required": false,
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 1,
+                      "maximum": 10000,
+                      "default": 100
+                    },
+                    "description": "at most this many"
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The messages",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "array",
+                          "items": {
+                            "oneOf": [
+                              {
+                                "$ref": "#/components/schemas/IncomingMessage"
+                              },
+                              {
+                                "$ref": "#/components/schemas/OutgoingMessage"
+                              }
+                            ]
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "A parameter is wrong",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "No message matches",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "No access token, or not a valid one",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "The user may not use this method (its permissions are APIv1 method names)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/messages/{folder}/{id}": {
+              "get": {
+                "operationId": "getMessage",
+                "summary": "One message",
+                "description": "Needs read_sms.",
+                "parameters": [
+                  {
+                    "name": "folder",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string",
+                      "enum": [
+                        "inbox",
+                        "outbox",
+                        "sentitems",
+                        "sendingerror"
+                      ]
+                    }
+                  },
+                  {
+                    "name": "id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 1
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The message",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "oneOf": [
+                            {
+                              "$ref": "#/components/schemas/IncomingMessage"
+                            },
+                            {
+                              "$ref": "#/components/schemas/OutgoingMessage"
+                            }
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "A parameter is wrong",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "No such message in that folder (or not the user's)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "No access token, or not a valid one",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "The user may not use this method (its permissions are APIv1 method names)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  }
+                }
+              },
+              "delete": {
+                "operationId": "deleteMessage",
+                "summary": "Delete one message",
+                "description": "Needs delete_sms. A message a modem has taken cannot be called back.",
+                "parameters": [
+                  {
+                    "name": "folder",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string",
+                      "enum": [
+                        "inbox",
+                        "outbox",
+                        "sentitems",
+                        "sendingerror"
+                      ]
+                    }
+                  },
+                  {
+                    "name": "id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 1
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "Deleted",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Deleted"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "A parameter is wrong",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "No such message in that folder (or not the user's)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "409": {
+                    "description": "The message is being sent",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "No access token, or not a valid one",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "The user may not use this method (its permissions are APIv1 method names)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/modem/signal": {
+              "get": {
+                "operationId": "signalOfEveryModem",
+                "summary": "Signal strength of every modem",
+                "description": "Needs get_gsmsignal.",
+                "responses": {
+                  "200": {
+                    "description": "One item per modem",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "array",
+                          "items": {
+                            "$ref": "#/components/schemas/Signal"
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "No access token, or not a valid one",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "The user may not use this method (its permissions are APIv1 method names)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/modem/signal/{modem_no}": {
+              "get": {
+                "operationId": "signalOfModem",
+                "summary": "Signal strength of one modem",
+                "description": "Needs get_gsmsignal.",
+                "parameters": [
+                  {
+                    "name": "modem_no",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 1
+                    },
+                    "description": "1…N in the order of the configuration's modems"
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The modem's signal",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Signal"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "There is no such modem",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "No access token, or not a valid one",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "The user may not use this method (its permissions are APIv1 method names)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/modem/state/{modem_no}": {
+              "get": {
+                "operationId": "stateOfModem",
+                "summary": "Whether a modem is enabled",
+                "description": "Needs get_modem_state.",
+                "parameters": [
+                  {
+                    "name": "modem_no",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 1
+                    },
+                    "description": "1…N in the order of the configuration's modems"
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The modem's state",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/ModemState"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "There is no such modem",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "No access token, or not a valid one",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "The user may not use this method (its permissions are APIv1 method names)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/phonebook/contacts": {
+              "get": {
+                "operationId": "listContacts",
+                "summary": "The user's contacts",
+                "description": "Needs contact_read.",
+                "responses": {
+                  "200": {
+                    "description": "The contacts",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "array",
+                          "items": {
+                            "$ref": "#/components/schemas/Contact"
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "The user has none",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "No access token, or not a valid one",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "The user may not use this method (its permissions are APIv1 method names)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/phonebook/groups": {
+              "get": {
+                "operationId": "listGroups",
+                "summary": "The user's groups",
+                "description": "Needs group_read.",
+                "responses": {
+                  "200": {
+                    "description": "The groups",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "array",
+                          "items": {
+                            "$ref": "#/components/schemas/Group"
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "The user has none",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "No access token, or not a valid one",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "The user may not use this method (its permissions are APIv1 method names)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/phonebook/groups/{id}/contacts": {
+              "get": {
+                "operationId": "listGroupMembers",
+                "summary": "Members of one of the user's groups",
+                "description": "Needs group_members_read.",
+                "parameters": [
+                  {
+                    "name": "id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 1
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The members",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "array",
+                          "items": {
+                            "$ref": "#/components/schemas/Contact"
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "A parameter is wrong",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "No such group, or it has no members",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "No access token, or not a valid one",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "The user may not use this method (its permissions are APIv1 method names)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/openapi.json": {
+              "get": {
+                "operationId": "openAPI",
+                "summary": "This document",
+                "security": [],
+                "responses": {
+                  "200": {
+                    "description": "OpenAPI 3.1",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "object"
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "components": {
+            "securitySchemes": {
+              "accessToken": {
+                "type": "apiKey",
+                "in": "header",
+                "name": "access-token"
+              },
+              "bearer": {
+                "type": "http",
+                "scheme": "bearer"
+              }
+            },
+            "schemas": {
+              "Error": {
+                "type": "object",
+                "required": [
+                  "message"
+                ],
+                "properties": {
+                  "message": {
+                    "type": "string"
+                  }
+                }
+              },
+              "SendSMS": {
+                "type": "object",
+                "required": [
+                  "text"
+                ],
+                "properties": {
+                  "to": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    },
+                    "description": "telephone numbers"
+                  },
+                  "contacts": {
+                    "type": "array",
+                    "items": {
+                      "type": "integer"
+                    },
+                    "description": "ids of the user's contacts"
+                  },
+                  "groups": {
+                    "type": "array",
+                    "items": {
+                      "type": "integer"
+                    },
+                    "description": "ids of the user's groups: every member"
+                  },
+                  "text": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 1530
+                  },
+                  "priority": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "maximum": 9,
+                    "default": 0
+                  },
+                  "modem_no": {
+                    "type": "integer",
+                    "minimum": 1
+                  },
+                  "flash": {
+                    "type": "boolean",
+                    "default": false
+                  },
+                  "encoding": {
+                    "type": "string",
+                    "enum": [
+                      "standard",
+                      "unicode"
+                    ],
+                    "default": "standard"
+                  },
+                  "validity": {
+                    "type": "string",
+                    "description": "5m, 10m, 30m, 1h, 2h, 4h, 12h, 1d, 2d, 5d, 1w, 2w, 4w or max"
+                  },
+                  "send_after": {
+                    "type": "string",
+                    "description": "HH:MM:SS in the gateway's time zone"
+                  },
+                  "send_before": {
+                    "type": "string",
+                    "description": "HH:MM:SS in the gateway's time zone"
+                  },
+                  "date": {
+                    "type": "string",
+                    "description": "send at: ISO 8601, or YYYY-MM-DD HH:MM:SS in the gateway's time zone"
+                  }
+                }
+              },
+              "SendResult": {
+                "type": "object",
+                "required": [
+                  "status",
+                  "id",
+                  "number",
+                  "message"
+                ],
+                "properties": {
+                  "status": {
+                    "type": "string",
+                    "enum": [
+                      "queued",
+                      "error"
+                    ]
+                  },
+                  "id": {
+                    "type": [
+                      "integer",
+                      "null"
+                    ]
+                  },
+                  "number": {
+                    "type": "string"
+                  },
+                  "message": {
+                    "type": "string"
+                  }
+                }
+              },
+              "IncomingMessage": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "id",
+                  "folder",
+                  "sender",
+                  "text",
+                  "encoding",
+                  "modem_no",
+                  "sent_at",
+                  "received_at",
+                  "read",
+                  "oid"
+                ],
+                "properties": {
+                  "id": {
+                    "type": "integer"
+                  },
+                  "folder": {
+                    "const": "inbox"
+                  },
+                  "sender": {
+                    "type": "string"
+                  },
+                  "text": {
+                    "type": "string"
+                  },
+                  "encoding": {
+                    "type": "string",
+                    "enum": [
+                      "standard",
+                      "unicode"
+                    ]
+                  },
+                  "modem_no": {
+                    "type": [
+                      "integer",
+                      "null"
+                    ]
+                  },
+                  "sent_at": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "received_at": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "read": {
+                    "type": "boolean"
+                  },
+                  "oid": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  }
+                }
+              },
+              "OutgoingMessage": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "id",
+                  "folder",
+                  "to",
+                  "text",
+                  "status",
+                  "priority",
+                  "encoding",
+                  "flash",
+                  "modem_no",
+                  "created_by",
+                  "created_at",
+                  "send_after",
+                  "sent_at",
+                  "parts",
+                  "attempts",
+                  "delivery",
+                  "error",
+                  "oid"
+                ],
+                "properties": {
+                  "id": {
+                    "type": "integer"
+                  },
+                  "folder": {
+                    "type": "string",
+                    "enum": [
+                      "outbox",
+                      "sentitems",
+                      "sendingerror"
+                    ]
+                  },
+                  "to": {
+                    "type": "string"
+                  },
+                  "text": {
+                    "type": "string"
+                  },
+                  "status": {
+                    "type": "string",
+                    "enum": [
+                      "queued",
+                      "sending",
+                      "sent",
+                      "failed"
+                    ]
+                  },
+                  "priority": {
+                    "type": "integer"
+                  },
+                  "encoding": {
+                    "type": "string",
+                    "enum": [
+                      "standard",
+                      "unicode"
+                    ]
+                  },
+                  "flash": {
+                    "type": "boolean"
+                  },
+                  "modem_no": {
+                    "type": [
+                      "integer",
+                      "null"
+                    ]
+                  },
+                  "created_by": {
+                    "type": "string"
+                  },
+                  "created_at": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "send_after": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "sent_at": {
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "format": "date-time"
+                  },
+                  "parts": {
+                    "type": "integer"
+                  },
+                  "attempts": {
+                    "type": "integer"
+                  },
+                  "delivery": {
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "enum": [
+                      "pending",
+                      "delivered",
+                      "failed",
+                      null
+                    ]
+                  },
+                  "error": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  },
+                  "oid": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  }
+                }
+              },
+              "Deleted": {
+                "type": "object",
+                "required": [
+                  "id",
+                  "folder",
+                  "status"
+                ],
+                "properties": {
+                  "id": {
+                    "type": "integer"
+                  },
+                  "folder": {
+                    "type": "string"
+                  },
+                  "status": {
+                    "const": "deleted"
+                  }
+                }
+              },
+              "Signal": {
+                "type": "object",
+                "required": [
+                  "modem_no",
+                  "signal_strength"
+                ],
+                "properties": {
+                  "modem_no": {
+                    "type": "integer"
+                  },
+                  "signal_strength": {
+                    "type": "integer",
+                    "minimum": -1,
+                    "maximum": 100,
+                    "description": "percent; -1 when the modem is not on the network"
+                  }
+                }
+              },
+              "ModemState": {
+                "type": "object",
+                "required": [
+                  "modem_no",
+                  "state"
+                ],
+                "properties": {
+                  "modem_no": {
+                    "type": "integer"
+                  },
+                  "state": {
+                    "type": "string",
+                    "enum": [
+                      "enabled",
+                      "disabled"
+                    ]
+                  }
+                }
+              },
+              "Contact": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "id",
+                  "name",
+                  "number",
+                  "public",
+                  "vacation",
+                  "owner_id"
+                ],
+                "properties": {
+                  "id": {
+                    "type": "integer"
+                  },
+                  "name": {
+                    "type": "string"
+                  },
+                  "number": {
+                    "type": "string"
+                  },
+                  "public": {
+                    "type": "boolean"
+                  },
+                  "vacation": {
+                    "type": "boolean"
+                  },
+                  "owner_id": {
+                    "type": [
+                      "integer",
+                      "null"
+                    ]
+                  }
+                }
+              },
+              "Group": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "id",
+                  "name",
+                  "public",
+                  "owner_id"
+                ],
+                "properties": {
+                  "id": {
+                    "type": "integer"
+                  },
+                  "name": {
+                    "type": "string"
+                  },
+                  "public": {
+                    "type": "boolean"
+                  },
+                  "owner_id": {
+                    "type": [
+                      "integer",
+                      "null"
+                    ]
+                  }
+                }
+              }
+            }
+          }
+        }
+        """#
+}

@@ -1,0 +1,431 @@
+import Foundation
+import Hummingbird
+import Logging
+import SMSCodec
+import SwiftletDomain
+
+/// SMSEagle's APIv2: JSON under `/api/v2/` (and `/index.php/api/v2/`), the token in the
+/// `access-token` header or `Authorization: Bearer`. Documented by ``APIv2/openAPI`` at
+/// `/api/v2/openapi.json`; the choices made where SMSEagle's documentation is silent are in
+/// `docs/api/apiv2.md`.
+///
+/// Permissions are APIv1's method names (`send_sms`, `read_sms`, …), so one permission list governs
+/// both APIs. A user sees only its own messages and phonebook entries; an admin sees everyone's.
+public struct APIv2: Sendable {
+    let outbox: Outbox
+    let store: any MessageStore
+    let modems: any ModemControl
+    let phonebook: any PhonebookAdmin
+    let json: JSONAPI
+    let dates: SMSEagleDate
+    let logger: Logger
+
+    public init(
+        outbox: Outbox,
+        store: any MessageStore,
+        users: any UserDirectory,
+        modems: any ModemControl,
+        phonebook: any PhonebookAdmin,
+        timeZone: TimeZone = .current,
+        logger: Logger
+    ) {
+        self.outbox = outbox
+        self.store = store
+        self.modems = modems
+        self.phonebook = phonebook
+        self.json = JSONAPI(users: users, limiter: AuthenticationLimiter(logger: logger), logger: logger, name: "APIv2")
+        self.dates = SMSEagleDate(timeZone: timeZone)
+        self.logger = logger
+    }
+
+    public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
+        for prefix in ["/api/v2", "/index.php/api/v2"] {
+            router.get(RouterPath(prefix + "/openapi.json")) { _, _ in
+                Response(
+                    status: .ok,
+                    headers: [.contentType: "application/json"],
+                    body: ResponseBody(byteBuffer: ByteBuffer(string: Self.openAPI))
+                )
+            }
+            router.post(RouterPath(prefix + "/messages/sms")) { request, context in
+                await handle(request, context, permission: "send_sms") { user in
+                    try await sendSMS(try await JSONAPI.object(request), user: user)
+                }
+            }
+            router.get(RouterPath(prefix + "/messages/:folder")) { request, context in
+                await handle(request, context, permission: "read_sms") { user in
+                    try await messages(in: try folder(context), Self.query(request), user: user)
+                }
+            }
+            router.get(RouterPath(prefix + "/messages/:folder/:id")) { request, context in
+                await handle(request, context, permission: "read_sms") { user in
+                    try await message(try id(context), in: try folder(context), user: user)
+                }
+            }
+            router.delete(RouterPath(prefix + "/messages/:folder/:id")) { request, context in
+                await handle(request, context, permission: "delete_sms") { user in
+                    try await deleteMessage(try id(context), in: try folder(context), user: user)
+                }
+            }
+            router.get(RouterPath(prefix + "/modem/signal")) { request, context in
+                await handle(request, context, permission: "get_gsmsignal") { _ in
+                    (.ok, try (1...max(modems.modemCount, 1)).map { try signal(modem: $0) })
+                }
+            }
+            router.get(RouterPath(prefix + "/modem/signal/:modem")) { request, context in
+                await handle(request, context, permission: "get_gsmsignal") { _ in
+                    (.ok, try signal(modem: try modemNumber(context)))
+                }
+            }
+            router.get(RouterPath(prefix + "/modem/state/:modem")) { request, context in
+                await handle(request, context, permission: "get_modem_state") { _ in
+                    let number = try modemNumber(context)
+                    return (
+                        .ok,
+                        ["modem_no": number, "state": try modems.isEnabled(modem: number) ? "enabled" : "disabled"]
+                    )
+                }
+            }
+            router.get(RouterPath(prefix + "/phonebook/contacts")) { request, context in
+                await handle(request, context, permission: "contact_read") { user in
+                    try Self.list(try await phonebook.contacts(Self.owned(by: user)).map(Self.contact))
+                }
+            }
+            router.get(RouterPath(prefix + "/phonebook/groups")) { request, context in
+                await handle(request, context, permission: "group_read") { user in
+                    try Self.list(try await phonebook.groups(Self.owned(by: user)).map(Self.group))
+                }
+            }
+            router.get(RouterPath(prefix + "/phonebook/groups/:id/contacts")) { request, context in
+                await handle(request, context, permission: "group_members_read") { user in
+                    let group = try id(context)
+                    guard try await phonebook.groups(Self.owned(by: user)).contains(where: { $0.id == group }) else {
+                        throw JSONAPI.Failure.notFound
+                    }
+                    return try Self.list(
+                        try await phonebook.members(ofGroup: group, Self.owned(by: user)).map(Self.contact)
+                    )
+                }
+            }
+        }
+    }
+
+    /// Authenticates, checks `permission`, runs `body`, and logs what happened (never the token).
+    func handle(
+        _ request: Request,
+        _ context: some RequestContext,
+        permission: String,
+        _ body: @escaping (APIUser) async throws -> (HTTPResponse.Status, Any)
+    ) async -> Response {
+        await json.respond {
+            let user = try await json.authenticate(request, client: APIv1.client(context), permission: permission)
+            return try await body(user)
+        }
+    }
+
+    // MARK: - Sending
+
+    /// `POST messages/sms`: one message per number in `to`, per contact in `contacts` and per member
+    /// of the groups in `groups`. Answers one `{status, id, number, message}` per recipient, in that
+    /// order; a number that is not one is answered `status: error` and the others are still sent.
+    func sendSMS(_ body: JSONObject, user: APIUser) async throws -> (HTTPResponse.Status, Any) {
+        guard let text = try body.text("text"), !text.isEmpty else {
+            throw JSONAPI.Failure.badRequest("text: required, the message's text")
+        }
+        let numbers = try body.texts("to") ?? []
+        let contactIDs = try body.ids("contacts") ?? []
+        let groupIDs = try body.ids("groups") ?? []
+        guard !numbers.isEmpty || !contactIDs.isEmpty || !groupIDs.isEmpty else {
+            throw JSONAPI.Failure.badRequest("to, contacts or groups: at least one recipient is required")
+        }
+        if !contactIDs.isEmpty, !user.may("send_tocontact") {
+            throw JSONAPI.Failure(.forbidden, "No permission to use this method (send_tocontact)")
+        }
+        if !groupIDs.isEmpty, !user.may("send_togroup") {
+            throw JSONAPI.Failure(.forbidden, "No permission to use this method (send_togroup)")
+        }
+
+        var options = SendOptions()
+        options.priority = try body.integer("priority", in: 0...9) ?? 0
+        options.modemNumber = try body.integer("modem_no", in: 1...Int.max)
+        options.flash = try body.flag("flash") ?? false
+        switch try body.text("encoding") {
+        case nil, "standard": break
+        case "unicode": options.unicode = true
+        case let other?: throw JSONAPI.Failure.badRequest("encoding: '\(other)' is not standard or unicode")
+        }
+        options.validity = try body.text("validity")
+        let after = try timeOfDay(body, "send_after")
+        let before = try timeOfDay(body, "send_before")
+        if after != nil || before != nil { options.window = DayWindow(after: after, before: before) }
+        var scheduledAt: Date?
+        if let date = try body.text("date") {
+            guard let parsed = dates.parseAPIv2(date) else {
+                throw JSONAPI.Failure.badRequest("date: '\(date)' is not YYYY-MM-DD HH:MM:SS or ISO 8601")
+            }
+            scheduledAt = parsed
+        }
+
+        // Numbers first, in the order given; then contacts and group members not already among them.
+        let valid = numbers.filter { PhoneNumber($0) != nil }
+        var delivery = ContactDelivery(numbers: valid)
+        if !contactIDs.isEmpty || !groupIDs.isEmpty {
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = dates.timeZone
+            let contacts = try await recipients(contacts: contactIDs, groups: groupIDs, user: user)
+            delivery.add(
+                contacts,
+                shifts: try await phonebook.shifts(ofContacts: contacts.map(\.id)),
+                start: scheduledAt ?? Date(),
+                calendar: calendar
+            )
+            for note in delivery.notes { logger.info("APIv2: \(note.text)", metadata: ["contact": "\(note.contact)"]) }
+        }
+        var ids: [MessageID] = []
+        if !delivery.numbers.isEmpty {
+            var request = SendRequest(
+                recipients: delivery.numbers,
+                text: text,
+                options: options,
+                scheduledAt: scheduledAt,
+                createdBy: user.name
+            )
+            request.heldUntil = delivery.heldUntil
+            ids = try await outbox.send(request)
+            logger.info("APIv2: queued", metadata: ["user": "\(user.name)", "message.ids": "\(ids)"])
+        }
+        var answers: [[String: Any]] = []
+        var next = 0
+        for number in numbers {
+            if PhoneNumber(number) == nil {
+                answers.append(
+                    Self.sendAnswer(status: "error", id: nil, number: number, message: "Invalid phone number")
+                )
+            } else {
+                answers.append(Self.sendAnswer(status: "queued", id: ids[next], number: number, message: "OK"))
+                next += 1
+            }
+        }
+        for (number, id) in zip(delivery.numbers[next...], ids[next...]) {
+            answers.append(Self.sendAnswer(status: "queued", id: id, number: number, message: "OK"))
+        }
+        guard !answers.isEmpty else {
+            throw JSONAPI.Failure.badRequest("Every contact is on vacation or has no shift hours")
+        }
+        let anyQueued = answers.contains { $0["status"] as? String == "queued" }
+        return (anyQueued ? .ok : .badRequest, answers)
+    }
+
+    static func sendAnswer(status: String, id: MessageID?, number: String, message: String) -> [String: Any] {
+        ["status": status, "id": id.map { $0 as Any } ?? NSNull(), "number": number, "message": message]
+    }
+
+    /// The contacts named by id and the members of the groups named by id, all the user's own
+    /// (an admin's: anyone's). An id the user cannot see is a 400 naming it.
+    func recipients(contacts: [Int64], groups: [Int64], user: APIUser) async throws -> [PhonebookEntry] {
+        let filter = Self.owned(by: user)
+        var entries: [PhonebookEntry] = []
+        if !contacts.isEmpty {
+            let known = Dictionary(
+                try await phonebook.contacts(filter).map { ($0.id, $0) },
+                uniquingKeysWith: { a, _ in a }
+            )
+            for id in contacts {
+                guard let entry = known[id] else {
+                    throw JSONAPI.Failure.badRequest("contacts: there is no contact \(id)")
+                }
+                entries.append(entry)
+            }
+        }
+        if !groups.isEmpty {
+            let known = Set(try await phonebook.groups(filter).map(\.id))
+            for id in groups {
+                guard known.contains(id) else { throw JSONAPI.Failure.badRequest("groups: there is no group \(id)") }
+                entries += try await phonebook.members(ofGroup: id, filter)
+            }
+        }
+        return entries
+    }
+
+    func timeOfDay(_ body: JSONObject, _ name: String) throws -> Int? {
+        guard let text = try body.text(name), !text.isEmpty else { return nil }
+        guard let minutes = DayHours.minutes(text) else {
+            throw JSONAPI.Failure.badRequest("\(name): '\(text)' is not HH:MM:SS")
+        }
+        return minutes
+    }
+
+    // MARK: - Reading
+
+    /// `GET messages/{folder}`: newest first, filtered by the query; 404 when none match.
+    func messages(
+        in folder: Folder,
+        _ query: FormParameters,
+        user: APIUser
+    ) async throws -> (HTTPResponse.Status, Any) {
+        var filter = MessageQuery(folder: folder)
+        filter.idFrom = try Self.queryInteger(query, "id_from").map(Int64.init)
+        filter.idTo = try Self.queryInteger(query, "id_to").map(Int64.init)
+        filter.limit = try Self.queryInteger(query, "limit", in: 1...10_000) ?? 100
+        filter.dateFrom = try date(query, "date_from")
+        filter.dateTo = try date(query, "date_to")
+        filter.unreadOnly = query["unread"].map { $0 == "1" || $0 == "true" } ?? false
+        if let number = query["phone_number"], !number.isEmpty {
+            if folder == .inbox { filter.sender = number } else { filter.recipient = number }
+        }
+        if let number = try Self.queryInteger(query, "modem_no") {
+            filter.modem = (number, try modems.name(ofModem: number))
+        }
+        if folder != .inbox, !user.isAdmin { filter.createdBy = user.name }
+        let list: [[String: Any]] =
+            folder == .inbox
+            ? try await store.incoming(matching: filter).map(incoming)
+            : try await store.outgoing(matching: filter).map(outgoing)
+        return try Self.list(list)
+    }
+
+    /// `GET messages/{folder}/{id}`.
+    func message(_ id: MessageID, in folder: Folder, user: APIUser) async throws -> (HTTPResponse.Status, Any) {
+        var filter = MessageQuery(folder: folder)
+        filter.idFrom = id
+        filter.idTo = id
+        if folder != .inbox, !user.isAdmin { filter.createdBy = user.name }
+        let found: [String: Any]? =
+            folder == .inbox
+            ? try await store.incoming(matching: filter).first.map(incoming)
+            : try await store.outgoing(matching: filter).first.map(outgoing)
+        guard let found else { throw JSONAPI.Failure.notFound }
+        return (.ok, found)
+    }
+
+    /// `DELETE messages/{folder}/{id}`: a message a modem has taken from the outbox cannot be called back (409).
+    func deleteMessage(_ id: MessageID, in folder: Folder, user: APIUser) async throws -> (HTTPResponse.Status, Any) {
+        _ = try await message(id, in: folder, user: user)
+        guard try await store.delete(from: folder, ids: id...id) == 1 else {
+            throw JSONAPI.Failure(.conflict, "Message \(id) is being sent and cannot be deleted")
+        }
+        logger.notice(
+            "APIv2: deleted a message",
+            metadata: ["user": "\(user.name)", "folder": "\(folder.rawValue)", "message.id": "\(id)"]
+        )
+        return (.ok, ["id": id, "folder": folder.rawValue, "status": "deleted"])
+    }
+
+    func incoming(_ message: IncomingMessage) -> [String: Any] {
+        [
+            "id": message.id, "folder": "inbox", "sender": message.sender, "text": message.text,
+            "encoding": message.unicode ? "unicode" : "standard", "modem_no": modemNumber(named: message.modem),
+            "sent_at": JSONAPI.timestamp(message.sentAt, dates.timeZone),
+            "received_at": JSONAPI.timestamp(message.receivedAt, dates.timeZone), "read": !message.unread,
+            "oid": message.oid ?? NSNull(),
+        ]
+    }
+
+    func outgoing(_ message: OutgoingMessage) -> [String: Any] {
+        let status: String =
+            switch message.state {
+            case .queued: "queued"
+            case .claimed, .submitting: "sending"
+            case .sent: "sent"
+            case .failed: "failed"
+            }
+        return [
+            "id": message.id, "folder": message.state.folder.rawValue, "to": message.recipient.value,
+            "text": message.text, "status": status, "priority": message.options.priority,
+            "encoding": message.options.unicode ? "unicode" : "standard", "flash": message.options.flash,
+            "modem_no": message.modem.map(modemNumber(named:)) ?? message.options.modemNumber.map { $0 as Any }
+                ?? NSNull(),
+            "created_by": message.createdBy, "created_at": JSONAPI.timestamp(message.createdAt, dates.timeZone),
+            "send_after": JSONAPI.timestamp(message.notBefore, dates.timeZone),
+            "sent_at": message.sentAt.map { JSONAPI.timestamp($0, dates.timeZone) as Any } ?? NSNull(),
+            "parts": message.parts, "attempts": message.attempts,
+            "delivery": message.delivery?.rawValue ?? NSNull(), "error": message.lastError ?? NSNull(),
+            "oid": message.options.oid ?? NSNull(),
+        ]
+    }
+
+    /// A modem's number (1…N) from its configured name; nil (JSON null) for one no longer configured.
+    func modemNumber(named name: String) -> Any {
+        guard modems.modemCount > 0 else { return NSNull() }
+        return (1...modems.modemCount).first { (try? modems.name(ofModem: $0)) == name } ?? NSNull()
+    }
+
+    func signal(modem number: Int) throws -> [String: Any] {
+        ["modem_no": number, "signal_strength": try modems.signalPercent(modem: number)]
+    }
+
+    static func contact(_ entry: PhonebookEntry) -> [String: Any] {
+        [
+            "id": entry.id, "name": entry.name, "number": entry.number ?? "", "public": entry.visibility.isPublic,
+            "vacation": entry.vacation, "owner_id": entry.visibility.ownerID.map { $0 as Any } ?? NSNull(),
+        ]
+    }
+
+    static func group(_ entry: PhonebookEntry) -> [String: Any] {
+        [
+            "id": entry.id, "name": entry.name, "public": entry.visibility.isPublic,
+            "owner_id": entry.visibility.ownerID.map { $0 as Any } ?? NSNull(),
+        ]
+    }
+
+    /// A user's own phonebook entries; an admin's view is everyone's.
+    static func owned(by user: APIUser) -> PhonebookFilter {
+        user.isAdmin ? PhonebookFilter(viewerID: nil) : PhonebookFilter(ownerID: user.id, viewerID: user.id)
+    }
+
+    /// SMSEagle's list answer: the items, or 404 "Resource(s) not found" when there are none.
+    static func list(_ items: [[String: Any]]) throws -> (HTTPResponse.Status, Any) {
+        guard !items.isEmpty else { throw JSONAPI.Failure.notFound }
+        return (.ok, items)
+    }
+
+    // MARK: - Path and query
+
+    func folder(_ context: some RequestContext) throws -> Folder {
+        let name = context.parameters.get("folder") ?? ""
+        guard let folder = Folder(rawValue: name) else {
+            throw JSONAPI.Failure.badRequest("folder: '\(name)' is not inbox, outbox, sentitems or sendingerror")
+        }
+        return folder
+    }
+
+    func id(_ context: some RequestContext) throws -> Int64 {
+        guard let text = context.parameters.get("id"), let id = Int64(text), id > 0 else {
+            throw JSONAPI.Failure.badRequest("id: must be a whole number above 0")
+        }
+        return id
+    }
+
+    func modemNumber(_ context: some RequestContext) throws -> Int {
+        let text = context.parameters.get("modem") ?? ""
+        guard let number = Int(text), (1...modems.modemCount).contains(number) else {
+            throw JSONAPI.Failure.badRequest(
+                "modem_no: there is no modem \(text) (this gateway has \(modems.modemCount))"
+            )
+        }
+        return number
+    }
+
+    /// The query, decoded as HTML forms are (`+` is a space; write a `+` as `%2B`), as APIv1 does.
+    static func query(_ request: Request) -> FormParameters { FormParameters(encoded: request.uri.query ?? "") }
+
+    static func queryInteger(
+        _ query: FormParameters,
+        _ name: String,
+        in range: ClosedRange<Int> = 0...Int.max
+    ) throws -> Int? {
+        guard let text = query[name], !text.isEmpty else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            throw JSONAPI.Failure.badRequest("\(name): '\(text)' is not a whole number from \(range.lowerBound)")
+        }
+        return value
+    }
+
+    func date(_ query: FormParameters, _ name: String) throws -> Date? {
+        guard let text = query[name], !text.isEmpty else { return nil }
+        guard let date = dates.parseAPIv2(text) else {
+            throw JSONAPI.Failure.badRequest("\(name): '\(text)' is not YYYY-MM-DD HH:MM:SS or ISO 8601")
+        }
+        return date
+    }
+}

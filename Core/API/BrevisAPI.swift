@@ -1,0 +1,202 @@
+import Foundation
+import Hummingbird
+import Logging
+import SMSCodec
+import SwiftletDomain
+import SwiftletRules
+
+/// The brevis.one SMS Gateway's HTTP API: `/api.php` by GET or POST (form body), with `username`
+/// and `password`. Answers and their HTTP status codes are the documented ones; see
+/// `docs/api/brevis.md` for the choices made where the documentation is silent.
+public struct BrevisAPI: Sendable {
+    let outbox: Outbox
+    let users: any UserDirectory
+    let phonebook: any PhonebookAdmin
+    let modems: any ModemControl
+    let limiter: AuthenticationLimiter
+    let logger: Logger
+
+    /// How long a `ring` call rings before the modem hangs up.
+    static let ringSeconds = 30
+
+    static let failed = "Error. See Gateway logs for more information."
+    static let parameterMissing = "Error: Parameter miss."
+    static let unauthorized = "401 Unauthorized - Username or Password wrong."
+    static let forbidden = "403 Forbidden - Your User has no right to send SMS over API."
+    static let timeout = "FAILED - Timeout or see Gateway logs for more information."
+
+    public init(
+        outbox: Outbox,
+        users: any UserDirectory,
+        phonebook: any PhonebookAdmin,
+        modems: any ModemControl,
+        logger: Logger
+    ) {
+        self.outbox = outbox
+        self.users = users
+        self.phonebook = phonebook
+        self.modems = modems
+        self.limiter = AuthenticationLimiter(logger: logger)
+        self.logger = logger
+    }
+
+    struct Answer: Error {
+        var status: HTTPResponse.Status
+        var text: String
+        /// For the log: what was wrong (the answer itself says only "see the logs").
+        var reason: String?
+
+        init(_ status: HTTPResponse.Status, _ text: String, because reason: String? = nil) {
+            self.status = status
+            self.text = text
+            self.reason = reason
+        }
+    }
+
+    public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
+        router.get("/api.php") { request, context in await respond(to: request, client: APIv1.client(context)) }
+        router.post("/api.php") { request, context in await respond(to: request, client: APIv1.client(context)) }
+    }
+
+    func respond(to request: Request, client: String) async -> Response {
+        var parameters = FormParameters(encoded: request.uri.query ?? "")
+        var user = "?"
+        do {
+            if request.method == .post {
+                guard let body = try? await request.body.collect(upTo: APIv1.maximumBodySize) else {
+                    throw Answer(.requestTimeout, Self.timeout, because: "the body could not be read (or is too large)")
+                }
+                parameters.merge(FormParameters(encoded: String(buffer: body)))
+            }
+            guard let username = parameters["username"], let password = parameters["password"],
+                let text = parameters["text"], let to = parameters["to"], !to.isEmpty
+            else {
+                throw Answer(.badRequest, Self.parameterMissing, because: "username, password, text and to are needed")
+            }
+            guard await limiter.allows(client) else {
+                throw Answer(.unauthorized, Self.unauthorized, because: "too many failed logins from \(client)")
+            }
+            guard let account = try await users.user(login: username, password: password) else {
+                await limiter.recordFailure(client)
+                throw Answer(.unauthorized, Self.unauthorized, because: "wrong user name or password from \(client)")
+            }
+            user = account.name
+            guard account.may("send_sms") else {
+                throw Answer(.forbidden, Self.forbidden, because: "no send_sms permission")
+            }
+            let ids = try await send(text: text, to: to, parameters, user: account)
+            logger.info("brevis.one API: queued", metadata: ["user": "\(user)", "message.ids": "\(ids)"])
+            return Self.response("OK", status: .ok)
+        } catch let answer as Answer {
+            logger.notice(
+                "brevis.one API: refused",
+                metadata: [
+                    "user": "\(user)", "status": "\(answer.status.code)", "reason": "\(answer.reason ?? answer.text)",
+                ]
+            )
+            return Self.response(answer.text, status: answer.status)
+        } catch let error as SwiftletError where error.kind == .invalidParameter || error.kind == .notFound {
+            logger.notice("brevis.one API: refused", metadata: ["user": "\(user)", "reason": "\(error.detail)"])
+            return Self.response(Self.failed, status: .badRequest)
+        } catch {
+            logger.error("brevis.one API: failed", metadata: ["user": "\(user)", "error": "\(error)"])
+            return Self.response(Self.timeout, status: .requestTimeout)
+        }
+    }
+
+    /// Sends (or, with `ring`, calls) as `mode` says: to numbers, to a public group's members, or to
+    /// public contacts by name. Returns the queued messages' ids.
+    func send(text: String, to: String, _ parameters: FormParameters, user: APIUser) async throws -> [MessageID] {
+        var numbers: [String]
+        switch parameters["mode"] ?? "number" {
+        case "group", "telgroup":
+            guard let members = try await phonebook.membersOfPublicGroup(named: to), !members.isEmpty else {
+                throw Answer(.badRequest, Self.failed, because: "there is no public group '\(to)' with members")
+            }
+            numbers = members.filter { !$0.vacation }.compactMap(\.number)
+        case "contact", "telcontact":
+            numbers = try await phonebook.publicContacts(named: to).filter { !$0.vacation }.compactMap(\.number)
+            guard !numbers.isEmpty else {
+                throw Answer(.badRequest, Self.failed, because: "there is no public contact '\(to)'")
+            }
+        default:
+            // `number`, and every mode not known here ("Invalid modes are resulting in the default mode number").
+            numbers = to.split(separator: ",").map { APIv1.number(String($0)) }
+        }
+        numbers = try screened(numbers, parameters)
+
+        if Self.isSet(parameters["ring"]) {
+            guard numbers.count == 1, let number = PhoneNumber(numbers[0]) else {
+                throw Answer(.badRequest, Self.failed, because: "ring calls one number")
+            }
+            do {
+                try await modems.call(modem: 1, number: number, seconds: Self.ringSeconds)
+            } catch let error as SwiftletError {
+                throw Answer(.badRequest, Self.failed, because: "ring: \(error.detail)")
+            }
+            return []
+        }
+
+        var message = text
+        if Self.isSet(parameters["hexmode"]) {
+            guard let bytes = Hex.decode(text), let decoded = String(validating: bytes, as: UTF8.self) else {
+                throw Answer(.badRequest, Self.failed, because: "hexmode: text is not hex of UTF-8 text")
+            }
+            message = decoded
+        }
+        var options = SendOptions()
+        options.flash = Self.isSet(parameters["flash"])
+        return try await outbox.send(
+            SendRequest(recipients: numbers, text: message, options: options, createdBy: user.name)
+        )
+    }
+
+    /// `list=white`: only the numbers that `regex` matches; `list=black`: only those it does not.
+    func screened(_ numbers: [String], _ parameters: FormParameters) throws -> [String] {
+        guard let list = parameters["list"], !list.isEmpty else { return numbers }
+        guard list == "white" || list == "black" else {
+            throw Answer(.badRequest, Self.failed, because: "list: '\(list)' is not white or black")
+        }
+        guard let pattern = parameters["regex"], !pattern.isEmpty else {
+            throw Answer(.badRequest, Self.parameterMissing, because: "list needs regex")
+        }
+        let regex: BoundedRegex
+        do {
+            regex = try BoundedRegex(pattern, caseInsensitive: false)
+        } catch {
+            throw Answer(.badRequest, Self.failed, because: "regex: \(error.description)")
+        }
+        var kept: [String] = []
+        for number in numbers {
+            let matches: Bool
+            do {
+                matches = try regex.firstMatch(in: number) != nil
+            } catch {
+                throw Answer(.badRequest, Self.failed, because: "regex: \(error.description)")
+            }
+            if matches == (list == "white") {
+                kept.append(number)
+            } else {
+                logger.info("brevis.one API: not sent to \(number): \(list)list", metadata: ["regex": "\(pattern)"])
+            }
+        }
+        guard !kept.isEmpty else {
+            throw Answer(.badRequest, Self.failed, because: "the \(list)list leaves no recipient")
+        }
+        return kept
+    }
+
+    /// A switch given in the query: present and not `false`/`0` (`flash`, `ring`, `hexmode=true`).
+    static func isSet(_ value: String?) -> Bool {
+        guard let value else { return false }
+        return !["false", "0", "no", "off"].contains(value.lowercased())
+    }
+
+    static func response(_ text: String, status: HTTPResponse.Status) -> Response {
+        Response(
+            status: status,
+            headers: [.contentType: "text/plain; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: text))
+        )
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import Hummingbird
+import Logging
+import SMSCodec
+import SwiftletDomain
+
+/// Pixie's REST API v2: `POST /api/v2/sms` sends one text to a list of numbers and
+/// `GET /api/v2/sms/stream` hands out what is new (received messages and status changes of the
+/// caller's messages), each once. The token goes in `Authorization: Bearer …`. See `docs/api/pixie.md`.
+public struct PixieAPI: Sendable {
+    let outbox: Outbox
+    let events: any EventLog
+    let json: JSONAPI
+    let logger: Logger
+
+    /// Pixie's limit for one text.
+    static let maximumTextLength = 1000
+    /// Status changes the stream reports (Pixie's "delivery status"); `queued` is the caller's own doing.
+    static let streamStatuses: Set<String> = ["sent", "delivered", "failed"]
+
+    public init(outbox: Outbox, events: any EventLog, users: any UserDirectory, logger: Logger) {
+        self.outbox = outbox
+        self.events = events
+        self.json = JSONAPI(
+            users: users,
+            limiter: AuthenticationLimiter(logger: logger),
+            logger: logger,
+            name: "Pixie API"
+        )
+        self.logger = logger
+    }
+
+    public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
+        router.post("/api/v2/sms") { request, context in
+            await json.respond {
+                let user = try await json.authenticate(request, client: APIv1.client(context), permission: "send_sms")
+                return try await send(try await JSONAPI.object(request, utf32Escapes: true), user: user)
+            }
+        }
+        router.get("/api/v2/sms/stream") { request, context in
+            await json.respond {
+                let user = try await json.authenticate(request, client: APIv1.client(context), permission: "read_sms")
+                return try await stream(APIv2.query(request), user: user)
+            }
+        }
+    }
+
+    /// Queues `message` to every number in `recipients`. Answers the campaign's `id` (the id of its
+    /// first message; the others follow it), `smsCount` (SMS parts over all recipients) and
+    /// `totalCost` (0: the gateway's own SIM), with each message's id, and the recipients that are
+    /// not numbers under `failed`.
+    func send(_ body: JSONObject, user: APIUser) async throws -> (HTTPResponse.Status, Any) {
+        guard let text = try body.text("message"), !text.isEmpty else {
+            throw JSONAPI.Failure.badRequest("message: required, the text to send")
+        }
+        guard text.count <= Self.maximumTextLength else {
+            throw JSONAPI.Failure.badRequest("message: longer than \(Self.maximumTextLength) characters")
+        }
+        guard let recipients = try body.texts("recipients"), !recipients.isEmpty else {
+            throw JSONAPI.Failure.badRequest("recipients: required, a list of numbers such as \"+46701234567\"")
+        }
+        if let sender = try body.text("sender") {
+            // A SIM sends from its own number; the sender is checked as Pixie checks it, and logged.
+            let digits = sender.allSatisfy { $0.isASCII && $0.isNumber }
+            guard !sender.isEmpty,
+                digits
+                    ? sender.count <= 15
+                    : (sender.count <= 11
+                        && sender.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == " ") })
+            else {
+                throw JSONAPI.Failure.badRequest(
+                    "sender: a number (digits only) or up to 11 letters and digits (a-z, A-Z, 0-9)"
+                )
+            }
+        }
+        let valid = recipients.filter { PhoneNumber($0) != nil }
+        let failed = recipients.filter { PhoneNumber($0) == nil }.map {
+            ["recipient": $0, "reason": "not a telephone number"]
+        }
+        guard !valid.isEmpty else {
+            return (.badRequest, ["message": "recipients: none is a telephone number", "failed": failed])
+        }
+        let ids = try await outbox.send(SendRequest(recipients: valid, text: text, createdBy: user.name))
+        let parts = MessageSplitter.split(text).parts.count
+        logger.info("Pixie API: queued", metadata: ["user": "\(user.name)", "message.ids": "\(ids)"])
+        return (
+            .ok,
+            [
+                "id": ids[0], "smsCount": parts * valid.count, "totalCost": 0,
+                "messages": zip(valid, ids).map { ["recipient": $0, "id": $1] }, "failed": failed,
+            ] as [String: Any]
+        )
+    }
+
+    /// What is new for this token, oldest first, each item once: `limit` (1–1000, default 100) at
+    /// a time. `after=EVENT` reads again from after that event without moving the token's place (for
+    /// a client that lost an answer).
+    func stream(_ query: FormParameters, user: APIUser) async throws -> (HTTPResponse.Status, Any) {
+        let limit = try APIv2.queryInteger(query, "limit", in: 1...1000) ?? 100
+        let list: [GatewayEvent]
+        if let after = try APIv2.queryInteger(query, "after") {
+            list = try await events.stream(
+                user: user.name,
+                incoming: true,
+                statuses: Self.streamStatuses,
+                after: Int64(after),
+                limit: limit
+            )
+        } else {
+            list = try await events.takeStream(
+                user: user.name,
+                incoming: true,
+                statuses: Self.streamStatuses,
+                limit: limit
+            )
+        }
+        return (.ok, list.map(Self.item))
+    }
+
+    /// An item as Pixie's documentation shows it, with the event's number in `eventId`.
+    static func item(_ event: GatewayEvent) -> [String: Any] {
+        var item: [String: Any] = [
+            "kind": event.kind.rawValue, "id": event.messageID, "text": event.text,
+            "timestamp": timestamp(event.at), "eventId": event.id,
+        ]
+        switch event.kind {
+        case .incoming:
+            item["sender"] = event.number
+            item["recipient"] = NSNull()
+        case .outgoing:
+            item["sender"] = NSNull()
+            item["recipient"] = event.number
+            item["status"] = event.status
+            if let detail = event.detail { item["error"] = detail }
+        }
+        return item
+    }
+
+    /// `2023-06-15T10:23:55+0000`, as Pixie writes times.
+    static func timestamp(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ssZ"
+        return formatter.string(from: date)
+    }
+}

@@ -1,0 +1,166 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The Python of `scripts/install-python-tools` (openapi-core, openapi-spec-validator, requests).
+enum PythonTools {
+    static var python: String {
+        GatewayProcess.packageRoot.appendingPathComponent(".build/python-tools/bin/python").path
+    }
+
+    static func script(_ name: String) -> String {
+        GatewayProcess.packageRoot.appendingPathComponent("Tests/Support/\(name)").path
+    }
+}
+
+extension GatewayProcess {
+    /// Adds an API user (all methods unless `methods` says otherwise) and returns a new token of it.
+    func addUser(_ name: String, methods: String = "*", admin: Bool = false) throws -> String {
+        var arguments = ["user", "add", "--data-dir", dataDirectory, name, "--methods", methods]
+        if admin { arguments.append("--admin") }
+        let result = try Self.run(arguments)
+        #expect(result.status == 0, "user add failed: \(result.stderr)")
+        return try createToken(user: name)
+    }
+
+    /// A JSON request with the token in the `access-token` header, as SMSEagle's APIv2 clients send it.
+    func apiv2(
+        _ method: String,
+        _ path: String,
+        token: String?,
+        json: Any? = nil
+    ) async throws -> (status: Int, body: Any?) {
+        var arguments = ["-s", "-o", "-", "-w", "\n%{http_code}", "-X", method, baseURL + "/api/v2" + path]
+        if let token { arguments += ["-H", "access-token: \(token)"] }
+        if let json {
+            let data = try JSONSerialization.data(withJSONObject: json)
+            arguments += [
+                "-H", "Content-Type: application/json", "--data-binary", String(decoding: data, as: UTF8.self),
+            ]
+        }
+        let result = try await MosquittoBroker.runDetached("/usr/bin/curl", arguments)
+        let lines = result.output.split(separator: "\n", omittingEmptySubsequences: false)
+        let status = Int(lines.last ?? "") ?? 0
+        let body = lines.dropLast().joined(separator: "\n")
+        return (status, try? JSONSerialization.jsonObject(with: Data(body.utf8), options: .fragmentsAllowed))
+    }
+
+    /// Injects an SMS into the simulated modem, as the network would deliver it.
+    func inject(from sender: String, _ text: String) throws {
+        let result = try Self.run(["sim", "inject", "--url", baseURL, "--from", sender, text])
+        #expect(result.status == 0, "sim inject failed: \(result.stderr)")
+    }
+}
+
+@Suite("End to end: SMSEagle APIv2")
+struct APIv2Tests {
+    @Test func everyAnswerIsAsTheOpenAPIDocumentSays() async throws {
+        let gateway = try GatewayProcess()
+        try await gateway.start()
+        defer { gateway.stop() }
+        let alice = try gateway.addUser("alice")
+        let limited = try gateway.addUser("reader", methods: "read_sms")
+        let api = APIv1Client(gateway: gateway, token: alice)
+        let contact = try await api(
+            "contact_create",
+            [("contactname", "Anna"), ("number", "+48111222333"), ("public", "0")]
+        )
+        let group = try await api("group_create", [("groupname", "ops"), ("public", "0")])
+        let contactID = String(contact.trimmingPrefix("OK; ID="))
+        let groupID = String(group.trimmingPrefix("OK; ID="))
+        #expect(try await api("group_addcontact", [("group_id", groupID), ("contact_id", contactID)]) == "OK")
+        try gateway.inject(from: "+48999000111", "received before the check")
+        try await eventually("the message in the inbox") {
+            try await gateway.apiv2("GET", "/messages/inbox", token: alice).status == 200 ? true : nil
+        }
+
+        let result = try await MosquittoBroker.runDetached(
+            "/usr/bin/env",
+            [
+                "CONTACT_ID=\(contactID)", "GROUP_ID=\(groupID)", PythonTools.python,
+                PythonTools.script("openapi_check.py"), gateway.baseURL, alice, limited,
+            ]
+        )
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("39 exchanges checked against the OpenAPI document"), "\(result.output)")
+        let log = try String(contentsOfFile: gateway.logFile, encoding: .utf8)
+        #expect(!log.contains(alice) && !log.contains(limited), "a token was logged")
+    }
+
+    @Test func aClientWrittenLikeUptimeKumaSendsUnchanged() async throws {
+        let gateway = try GatewayProcess()
+        try await gateway.start()
+        defer { gateway.stop() }
+        let token = try gateway.createToken()
+        // Uptime Kuma's SMSEagle provider: text, encoding, priority and `to` split from a comma list;
+        // it counts items whose status is "queued" and wants HTTP 200.
+        let answer = try await gateway.apiv2(
+            "POST",
+            "/messages/sms",
+            token: token,
+            json: [
+                "text": "[Uptime Kuma] db1 is down", "encoding": "standard", "priority": 0,
+                "to": ["+48500100200", "+48500100201"],
+            ]
+        )
+        #expect(answer.status == 200)
+        let items = try #require(answer.body as? [[String: Any]])
+        #expect(items.map { $0["status"] as? String } == ["queued", "queued"])
+        #expect(items.map { $0["number"] as? String } == ["+48500100200", "+48500100201"])
+        #expect(items.allSatisfy { $0["message"] as? String == "OK" && ($0["id"] as? Int ?? 0) > 0 })
+        try await eventually("both reach the network") {
+            try gateway.simulatorReceived().filter { $0["text"] as? String == "[Uptime Kuma] db1 is down" }.count == 2
+                ? true : nil
+        }
+    }
+
+    @Test func aTokenSeesOnlyItsOwnMessagesAndPhonebook() async throws {
+        let gateway = try GatewayProcess()
+        try await gateway.start()
+        defer { gateway.stop() }
+        let alice = try gateway.addUser("alice")
+        let bob = try gateway.addUser("bob")
+        let admin = try gateway.addUser("root", admin: true)
+        let aliceV1 = APIv1Client(gateway: gateway, token: alice)
+        let contact = try await aliceV1(
+            "contact_create",
+            [("contactname", "Anna"), ("number", "+48111222333"), ("public", "0")]
+        )
+        let contactID = try #require(Int(contact.trimmingPrefix("OK; ID=")))
+
+        let sent = try await gateway.apiv2(
+            "POST",
+            "/messages/sms",
+            token: alice,
+            json: ["contacts": [contactID], "text": "mine"]
+        )
+        #expect(sent.status == 200)
+        let id = try #require((sent.body as? [[String: Any]])?.first?["id"] as? Int)
+        try await eventually("sent") {
+            try await gateway.apiv2("GET", "/messages/sentitems/\(id)", token: alice).status == 200 ? true : nil
+        }
+
+        // Bob sees none of it, cannot delete it, and cannot send to Alice's contact.
+        #expect(try await gateway.apiv2("GET", "/messages/sentitems", token: bob).status == 404)
+        #expect(try await gateway.apiv2("GET", "/messages/sentitems/\(id)", token: bob).status == 404)
+        #expect(try await gateway.apiv2("DELETE", "/messages/sentitems/\(id)", token: bob).status == 404)
+        #expect(try await gateway.apiv2("GET", "/phonebook/contacts", token: bob).status == 404)
+        let refused = try await gateway.apiv2(
+            "POST",
+            "/messages/sms",
+            token: bob,
+            json: ["contacts": [contactID], "text": "x"]
+        )
+        #expect(refused.status == 400)
+        #expect((refused.body as? [String: Any])?["message"] as? String == "contacts: there is no contact \(contactID)")
+
+        // Alice and the admin see it.
+        #expect(try await gateway.apiv2("GET", "/messages/sentitems", token: alice).status == 200)
+        let seen = try await gateway.apiv2("GET", "/messages/sentitems/\(id)", token: admin)
+        #expect((seen.body as? [String: Any])?["created_by"] as? String == "alice")
+        let contacts = try await gateway.apiv2("GET", "/phonebook/contacts", token: admin)
+        #expect((contacts.body as? [[String: Any]])?.map { $0["name"] as? String } == ["Anna"])
+        // The message is still there after Bob's attempt to delete it.
+        #expect(try await gateway.apiv2("GET", "/messages/sentitems/\(id)", token: alice).status == 200)
+    }
+}

@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""Checks a running gateway's APIv2 against the OpenAPI document it serves, with independent tools:
+openapi-spec-validator for the document, openapi-core for every request and answer below (each
+endpoint's success and error cases). Written as an APIv2 client would be (requests, JSON bodies,
+the access-token header).
+
+usage: openapi_check.py BASE_URL ALICE_TOKEN LIMITED_TOKEN
+  ALICE_TOKEN: a user that may call every method and has a contact (id in $CONTACT_ID) and a
+  group with it (id in $GROUP_ID); LIMITED_TOKEN: a user that may call read_sms only.
+Prints one line per checked exchange; exits 1 with the reasons when any answer is not as documented.
+"""
+import json
+import os
+import sys
+import time
+
+import requests
+from openapi_core import OpenAPI
+from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
+from openapi_spec_validator import validate
+
+base, alice, limited = sys.argv[1], sys.argv[2], sys.argv[3]
+contact_id, group_id = int(os.environ["CONTACT_ID"]), int(os.environ["GROUP_ID"])
+
+document = requests.get(base + "/api/v2/openapi.json", timeout=10).json()
+validate(document)
+document["servers"] = [{"url": base + "/api/v2"}]
+spec = OpenAPI.from_dict(document)
+
+failures = []
+checked = 0
+
+
+def call(method, path, expect, token=alice, body=None, params=None, bearer=False, raw=None):
+    """Sends one request, checks its status and validates request and answer against the document."""
+    global checked
+    headers = {}
+    if token is not None:
+        headers = {"Authorization": "Bearer " + token} if bearer else {"access-token": token}
+    request = requests.Request(method, base + "/api/v2" + path, headers=headers, json=body, params=params,
+                               data=raw).prepare()
+    response = requests.Session().send(request, timeout=30)
+    checked += 1
+    name = f"{method} {path} {params or ''} -> {response.status_code}"
+    if response.status_code != expect:
+        failures.append(f"{name}: expected {expect}: {response.text}")
+    try:
+        spec.validate_response(RequestsOpenAPIRequest(request), RequestsOpenAPIResponse(response))
+    except Exception as error:  # openapi-core raises a family of errors; each is a failure here
+        failures.append(f"{name}: answer not as documented: {error!r}: {response.text}")
+    print(name, response.text[:160])
+    return response
+
+
+# Sending: numbers, contacts, groups, every option; partial and total failures.
+sent = call("POST", "/messages/sms", 200, body={
+    "to": ["+48123456789", "not a number"], "contacts": [contact_id], "groups": [group_id], "text": "Disk full on db1",
+    "priority": 5, "modem_no": 1, "flash": False, "encoding": "unicode", "validity": "1h",
+    "send_after": "00:00:00", "send_before": "23:59:59"}).json()
+if [item["status"] for item in sent] != ["queued", "error", "queued"]:
+    failures.append(f"send: one answer per recipient in order (the group's member is the contact): {sent}")
+queued_id = sent[0]["id"]
+call("POST", "/messages/sms", 200, bearer=True, body={"to": ["+48123456780"], "text": "later", "date": "2099-01-01 10:00:00"})
+call("POST", "/messages/sms", 400, body={"to": ["nope"], "text": "x"})
+call("POST", "/messages/sms", 400, body={"to": ["+48123456789"]})
+call("POST", "/messages/sms", 400, body={"text": "nobody"})
+call("POST", "/messages/sms", 400, body={"to": ["+48123456789"], "text": "x", "priority": 10})
+call("POST", "/messages/sms", 400, body={"to": ["+48123456789"], "text": "x", "modem_no": 9})
+call("POST", "/messages/sms", 400, body={"to": ["+48123456789"], "text": "x", "encoding": "ascii"})
+call("POST", "/messages/sms", 400, body={"to": ["+48123456789"], "text": "x", "date": "tomorrow"})
+call("POST", "/messages/sms", 400, body={"contacts": [999999], "text": "x"})
+call("POST", "/messages/sms", 401, token=None, body={"to": ["+48123456789"], "text": "x"})
+call("POST", "/messages/sms", 401, token="not-a-token", body={"to": ["+48123456789"], "text": "x"})
+call("POST", "/messages/sms", 403, token=limited, body={"to": ["+48123456789"], "text": "x"})
+
+# Reading: wait until the first message is sent, then every folder and filter.
+for _ in range(100):
+    if requests.get(f"{base}/api/v2/messages/sentitems/{queued_id}", headers={"access-token": alice},
+                    timeout=10).status_code == 200:
+        break
+    time.sleep(0.2)
+call("GET", "/messages/sentitems", 200, params={"limit": 10, "phone_number": "+48123456789", "modem_no": 1})
+call("GET", f"/messages/sentitems/{queued_id}", 200)
+call("GET", "/messages/outbox", 200)
+call("GET", "/messages/inbox", 200, params={"unread": "1"})
+call("GET", "/messages/inbox/1", 200)
+call("GET", "/messages/sendingerror", 404)
+call("GET", "/messages/sentitems", 200, params={"date_from": "2000-01-01T00:00:00Z", "date_to": "2099-01-01 00:00:00"})
+call("GET", "/messages/sentitems", 400, params={"date_from": "yesterday"})
+call("GET", "/messages/sentitems", 400, params={"limit": 0})
+call("GET", "/messages/trash", 400)
+call("GET", "/messages/sentitems/999999", 404)
+call("GET", "/messages/inbox", 200, token=limited)
+call("GET", "/messages/outbox", 404, token=limited)
+call("DELETE", f"/messages/sentitems/{queued_id}", 200)
+call("DELETE", f"/messages/sentitems/{queued_id}", 404)
+call("DELETE", "/messages/inbox/1", 403, token=limited)
+
+# Modems and the phonebook.
+call("GET", "/modem/signal", 200)
+call("GET", "/modem/signal/1", 200)
+call("GET", "/modem/signal/2", 400)
+call("GET", "/modem/state/1", 200)
+call("GET", "/modem/state/1", 403, token=limited)
+call("GET", "/phonebook/contacts", 200)
+call("GET", "/phonebook/groups", 200)
+call("GET", f"/phonebook/groups/{group_id}/contacts", 200)
+call("GET", "/phonebook/groups/999999/contacts", 404)
+call("GET", "/phonebook/contacts", 403, token=limited)
+
+print(f"{checked} exchanges checked against the OpenAPI document")
+if failures:
+    print("\n".join(["FAILURES:"] + failures))
+    sys.exit(1)
