@@ -16,6 +16,7 @@ public struct APIv2: Sendable {
     let store: any MessageStore
     let modems: any ModemControl
     let phonebook: any PhonebookAdmin
+    let webhooks: any WebhookStore
     let json: JSONAPI
     let dates: SMSEagleDate
     let logger: Logger
@@ -26,6 +27,7 @@ public struct APIv2: Sendable {
         users: any UserDirectory,
         modems: any ModemControl,
         phonebook: any PhonebookAdmin,
+        webhooks: any WebhookStore,
         timeZone: TimeZone = .current,
         logger: Logger
     ) {
@@ -33,6 +35,7 @@ public struct APIv2: Sendable {
         self.store = store
         self.modems = modems
         self.phonebook = phonebook
+        self.webhooks = webhooks
         self.json = JSONAPI(users: users, limiter: AuthenticationLimiter(logger: logger), logger: logger, name: "APIv2")
         self.dates = SMSEagleDate(timeZone: timeZone)
         self.logger = logger
@@ -47,6 +50,7 @@ public struct APIv2: Sendable {
                     body: ResponseBody(byteBuffer: ByteBuffer(string: Self.openAPI))
                 )
             }
+            addWebhookRoutes(to: router, prefix: prefix)
             router.post(RouterPath(prefix + "/messages/sms")) { request, context in
                 await handle(request, context, permission: "send_sms") { user in
                     try await sendSMS(try await JSONAPI.object(request), user: user)

@@ -40,7 +40,7 @@ public struct ConfigurationLoader {
             key: "",
             known: [
                 "data_dir", "http", "log", "time_zone", "store", "node_name", "dispatcher", "inbox", "modems",
-                "simulator", "plugin_directory", "plugin_digests", "plugins", "rules",
+                "simulator", "plugin_directory", "plugin_digests", "plugins", "rules", "webhooks",
             ]
         )
         if let node = top["data_dir"] { configuration.dataDirectory = try string(node, "data_dir") }
@@ -119,6 +119,25 @@ public struct ConfigurationLoader {
             }
             if let value = dispatcher["sweep_interval"] {
                 configuration.dispatcher.sweepInterval = try duration(value, "dispatcher.sweep_interval")
+            }
+        }
+        if let node = top["webhooks"] {
+            let webhooks = try mapping(
+                node,
+                key: "webhooks",
+                known: ["first_retry", "max_retry_interval", "give_up_after", "timeout"]
+            )
+            if let value = webhooks["first_retry"] {
+                configuration.webhooks.firstRetry = try duration(value, "webhooks.first_retry")
+            }
+            if let value = webhooks["max_retry_interval"] {
+                configuration.webhooks.maxRetryInterval = try duration(value, "webhooks.max_retry_interval")
+            }
+            if let value = webhooks["give_up_after"] {
+                configuration.webhooks.giveUpAfter = try duration(value, "webhooks.give_up_after")
+            }
+            if let value = webhooks["timeout"] {
+                configuration.webhooks.timeout = try duration(value, "webhooks.timeout")
             }
         }
         if let node = top["inbox"] {

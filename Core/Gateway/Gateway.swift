@@ -155,6 +155,14 @@ public enum Gateway {
         services += modems.map(ModemService.init)
         services.append(Housekeeping(inbox: inbox, multipartTimeout: configuration.multipartTimeout, logger: logger))
         services.append(
+            WebhookSender(
+                store: store,
+                settings: configuration.webhooks,
+                timeZone: configuration.timeZone,
+                logger: logger
+            )
+        )
+        services.append(
             Dispatcher(
                 queue: store,
                 modems: modems,
@@ -226,6 +234,7 @@ public enum Gateway {
             users: store,
             modems: modemPool,
             phonebook: store,
+            webhooks: store,
             timeZone: configuration.timeZone,
             logger: logger
         )

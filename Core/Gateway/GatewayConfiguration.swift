@@ -33,6 +33,16 @@ public struct GatewayConfiguration: Sendable, Equatable {
         public var sweepInterval: Duration = .seconds(2)
     }
 
+    /// How webhooks are retried: `firstRetry` after the first failure, then twice as long each time
+    /// up to `maxRetryInterval`, until `giveUpAfter` since the event.
+    public struct Webhooks: Sendable, Equatable {
+        public var firstRetry: Duration = .seconds(5)
+        public var maxRetryInterval: Duration = .seconds(3600)
+        public var giveUpAfter: Duration = .seconds(24 * 3600)
+        /// How long one attempt may take.
+        public var timeout: Duration = .seconds(10)
+    }
+
     public var dataDirectory: String
     public var http = HTTP()
     /// The plugin directory, the digest allow-list, and the enabled plugins with their sections.
@@ -44,6 +54,7 @@ public struct GatewayConfiguration: Sendable, Equatable {
     /// Names this gateway in queue claims; stable across restarts so a restart takes its own claims back.
     public var nodeName: String
     public var dispatcher = Dispatcher()
+    public var webhooks = Webhooks()
     /// Real modems. When empty, one simulated modem is started.
     public var modems: [ModemConfiguration] = []
     public var simulator = SimulatorSettings()

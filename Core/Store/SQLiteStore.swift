@@ -397,6 +397,43 @@ public final class SQLiteStore: Sendable {
                     """
             )
         }
+        migrator.registerMigration("19-webhooks") { db in
+            // Webhooks and their delivery queue. A webhook's place in the event log (`last_event`)
+            // moves in the transaction that queues its deliveries, so every event is queued once.
+            // `message_key` (kind:id) keeps one message's events in order.
+            try db.execute(
+                sql: """
+                    CREATE TABLE webhook (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        user TEXT NOT NULL,
+                        url TEXT NOT NULL,
+                        events TEXT NOT NULL,
+                        format TEXT NOT NULL,
+                        method TEXT NOT NULL,
+                        secret TEXT NOT NULL,
+                        api_key TEXT,
+                        all_users INTEGER NOT NULL DEFAULT 0,
+                        last_event INTEGER NOT NULL,
+                        created_at REAL NOT NULL
+                    );
+                    CREATE TABLE webhook_delivery (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        webhook_id INTEGER NOT NULL REFERENCES webhook (id) ON DELETE CASCADE,
+                        event_id INTEGER NOT NULL,
+                        message_key TEXT NOT NULL,
+                        state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        next_at REAL NOT NULL,
+                        last_error TEXT,
+                        delivered_at REAL,
+                        created_at REAL NOT NULL,
+                        UNIQUE (webhook_id, event_id)
+                    );
+                    CREATE INDEX webhook_delivery_due ON webhook_delivery (state, next_at);
+                    CREATE INDEX webhook_delivery_message ON webhook_delivery (webhook_id, message_key, state, id);
+                    """
+            )
+        }
         return migrator
     }()
 }
