@@ -171,7 +171,7 @@ struct SyncBeforeAnswerTests {
 struct SyscallTrace {
     enum Answer: Equatable {
         case notSeen
-        /// `OK` went to the socket after a WAL sync completed that followed the message's WAL write.
+        /// `OK` went to the socket after a WAL sync completed that followed the message's first WAL write.
         case afterSync
         case beforeSync
     }
@@ -186,8 +186,11 @@ struct SyscallTrace {
             let thread = line.prefix { $0 != " " }
             let call = line.drop { $0 != " " }.drop { $0 == " " }
             if call.hasPrefix("pwrite64("), call.contains("-wal>"), call.contains(marker) {
+                // The transaction that queued it. Later ones rewrite the message's page too (the
+                // dispatcher claims it, its status event is added), and may run before the answer
+                // is written; they are not what the answer waits for.
+                if !markerWrittenToWAL { synced = false }
                 markerWrittenToWAL = true
-                synced = false
             } else if call.hasPrefix("fsync(") || call.hasPrefix("fdatasync("), call.contains("-wal>") {
                 if call.contains("<unfinished") {
                     syncing.insert(thread)
