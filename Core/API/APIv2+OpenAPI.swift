@@ -817,6 +817,362 @@ extension APIv2 {
                   }
                 }
               }
+            },
+            "/webhooks": {
+              "post": {
+                "operationId": "addWebhook",
+                "summary": "Add a webhook (a Swiftlet addition)",
+                "description": "Needs read_sms. See docs/api/webhooks.md.",
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/NewWebhook"
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "201": {
+                    "description": "Added; the secret is shown only here",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/WebhookWithSecret"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "A field is wrong",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "No access token, or not a valid one",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "The user may not use this method",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  }
+                }
+              },
+              "get": {
+                "operationId": "listWebhooks",
+                "summary": "The user's webhooks (an admin's: all)",
+                "description": "Needs read_sms.",
+                "responses": {
+                  "200": {
+                    "description": "The webhooks",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "array",
+                          "items": {
+                            "$ref": "#/components/schemas/Webhook"
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "There are none",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "No access token, or not a valid one",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "The user may not use this method",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/webhooks/{id}": {
+              "get": {
+                "operationId": "getWebhook",
+                "summary": "One webhook with its delivery counts",
+                "description": "Needs read_sms.",
+                "parameters": [
+                  {
+                    "name": "id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 1
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The webhook",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Webhook"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "A parameter is wrong",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "No such webhook of the user's",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "No access token, or not a valid one",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "The user may not use this method",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  }
+                }
+              },
+              "delete": {
+                "operationId": "deleteWebhook",
+                "summary": "Remove a webhook and its queue",
+                "description": "Needs read_sms.",
+                "parameters": [
+                  {
+                    "name": "id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 1
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "Removed",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "object",
+                          "required": [
+                            "id",
+                            "status"
+                          ],
+                          "properties": {
+                            "id": {
+                              "type": "integer"
+                            },
+                            "status": {
+                              "const": "deleted"
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "A parameter is wrong",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "No such webhook of the user's",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "No access token, or not a valid one",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "The user may not use this method",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/webhooks/{id}/deliveries": {
+              "get": {
+                "operationId": "listWebhookDeliveries",
+                "summary": "A webhook's deliveries, newest first",
+                "description": "Needs read_sms.",
+                "parameters": [
+                  {
+                    "name": "id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 1
+                    }
+                  },
+                  {
+                    "name": "state",
+                    "in": "query",
+                    "required": false,
+                    "schema": {
+                      "type": "string",
+                      "enum": [
+                        "pending",
+                        "delivered",
+                        "failed"
+                      ]
+                    }
+                  },
+                  {
+                    "name": "limit",
+                    "in": "query",
+                    "required": false,
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 1,
+                      "maximum": 10000,
+                      "default": 100
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The deliveries",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "array",
+                          "items": {
+                            "$ref": "#/components/schemas/WebhookDelivery"
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "A parameter is wrong",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "No such webhook, or no delivery matches",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "No access token, or not a valid one",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "The user may not use this method",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  }
+                }
+              }
             }
           },
           "components": {
@@ -1239,6 +1595,295 @@ extension APIv2 {
                       "integer",
                       "null"
                     ]
+                  }
+                }
+              },
+              "NewWebhook": {
+                "type": "object",
+                "required": [
+                  "url"
+                ],
+                "properties": {
+                  "url": {
+                    "type": "string",
+                    "description": "http:// or https://"
+                  },
+                  "events": {
+                    "type": "array",
+                    "items": {
+                      "type": "string",
+                      "enum": [
+                        "incoming",
+                        "queued",
+                        "sent",
+                        "delivered",
+                        "failed"
+                      ]
+                    },
+                    "minItems": 1,
+                    "description": "default: all"
+                  },
+                  "format": {
+                    "type": "string",
+                    "enum": [
+                      "json",
+                      "smseagle"
+                    ],
+                    "default": "json"
+                  },
+                  "method": {
+                    "type": "string",
+                    "enum": [
+                      "POST",
+                      "GET"
+                    ],
+                    "default": "POST",
+                    "description": "GET only with smseagle"
+                  },
+                  "secret": {
+                    "type": "string",
+                    "minLength": 16,
+                    "description": "HMAC-SHA256 key; made when not given"
+                  },
+                  "apikey": {
+                    "type": "string",
+                    "description": "sent as apikey in the smseagle format"
+                  }
+                }
+              },
+              "Webhook": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "id",
+                  "user",
+                  "url",
+                  "events",
+                  "format",
+                  "method",
+                  "all_users",
+                  "created_at",
+                  "deliveries"
+                ],
+                "properties": {
+                  "id": {
+                    "type": "integer"
+                  },
+                  "user": {
+                    "type": "string"
+                  },
+                  "url": {
+                    "type": "string"
+                  },
+                  "events": {
+                    "type": "array",
+                    "items": {
+                      "type": "string",
+                      "enum": [
+                        "incoming",
+                        "queued",
+                        "sent",
+                        "delivered",
+                        "failed"
+                      ]
+                    }
+                  },
+                  "format": {
+                    "type": "string",
+                    "enum": [
+                      "json",
+                      "smseagle"
+                    ]
+                  },
+                  "method": {
+                    "type": "string",
+                    "enum": [
+                      "POST",
+                      "GET"
+                    ]
+                  },
+                  "all_users": {
+                    "type": "boolean"
+                  },
+                  "created_at": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "deliveries": {
+                    "type": "object",
+                    "required": [
+                      "pending",
+                      "delivered",
+                      "failed"
+                    ],
+                    "additionalProperties": false,
+                    "properties": {
+                      "pending": {
+                        "type": "integer"
+                      },
+                      "delivered": {
+                        "type": "integer"
+                      },
+                      "failed": {
+                        "type": "integer"
+                      }
+                    }
+                  }
+                }
+              },
+              "WebhookWithSecret": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "id",
+                  "user",
+                  "url",
+                  "events",
+                  "format",
+                  "method",
+                  "all_users",
+                  "created_at",
+                  "deliveries",
+                  "secret"
+                ],
+                "properties": {
+                  "id": {
+                    "type": "integer"
+                  },
+                  "user": {
+                    "type": "string"
+                  },
+                  "url": {
+                    "type": "string"
+                  },
+                  "events": {
+                    "type": "array",
+                    "items": {
+                      "type": "string",
+                      "enum": [
+                        "incoming",
+                        "queued",
+                        "sent",
+                        "delivered",
+                        "failed"
+                      ]
+                    }
+                  },
+                  "format": {
+                    "type": "string",
+                    "enum": [
+                      "json",
+                      "smseagle"
+                    ]
+                  },
+                  "method": {
+                    "type": "string",
+                    "enum": [
+                      "POST",
+                      "GET"
+                    ]
+                  },
+                  "all_users": {
+                    "type": "boolean"
+                  },
+                  "created_at": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "deliveries": {
+                    "type": "object",
+                    "required": [
+                      "pending",
+                      "delivered",
+                      "failed"
+                    ],
+                    "additionalProperties": false,
+                    "properties": {
+                      "pending": {
+                        "type": "integer"
+                      },
+                      "delivered": {
+                        "type": "integer"
+                      },
+                      "failed": {
+                        "type": "integer"
+                      }
+                    }
+                  },
+                  "secret": {
+                    "type": "string"
+                  }
+                }
+              },
+              "WebhookDelivery": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "id",
+                  "event_id",
+                  "event",
+                  "message_id",
+                  "state",
+                  "attempts",
+                  "next_attempt_at",
+                  "last_error",
+                  "delivered_at",
+                  "queued_at"
+                ],
+                "properties": {
+                  "id": {
+                    "type": "integer"
+                  },
+                  "event_id": {
+                    "type": "integer"
+                  },
+                  "event": {
+                    "type": "string",
+                    "enum": [
+                      "incoming",
+                      "queued",
+                      "sent",
+                      "delivered",
+                      "failed"
+                    ]
+                  },
+                  "message_id": {
+                    "type": "integer"
+                  },
+                  "state": {
+                    "type": "string",
+                    "enum": [
+                      "pending",
+                      "delivered",
+                      "failed"
+                    ]
+                  },
+                  "attempts": {
+                    "type": "integer"
+                  },
+                  "next_attempt_at": {
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "format": "date-time"
+                  },
+                  "last_error": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  },
+                  "delivered_at": {
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "format": "date-time"
+                  },
+                  "queued_at": {
+                    "type": "string",
+                    "format": "date-time"
                   }
                 }
               }

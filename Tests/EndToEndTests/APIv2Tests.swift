@@ -82,7 +82,7 @@ struct APIv2Tests {
             ]
         )
         #expect(result.status == 0, "\(result.output)")
-        #expect(result.output.contains("39 exchanges checked against the OpenAPI document"), "\(result.output)")
+        #expect(result.output.contains("51 exchanges checked against the OpenAPI document"), "\(result.output)")
         let log = try String(contentsOfFile: gateway.logFile, encoding: .utf8)
         #expect(!log.contains(alice) && !log.contains(limited), "a token was logged")
     }

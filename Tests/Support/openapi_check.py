@@ -52,6 +52,13 @@ def call(method, path, expect, token=alice, body=None, params=None, bearer=False
     return response
 
 
+# Webhooks: one to a port where nothing listens, so its deliveries stay pending with their errors.
+hook = call("POST", "/webhooks", 201, body={"url": "http://127.0.0.1:9/hook", "events": ["queued", "sent"]}).json()
+call("POST", "/webhooks", 201, body={"url": "http://127.0.0.1:9/eagle", "format": "smseagle", "method": "GET",
+                                     "apikey": "k", "secret": "0123456789abcdef"})
+call("POST", "/webhooks", 400, body={"url": "mailto:ops@example.org"})
+call("POST", "/webhooks", 400, body={"url": "http://127.0.0.1:9/", "events": []})
+
 # Sending: numbers, contacts, groups, every option; partial and total failures.
 sent = call("POST", "/messages/sms", 200, body={
     "to": ["+48123456789", "not a number"], "contacts": [contact_id], "groups": [group_id], "text": "Disk full on db1",
@@ -95,6 +102,21 @@ call("GET", "/messages/outbox", 404, token=limited)
 call("DELETE", f"/messages/sentitems/{queued_id}", 200)
 call("DELETE", f"/messages/sentitems/{queued_id}", 404)
 call("DELETE", "/messages/inbox/1", 403, token=limited)
+
+# The webhook's failed attempts are visible.
+for _ in range(100):
+    if requests.get(f"{base}/api/v2/webhooks/{hook['id']}/deliveries", params={"state": "pending"},
+                    headers={"access-token": alice}, timeout=10).status_code == 200:
+        break
+    time.sleep(0.2)
+call("GET", "/webhooks", 200)
+call("GET", f"/webhooks/{hook['id']}", 200)
+call("GET", f"/webhooks/{hook['id']}/deliveries", 200, params={"state": "pending", "limit": 5})
+call("GET", f"/webhooks/{hook['id']}/deliveries", 404, params={"state": "failed"})
+call("GET", f"/webhooks/{hook['id']}/deliveries", 400, params={"state": "lost"})
+call("GET", f"/webhooks/{hook['id']}", 404, token=limited)
+call("DELETE", f"/webhooks/{hook['id']}", 200)
+call("GET", f"/webhooks/{hook['id']}", 404)
 
 # Modems and the phonebook.
 call("GET", "/modem/signal", 200)
