@@ -672,6 +672,63 @@ extension APIv2 {
                     }
                   }
                 }
+              },
+              "post": {
+                "operationId": "createContact",
+                "summary": "Add a contact",
+                "description": "Needs contact_create.",
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/NewContact"
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "201": {
+                    "description": "Added",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Contact"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "A field is wrong",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "No access token, or not a valid one",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "The user may not use this method",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  }
+                }
               }
             },
             "/phonebook/groups": {
@@ -715,6 +772,63 @@ extension APIv2 {
                   },
                   "403": {
                     "description": "The user may not use this method (its permissions are APIv1 method names)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  }
+                }
+              },
+              "post": {
+                "operationId": "createGroup",
+                "summary": "Add a group",
+                "description": "Needs group_create. Names are unique.",
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/NewGroup"
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "201": {
+                    "description": "Added",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Group"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "A field is wrong, or the name is taken",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "No access token, or not a valid one",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "The user may not use this method",
                     "content": {
                       "application/json": {
                         "schema": {
@@ -788,6 +902,99 @@ extension APIv2 {
                   },
                   "403": {
                     "description": "The user may not use this method (its permissions are APIv1 method names)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  }
+                }
+              },
+              "post": {
+                "operationId": "addGroupMembers",
+                "summary": "Add contacts to a group",
+                "description": "Needs group_addcontact.",
+                "parameters": [
+                  {
+                    "name": "id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 1
+                    }
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "required": [
+                          "contacts"
+                        ],
+                        "properties": {
+                          "contacts": {
+                            "type": "array",
+                            "items": {
+                              "type": "integer"
+                            },
+                            "minItems": 1
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "The members now",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "array",
+                          "items": {
+                            "$ref": "#/components/schemas/Contact"
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "A contact is not the user's",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "No such group of the user's",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "No access token, or not a valid one",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "The user may not use this method",
                     "content": {
                       "application/json": {
                         "schema": {
@@ -1173,6 +1380,663 @@ extension APIv2 {
                   }
                 }
               }
+            },
+            "/messages/mms": {
+              "post": {
+                "operationId": "sendMMS",
+                "summary": "Send an MMS (stored; no modem driver sends MMS yet)",
+                "description": "Needs send_sms. At most 300 KB of files.",
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/SendMMS"
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "Queued (one item per recipient; some may be errors)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "array",
+                          "items": {
+                            "$ref": "#/components/schemas/SendResult"
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "The body is wrong, or no recipient could be queued",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "oneOf": [
+                            {
+                              "$ref": "#/components/schemas/Error"
+                            },
+                            {
+                              "type": "array",
+                              "items": {
+                                "$ref": "#/components/schemas/SendResult"
+                              }
+                            }
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "413": {
+                    "description": "The body is larger than 1 MiB",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "No access token, or not a valid one",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "The user may not use this method (its permissions are APIv1 method names)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/calls/ring": {
+              "post": {
+                "operationId": "ring",
+                "summary": "Queue a wake-up call to each recipient",
+                "description": "Needs call_with_termination.",
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/Ring"
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "Queued (one item per recipient; some may be errors)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "array",
+                          "items": {
+                            "$ref": "#/components/schemas/SendResult"
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "The body is wrong, or no recipient could be queued",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "oneOf": [
+                            {
+                              "$ref": "#/components/schemas/Error"
+                            },
+                            {
+                              "type": "array",
+                              "items": {
+                                "$ref": "#/components/schemas/SendResult"
+                              }
+                            }
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "413": {
+                    "description": "The body is larger than 1 MiB",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "No access token, or not a valid one",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "The user may not use this method (its permissions are APIv1 method names)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/calls/tts": {
+              "post": {
+                "operationId": "tts",
+                "summary": "A text-to-speech call (needs a voice plugin)",
+                "description": "Needs call_with_termination.",
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/TTS"
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "400": {
+                    "description": "The body is wrong",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "503": {
+                    "description": "No voice plugin is enabled",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "No access token, or not a valid one",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "The user may not use this method",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/calls/tts_advanced": {
+              "post": {
+                "operationId": "tts_advanced",
+                "summary": "A text-to-speech call (needs a voice plugin)",
+                "description": "Needs call_with_termination.",
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/TTS"
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "400": {
+                    "description": "The body is wrong",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "503": {
+                    "description": "No voice plugin is enabled",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "No access token, or not a valid one",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "The user may not use this method",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/phonebook/contacts/{id}": {
+              "put": {
+                "operationId": "updateContact",
+                "summary": "Change a contact (fields left out stay)",
+                "description": "Needs contact_update.",
+                "parameters": [
+                  {
+                    "name": "id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 1
+                    }
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/ContactChange"
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "Changed",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Contact"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "A field is wrong",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "No such contact of the user's",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "No access token, or not a valid one",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "The user may not use this method",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  }
+                }
+              },
+              "delete": {
+                "operationId": "deleteContact",
+                "summary": "Delete a contact",
+                "description": "Needs contact_delete.",
+                "parameters": [
+                  {
+                    "name": "id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 1
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "Deleted",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Done"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "A parameter is wrong",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "No such contact of the user's",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "No access token, or not a valid one",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "The user may not use this method",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/phonebook/groups/{id}": {
+              "put": {
+                "operationId": "updateGroup",
+                "summary": "Change a group",
+                "description": "Needs group_update.",
+                "parameters": [
+                  {
+                    "name": "id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 1
+                    }
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/GroupChange"
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "Changed",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Group"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "A field is wrong",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "No such group of the user's",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "No access token, or not a valid one",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "The user may not use this method",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  }
+                }
+              },
+              "delete": {
+                "operationId": "deleteGroup",
+                "summary": "Delete a group",
+                "description": "Needs group_delete.",
+                "parameters": [
+                  {
+                    "name": "id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 1
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "Deleted",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Done"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "A parameter is wrong",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "No such group of the user's",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "No access token, or not a valid one",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "The user may not use this method",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/phonebook/groups/{id}/contacts/{contact_id}": {
+              "delete": {
+                "operationId": "removeGroupMember",
+                "summary": "Take a contact out of a group",
+                "description": "Needs group_removecontact.",
+                "parameters": [
+                  {
+                    "name": "id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 1
+                    }
+                  },
+                  {
+                    "name": "contact_id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 1
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "Removed",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Done"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "A parameter is wrong",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "No such group, or the contact is not in it",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "No access token, or not a valid one",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "The user may not use this method",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  }
+                }
+              }
             }
           },
           "components": {
@@ -1382,7 +2246,8 @@ extension APIv2 {
                   "attempts",
                   "delivery",
                   "error",
-                  "oid"
+                  "oid",
+                  "kind"
                 ],
                 "properties": {
                   "id": {
@@ -1476,6 +2341,16 @@ extension APIv2 {
                     "type": [
                       "string",
                       "null"
+                    ]
+                  },
+                  "kind": {
+                    "type": "string",
+                    "enum": [
+                      "sms",
+                      "ussd",
+                      "binary",
+                      "mms",
+                      "ring"
                     ]
                   }
                 }
@@ -1884,6 +2759,210 @@ extension APIv2 {
                   "queued_at": {
                     "type": "string",
                     "format": "date-time"
+                  }
+                }
+              },
+              "SendMMS": {
+                "allOf": [
+                  {
+                    "$ref": "#/components/schemas/SendSMS"
+                  },
+                  {
+                    "type": "object",
+                    "required": [
+                      "attachments"
+                    ],
+                    "properties": {
+                      "attachments": {
+                        "type": "array",
+                        "minItems": 1,
+                        "items": {
+                          "type": "object",
+                          "required": [
+                            "content_type",
+                            "content"
+                          ],
+                          "properties": {
+                            "content_type": {
+                              "type": "string",
+                              "enum": [
+                                "image/jpeg",
+                                "image/gif",
+                                "image/png",
+                                "image/bmp"
+                              ]
+                            },
+                            "content": {
+                              "type": "string",
+                              "description": "base64"
+                            }
+                          }
+                        }
+                      }
+                    }
+                  }
+                ]
+              },
+              "Recipients": {
+                "type": "object",
+                "properties": {
+                  "to": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "contacts": {
+                    "type": "array",
+                    "items": {
+                      "type": "integer"
+                    }
+                  },
+                  "groups": {
+                    "type": "array",
+                    "items": {
+                      "type": "integer"
+                    }
+                  }
+                }
+              },
+              "Ring": {
+                "allOf": [
+                  {
+                    "$ref": "#/components/schemas/Recipients"
+                  },
+                  {
+                    "type": "object",
+                    "properties": {
+                      "duration": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": 600,
+                        "default": 10
+                      },
+                      "modem_no": {
+                        "type": "integer",
+                        "minimum": 1
+                      },
+                      "priority": {
+                        "type": "integer",
+                        "minimum": 0,
+                        "maximum": 9
+                      }
+                    }
+                  }
+                ]
+              },
+              "TTS": {
+                "allOf": [
+                  {
+                    "$ref": "#/components/schemas/Recipients"
+                  },
+                  {
+                    "type": "object",
+                    "required": [
+                      "text"
+                    ],
+                    "properties": {
+                      "text": {
+                        "type": "string"
+                      },
+                      "voice_id": {
+                        "type": "integer"
+                      },
+                      "speed": {
+                        "type": "integer"
+                      }
+                    }
+                  }
+                ]
+              },
+              "NewContact": {
+                "type": "object",
+                "required": [
+                  "name",
+                  "number"
+                ],
+                "properties": {
+                  "name": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 100
+                  },
+                  "number": {
+                    "type": "string"
+                  },
+                  "public": {
+                    "type": "boolean",
+                    "default": false
+                  }
+                }
+              },
+              "ContactChange": {
+                "type": "object",
+                "properties": {
+                  "name": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 100
+                  },
+                  "number": {
+                    "type": "string"
+                  },
+                  "public": {
+                    "type": "boolean"
+                  }
+                }
+              },
+              "NewGroup": {
+                "type": "object",
+                "required": [
+                  "name"
+                ],
+                "properties": {
+                  "name": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 100
+                  },
+                  "public": {
+                    "type": "boolean",
+                    "default": false
+                  }
+                }
+              },
+              "GroupChange": {
+                "type": "object",
+                "properties": {
+                  "name": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 100
+                  },
+                  "public": {
+                    "type": "boolean"
+                  }
+                }
+              },
+              "Done": {
+                "type": "object",
+                "required": [
+                  "id",
+                  "status"
+                ],
+                "properties": {
+                  "id": {
+                    "type": "integer"
+                  },
+                  "group_id": {
+                    "type": "integer"
+                  },
+                  "status": {
+                    "type": "string",
+                    "enum": [
+                      "deleted",
+                      "removed"
+                    ]
                   }
                 }
               }

@@ -51,9 +51,16 @@ public struct APIv2: Sendable {
                 )
             }
             addWebhookRoutes(to: router, prefix: prefix)
+            addPhonebookRoutes(to: router, prefix: prefix)
+            addCallRoutes(to: router, prefix: prefix)
             router.post(RouterPath(prefix + "/messages/sms")) { request, context in
                 await handle(request, context, permission: "send_sms") { user in
-                    try await sendSMS(try await JSONAPI.object(request), user: user)
+                    try await send(try await JSONAPI.object(request), kind: .sms, user: user)
+                }
+            }
+            router.post(RouterPath(prefix + "/messages/mms")) { request, context in
+                await handle(request, context, permission: "send_sms") { user in
+                    try await send(try await JSONAPI.object(request), kind: .mms, user: user)
                 }
             }
             router.get(RouterPath(prefix + "/messages/:folder")) { request, context in
@@ -129,10 +136,11 @@ public struct APIv2: Sendable {
 
     // MARK: - Sending
 
-    /// `POST messages/sms`: one message per number in `to`, per contact in `contacts` and per member
-    /// of the groups in `groups`. Answers one `{status, id, number, message}` per recipient, in that
-    /// order; a number that is not one is answered `status: error` and the others are still sent.
-    func sendSMS(_ body: JSONObject, user: APIUser) async throws -> (HTTPResponse.Status, Any) {
+    /// `POST messages/sms` (and `messages/mms`, with `attachments`): one message per number in `to`,
+    /// per contact in `contacts` and per member of the groups in `groups`. Answers one
+    /// `{status, id, number, message}` per recipient, in that order; a number that is not one is
+    /// answered `status: error` and the others are still sent.
+    func send(_ body: JSONObject, kind: MessageKind, user: APIUser) async throws -> (HTTPResponse.Status, Any) {
         guard let text = try body.text("text"), !text.isEmpty else {
             throw JSONAPI.Failure.badRequest("text: required, the message's text")
         }
@@ -195,6 +203,10 @@ public struct APIv2: Sendable {
                 createdBy: user.name
             )
             request.heldUntil = delivery.heldUntil
+            if kind == .mms {
+                request.kind = .mms
+                request.attachments = try Self.attachments(body)
+            }
             ids = try await outbox.send(request)
             logger.info("APIv2: queued", metadata: ["user": "\(user.name)", "message.ids": "\(ids)"])
         }
@@ -218,6 +230,20 @@ public struct APIv2: Sendable {
         }
         let anyQueued = answers.contains { $0["status"] as? String == "queued" }
         return (anyQueued ? .ok : .badRequest, answers)
+    }
+
+    /// An MMS's files: `attachments`, a list of `{content_type, content}` (base64).
+    static func attachments(_ body: JSONObject) throws -> [Attachment] {
+        guard case .array(let items)? = body.value("attachments"), !items.isEmpty else {
+            throw JSONAPI.Failure.badRequest("attachments: required, a list of {content_type, content (base64)}")
+        }
+        return try items.map { item in
+            guard case .object(let fields) = item, case .string(let type)? = fields["content_type"],
+                case .string(let content)? = fields["content"],
+                let data = Data(base64Encoded: content, options: .ignoreUnknownCharacters)
+            else { throw JSONAPI.Failure.badRequest("attachments: each needs content_type and base64 content") }
+            return Attachment(contentType: type, content: [UInt8](data))
+        }
     }
 
     static func sendAnswer(status: String, id: MessageID?, number: String, message: String) -> [String: Any] {
@@ -334,7 +360,8 @@ public struct APIv2: Sendable {
             case .failed: "failed"
             }
         return [
-            "id": message.id, "folder": message.state.folder.rawValue, "to": message.recipient.value,
+            "id": message.id, "folder": message.state.folder.rawValue, "kind": message.kind.rawValue,
+            "to": message.recipient.value,
             "text": message.text, "status": status, "priority": message.options.priority,
             "encoding": message.options.unicode ? "unicode" : "standard", "flash": message.options.flash,
             "modem_no": message.modem.map(modemNumber(named:)) ?? message.options.modemNumber.map { $0 as Any }

@@ -14,6 +14,9 @@ public enum MessageKind: String, Sendable, Equatable {
     case binary
     /// An MMS (`message_type=mms`): `text` and the attachments stored with it.
     case mms
+    /// A wake-up call (APIv2 `calls/ring`): the modem calls `recipient` and hangs up after `text`
+    /// seconds (or when answered and ended).
+    case ring
 }
 
 /// An outgoing message to one recipient, as stored.

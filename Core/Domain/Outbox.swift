@@ -101,6 +101,39 @@ public struct Outbox: Sendable {
         return ids[0]
     }
 
+    /// Queues a wake-up call to each recipient: the modem rings the number for `seconds` (1–600) and
+    /// hangs up. Returns their ids once they are on disk.
+    public func ring(
+        _ recipients: [String],
+        seconds: Int,
+        modemNumber: Int?,
+        priority: Int = 0,
+        createdBy: String
+    ) async throws -> [MessageID] {
+        guard !recipients.isEmpty else { throw SwiftletError.invalidParameter("to", "no recipient") }
+        guard (1...600).contains(seconds) else {
+            throw SwiftletError.invalidParameter("duration", "must be 1 to 600 seconds")
+        }
+        guard (0...9).contains(priority) else { throw SwiftletError.invalidParameter("priority", "must be 0 to 9") }
+        try checkModem(modemNumber)
+        let messages = try recipients.map { text in
+            guard let number = PhoneNumber(text) else {
+                throw SwiftletError.invalidParameter("to", "'\(text)' is not a telephone number")
+            }
+            return NewOutgoingMessage(
+                recipient: number,
+                text: String(seconds),
+                options: SendOptions(priority: priority, modemNumber: modemNumber),
+                createdBy: createdBy,
+                notBefore: now(),
+                kind: .ring
+            )
+        }
+        let ids = try await store.enqueue(messages)
+        didQueue()
+        return ids
+    }
+
     /// Queues a binary (8-bit) message to each recipient: `data` and `udh` in hex, the header with its
     /// length octet first; header and data must fit one SMS (140 octets).
     public func sendBinary(

@@ -177,7 +177,7 @@ public final class Dispatcher: Service {
             )
         )
         do {
-            let reportRequested = settings.deliveryReports && message.kind != .ussd
+            let reportRequested = settings.deliveryReports && message.kind != .ussd && message.kind != .ring
             let markSubmitting: @Sendable () async throws -> Void = { [queue, owner] in
                 guard try await queue.markSubmitting(message.id, owner: owner, modem: modem.configuration.name)
                 else { throw DispatchError.claimLost }
@@ -223,6 +223,12 @@ public final class Dispatcher: Service {
                 _ = try await modem.ussd(message.recipient.value, beforeSubmit: markSubmitting)
                 receipt = SendReceipt(references: [])
                 try await markSent(receipt)
+            case .ring:
+                // Sent once the modem has dialled; the call then holds the modem for its duration.
+                try await markSubmitting()
+                try await modem.call(message.recipient.value, duration: .seconds(Int(message.text) ?? 10))
+                receipt = SendReceipt(references: [])
+                try await markSent(receipt)
             }
             events?.publish(
                 kind: MessageStatusEvent.kind,
@@ -236,6 +242,8 @@ public final class Dispatcher: Service {
             )
             if message.kind == .ussd {
                 logger.info("sent USSD request \(message.id) (\(message.recipient)); the answer is in the inbox")
+            } else if message.kind == .ring {
+                logger.info("called \(message.recipient) (call \(message.id), ringing up to \(message.text) s)")
             } else {
                 logger.info(
                     "sent message \(message.id) to \(message.recipient) (\(receipt.references.count) part(s), reference \(receipt.references.map(String.init).joined(separator: ",")))"

@@ -434,6 +434,50 @@ public final class SQLiteStore: Sendable {
                     """
             )
         }
+        migrator.registerMigration("20-ring-calls") { db in
+            // Wake-up calls (APIv2 calls/ring) are queued like messages, as kind 'ring'. SQLite cannot
+            // change a CHECK constraint, so the table is rebuilt (sqlite.org/lang_altertable.html,
+            // "making other kinds of table schema changes"), with its indexes, triggers and the
+            // AUTOINCREMENT counter (ids are never used twice). Foreign keys are off during migrations.
+            let old = "CHECK (kind IN ('sms', 'ussd', 'binary', 'mms'))"
+            guard
+                let table = try String.fetchOne(
+                    db,
+                    sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'outgoing'"
+                ), table.contains(old), table.hasPrefix("CREATE TABLE outgoing (")
+            else { throw SwiftletError(.unavailable, "the outgoing table is not as migration 20 expects") }
+            let dependents = try String.fetchAll(
+                db,
+                sql: """
+                    SELECT sql FROM sqlite_master
+                    WHERE tbl_name = 'outgoing' AND type IN ('index', 'trigger') AND sql IS NOT NULL
+                    """
+            )
+            let sequence = try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'outgoing'")
+            try db.execute(
+                sql: table.replacingOccurrences(
+                    of: old,
+                    with: "CHECK (kind IN ('sms', 'ussd', 'binary', 'mms', 'ring'))"
+                )
+                .replacingOccurrences(of: "CREATE TABLE outgoing (", with: "CREATE TABLE outgoing_new (")
+            )
+            try db.execute(sql: "INSERT INTO outgoing_new SELECT * FROM outgoing")
+            try db.execute(sql: "DROP TABLE outgoing")
+            try db.execute(sql: "ALTER TABLE outgoing_new RENAME TO outgoing")
+            for sql in dependents { try db.execute(sql: sql) }
+            if let sequence {
+                try db.execute(
+                    sql: "UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = 'outgoing'",
+                    arguments: [sequence]
+                )
+                if db.changesCount == 0 {
+                    try db.execute(
+                        sql: "INSERT INTO sqlite_sequence (name, seq) VALUES ('outgoing', ?)",
+                        arguments: [sequence]
+                    )
+                }
+            }
+        }
         return migrator
     }()
 }

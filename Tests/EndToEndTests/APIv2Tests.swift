@@ -82,7 +82,7 @@ struct APIv2Tests {
             ]
         )
         #expect(result.status == 0, "\(result.output)")
-        #expect(result.output.contains("51 exchanges checked against the OpenAPI document"), "\(result.output)")
+        #expect(result.output.contains("71 exchanges checked against the OpenAPI document"), "\(result.output)")
         let log = try String(contentsOfFile: gateway.logFile, encoding: .utf8)
         #expect(!log.contains(alice) && !log.contains(limited), "a token was logged")
     }
@@ -162,5 +162,110 @@ struct APIv2Tests {
         #expect((contacts.body as? [[String: Any]])?.map { $0["name"] as? String } == ["Anna"])
         // The message is still there after Bob's attempt to delete it.
         #expect(try await gateway.apiv2("GET", "/messages/sentitems/\(id)", token: alice).status == 200)
+    }
+}
+
+@Suite("End to end: APIv2 calls and phonebook changes")
+struct APIv2CallsTests {
+    @Test func aWakeUpCallIsQueuedAndTheModemMakesIt() async throws {
+        let gateway = try GatewayProcess()
+        try await gateway.start()
+        defer { gateway.stop() }
+        let token = try gateway.createToken()
+        let contact = try await gateway.apiv2(
+            "POST",
+            "/phonebook/contacts",
+            token: token,
+            json: ["name": "Anna", "number": "+46700000006"]
+        )
+        let contactID = try #require((contact.body as? [String: Any])?["id"] as? Int)
+        let answer = try await gateway.apiv2(
+            "POST",
+            "/calls/ring",
+            token: token,
+            json: ["to": ["+46700000005"], "contacts": [contactID], "duration": 1]
+        )
+        #expect(answer.status == 200)
+        let items = try #require(answer.body as? [[String: Any]])
+        #expect(items.map { $0["number"] as? String } == ["+46700000005", "+46700000006"])
+        #expect(items.allSatisfy { $0["status"] as? String == "queued" })
+        let calls = try await eventually("both calls made") {
+            let body = try await gateway.get("/simulator/calls").body
+            let list = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [[String: Any]] ?? []
+            return list.count == 2 ? list : nil
+        }
+        #expect(Set(calls.compactMap { $0["number"] as? String }) == ["+46700000005", "+46700000006"])
+        // The calls are in sent items, as kind ring.
+        let id = try #require(items.first?["id"] as? Int)
+        let sent = try await eventually("the call in sentitems") {
+            let answer = try await gateway.apiv2("GET", "/messages/sentitems/\(id)", token: token)
+            return answer.status == 200 ? answer.body as? [String: Any] : nil
+        }
+        #expect(sent["kind"] as? String == "ring")
+
+        // Text-to-speech needs a voice plugin; the answer says so.
+        let tts = try await gateway.apiv2(
+            "POST",
+            "/calls/tts",
+            token: token,
+            json: ["to": ["+46700000005"], "text": "Fire"]
+        )
+        #expect(tts.status == 503)
+        #expect(((tts.body as? [String: Any])?["message"] as? String)?.contains("voice plugin") == true)
+    }
+
+    @Test func aUserChangesOnlyItsOwnPhonebook() async throws {
+        let gateway = try GatewayProcess()
+        try await gateway.start()
+        defer { gateway.stop() }
+        let alice = try gateway.addUser("alice")
+        let bob = try gateway.addUser("bob")
+        let made = try await gateway.apiv2(
+            "POST",
+            "/phonebook/contacts",
+            token: alice,
+            json: ["name": "Anna", "number": "+46700000007"]
+        )
+        #expect(made.status == 201)
+        let id = try #require((made.body as? [String: Any])?["id"] as? Int)
+        #expect(
+            try await gateway.apiv2("PUT", "/phonebook/contacts/\(id)", token: bob, json: ["name": "Mallory"]).status
+                == 404
+        )
+        #expect(try await gateway.apiv2("DELETE", "/phonebook/contacts/\(id)", token: bob).status == 404)
+        let changed = try await gateway.apiv2(
+            "PUT",
+            "/phonebook/contacts/\(id)",
+            token: alice,
+            json: ["name": "Anna B"]
+        )
+        #expect((changed.body as? [String: Any])?["name"] as? String == "Anna B")
+        #expect((changed.body as? [String: Any])?["number"] as? String == "+46700000007")
+        let group = try await gateway.apiv2("POST", "/phonebook/groups", token: alice, json: ["name": "oncall"])
+        let groupID = try #require((group.body as? [String: Any])?["id"] as? Int)
+        #expect(
+            try await gateway.apiv2(
+                "POST",
+                "/phonebook/groups/\(groupID)/contacts",
+                token: alice,
+                json: ["contacts": [id]]
+            ).status == 200
+        )
+        // Sending to the group reaches Anna.
+        let sent = try await gateway.apiv2(
+            "POST",
+            "/messages/sms",
+            token: alice,
+            json: ["groups": [groupID], "text": "on call"]
+        )
+        #expect((sent.body as? [[String: Any]])?.map { $0["number"] as? String } == ["+46700000007"])
+        #expect(
+            try await gateway.apiv2(
+                "POST",
+                "/phonebook/groups/\(groupID)/contacts",
+                token: bob,
+                json: ["contacts": [id]]
+            ).status == 404
+        )
     }
 }

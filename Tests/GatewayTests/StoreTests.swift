@@ -23,6 +23,61 @@ struct StoreTests {
         )
     }
 
+    /// Migration 20 rebuilds `outgoing` to allow calls: rows, attachments, indexes, the event
+    /// triggers and the AUTOINCREMENT counter all survive it.
+    @Test func rebuildingTheOutgoingTableKeepsEverything() async throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let pool = try DatabasePool(path: directory + "/swiftlet.sqlite")
+        try SQLiteStore.migrator.migrate(pool, upTo: "19-webhooks")
+        try await pool.write { db in
+            for number in ["+46700000001", "+46700000002", "+46700000003"] {
+                try db.execute(
+                    sql: """
+                        INSERT INTO outgoing (recipient, text, state, created_by, created_at, updated_at, not_before, kind)
+                        VALUES (?, 'x', 'queued', 'test', 0, 0, 0, 'mms')
+                        """,
+                    arguments: [number]
+                )
+            }
+            try db.execute(
+                sql:
+                    "INSERT INTO outgoing_attachment (message_id, position, content_type, content) VALUES (1, 0, 'image/png', x'00')"
+            )
+            try db.execute(sql: "DELETE FROM outgoing WHERE id = 3")
+        }
+        try pool.close()
+
+        let store = try SQLiteStore(directory: directory)
+        let ids = try await store.enqueue([message("+46700000004")])
+        #expect(ids == [4], "an id was used twice")
+        try await store.pool.read { db in
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outgoing") == 3)
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outgoing_attachment WHERE message_id = 1") == 1)
+            #expect(
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event WHERE message_id = 4 AND status = 'queued'") == 1
+            )
+            let indexes = try String.fetchAll(
+                db,
+                sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outgoing' AND sql IS NOT NULL"
+            )
+            #expect(Set(indexes).isSuperset(of: ["outgoing_due", "outgoing_recipient", "outgoing_sent_by_modem"]))
+            let triggers = try String.fetchAll(
+                db,
+                sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'outgoing'"
+            )
+            #expect(Set(triggers) == ["event_queued", "event_sent_or_failed", "event_delivery"])
+        }
+        let ring = try await Outbox(store: store).ring(
+            ["+46700000005"],
+            seconds: 5,
+            modemNumber: nil,
+            createdBy: "test"
+        )
+        #expect(
+            try await store.outgoing(matching: MessageQuery(folder: .outbox)).first { $0.id == ring[0] }?.kind == .ring
+        )
+    }
+
     @Test func commitsAreDurableWithWALAndFullSync() async throws {
         let store = try SQLiteStore(directory: directory)
         let pragmas = try await store.pragmas()

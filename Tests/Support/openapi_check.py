@@ -130,6 +130,33 @@ call("GET", f"/phonebook/groups/{group_id}/contacts", 200)
 call("GET", "/phonebook/groups/999999/contacts", 404)
 call("GET", "/phonebook/contacts", 403, token=limited)
 
+# Changing the phonebook.
+made = call("POST", "/phonebook/contacts", 201, body={"name": "Bo", "number": "+46700000002"}).json()
+call("POST", "/phonebook/contacts", 400, body={"name": "Bo", "number": "not a number"})
+call("PUT", f"/phonebook/contacts/{made['id']}", 200, body={"public": True})
+call("PUT", "/phonebook/contacts/999999", 404, body={"name": "x"})
+team = call("POST", "/phonebook/groups", 201, body={"name": "team"}).json()
+call("POST", "/phonebook/groups", 400, body={"name": "TEAM"})
+call("PUT", f"/phonebook/groups/{team['id']}", 200, body={"name": "team-a"})
+call("POST", f"/phonebook/groups/{team['id']}/contacts", 200, body={"contacts": [made["id"]]})
+call("POST", f"/phonebook/groups/{team['id']}/contacts", 400, body={"contacts": [999999]})
+call("DELETE", f"/phonebook/groups/{team['id']}/contacts/{made['id']}", 200)
+call("DELETE", f"/phonebook/groups/{team['id']}/contacts/{made['id']}", 404)
+call("DELETE", f"/phonebook/contacts/{made['id']}", 200)
+call("DELETE", f"/phonebook/groups/{team['id']}", 200)
+call("POST", "/phonebook/groups", 403, token=limited, body={"name": "x"})
+
+# Calls, and MMS (stored; this gateway's modems cannot send it).
+call("POST", "/calls/ring", 200, body={"to": ["+46700000003"], "duration": 1})
+call("POST", "/calls/ring", 400, body={"to": ["+46700000003"], "duration": 0})
+call("POST", "/calls/tts", 503, body={"to": ["+46700000003"], "text": "Fire alarm"})
+call("POST", "/calls/tts_advanced", 400, body={"to": ["+46700000003"]})
+png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+call("POST", "/messages/mms", 200, body={"to": ["+46700000004"], "text": "photo",
+                                         "attachments": [{"content_type": "image/png", "content": png}]})
+call("POST", "/messages/mms", 400, body={"to": ["+46700000004"], "text": "photo",
+                                         "attachments": [{"content_type": "text/html", "content": png}]})
+
 print(f"{checked} exchanges checked against the OpenAPI document")
 if failures:
     print("\n".join(["FAILURES:"] + failures))
