@@ -17,6 +17,7 @@ public struct APIv2: Sendable {
     let modems: any ModemControl
     let phonebook: any PhonebookAdmin
     let webhooks: any WebhookStore
+    let users: any UserAdmin
     let json: JSONAPI
     let dates: SMSEagleDate
     let logger: Logger
@@ -28,6 +29,7 @@ public struct APIv2: Sendable {
         modems: any ModemControl,
         phonebook: any PhonebookAdmin,
         webhooks: any WebhookStore,
+        userAdmin: any UserAdmin,
         timeZone: TimeZone = .current,
         logger: Logger
     ) {
@@ -36,6 +38,7 @@ public struct APIv2: Sendable {
         self.modems = modems
         self.phonebook = phonebook
         self.webhooks = webhooks
+        self.users = userAdmin
         self.json = JSONAPI(users: users, limiter: AuthenticationLimiter(logger: logger), logger: logger, name: "APIv2")
         self.dates = SMSEagleDate(timeZone: timeZone)
         self.logger = logger
@@ -53,6 +56,7 @@ public struct APIv2: Sendable {
             addWebhookRoutes(to: router, prefix: prefix)
             addPhonebookRoutes(to: router, prefix: prefix)
             addCallRoutes(to: router, prefix: prefix)
+            addUserRoutes(to: router, prefix: prefix)
             router.post(RouterPath(prefix + "/messages/sms")) { request, context in
                 await handle(request, context, permission: "send_sms") { user in
                     try await send(try await JSONAPI.object(request), kind: .sms, user: user)
@@ -95,6 +99,18 @@ public struct APIv2: Sendable {
                         .ok,
                         ["modem_no": number, "state": try modems.isEnabled(modem: number) ? "enabled" : "disabled"]
                     )
+                }
+            }
+            router.put(RouterPath(prefix + "/modem/state/:modem")) { request, context in
+                await handle(request, context, permission: "set_modem_state") { user in
+                    let number = try modemNumber(context)
+                    let state = try await JSONAPI.object(request).text("state")
+                    guard state == "enabled" || state == "disabled" else {
+                        throw JSONAPI.Failure.badRequest("state: required, enabled or disabled")
+                    }
+                    try await modems.setEnabled(modem: number, state == "enabled")
+                    logger.notice("APIv2: modem \(number) \(state!)", metadata: ["user": "\(user.name)"])
+                    return (.ok, ["modem_no": number, "state": state!])
                 }
             }
             router.get(RouterPath(prefix + "/phonebook/contacts")) { request, context in

@@ -235,6 +235,7 @@ public enum Gateway {
             modems: modemPool,
             phonebook: store,
             webhooks: store,
+            userAdmin: store,
             timeZone: configuration.timeZone,
             logger: logger
         )

@@ -2,26 +2,8 @@ import Foundation
 import GRDB
 import SwiftletDomain
 
-/// An API user as `swiftlet user list` shows it.
-public struct UserSummary: Sendable, Equatable {
-    public var id: Int64
-    public var name: String
-    public var isAdmin: Bool
-    public var permissions: Set<String>
-    public var tokens: Int
-    public var hasPassword: Bool
-}
-
-/// An access token as `swiftlet token list` shows it: never the token, only the first 8 hex digits of
-/// its SHA-256 digest, enough to revoke it.
-public struct TokenSummary: Sendable, Equatable {
-    public var id: String
-    public var user: String
-    public var createdAt: Date
-}
-
-/// Managing API users and tokens, for the command line.
-extension SQLiteStore {
+/// Managing API users and tokens, for the command line and APIv2's admins.
+extension SQLiteStore: UserAdmin {
     /// Throws `.invalidParameter` if the user exists.
     public func addUser(_ name: String, admin: Bool, permissions: Set<String>) async throws {
         guard !name.isEmpty, name.count <= 64, !name.contains(where: { $0.isWhitespace || $0.isNewline }) else {

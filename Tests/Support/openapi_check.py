@@ -6,7 +6,7 @@ the access-token header).
 
 usage: openapi_check.py BASE_URL ALICE_TOKEN LIMITED_TOKEN
   ALICE_TOKEN: a user that may call every method and has a contact (id in $CONTACT_ID) and a
-  group with it (id in $GROUP_ID); LIMITED_TOKEN: a user that may call read_sms only.
+  group with it (id in $GROUP_ID); LIMITED_TOKEN: a user that may call read_sms only; $ADMIN_TOKEN: an admin's.
 Prints one line per checked exchange; exits 1 with the reasons when any answer is not as documented.
 """
 import json
@@ -21,6 +21,7 @@ from openapi_spec_validator import validate
 
 base, alice, limited = sys.argv[1], sys.argv[2], sys.argv[3]
 contact_id, group_id = int(os.environ["CONTACT_ID"]), int(os.environ["GROUP_ID"])
+admin = os.environ["ADMIN_TOKEN"]
 
 document = requests.get(base + "/api/v2/openapi.json", timeout=10).json()
 validate(document)
@@ -156,6 +157,27 @@ call("POST", "/messages/mms", 200, body={"to": ["+46700000004"], "text": "photo"
                                          "attachments": [{"content_type": "image/png", "content": png}]})
 call("POST", "/messages/mms", 400, body={"to": ["+46700000004"], "text": "photo",
                                          "attachments": [{"content_type": "text/html", "content": png}]})
+
+# Modem state, users and tokens (admins).
+call("PUT", "/modem/state/1", 200, body={"state": "disabled"})
+call("PUT", "/modem/state/1", 400, body={"state": "off"})
+call("PUT", "/modem/state/1", 200, body={"state": "enabled"})
+call("PUT", "/modem/state/1", 403, token=limited, body={"state": "disabled"})
+call("GET", "/users", 200, token=admin)
+call("GET", "/users", 403)
+call("POST", "/users", 201, token=admin, body={"name": "carol", "permissions": ["send_sms"]})
+call("POST", "/users", 400, token=admin, body={"name": "carol"})
+call("POST", "/users", 400, token=admin, body={"name": "dave", "permissions": ["launch_rockets"]})
+call("PUT", "/users/carol", 200, token=admin, body={"permissions": ["read_sms"]})
+call("PUT", "/users/nobody", 404, token=admin, body={"admin": True})
+made = call("POST", "/users/carol/tokens", 201, token=admin).json()
+call("GET", "/users/carol/tokens", 200, token=admin)
+call("GET", "/messages/inbox", 200, token=made["token"])
+call("DELETE", f"/tokens/{made['id']}", 200, token=admin)
+call("GET", "/messages/inbox", 401, token=made["token"])
+call("DELETE", f"/tokens/{made['id']}", 404, token=admin)
+call("DELETE", "/users/carol", 200, token=admin)
+call("DELETE", "/users/carol", 404, token=admin)
 
 print(f"{checked} exchanges checked against the OpenAPI document")
 if failures:
