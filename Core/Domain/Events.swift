@@ -56,6 +56,9 @@ public protocol EventLog: Sendable {
     /// `incoming`; status changes in `statuses` of the messages it queued), oldest first, at most
     /// `limit`; the user's place in the log moves past them in the same transaction.
     func takeStream(user: String, incoming: Bool, statuses: Set<String>, limit: Int) async throws -> [GatewayEvent]
+    /// Deletes the events from before `cutoff` that no webhook still has to deliver, and the finished
+    /// webhook deliveries from before it. Returns how many events went.
+    func pruneEvents(before cutoff: Date) async throws -> Int
     /// The same events from after `event` on, without moving the user's place.
     func stream(
         user: String,

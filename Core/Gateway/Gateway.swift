@@ -153,7 +153,14 @@ public enum Gateway {
             )
         }
         services += modems.map(ModemService.init)
-        services.append(Housekeeping(inbox: inbox, multipartTimeout: configuration.multipartTimeout, logger: logger))
+        services.append(
+            Housekeeping(
+                inbox: inbox,
+                multipartTimeout: configuration.multipartTimeout,
+                events: store,
+                logger: logger
+            )
+        )
         services.append(
             WebhookSender(
                 store: store,

@@ -4,10 +4,13 @@ import ServiceLifecycle
 import SwiftletDomain
 
 /// Periodic upkeep of the store: concatenated messages whose missing parts never came are put into
-/// the inbox after `multipartTimeout`, so an incomplete set cannot wait (or grow) without end.
+/// the inbox after `multipartTimeout`, so an incomplete set cannot wait (or grow) without end; the
+/// event log keeps `eventRetention` (what webhooks still have to deliver stays).
 struct Housekeeping: Service {
     let inbox: any InboxWriter
     let multipartTimeout: Duration
+    var events: (any EventLog)? = nil
+    var eventRetention: Duration = .seconds(30 * 86400)
     let logger: Logger
 
     func run() async throws {
@@ -28,6 +31,19 @@ struct Housekeeping: Service {
                     return
                 } catch {
                     logger.error("cannot deliver incomplete messages: \(error)")
+                }
+                do {
+                    if let events,
+                        case let pruned = try await events.pruneEvents(
+                            before: Date().addingTimeInterval(-eventRetention.seconds)
+                        ), pruned > 0
+                    {
+                        logger.info("event log: removed \(pruned) event(s) older than \(eventRetention)")
+                    }
+                } catch is CancellationError {
+                    return
+                } catch {
+                    logger.error("cannot prune the event log: \(error)")
                 }
                 try? await Task.sleep(for: interval)
             }

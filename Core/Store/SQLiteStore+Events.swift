@@ -39,6 +39,23 @@ extension SQLiteStore: EventLog {
         }
     }
 
+    public func pruneEvents(before cutoff: Date) async throws -> Int {
+        try await write { db in
+            try db.execute(
+                sql: "DELETE FROM webhook_delivery WHERE state != 'pending' AND created_at < ?",
+                arguments: [cutoff.storeValue]
+            )
+            try db.execute(
+                sql: """
+                    DELETE FROM event WHERE at < ?
+                      AND NOT EXISTS (SELECT 1 FROM webhook_delivery d WHERE d.event_id = event.id)
+                    """,
+                arguments: [cutoff.storeValue]
+            )
+            return db.changesCount
+        }
+    }
+
     public func stream(
         user: String,
         incoming: Bool,

@@ -78,6 +78,36 @@ struct StoreTests {
         )
     }
 
+    /// Old events go, except those a webhook still has to deliver.
+    @Test func pruningTheEventLogKeepsWhatWebhooksOwe() async throws {
+        let store = try SQLiteStore(directory: directory)
+        _ = try await store.addWebhook(
+            Webhook(
+                id: 0,
+                user: "test",
+                url: URL(string: "http://127.0.0.1:9/")!,
+                events: [.queued],
+                format: .json,
+                method: "POST",
+                secret: "0123456789abcdef",
+                apiKey: nil,
+                createdAt: Date()
+            )
+        )
+        let ids = try await store.enqueue([message("+46700000001"), message("+46700000002")])
+        #expect(try await store.queueWebhookDeliveries(limit: 100, now: Date()) == 2)
+        let due = try await store.dueWebhookDeliveries(now: Date(), limit: 10)
+        try await store.markWebhookDelivered(try #require(due.first { $0.event.messageID == ids[0] }).id, at: Date())
+        let old = Date().addingTimeInterval(-40 * 86400).storeValue
+        try await store.pool.write { db in
+            try db.execute(sql: "UPDATE event SET at = ?", arguments: [old])
+            try db.execute(sql: "UPDATE webhook_delivery SET created_at = ?", arguments: [old])
+        }
+        #expect(try await store.pruneEvents(before: Date().addingTimeInterval(-30 * 86400)) == 1)
+        let left = try await store.pool.read { db in try Int64.fetchAll(db, sql: "SELECT message_id FROM event") }
+        #expect(left == [ids[1]], "the event still owed to the webhook must stay")
+    }
+
     @Test func commitsAreDurableWithWALAndFullSync() async throws {
         let store = try SQLiteStore(directory: directory)
         let pragmas = try await store.pragmas()
