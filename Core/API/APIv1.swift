@@ -27,6 +27,7 @@ public struct APIv1: Sendable {
         modems: any ModemControl,
         phonebook: any PhonebookAdmin,
         timeZone: TimeZone = .current,
+        limiter: AuthenticationLimiter? = nil,
         logger: Logger
     ) {
         self.outbox = outbox
@@ -34,7 +35,7 @@ public struct APIv1: Sendable {
         self.users = users
         self.modems = modems
         self.phonebook = phonebook
-        self.limiter = AuthenticationLimiter(logger: logger)
+        self.limiter = limiter ?? AuthenticationLimiter(logger: logger)
         self.dates = SMSEagleDate(timeZone: timeZone)
         self.logger = logger
     }

@@ -31,6 +31,7 @@ public struct APIv2: Sendable {
         webhooks: any WebhookStore,
         userAdmin: any UserAdmin,
         timeZone: TimeZone = .current,
+        limiter: AuthenticationLimiter? = nil,
         logger: Logger
     ) {
         self.outbox = outbox
@@ -39,7 +40,12 @@ public struct APIv2: Sendable {
         self.phonebook = phonebook
         self.webhooks = webhooks
         self.users = userAdmin
-        self.json = JSONAPI(users: users, limiter: AuthenticationLimiter(logger: logger), logger: logger, name: "APIv2")
+        self.json = JSONAPI(
+            users: users,
+            limiter: limiter ?? AuthenticationLimiter(logger: logger),
+            logger: logger,
+            name: "APIv2"
+        )
         self.dates = SMSEagleDate(timeZone: timeZone)
         self.logger = logger
     }

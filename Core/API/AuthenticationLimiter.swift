@@ -3,15 +3,15 @@ import Logging
 
 /// Slows down guessing of tokens and passwords: a client address that failed to authenticate
 /// `limit` times within `window` is refused for the rest of the window without its credentials
-/// being checked.
-actor AuthenticationLimiter {
+/// being checked. The gateway's APIs share one, so guesses spread over them count together.
+public actor AuthenticationLimiter {
     private var failures: [String: [Date]] = [:]
     private var blocked: [String: Date] = [:]
     let limit: Int
     let window: TimeInterval
     private let logger: Logger
 
-    init(limit: Int = 10, window: TimeInterval = 60, logger: Logger) {
+    public init(limit: Int = 10, window: TimeInterval = 60, logger: Logger) {
         self.limit = limit
         self.window = window
         self.logger = logger
@@ -32,7 +32,7 @@ actor AuthenticationLimiter {
             blocked[address] = now.addingTimeInterval(window)
             failures[address] = nil
             logger.warning(
-                "APIv1: \(recent.count) failed authentications from \(address) within \(Int(window)) s; refusing it for \(Int(window)) s"
+                "HTTP APIs: \(recent.count) failed authentications from \(address) within \(Int(window)) s; refusing it for \(Int(window)) s"
             )
         } else {
             failures[address] = recent

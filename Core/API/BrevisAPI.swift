@@ -12,7 +12,6 @@ public struct BrevisAPI: Sendable {
     let outbox: Outbox
     let users: any UserDirectory
     let phonebook: any PhonebookAdmin
-    let modems: any ModemControl
     let limiter: AuthenticationLimiter
     let logger: Logger
 
@@ -29,14 +28,13 @@ public struct BrevisAPI: Sendable {
         outbox: Outbox,
         users: any UserDirectory,
         phonebook: any PhonebookAdmin,
-        modems: any ModemControl,
+        limiter: AuthenticationLimiter? = nil,
         logger: Logger
     ) {
         self.outbox = outbox
         self.users = users
         self.phonebook = phonebook
-        self.modems = modems
-        self.limiter = AuthenticationLimiter(logger: logger)
+        self.limiter = limiter ?? AuthenticationLimiter(logger: logger)
         self.logger = logger
     }
 
@@ -126,15 +124,8 @@ public struct BrevisAPI: Sendable {
         numbers = try screened(numbers, parameters)
 
         if Self.isSet(parameters["ring"]) {
-            guard numbers.count == 1, let number = PhoneNumber(numbers[0]) else {
-                throw Answer(.badRequest, Self.failed, because: "ring calls one number")
-            }
-            do {
-                try await modems.call(modem: 1, number: number, seconds: Self.ringSeconds)
-            } catch let error as SwiftletError {
-                throw Answer(.badRequest, Self.failed, because: "ring: \(error.detail)")
-            }
-            return []
+            // Queued like a message; a modem rings each number.
+            return try await outbox.ring(numbers, seconds: Self.ringSeconds, modemNumber: nil, createdBy: user.name)
         }
 
         var message = text

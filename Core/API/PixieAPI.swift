@@ -18,12 +18,18 @@ public struct PixieAPI: Sendable {
     /// Status changes the stream reports (Pixie's "delivery status"); `queued` is the caller's own doing.
     static let streamStatuses: Set<String> = ["sent", "delivered", "failed"]
 
-    public init(outbox: Outbox, events: any EventLog, users: any UserDirectory, logger: Logger) {
+    public init(
+        outbox: Outbox,
+        events: any EventLog,
+        users: any UserDirectory,
+        limiter: AuthenticationLimiter? = nil,
+        logger: Logger
+    ) {
         self.outbox = outbox
         self.events = events
         self.json = JSONAPI(
             users: users,
-            limiter: AuthenticationLimiter(logger: logger),
+            limiter: limiter ?? AuthenticationLimiter(logger: logger),
             logger: logger,
             name: "Pixie API"
         )

@@ -23,11 +23,16 @@ public struct RulesAPI: Sendable {
     let limiter: AuthenticationLimiter
     static let prefix = "/swiftlet/v1"
 
-    public init(engine: RuleEngine, users: any UserDirectory, logger: Logger) {
+    public init(
+        engine: RuleEngine,
+        users: any UserDirectory,
+        limiter: AuthenticationLimiter? = nil,
+        logger: Logger
+    ) {
         self.engine = engine
         self.users = users
         self.logger = logger
-        self.limiter = AuthenticationLimiter(logger: logger)
+        self.limiter = limiter ?? AuthenticationLimiter(logger: logger)
     }
 
     struct Failure: Error {

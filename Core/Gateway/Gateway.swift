@@ -225,6 +225,7 @@ public enum Gateway {
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: ConnectionCloseMiddleware())
         let modemPool = ModemPool(workers: modems, settings: store)
+        let limiter = AuthenticationLimiter(logger: logger)
         APIv1(
             outbox: outbox,
             store: store,
@@ -232,6 +233,7 @@ public enum Gateway {
             modems: modemPool,
             phonebook: store,
             timeZone: configuration.timeZone,
+            limiter: limiter,
             logger: logger
         )
         .addRoutes(to: router)
@@ -244,14 +246,14 @@ public enum Gateway {
             webhooks: store,
             userAdmin: store,
             timeZone: configuration.timeZone,
+            limiter: limiter,
             logger: logger
         )
         .addRoutes(to: router)
-        PixieAPI(outbox: outbox, events: store, users: store, logger: logger).addRoutes(to: router)
-        BrevisAPI(outbox: outbox, users: store, phonebook: store, modems: modemPool, logger: logger).addRoutes(
-            to: router
-        )
-        RulesAPI(engine: rules, users: store, logger: logger).addRoutes(to: router)
+        PixieAPI(outbox: outbox, events: store, users: store, limiter: limiter, logger: logger).addRoutes(to: router)
+        BrevisAPI(outbox: outbox, users: store, phonebook: store, limiter: limiter, logger: logger)
+            .addRoutes(to: router)
+        RulesAPI(engine: rules, users: store, limiter: limiter, logger: logger).addRoutes(to: router)
         if !simulators.isEmpty { SimulatorRoutes(simulators: simulators).addRoutes(to: router) }
 
         let dataDirectory = configuration.dataDirectory

@@ -150,6 +150,19 @@ struct BrevisTests {
         #expect(recipient("flash") == "+46700000003")
         #expect(received.first { $0["text"] as? String == "flash" }?["flash"] as? Bool == true)
         #expect(recipient("listed") == "+46700000004")
+
+        // ring: a wake-up call instead of an SMS.
+        let ring = try await gateway.curl(
+            "curl '\(gateway.baseURL)/api.php?text=ignored&to=%2B46700000008&ring&\(login)'"
+        )
+        #expect(ring.status == 200 && ring.body == "OK")
+        let calls = try await eventually("the call") {
+            let body = try await gateway.get("/simulator/calls").body
+            let list = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [[String: Any]] ?? []
+            return list.isEmpty ? nil : list
+        }
+        #expect(calls.map { $0["number"] as? String } == ["+46700000008"])
+        #expect(try gateway.simulatorReceived().count == 4, "ring sent an SMS too")
     }
 }
 
@@ -289,5 +302,32 @@ struct PixieTests {
         // Bob sees the reply (it came to the gateway), not Alice's statuses.
         let bobs = try await stream(bob)
         #expect(bobs.map { $0["kind"] as? String } == ["incoming"])
+    }
+}
+
+@Suite("End to end: failed logins count across the APIs")
+struct SharedLimiterTests {
+    @Test func guessesSpreadOverTheAPIsAreCountedTogether() async throws {
+        let gateway = try GatewayProcess()
+        try await gateway.start()
+        defer { gateway.stop() }
+        let token = try gateway.createToken()
+        try gateway.addPasswordUser("apiuser", password: "secret")
+        for attempt in 0..<10 {
+            if attempt.isMultiple(of: 2) {
+                let answer = try await gateway.curl(
+                    "curl '\(gateway.baseURL)/api.php?text=x&to=0049170&username=apiuser&password=guess\(attempt)'"
+                )
+                #expect(answer.status == 401)
+            } else {
+                #expect(try await gateway.apiv2("GET", "/messages/inbox", token: "guess\(attempt)").status == 401)
+            }
+        }
+        // The address is now refused everywhere for a minute, even with good credentials.
+        #expect(try await gateway.apiv2("GET", "/modem/signal", token: token).status == 401)
+        let pixie = try await gateway.request("/api/v2/sms/stream", method: .GET, token: token)
+        #expect(pixie.status == 401)
+        #expect(try await APIv1Client(gateway: gateway, token: token)("get_gsmsignal") == "Invalid access token")
+        #expect(gateway.log.contains("HTTP APIs: 10 failed authentications from 127.0.0.1"))
     }
 }
