@@ -10,19 +10,8 @@ extension APIv2 {
             "version": "2.0.0",
             "description": "SMSEagle's APIv2 as Swiftlet serves it; see docs/api/apiv2.md."
           },
-          "servers": [
-            {
-              "url": "/api/v2"
-            }
-          ],
-          "security": [
-            {
-              "accessToken": []
-            },
-            {
-              "bearer": []
-            }
-          ],
+          "servers": [{"url": "/api/v2"}],
+          "security": [{"accessToken": []}, {"bearer": []}],
           "paths": {
             "/messages/sms": {
               "post": {
@@ -31,25 +20,14 @@ extension APIv2 {
                 "description": "Needs send_sms (and send_tocontact, send_togroup). One item per recipient.",
                 "requestBody": {
                   "required": true,
-                  "content": {
-                    "application/json": {
-                      "schema": {
-                        "$ref": "#/components/schemas/SendSMS"
-                      }
-                    }
-                  }
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SendSMS"}}}
                 },
                 "responses": {
                   "200": {
                     "description": "Queued (one item per recipient; some may be errors)",
                     "content": {
                       "application/json": {
-                        "schema": {
-                          "type": "array",
-                          "items": {
-                            "$ref": "#/components/schemas/SendResult"
-                          }
-                        }
+                        "schema": {"type": "array", "items": {"$ref": "#/components/schemas/SendResult"}}
                       }
                     }
                   },
@@ -59,15 +37,8 @@ extension APIv2 {
                       "application/json": {
                         "schema": {
                           "oneOf": [
-                            {
-                              "$ref": "#/components/schemas/Error"
-                            },
-                            {
-                              "type": "array",
-                              "items": {
-                                "$ref": "#/components/schemas/SendResult"
-                              }
-                            }
+                            {"$ref": "#/components/schemas/Error"},
+                            {"type": "array", "items": {"$ref": "#/components/schemas/SendResult"}}
                           ]
                         }
                       }
@@ -75,34 +46,10 @@ extension APIv2 {
                   },
                   "413": {
                     "description": "The body is larger than 1 MiB",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
-                  "401": {
-                    "description": "No access token, or not a valid one",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
-                  "403": {
-                    "description": "The user may not use this method (its permissions are APIv1 method names)",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  }
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"}
                 }
               }
             },
@@ -116,98 +63,62 @@ extension APIv2 {
                     "name": "folder",
                     "in": "path",
                     "required": true,
-                    "schema": {
-                      "type": "string",
-                      "enum": [
-                        "inbox",
-                        "outbox",
-                        "sentitems",
-                        "sendingerror"
-                      ]
-                    }
+                    "schema": {"type": "string", "enum": ["inbox", "outbox", "sentitems", "sendingerror"]}
                   },
                   {
                     "name": "id_from",
                     "in": "query",
                     "required": false,
-                    "schema": {
-                      "type": "integer",
-                      "minimum": 0
-                    },
+                    "schema": {"type": "integer", "minimum": 0},
                     "description": "lowest id"
                   },
                   {
                     "name": "id_to",
                     "in": "query",
                     "required": false,
-                    "schema": {
-                      "type": "integer",
-                      "minimum": 0
-                    },
+                    "schema": {"type": "integer", "minimum": 0},
                     "description": "highest id"
                   },
                   {
                     "name": "date_from",
                     "in": "query",
                     "required": false,
-                    "schema": {
-                      "type": "string"
-                    },
+                    "schema": {"type": "string"},
                     "description": "ISO 8601, or YYYY-MM-DD HH:MM:SS in the gateway's time zone"
                   },
                   {
                     "name": "date_to",
                     "in": "query",
                     "required": false,
-                    "schema": {
-                      "type": "string"
-                    },
+                    "schema": {"type": "string"},
                     "description": "as date_from"
                   },
                   {
                     "name": "phone_number",
                     "in": "query",
                     "required": false,
-                    "schema": {
-                      "type": "string"
-                    },
+                    "schema": {"type": "string"},
                     "description": "sender (inbox) or recipient"
                   },
                   {
                     "name": "unread",
                     "in": "query",
                     "required": false,
-                    "schema": {
-                      "type": "string",
-                      "enum": [
-                        "0",
-                        "1",
-                        "true",
-                        "false"
-                      ]
-                    },
+                    "schema": {"type": "string", "enum": ["0", "1", "true", "false"]},
                     "description": "inbox: only unread"
                   },
                   {
                     "name": "modem_no",
                     "in": "query",
                     "required": false,
-                    "schema": {
-                      "type": "integer",
-                      "minimum": 1
-                    },
+                    "schema": {"type": "integer", "minimum": 1},
                     "description": "only this modem's messages"
                   },
                   {
                     "name": "limit",
                     "in": "query",
                     "required": false,
-                    "schema": {
-                      "type": "integer",
-                      "minimum": 1,
-                      "maximum": 10000,
-                      "default": 100
-                    },
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 100},
                     "description": "at most this many"
                   }
                 ],
@@ -220,12 +131,8 @@ extension APIv2 {
                           "type": "array",
                           "items": {
                             "oneOf": [
-                              {
-                                "$ref": "#/components/schemas/IncomingMessage"
-                              },
-                              {
-                                "$ref": "#/components/schemas/OutgoingMessage"
-                              }
+                              {"$ref": "#/components/schemas/IncomingMessage"},
+                              {"$ref": "#/components/schemas/OutgoingMessage"}
                             ]
                           }
                         }
@@ -234,44 +141,14 @@ extension APIv2 {
                   },
                   "400": {
                     "description": "A parameter is wrong",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
                   "404": {
                     "description": "No message matches",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
-                  "401": {
-                    "description": "No access token, or not a valid one",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
-                  "403": {
-                    "description": "The user may not use this method (its permissions are APIv1 method names)",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  }
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"}
                 }
               }
             },
@@ -285,25 +162,9 @@ extension APIv2 {
                     "name": "folder",
                     "in": "path",
                     "required": true,
-                    "schema": {
-                      "type": "string",
-                      "enum": [
-                        "inbox",
-                        "outbox",
-                        "sentitems",
-                        "sendingerror"
-                      ]
-                    }
+                    "schema": {"type": "string", "enum": ["inbox", "outbox", "sentitems", "sendingerror"]}
                   },
-                  {
-                    "name": "id",
-                    "in": "path",
-                    "required": true,
-                    "schema": {
-                      "type": "integer",
-                      "minimum": 1
-                    }
-                  }
+                  {"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}
                 ],
                 "responses": {
                   "200": {
@@ -312,12 +173,8 @@ extension APIv2 {
                       "application/json": {
                         "schema": {
                           "oneOf": [
-                            {
-                              "$ref": "#/components/schemas/IncomingMessage"
-                            },
-                            {
-                              "$ref": "#/components/schemas/OutgoingMessage"
-                            }
+                            {"$ref": "#/components/schemas/IncomingMessage"},
+                            {"$ref": "#/components/schemas/OutgoingMessage"}
                           ]
                         }
                       }
@@ -325,44 +182,14 @@ extension APIv2 {
                   },
                   "400": {
                     "description": "A parameter is wrong",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
                   "404": {
                     "description": "No such message in that folder (or not the user's)",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
-                  "401": {
-                    "description": "No access token, or not a valid one",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
-                  "403": {
-                    "description": "The user may not use this method (its permissions are APIv1 method names)",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  }
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"}
                 }
               },
               "delete": {
@@ -374,87 +201,29 @@ extension APIv2 {
                     "name": "folder",
                     "in": "path",
                     "required": true,
-                    "schema": {
-                      "type": "string",
-                      "enum": [
-                        "inbox",
-                        "outbox",
-                        "sentitems",
-                        "sendingerror"
-                      ]
-                    }
+                    "schema": {"type": "string", "enum": ["inbox", "outbox", "sentitems", "sendingerror"]}
                   },
-                  {
-                    "name": "id",
-                    "in": "path",
-                    "required": true,
-                    "schema": {
-                      "type": "integer",
-                      "minimum": 1
-                    }
-                  }
+                  {"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}
                 ],
                 "responses": {
                   "200": {
                     "description": "Deleted",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Deleted"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Deleted"}}}
                   },
                   "400": {
                     "description": "A parameter is wrong",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
                   "404": {
                     "description": "No such message in that folder (or not the user's)",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
                   "409": {
                     "description": "The message is being sent",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
-                  "401": {
-                    "description": "No access token, or not a valid one",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
-                  "403": {
-                    "description": "The user may not use this method (its permissions are APIv1 method names)",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  }
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"}
                 }
               }
             },
@@ -468,35 +237,12 @@ extension APIv2 {
                     "description": "One item per modem",
                     "content": {
                       "application/json": {
-                        "schema": {
-                          "type": "array",
-                          "items": {
-                            "$ref": "#/components/schemas/Signal"
-                          }
-                        }
+                        "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Signal"}}
                       }
                     }
                   },
-                  "401": {
-                    "description": "No access token, or not a valid one",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
-                  "403": {
-                    "description": "The user may not use this method (its permissions are APIv1 method names)",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  }
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"}
                 }
               }
             },
@@ -510,54 +256,21 @@ extension APIv2 {
                     "name": "modem_no",
                     "in": "path",
                     "required": true,
-                    "schema": {
-                      "type": "integer",
-                      "minimum": 1
-                    },
+                    "schema": {"type": "integer", "minimum": 1},
                     "description": "1…N in the order of the configuration's modems"
                   }
                 ],
                 "responses": {
                   "200": {
                     "description": "The modem's signal",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Signal"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Signal"}}}
                   },
                   "400": {
                     "description": "There is no such modem",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
-                  "401": {
-                    "description": "No access token, or not a valid one",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
-                  "403": {
-                    "description": "The user may not use this method (its permissions are APIv1 method names)",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  }
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"}
                 }
               }
             },
@@ -571,54 +284,21 @@ extension APIv2 {
                     "name": "modem_no",
                     "in": "path",
                     "required": true,
-                    "schema": {
-                      "type": "integer",
-                      "minimum": 1
-                    },
+                    "schema": {"type": "integer", "minimum": 1},
                     "description": "1…N in the order of the configuration's modems"
                   }
                 ],
                 "responses": {
                   "200": {
                     "description": "The modem's state",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/ModemState"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ModemState"}}}
                   },
                   "400": {
                     "description": "There is no such modem",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
-                  "401": {
-                    "description": "No access token, or not a valid one",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
-                  "403": {
-                    "description": "The user may not use this method (its permissions are APIv1 method names)",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  }
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"}
                 }
               },
               "put": {
@@ -626,15 +306,7 @@ extension APIv2 {
                 "summary": "Enable or disable a modem (kept across restarts)",
                 "description": "Needs set_modem_state.",
                 "parameters": [
-                  {
-                    "name": "modem_no",
-                    "in": "path",
-                    "required": true,
-                    "schema": {
-                      "type": "integer",
-                      "minimum": 1
-                    }
-                  }
+                  {"name": "modem_no", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}
                 ],
                 "requestBody": {
                   "required": true,
@@ -642,18 +314,8 @@ extension APIv2 {
                     "application/json": {
                       "schema": {
                         "type": "object",
-                        "required": [
-                          "state"
-                        ],
-                        "properties": {
-                          "state": {
-                            "type": "string",
-                            "enum": [
-                              "enabled",
-                              "disabled"
-                            ]
-                          }
-                        }
+                        "required": ["state"],
+                        "properties": {"state": {"type": "string", "enum": ["enabled", "disabled"]}}
                       }
                     }
                   }
@@ -661,44 +323,14 @@ extension APIv2 {
                 "responses": {
                   "200": {
                     "description": "The modem's state",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/ModemState"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ModemState"}}}
                   },
                   "400": {
                     "description": "No such modem, or a wrong state",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
-                  "401": {
-                    "description": "No access token, or not a valid one",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
-                  "403": {
-                    "description": "The user may not use this method",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  }
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"}
                 }
               }
             },
@@ -712,45 +344,16 @@ extension APIv2 {
                     "description": "The contacts",
                     "content": {
                       "application/json": {
-                        "schema": {
-                          "type": "array",
-                          "items": {
-                            "$ref": "#/components/schemas/Contact"
-                          }
-                        }
+                        "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Contact"}}
                       }
                     }
                   },
                   "404": {
                     "description": "The user has none",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
-                  "401": {
-                    "description": "No access token, or not a valid one",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
-                  "403": {
-                    "description": "The user may not use this method (its permissions are APIv1 method names)",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  }
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"}
                 }
               },
               "post": {
@@ -759,55 +362,19 @@ extension APIv2 {
                 "description": "Needs contact_create.",
                 "requestBody": {
                   "required": true,
-                  "content": {
-                    "application/json": {
-                      "schema": {
-                        "$ref": "#/components/schemas/NewContact"
-                      }
-                    }
-                  }
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewContact"}}}
                 },
                 "responses": {
                   "201": {
                     "description": "Added",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Contact"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Contact"}}}
                   },
                   "400": {
                     "description": "A field is wrong",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
-                  "401": {
-                    "description": "No access token, or not a valid one",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
-                  "403": {
-                    "description": "The user may not use this method",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  }
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"}
                 }
               }
             },
@@ -821,45 +388,16 @@ extension APIv2 {
                     "description": "The groups",
                     "content": {
                       "application/json": {
-                        "schema": {
-                          "type": "array",
-                          "items": {
-                            "$ref": "#/components/schemas/Group"
-                          }
-                        }
+                        "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Group"}}
                       }
                     }
                   },
                   "404": {
                     "description": "The user has none",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
-                  "401": {
-                    "description": "No access token, or not a valid one",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
-                  "403": {
-                    "description": "The user may not use this method (its permissions are APIv1 method names)",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  }
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"}
                 }
               },
               "post": {
@@ -868,55 +406,19 @@ extension APIv2 {
                 "description": "Needs group_create. Names are unique.",
                 "requestBody": {
                   "required": true,
-                  "content": {
-                    "application/json": {
-                      "schema": {
-                        "$ref": "#/components/schemas/NewGroup"
-                      }
-                    }
-                  }
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewGroup"}}}
                 },
                 "responses": {
                   "201": {
                     "description": "Added",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Group"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Group"}}}
                   },
                   "400": {
                     "description": "A field is wrong, or the name is taken",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
-                  "401": {
-                    "description": "No access token, or not a valid one",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
-                  "403": {
-                    "description": "The user may not use this method",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  }
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"}
                 }
               }
             },
@@ -926,70 +428,27 @@ extension APIv2 {
                 "summary": "Members of one of the user's groups",
                 "description": "Needs group_members_read.",
                 "parameters": [
-                  {
-                    "name": "id",
-                    "in": "path",
-                    "required": true,
-                    "schema": {
-                      "type": "integer",
-                      "minimum": 1
-                    }
-                  }
+                  {"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}
                 ],
                 "responses": {
                   "200": {
                     "description": "The members",
                     "content": {
                       "application/json": {
-                        "schema": {
-                          "type": "array",
-                          "items": {
-                            "$ref": "#/components/schemas/Contact"
-                          }
-                        }
+                        "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Contact"}}
                       }
                     }
                   },
                   "400": {
                     "description": "A parameter is wrong",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
                   "404": {
                     "description": "No such group, or it has no members",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
-                  "401": {
-                    "description": "No access token, or not a valid one",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
-                  "403": {
-                    "description": "The user may not use this method (its permissions are APIv1 method names)",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  }
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"}
                 }
               },
               "post": {
@@ -997,15 +456,7 @@ extension APIv2 {
                 "summary": "Add contacts to a group",
                 "description": "Needs group_addcontact.",
                 "parameters": [
-                  {
-                    "name": "id",
-                    "in": "path",
-                    "required": true,
-                    "schema": {
-                      "type": "integer",
-                      "minimum": 1
-                    }
-                  }
+                  {"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}
                 ],
                 "requestBody": {
                   "required": true,
@@ -1013,18 +464,8 @@ extension APIv2 {
                     "application/json": {
                       "schema": {
                         "type": "object",
-                        "required": [
-                          "contacts"
-                        ],
-                        "properties": {
-                          "contacts": {
-                            "type": "array",
-                            "items": {
-                              "type": "integer"
-                            },
-                            "minItems": 1
-                          }
-                        }
+                        "required": ["contacts"],
+                        "properties": {"contacts": {"type": "array", "items": {"type": "integer"}, "minItems": 1}}
                       }
                     }
                   }
@@ -1034,55 +475,20 @@ extension APIv2 {
                     "description": "The members now",
                     "content": {
                       "application/json": {
-                        "schema": {
-                          "type": "array",
-                          "items": {
-                            "$ref": "#/components/schemas/Contact"
-                          }
-                        }
+                        "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Contact"}}
                       }
                     }
                   },
                   "400": {
                     "description": "A contact is not the user's",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
                   "404": {
                     "description": "No such group of the user's",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
-                  "401": {
-                    "description": "No access token, or not a valid one",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
-                  "403": {
-                    "description": "The user may not use this method",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  }
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"}
                 }
               }
             },
@@ -1094,13 +500,7 @@ extension APIv2 {
                 "responses": {
                   "200": {
                     "description": "OpenAPI 3.1",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "type": "object"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"type": "object"}}}
                   }
                 }
               }
@@ -1112,55 +512,19 @@ extension APIv2 {
                 "description": "Needs read_sms. See docs/api/webhooks.md.",
                 "requestBody": {
                   "required": true,
-                  "content": {
-                    "application/json": {
-                      "schema": {
-                        "$ref": "#/components/schemas/NewWebhook"
-                      }
-                    }
-                  }
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewWebhook"}}}
                 },
                 "responses": {
                   "201": {
                     "description": "Added; the secret is shown only here",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/WebhookWithSecret"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/WebhookWithSecret"}}}
                   },
                   "400": {
                     "description": "A field is wrong",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
-                  "401": {
-                    "description": "No access token, or not a valid one",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
-                  "403": {
-                    "description": "The user may not use this method",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  }
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"}
                 }
               },
               "get": {
@@ -1172,45 +536,16 @@ extension APIv2 {
                     "description": "The webhooks",
                     "content": {
                       "application/json": {
-                        "schema": {
-                          "type": "array",
-                          "items": {
-                            "$ref": "#/components/schemas/Webhook"
-                          }
-                        }
+                        "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Webhook"}}
                       }
                     }
                   },
                   "404": {
                     "description": "There are none",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
-                  "401": {
-                    "description": "No access token, or not a valid one",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
-                  "403": {
-                    "description": "The user may not use this method",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  }
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"}
                 }
               }
             },
@@ -1220,67 +555,23 @@ extension APIv2 {
                 "summary": "One webhook with its delivery counts",
                 "description": "Needs read_sms.",
                 "parameters": [
-                  {
-                    "name": "id",
-                    "in": "path",
-                    "required": true,
-                    "schema": {
-                      "type": "integer",
-                      "minimum": 1
-                    }
-                  }
+                  {"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}
                 ],
                 "responses": {
                   "200": {
                     "description": "The webhook",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Webhook"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Webhook"}}}
                   },
                   "400": {
                     "description": "A parameter is wrong",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
                   "404": {
                     "description": "No such webhook of the user's",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
-                  "401": {
-                    "description": "No access token, or not a valid one",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
-                  "403": {
-                    "description": "The user may not use this method",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  }
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"}
                 }
               },
               "delete": {
@@ -1288,15 +579,7 @@ extension APIv2 {
                 "summary": "Remove a webhook and its queue",
                 "description": "Needs read_sms.",
                 "parameters": [
-                  {
-                    "name": "id",
-                    "in": "path",
-                    "required": true,
-                    "schema": {
-                      "type": "integer",
-                      "minimum": 1
-                    }
-                  }
+                  {"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}
                 ],
                 "responses": {
                   "200": {
@@ -1305,62 +588,22 @@ extension APIv2 {
                       "application/json": {
                         "schema": {
                           "type": "object",
-                          "required": [
-                            "id",
-                            "status"
-                          ],
-                          "properties": {
-                            "id": {
-                              "type": "integer"
-                            },
-                            "status": {
-                              "const": "deleted"
-                            }
-                          }
+                          "required": ["id", "status"],
+                          "properties": {"id": {"type": "integer"}, "status": {"const": "deleted"}}
                         }
                       }
                     }
                   },
                   "400": {
                     "description": "A parameter is wrong",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
                   "404": {
                     "description": "No such webhook of the user's",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
-                  "401": {
-                    "description": "No access token, or not a valid one",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
-                  "403": {
-                    "description": "The user may not use this method",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  }
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"}
                 }
               }
             },
@@ -1370,38 +613,18 @@ extension APIv2 {
                 "summary": "A webhook's deliveries, newest first",
                 "description": "Needs read_sms.",
                 "parameters": [
-                  {
-                    "name": "id",
-                    "in": "path",
-                    "required": true,
-                    "schema": {
-                      "type": "integer",
-                      "minimum": 1
-                    }
-                  },
+                  {"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}},
                   {
                     "name": "state",
                     "in": "query",
                     "required": false,
-                    "schema": {
-                      "type": "string",
-                      "enum": [
-                        "pending",
-                        "delivered",
-                        "failed"
-                      ]
-                    }
+                    "schema": {"type": "string", "enum": ["pending", "delivered", "failed"]}
                   },
                   {
                     "name": "limit",
                     "in": "query",
                     "required": false,
-                    "schema": {
-                      "type": "integer",
-                      "minimum": 1,
-                      "maximum": 10000,
-                      "default": 100
-                    }
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 100}
                   }
                 ],
                 "responses": {
@@ -1409,55 +632,20 @@ extension APIv2 {
                     "description": "The deliveries",
                     "content": {
                       "application/json": {
-                        "schema": {
-                          "type": "array",
-                          "items": {
-                            "$ref": "#/components/schemas/WebhookDelivery"
-                          }
-                        }
+                        "schema": {"type": "array", "items": {"$ref": "#/components/schemas/WebhookDelivery"}}
                       }
                     }
                   },
                   "400": {
                     "description": "A parameter is wrong",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
                   "404": {
                     "description": "No such webhook, or no delivery matches",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
-                  "401": {
-                    "description": "No access token, or not a valid one",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
-                  "403": {
-                    "description": "The user may not use this method",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  }
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"}
                 }
               }
             },
@@ -1468,25 +656,14 @@ extension APIv2 {
                 "description": "Needs send_sms. At most 300 KB of files.",
                 "requestBody": {
                   "required": true,
-                  "content": {
-                    "application/json": {
-                      "schema": {
-                        "$ref": "#/components/schemas/SendMMS"
-                      }
-                    }
-                  }
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SendMMS"}}}
                 },
                 "responses": {
                   "200": {
                     "description": "Queued (one item per recipient; some may be errors)",
                     "content": {
                       "application/json": {
-                        "schema": {
-                          "type": "array",
-                          "items": {
-                            "$ref": "#/components/schemas/SendResult"
-                          }
-                        }
+                        "schema": {"type": "array", "items": {"$ref": "#/components/schemas/SendResult"}}
                       }
                     }
                   },
@@ -1496,15 +673,8 @@ extension APIv2 {
                       "application/json": {
                         "schema": {
                           "oneOf": [
-                            {
-                              "$ref": "#/components/schemas/Error"
-                            },
-                            {
-                              "type": "array",
-                              "items": {
-                                "$ref": "#/components/schemas/SendResult"
-                              }
-                            }
+                            {"$ref": "#/components/schemas/Error"},
+                            {"type": "array", "items": {"$ref": "#/components/schemas/SendResult"}}
                           ]
                         }
                       }
@@ -1512,34 +682,10 @@ extension APIv2 {
                   },
                   "413": {
                     "description": "The body is larger than 1 MiB",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
-                  "401": {
-                    "description": "No access token, or not a valid one",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
-                  "403": {
-                    "description": "The user may not use this method (its permissions are APIv1 method names)",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  }
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"}
                 }
               }
             },
@@ -1550,25 +696,14 @@ extension APIv2 {
                 "description": "Needs call_with_termination.",
                 "requestBody": {
                   "required": true,
-                  "content": {
-                    "application/json": {
-                      "schema": {
-                        "$ref": "#/components/schemas/Ring"
-                      }
-                    }
-                  }
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Ring"}}}
                 },
                 "responses": {
                   "200": {
                     "description": "Queued (one item per recipient; some may be errors)",
                     "content": {
                       "application/json": {
-                        "schema": {
-                          "type": "array",
-                          "items": {
-                            "$ref": "#/components/schemas/SendResult"
-                          }
-                        }
+                        "schema": {"type": "array", "items": {"$ref": "#/components/schemas/SendResult"}}
                       }
                     }
                   },
@@ -1578,15 +713,8 @@ extension APIv2 {
                       "application/json": {
                         "schema": {
                           "oneOf": [
-                            {
-                              "$ref": "#/components/schemas/Error"
-                            },
-                            {
-                              "type": "array",
-                              "items": {
-                                "$ref": "#/components/schemas/SendResult"
-                              }
-                            }
+                            {"$ref": "#/components/schemas/Error"},
+                            {"type": "array", "items": {"$ref": "#/components/schemas/SendResult"}}
                           ]
                         }
                       }
@@ -1594,34 +722,10 @@ extension APIv2 {
                   },
                   "413": {
                     "description": "The body is larger than 1 MiB",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
-                  "401": {
-                    "description": "No access token, or not a valid one",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
-                  "403": {
-                    "description": "The user may not use this method (its permissions are APIv1 method names)",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  }
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"}
                 }
               }
             },
@@ -1632,55 +736,19 @@ extension APIv2 {
                 "description": "Needs call_with_termination.",
                 "requestBody": {
                   "required": true,
-                  "content": {
-                    "application/json": {
-                      "schema": {
-                        "$ref": "#/components/schemas/TTS"
-                      }
-                    }
-                  }
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TTS"}}}
                 },
                 "responses": {
                   "400": {
                     "description": "The body is wrong",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
                   "503": {
                     "description": "No voice plugin is enabled",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
-                  "401": {
-                    "description": "No access token, or not a valid one",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
-                  "403": {
-                    "description": "The user may not use this method",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  }
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"}
                 }
               }
             },
@@ -1691,55 +759,19 @@ extension APIv2 {
                 "description": "Needs call_with_termination.",
                 "requestBody": {
                   "required": true,
-                  "content": {
-                    "application/json": {
-                      "schema": {
-                        "$ref": "#/components/schemas/TTS"
-                      }
-                    }
-                  }
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TTS"}}}
                 },
                 "responses": {
                   "400": {
                     "description": "The body is wrong",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
                   "503": {
                     "description": "No voice plugin is enabled",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
-                  "401": {
-                    "description": "No access token, or not a valid one",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
-                  "403": {
-                    "description": "The user may not use this method",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  }
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"}
                 }
               }
             },
@@ -1749,77 +781,27 @@ extension APIv2 {
                 "summary": "Change a contact (fields left out stay)",
                 "description": "Needs contact_update.",
                 "parameters": [
-                  {
-                    "name": "id",
-                    "in": "path",
-                    "required": true,
-                    "schema": {
-                      "type": "integer",
-                      "minimum": 1
-                    }
-                  }
+                  {"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}
                 ],
                 "requestBody": {
                   "required": true,
-                  "content": {
-                    "application/json": {
-                      "schema": {
-                        "$ref": "#/components/schemas/ContactChange"
-                      }
-                    }
-                  }
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ContactChange"}}}
                 },
                 "responses": {
                   "200": {
                     "description": "Changed",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Contact"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Contact"}}}
                   },
                   "400": {
                     "description": "A field is wrong",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
                   "404": {
                     "description": "No such contact of the user's",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
-                  "401": {
-                    "description": "No access token, or not a valid one",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
-                  "403": {
-                    "description": "The user may not use this method",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  }
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"}
                 }
               },
               "delete": {
@@ -1827,67 +809,23 @@ extension APIv2 {
                 "summary": "Delete a contact",
                 "description": "Needs contact_delete.",
                 "parameters": [
-                  {
-                    "name": "id",
-                    "in": "path",
-                    "required": true,
-                    "schema": {
-                      "type": "integer",
-                      "minimum": 1
-                    }
-                  }
+                  {"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}
                 ],
                 "responses": {
                   "200": {
                     "description": "Deleted",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Done"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Done"}}}
                   },
                   "400": {
                     "description": "A parameter is wrong",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
                   "404": {
                     "description": "No such contact of the user's",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
-                  "401": {
-                    "description": "No access token, or not a valid one",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
-                  "403": {
-                    "description": "The user may not use this method",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  }
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"}
                 }
               }
             },
@@ -1897,77 +835,27 @@ extension APIv2 {
                 "summary": "Change a group",
                 "description": "Needs group_update.",
                 "parameters": [
-                  {
-                    "name": "id",
-                    "in": "path",
-                    "required": true,
-                    "schema": {
-                      "type": "integer",
-                      "minimum": 1
-                    }
-                  }
+                  {"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}
                 ],
                 "requestBody": {
                   "required": true,
-                  "content": {
-                    "application/json": {
-                      "schema": {
-                        "$ref": "#/components/schemas/GroupChange"
-                      }
-                    }
-                  }
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/GroupChange"}}}
                 },
                 "responses": {
                   "200": {
                     "description": "Changed",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Group"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Group"}}}
                   },
                   "400": {
                     "description": "A field is wrong",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
                   "404": {
                     "description": "No such group of the user's",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
-                  "401": {
-                    "description": "No access token, or not a valid one",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
-                  "403": {
-                    "description": "The user may not use this method",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  }
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"}
                 }
               },
               "delete": {
@@ -1975,67 +863,23 @@ extension APIv2 {
                 "summary": "Delete a group",
                 "description": "Needs group_delete.",
                 "parameters": [
-                  {
-                    "name": "id",
-                    "in": "path",
-                    "required": true,
-                    "schema": {
-                      "type": "integer",
-                      "minimum": 1
-                    }
-                  }
+                  {"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}
                 ],
                 "responses": {
                   "200": {
                     "description": "Deleted",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Done"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Done"}}}
                   },
                   "400": {
                     "description": "A parameter is wrong",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
                   "404": {
                     "description": "No such group of the user's",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
-                  "401": {
-                    "description": "No access token, or not a valid one",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
-                  "403": {
-                    "description": "The user may not use this method",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  }
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"}
                 }
               }
             },
@@ -2045,76 +889,29 @@ extension APIv2 {
                 "summary": "Take a contact out of a group",
                 "description": "Needs group_removecontact.",
                 "parameters": [
-                  {
-                    "name": "id",
-                    "in": "path",
-                    "required": true,
-                    "schema": {
-                      "type": "integer",
-                      "minimum": 1
-                    }
-                  },
+                  {"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}},
                   {
                     "name": "contact_id",
                     "in": "path",
                     "required": true,
-                    "schema": {
-                      "type": "integer",
-                      "minimum": 1
-                    }
+                    "schema": {"type": "integer", "minimum": 1}
                   }
                 ],
                 "responses": {
                   "200": {
                     "description": "Removed",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Done"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Done"}}}
                   },
                   "400": {
                     "description": "A parameter is wrong",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
                   "404": {
                     "description": "No such group, or the contact is not in it",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
-                  "401": {
-                    "description": "No access token, or not a valid one",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
-                  "403": {
-                    "description": "The user may not use this method",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  }
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"}
                 }
               }
             },
@@ -2128,35 +925,12 @@ extension APIv2 {
                     "description": "The users",
                     "content": {
                       "application/json": {
-                        "schema": {
-                          "type": "array",
-                          "items": {
-                            "$ref": "#/components/schemas/User"
-                          }
-                        }
+                        "schema": {"type": "array", "items": {"$ref": "#/components/schemas/User"}}
                       }
                     }
                   },
-                  "401": {
-                    "description": "No access token, or not a valid one",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
-                  "403": {
-                    "description": "The user is not an admin",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  }
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/NotAdmin"}
                 }
               },
               "post": {
@@ -2165,55 +939,19 @@ extension APIv2 {
                 "description": "Admins only. Permissions default to every method.",
                 "requestBody": {
                   "required": true,
-                  "content": {
-                    "application/json": {
-                      "schema": {
-                        "$ref": "#/components/schemas/NewUser"
-                      }
-                    }
-                  }
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewUser"}}}
                 },
                 "responses": {
                   "201": {
                     "description": "Added",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/User"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/User"}}}
                   },
                   "400": {
                     "description": "A field is wrong, or the user exists",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
-                  "401": {
-                    "description": "No access token, or not a valid one",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
-                  "403": {
-                    "description": "The user is not an admin",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  }
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/NotAdmin"}
                 }
               }
             },
@@ -2222,134 +960,44 @@ extension APIv2 {
                 "operationId": "changeUser",
                 "summary": "Change a user's permissions or admin flag",
                 "description": "Admins only.",
-                "parameters": [
-                  {
-                    "name": "name",
-                    "in": "path",
-                    "required": true,
-                    "schema": {
-                      "type": "string"
-                    }
-                  }
-                ],
+                "parameters": [{"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}],
                 "requestBody": {
                   "required": true,
-                  "content": {
-                    "application/json": {
-                      "schema": {
-                        "$ref": "#/components/schemas/UserChange"
-                      }
-                    }
-                  }
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/UserChange"}}}
                 },
                 "responses": {
                   "200": {
                     "description": "Changed",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/User"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/User"}}}
                   },
                   "400": {
                     "description": "A field is wrong",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
                   "404": {
                     "description": "No such user",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
-                  "401": {
-                    "description": "No access token, or not a valid one",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
-                  "403": {
-                    "description": "The user is not an admin",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  }
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/NotAdmin"}
                 }
               },
               "delete": {
                 "operationId": "removeUser",
                 "summary": "Remove a user and its tokens",
                 "description": "Admins only.",
-                "parameters": [
-                  {
-                    "name": "name",
-                    "in": "path",
-                    "required": true,
-                    "schema": {
-                      "type": "string"
-                    }
-                  }
-                ],
+                "parameters": [{"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}],
                 "responses": {
                   "200": {
                     "description": "Removed",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Removed"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Removed"}}}
                   },
                   "404": {
                     "description": "No such user",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
-                  "401": {
-                    "description": "No access token, or not a valid one",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
-                  "403": {
-                    "description": "The user is not an admin",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  }
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/NotAdmin"}
                 }
               }
             },
@@ -2358,117 +1006,40 @@ extension APIv2 {
                 "operationId": "listTokens",
                 "summary": "A user's tokens (ids only)",
                 "description": "Admins only.",
-                "parameters": [
-                  {
-                    "name": "name",
-                    "in": "path",
-                    "required": true,
-                    "schema": {
-                      "type": "string"
-                    }
-                  }
-                ],
+                "parameters": [{"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}],
                 "responses": {
                   "200": {
                     "description": "The tokens",
                     "content": {
                       "application/json": {
-                        "schema": {
-                          "type": "array",
-                          "items": {
-                            "$ref": "#/components/schemas/Token"
-                          }
-                        }
+                        "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Token"}}
                       }
                     }
                   },
                   "404": {
                     "description": "No such user, or no token",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
-                  "401": {
-                    "description": "No access token, or not a valid one",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
-                  "403": {
-                    "description": "The user is not an admin",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  }
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/NotAdmin"}
                 }
               },
               "post": {
                 "operationId": "makeToken",
                 "summary": "A new token for a user (shown only here)",
                 "description": "Admins only.",
-                "parameters": [
-                  {
-                    "name": "name",
-                    "in": "path",
-                    "required": true,
-                    "schema": {
-                      "type": "string"
-                    }
-                  }
-                ],
+                "parameters": [{"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}],
                 "responses": {
                   "201": {
                     "description": "Made",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/NewToken"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewToken"}}}
                   },
                   "404": {
                     "description": "No such user",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
-                  "401": {
-                    "description": "No access token, or not a valid one",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
-                  "403": {
-                    "description": "The user is not an admin",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  }
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/NotAdmin"}
                 }
               }
             },
@@ -2477,151 +1048,55 @@ extension APIv2 {
                 "operationId": "revokeToken",
                 "summary": "Revoke a token by its id",
                 "description": "Admins only.",
-                "parameters": [
-                  {
-                    "name": "token",
-                    "in": "path",
-                    "required": true,
-                    "schema": {
-                      "type": "string"
-                    }
-                  }
-                ],
+                "parameters": [{"name": "token", "in": "path", "required": true, "schema": {"type": "string"}}],
                 "responses": {
                   "200": {
                     "description": "Revoked",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Removed"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Removed"}}}
                   },
                   "404": {
                     "description": "No such token",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
-                  "401": {
-                    "description": "No access token, or not a valid one",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
-                  "403": {
-                    "description": "The user is not an admin",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  }
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/NotAdmin"}
                 }
               }
             }
           },
           "components": {
             "securitySchemes": {
-              "accessToken": {
-                "type": "apiKey",
-                "in": "header",
-                "name": "access-token"
-              },
-              "bearer": {
-                "type": "http",
-                "scheme": "bearer"
-              }
+              "accessToken": {"type": "apiKey", "in": "header", "name": "access-token"},
+              "bearer": {"type": "http", "scheme": "bearer"}
             },
             "schemas": {
-              "Error": {
-                "type": "object",
-                "required": [
-                  "message"
-                ],
-                "properties": {
-                  "message": {
-                    "type": "string"
-                  }
-                }
-              },
+              "Error": {"type": "object", "required": ["message"], "properties": {"message": {"type": "string"}}},
               "SendSMS": {
                 "type": "object",
-                "required": [
-                  "text"
-                ],
+                "required": ["text"],
                 "properties": {
-                  "to": {
-                    "type": "array",
-                    "items": {
-                      "type": "string"
-                    },
-                    "description": "telephone numbers"
-                  },
+                  "to": {"type": "array", "items": {"type": "string"}, "description": "telephone numbers"},
                   "contacts": {
                     "type": "array",
-                    "items": {
-                      "type": "integer"
-                    },
+                    "items": {"type": "integer"},
                     "description": "ids of the user's contacts"
                   },
                   "groups": {
                     "type": "array",
-                    "items": {
-                      "type": "integer"
-                    },
+                    "items": {"type": "integer"},
                     "description": "ids of the user's groups: every member"
                   },
-                  "text": {
-                    "type": "string",
-                    "minLength": 1,
-                    "maxLength": 1530
-                  },
-                  "priority": {
-                    "type": "integer",
-                    "minimum": 0,
-                    "maximum": 9,
-                    "default": 0
-                  },
-                  "modem_no": {
-                    "type": "integer",
-                    "minimum": 1
-                  },
-                  "flash": {
-                    "type": "boolean",
-                    "default": false
-                  },
-                  "encoding": {
-                    "type": "string",
-                    "enum": [
-                      "standard",
-                      "unicode"
-                    ],
-                    "default": "standard"
-                  },
+                  "text": {"type": "string", "minLength": 1, "maxLength": 1530},
+                  "priority": {"type": "integer", "minimum": 0, "maximum": 9, "default": 0},
+                  "modem_no": {"type": "integer", "minimum": 1},
+                  "flash": {"type": "boolean", "default": false},
+                  "encoding": {"type": "string", "enum": ["standard", "unicode"], "default": "standard"},
                   "validity": {
                     "type": "string",
                     "description": "5m, 10m, 30m, 1h, 2h, 4h, 12h, 1d, 2d, 5d, 1w, 2w, 4w or max"
                   },
-                  "send_after": {
-                    "type": "string",
-                    "description": "HH:MM:SS in the gateway's time zone"
-                  },
-                  "send_before": {
-                    "type": "string",
-                    "description": "HH:MM:SS in the gateway's time zone"
-                  },
+                  "send_after": {"type": "string", "description": "HH:MM:SS in the gateway's time zone"},
+                  "send_before": {"type": "string", "description": "HH:MM:SS in the gateway's time zone"},
                   "date": {
                     "type": "string",
                     "description": "send at: ISO 8601, or YYYY-MM-DD HH:MM:SS in the gateway's time zone"
@@ -2630,32 +1105,12 @@ extension APIv2 {
               },
               "SendResult": {
                 "type": "object",
-                "required": [
-                  "status",
-                  "id",
-                  "number",
-                  "message"
-                ],
+                "required": ["status", "id", "number", "message"],
                 "properties": {
-                  "status": {
-                    "type": "string",
-                    "enum": [
-                      "queued",
-                      "error"
-                    ]
-                  },
-                  "id": {
-                    "type": [
-                      "integer",
-                      "null"
-                    ]
-                  },
-                  "number": {
-                    "type": "string"
-                  },
-                  "message": {
-                    "type": "string"
-                  }
+                  "status": {"type": "string", "enum": ["queued", "error"]},
+                  "id": {"type": ["integer", "null"]},
+                  "number": {"type": "string"},
+                  "message": {"type": "string"}
                 }
               },
               "IncomingMessage": {
@@ -2674,48 +1129,16 @@ extension APIv2 {
                   "oid"
                 ],
                 "properties": {
-                  "id": {
-                    "type": "integer"
-                  },
-                  "folder": {
-                    "const": "inbox"
-                  },
-                  "sender": {
-                    "type": "string"
-                  },
-                  "text": {
-                    "type": "string"
-                  },
-                  "encoding": {
-                    "type": "string",
-                    "enum": [
-                      "standard",
-                      "unicode"
-                    ]
-                  },
-                  "modem_no": {
-                    "type": [
-                      "integer",
-                      "null"
-                    ]
-                  },
-                  "sent_at": {
-                    "type": "string",
-                    "format": "date-time"
-                  },
-                  "received_at": {
-                    "type": "string",
-                    "format": "date-time"
-                  },
-                  "read": {
-                    "type": "boolean"
-                  },
-                  "oid": {
-                    "type": [
-                      "string",
-                      "null"
-                    ]
-                  }
+                  "id": {"type": "integer"},
+                  "folder": {"const": "inbox"},
+                  "sender": {"type": "string"},
+                  "text": {"type": "string"},
+                  "encoding": {"type": "string", "enum": ["standard", "unicode"]},
+                  "modem_no": {"type": ["integer", "null"]},
+                  "sent_at": {"type": "string", "format": "date-time"},
+                  "received_at": {"type": "string", "format": "date-time"},
+                  "read": {"type": "boolean"},
+                  "oid": {"type": ["string", "null"]}
                 }
               },
               "OutgoingMessage": {
@@ -2743,140 +1166,41 @@ extension APIv2 {
                   "kind"
                 ],
                 "properties": {
-                  "id": {
-                    "type": "integer"
-                  },
-                  "folder": {
-                    "type": "string",
-                    "enum": [
-                      "outbox",
-                      "sentitems",
-                      "sendingerror"
-                    ]
-                  },
-                  "to": {
-                    "type": "string"
-                  },
-                  "text": {
-                    "type": "string"
-                  },
-                  "status": {
-                    "type": "string",
-                    "enum": [
-                      "queued",
-                      "sending",
-                      "sent",
-                      "failed"
-                    ]
-                  },
-                  "priority": {
-                    "type": "integer"
-                  },
-                  "encoding": {
-                    "type": "string",
-                    "enum": [
-                      "standard",
-                      "unicode"
-                    ]
-                  },
-                  "flash": {
-                    "type": "boolean"
-                  },
-                  "modem_no": {
-                    "type": [
-                      "integer",
-                      "null"
-                    ]
-                  },
-                  "created_by": {
-                    "type": "string"
-                  },
-                  "created_at": {
-                    "type": "string",
-                    "format": "date-time"
-                  },
-                  "send_after": {
-                    "type": "string",
-                    "format": "date-time"
-                  },
-                  "sent_at": {
-                    "type": [
-                      "string",
-                      "null"
-                    ],
-                    "format": "date-time"
-                  },
-                  "parts": {
-                    "type": "integer"
-                  },
-                  "attempts": {
-                    "type": "integer"
-                  },
-                  "delivery": {
-                    "type": [
-                      "string",
-                      "null"
-                    ],
-                    "enum": [
-                      "pending",
-                      "delivered",
-                      "failed",
-                      null
-                    ]
-                  },
-                  "error": {
-                    "type": [
-                      "string",
-                      "null"
-                    ]
-                  },
-                  "oid": {
-                    "type": [
-                      "string",
-                      "null"
-                    ]
-                  },
-                  "kind": {
-                    "type": "string",
-                    "enum": [
-                      "sms",
-                      "ussd",
-                      "binary",
-                      "mms",
-                      "ring"
-                    ]
-                  }
+                  "id": {"type": "integer"},
+                  "folder": {"type": "string", "enum": ["outbox", "sentitems", "sendingerror"]},
+                  "to": {"type": "string"},
+                  "text": {"type": "string"},
+                  "status": {"type": "string", "enum": ["queued", "sending", "sent", "failed"]},
+                  "priority": {"type": "integer"},
+                  "encoding": {"type": "string", "enum": ["standard", "unicode"]},
+                  "flash": {"type": "boolean"},
+                  "modem_no": {"type": ["integer", "null"]},
+                  "created_by": {"type": "string"},
+                  "created_at": {"type": "string", "format": "date-time"},
+                  "send_after": {"type": "string", "format": "date-time"},
+                  "sent_at": {"type": ["string", "null"], "format": "date-time"},
+                  "parts": {"type": "integer"},
+                  "attempts": {"type": "integer"},
+                  "delivery": {"type": ["string", "null"], "enum": ["pending", "delivered", "failed", null]},
+                  "error": {"type": ["string", "null"]},
+                  "oid": {"type": ["string", "null"]},
+                  "kind": {"type": "string", "enum": ["sms", "ussd", "binary", "mms", "ring"]}
                 }
               },
               "Deleted": {
                 "type": "object",
-                "required": [
-                  "id",
-                  "folder",
-                  "status"
-                ],
+                "required": ["id", "folder", "status"],
                 "properties": {
-                  "id": {
-                    "type": "integer"
-                  },
-                  "folder": {
-                    "type": "string"
-                  },
-                  "status": {
-                    "const": "deleted"
-                  }
+                  "id": {"type": "integer"},
+                  "folder": {"type": "string"},
+                  "status": {"const": "deleted"}
                 }
               },
               "Signal": {
                 "type": "object",
-                "required": [
-                  "modem_no",
-                  "signal_strength"
-                ],
+                "required": ["modem_no", "signal_strength"],
                 "properties": {
-                  "modem_no": {
-                    "type": "integer"
-                  },
+                  "modem_no": {"type": "integer"},
                   "signal_strength": {
                     "type": "integer",
                     "minimum": -1,
@@ -2887,124 +1211,51 @@ extension APIv2 {
               },
               "ModemState": {
                 "type": "object",
-                "required": [
-                  "modem_no",
-                  "state"
-                ],
+                "required": ["modem_no", "state"],
                 "properties": {
-                  "modem_no": {
-                    "type": "integer"
-                  },
-                  "state": {
-                    "type": "string",
-                    "enum": [
-                      "enabled",
-                      "disabled"
-                    ]
-                  }
+                  "modem_no": {"type": "integer"},
+                  "state": {"type": "string", "enum": ["enabled", "disabled"]}
                 }
               },
               "Contact": {
                 "type": "object",
                 "additionalProperties": false,
-                "required": [
-                  "id",
-                  "name",
-                  "number",
-                  "public",
-                  "vacation",
-                  "owner_id"
-                ],
+                "required": ["id", "name", "number", "public", "vacation", "owner_id"],
                 "properties": {
-                  "id": {
-                    "type": "integer"
-                  },
-                  "name": {
-                    "type": "string"
-                  },
-                  "number": {
-                    "type": "string"
-                  },
-                  "public": {
-                    "type": "boolean"
-                  },
-                  "vacation": {
-                    "type": "boolean"
-                  },
-                  "owner_id": {
-                    "type": [
-                      "integer",
-                      "null"
-                    ]
-                  }
+                  "id": {"type": "integer"},
+                  "name": {"type": "string"},
+                  "number": {"type": "string"},
+                  "public": {"type": "boolean"},
+                  "vacation": {"type": "boolean"},
+                  "owner_id": {"type": ["integer", "null"]}
                 }
               },
               "Group": {
                 "type": "object",
                 "additionalProperties": false,
-                "required": [
-                  "id",
-                  "name",
-                  "public",
-                  "owner_id"
-                ],
+                "required": ["id", "name", "public", "owner_id"],
                 "properties": {
-                  "id": {
-                    "type": "integer"
-                  },
-                  "name": {
-                    "type": "string"
-                  },
-                  "public": {
-                    "type": "boolean"
-                  },
-                  "owner_id": {
-                    "type": [
-                      "integer",
-                      "null"
-                    ]
-                  }
+                  "id": {"type": "integer"},
+                  "name": {"type": "string"},
+                  "public": {"type": "boolean"},
+                  "owner_id": {"type": ["integer", "null"]}
                 }
               },
               "NewWebhook": {
                 "type": "object",
-                "required": [
-                  "url"
-                ],
+                "required": ["url"],
                 "properties": {
-                  "url": {
-                    "type": "string",
-                    "description": "http:// or https://"
-                  },
+                  "url": {"type": "string", "description": "http:// or https://"},
                   "events": {
                     "type": "array",
-                    "items": {
-                      "type": "string",
-                      "enum": [
-                        "incoming",
-                        "queued",
-                        "sent",
-                        "delivered",
-                        "failed"
-                      ]
-                    },
+                    "items": {"type": "string", "enum": ["incoming", "queued", "sent", "delivered", "failed"]},
                     "minItems": 1,
                     "description": "default: all"
                   },
-                  "format": {
-                    "type": "string",
-                    "enum": [
-                      "json",
-                      "smseagle"
-                    ],
-                    "default": "json"
-                  },
+                  "format": {"type": "string", "enum": ["json", "smseagle"], "default": "json"},
                   "method": {
                     "type": "string",
-                    "enum": [
-                      "POST",
-                      "GET"
-                    ],
+                    "enum": ["POST", "GET"],
                     "default": "POST",
                     "description": "GET only with smseagle"
                   },
@@ -3013,10 +1264,7 @@ extension APIv2 {
                     "minLength": 16,
                     "description": "HMAC-SHA256 key; made when not given"
                   },
-                  "apikey": {
-                    "type": "string",
-                    "description": "sent as apikey in the smseagle format"
-                  }
+                  "apikey": {"type": "string", "description": "sent as apikey in the smseagle format"}
                 }
               },
               "Webhook": {
@@ -3034,67 +1282,25 @@ extension APIv2 {
                   "deliveries"
                 ],
                 "properties": {
-                  "id": {
-                    "type": "integer"
-                  },
-                  "user": {
-                    "type": "string"
-                  },
-                  "url": {
-                    "type": "string"
-                  },
+                  "id": {"type": "integer"},
+                  "user": {"type": "string"},
+                  "url": {"type": "string"},
                   "events": {
                     "type": "array",
-                    "items": {
-                      "type": "string",
-                      "enum": [
-                        "incoming",
-                        "queued",
-                        "sent",
-                        "delivered",
-                        "failed"
-                      ]
-                    }
+                    "items": {"type": "string", "enum": ["incoming", "queued", "sent", "delivered", "failed"]}
                   },
-                  "format": {
-                    "type": "string",
-                    "enum": [
-                      "json",
-                      "smseagle"
-                    ]
-                  },
-                  "method": {
-                    "type": "string",
-                    "enum": [
-                      "POST",
-                      "GET"
-                    ]
-                  },
-                  "all_users": {
-                    "type": "boolean"
-                  },
-                  "created_at": {
-                    "type": "string",
-                    "format": "date-time"
-                  },
+                  "format": {"type": "string", "enum": ["json", "smseagle"]},
+                  "method": {"type": "string", "enum": ["POST", "GET"]},
+                  "all_users": {"type": "boolean"},
+                  "created_at": {"type": "string", "format": "date-time"},
                   "deliveries": {
                     "type": "object",
-                    "required": [
-                      "pending",
-                      "delivered",
-                      "failed"
-                    ],
+                    "required": ["pending", "delivered", "failed"],
                     "additionalProperties": false,
                     "properties": {
-                      "pending": {
-                        "type": "integer"
-                      },
-                      "delivered": {
-                        "type": "integer"
-                      },
-                      "failed": {
-                        "type": "integer"
-                      }
+                      "pending": {"type": "integer"},
+                      "delivered": {"type": "integer"},
+                      "failed": {"type": "integer"}
                     }
                   }
                 }
@@ -3115,72 +1321,28 @@ extension APIv2 {
                   "secret"
                 ],
                 "properties": {
-                  "id": {
-                    "type": "integer"
-                  },
-                  "user": {
-                    "type": "string"
-                  },
-                  "url": {
-                    "type": "string"
-                  },
+                  "id": {"type": "integer"},
+                  "user": {"type": "string"},
+                  "url": {"type": "string"},
                   "events": {
                     "type": "array",
-                    "items": {
-                      "type": "string",
-                      "enum": [
-                        "incoming",
-                        "queued",
-                        "sent",
-                        "delivered",
-                        "failed"
-                      ]
-                    }
+                    "items": {"type": "string", "enum": ["incoming", "queued", "sent", "delivered", "failed"]}
                   },
-                  "format": {
-                    "type": "string",
-                    "enum": [
-                      "json",
-                      "smseagle"
-                    ]
-                  },
-                  "method": {
-                    "type": "string",
-                    "enum": [
-                      "POST",
-                      "GET"
-                    ]
-                  },
-                  "all_users": {
-                    "type": "boolean"
-                  },
-                  "created_at": {
-                    "type": "string",
-                    "format": "date-time"
-                  },
+                  "format": {"type": "string", "enum": ["json", "smseagle"]},
+                  "method": {"type": "string", "enum": ["POST", "GET"]},
+                  "all_users": {"type": "boolean"},
+                  "created_at": {"type": "string", "format": "date-time"},
                   "deliveries": {
                     "type": "object",
-                    "required": [
-                      "pending",
-                      "delivered",
-                      "failed"
-                    ],
+                    "required": ["pending", "delivered", "failed"],
                     "additionalProperties": false,
                     "properties": {
-                      "pending": {
-                        "type": "integer"
-                      },
-                      "delivered": {
-                        "type": "integer"
-                      },
-                      "failed": {
-                        "type": "integer"
-                      }
+                      "pending": {"type": "integer"},
+                      "delivered": {"type": "integer"},
+                      "failed": {"type": "integer"}
                     }
                   },
-                  "secret": {
-                    "type": "string"
-                  }
+                  "secret": {"type": "string"}
                 }
               },
               "WebhookDelivery": {
@@ -3199,96 +1361,37 @@ extension APIv2 {
                   "queued_at"
                 ],
                 "properties": {
-                  "id": {
-                    "type": "integer"
-                  },
-                  "event_id": {
-                    "type": "integer"
-                  },
-                  "event": {
-                    "type": "string",
-                    "enum": [
-                      "incoming",
-                      "queued",
-                      "sent",
-                      "delivered",
-                      "failed"
-                    ]
-                  },
-                  "message_id": {
-                    "type": "integer"
-                  },
-                  "state": {
-                    "type": "string",
-                    "enum": [
-                      "pending",
-                      "delivered",
-                      "failed"
-                    ]
-                  },
-                  "attempts": {
-                    "type": "integer"
-                  },
-                  "next_attempt_at": {
-                    "type": [
-                      "string",
-                      "null"
-                    ],
-                    "format": "date-time"
-                  },
-                  "last_error": {
-                    "type": [
-                      "string",
-                      "null"
-                    ]
-                  },
-                  "delivered_at": {
-                    "type": [
-                      "string",
-                      "null"
-                    ],
-                    "format": "date-time"
-                  },
-                  "queued_at": {
-                    "type": "string",
-                    "format": "date-time"
-                  }
+                  "id": {"type": "integer"},
+                  "event_id": {"type": "integer"},
+                  "event": {"type": "string", "enum": ["incoming", "queued", "sent", "delivered", "failed"]},
+                  "message_id": {"type": "integer"},
+                  "state": {"type": "string", "enum": ["pending", "delivered", "failed"]},
+                  "attempts": {"type": "integer"},
+                  "next_attempt_at": {"type": ["string", "null"], "format": "date-time"},
+                  "last_error": {"type": ["string", "null"]},
+                  "delivered_at": {"type": ["string", "null"], "format": "date-time"},
+                  "queued_at": {"type": "string", "format": "date-time"}
                 }
               },
               "SendMMS": {
                 "allOf": [
-                  {
-                    "$ref": "#/components/schemas/SendSMS"
-                  },
+                  {"$ref": "#/components/schemas/SendSMS"},
                   {
                     "type": "object",
-                    "required": [
-                      "attachments"
-                    ],
+                    "required": ["attachments"],
                     "properties": {
                       "attachments": {
                         "type": "array",
                         "minItems": 1,
                         "items": {
                           "type": "object",
-                          "required": [
-                            "content_type",
-                            "content"
-                          ],
+                          "required": ["content_type", "content"],
                           "properties": {
                             "content_type": {
                               "type": "string",
-                              "enum": [
-                                "image/jpeg",
-                                "image/gif",
-                                "image/png",
-                                "image/bmp"
-                              ]
+                              "enum": ["image/jpeg", "image/gif", "image/png", "image/bmp"]
                             },
-                            "content": {
-                              "type": "string",
-                              "description": "base64"
-                            }
+                            "content": {"type": "string", "description": "base64"}
                           }
                         }
                       }
@@ -3299,221 +1402,101 @@ extension APIv2 {
               "Recipients": {
                 "type": "object",
                 "properties": {
-                  "to": {
-                    "type": "array",
-                    "items": {
-                      "type": "string"
-                    }
-                  },
-                  "contacts": {
-                    "type": "array",
-                    "items": {
-                      "type": "integer"
-                    }
-                  },
-                  "groups": {
-                    "type": "array",
-                    "items": {
-                      "type": "integer"
-                    }
-                  }
+                  "to": {"type": "array", "items": {"type": "string"}},
+                  "contacts": {"type": "array", "items": {"type": "integer"}},
+                  "groups": {"type": "array", "items": {"type": "integer"}}
                 }
               },
               "Ring": {
                 "allOf": [
-                  {
-                    "$ref": "#/components/schemas/Recipients"
-                  },
+                  {"$ref": "#/components/schemas/Recipients"},
                   {
                     "type": "object",
                     "properties": {
-                      "duration": {
-                        "type": "integer",
-                        "minimum": 1,
-                        "maximum": 600,
-                        "default": 10
-                      },
-                      "modem_no": {
-                        "type": "integer",
-                        "minimum": 1
-                      },
-                      "priority": {
-                        "type": "integer",
-                        "minimum": 0,
-                        "maximum": 9
-                      }
+                      "duration": {"type": "integer", "minimum": 1, "maximum": 600, "default": 10},
+                      "modem_no": {"type": "integer", "minimum": 1},
+                      "priority": {"type": "integer", "minimum": 0, "maximum": 9}
                     }
                   }
                 ]
               },
               "TTS": {
                 "allOf": [
-                  {
-                    "$ref": "#/components/schemas/Recipients"
-                  },
+                  {"$ref": "#/components/schemas/Recipients"},
                   {
                     "type": "object",
-                    "required": [
-                      "text"
-                    ],
+                    "required": ["text"],
                     "properties": {
-                      "text": {
-                        "type": "string"
-                      },
-                      "voice_id": {
-                        "type": "integer"
-                      },
-                      "speed": {
-                        "type": "integer"
-                      }
+                      "text": {"type": "string"},
+                      "voice_id": {"type": "integer"},
+                      "speed": {"type": "integer"}
                     }
                   }
                 ]
               },
               "NewContact": {
                 "type": "object",
-                "required": [
-                  "name",
-                  "number"
-                ],
+                "required": ["name", "number"],
                 "properties": {
-                  "name": {
-                    "type": "string",
-                    "minLength": 1,
-                    "maxLength": 100
-                  },
-                  "number": {
-                    "type": "string"
-                  },
-                  "public": {
-                    "type": "boolean",
-                    "default": false
-                  }
+                  "name": {"type": "string", "minLength": 1, "maxLength": 100},
+                  "number": {"type": "string"},
+                  "public": {"type": "boolean", "default": false}
                 }
               },
               "ContactChange": {
                 "type": "object",
                 "properties": {
-                  "name": {
-                    "type": "string",
-                    "minLength": 1,
-                    "maxLength": 100
-                  },
-                  "number": {
-                    "type": "string"
-                  },
-                  "public": {
-                    "type": "boolean"
-                  }
+                  "name": {"type": "string", "minLength": 1, "maxLength": 100},
+                  "number": {"type": "string"},
+                  "public": {"type": "boolean"}
                 }
               },
               "NewGroup": {
                 "type": "object",
-                "required": [
-                  "name"
-                ],
+                "required": ["name"],
                 "properties": {
-                  "name": {
-                    "type": "string",
-                    "minLength": 1,
-                    "maxLength": 100
-                  },
-                  "public": {
-                    "type": "boolean",
-                    "default": false
-                  }
+                  "name": {"type": "string", "minLength": 1, "maxLength": 100},
+                  "public": {"type": "boolean", "default": false}
                 }
               },
               "GroupChange": {
                 "type": "object",
                 "properties": {
-                  "name": {
-                    "type": "string",
-                    "minLength": 1,
-                    "maxLength": 100
-                  },
-                  "public": {
-                    "type": "boolean"
-                  }
+                  "name": {"type": "string", "minLength": 1, "maxLength": 100},
+                  "public": {"type": "boolean"}
                 }
               },
               "Done": {
                 "type": "object",
-                "required": [
-                  "id",
-                  "status"
-                ],
+                "required": ["id", "status"],
                 "properties": {
-                  "id": {
-                    "type": "integer"
-                  },
-                  "group_id": {
-                    "type": "integer"
-                  },
-                  "status": {
-                    "type": "string",
-                    "enum": [
-                      "deleted",
-                      "removed"
-                    ]
-                  }
+                  "id": {"type": "integer"},
+                  "group_id": {"type": "integer"},
+                  "status": {"type": "string", "enum": ["deleted", "removed"]}
                 }
               },
               "User": {
                 "type": "object",
                 "additionalProperties": false,
-                "required": [
-                  "id",
-                  "name",
-                  "admin",
-                  "permissions",
-                  "tokens",
-                  "password"
-                ],
+                "required": ["id", "name", "admin", "permissions", "tokens", "password"],
                 "properties": {
-                  "id": {
-                    "type": "integer"
-                  },
-                  "name": {
-                    "type": "string"
-                  },
-                  "admin": {
-                    "type": "boolean"
-                  },
-                  "permissions": {
-                    "type": "array",
-                    "items": {
-                      "type": "string"
-                    }
-                  },
-                  "tokens": {
-                    "type": "integer"
-                  },
-                  "password": {
-                    "type": "boolean"
-                  }
+                  "id": {"type": "integer"},
+                  "name": {"type": "string"},
+                  "admin": {"type": "boolean"},
+                  "permissions": {"type": "array", "items": {"type": "string"}},
+                  "tokens": {"type": "integer"},
+                  "password": {"type": "boolean"}
                 }
               },
               "NewUser": {
                 "type": "object",
-                "required": [
-                  "name"
-                ],
+                "required": ["name"],
                 "properties": {
-                  "name": {
-                    "type": "string",
-                    "minLength": 1,
-                    "maxLength": 64
-                  },
-                  "admin": {
-                    "type": "boolean",
-                    "default": false
-                  },
+                  "name": {"type": "string", "minLength": 1, "maxLength": 64},
+                  "admin": {"type": "boolean", "default": false},
                   "permissions": {
                     "type": "array",
-                    "items": {
-                      "type": "string"
-                    },
+                    "items": {"type": "string"},
                     "description": "APIv1 method names, or * for all"
                   }
                 }
@@ -3521,14 +1504,10 @@ extension APIv2 {
               "UserChange": {
                 "type": "object",
                 "properties": {
-                  "admin": {
-                    "type": "boolean"
-                  },
+                  "admin": {"type": "boolean"},
                   "permissions": {
                     "type": "array",
-                    "items": {
-                      "type": "string"
-                    },
+                    "items": {"type": "string"},
                     "description": "APIv1 method names, or * for all"
                   }
                 }
@@ -3536,69 +1515,42 @@ extension APIv2 {
               "Token": {
                 "type": "object",
                 "additionalProperties": false,
-                "required": [
-                  "id",
-                  "user",
-                  "created_at"
-                ],
+                "required": ["id", "user", "created_at"],
                 "properties": {
-                  "id": {
-                    "type": "string",
-                    "minLength": 8,
-                    "maxLength": 8
-                  },
-                  "user": {
-                    "type": "string"
-                  },
-                  "created_at": {
-                    "type": "string",
-                    "format": "date-time"
-                  }
+                  "id": {"type": "string", "minLength": 8, "maxLength": 8},
+                  "user": {"type": "string"},
+                  "created_at": {"type": "string", "format": "date-time"}
                 }
               },
               "NewToken": {
                 "type": "object",
                 "additionalProperties": false,
-                "required": [
-                  "id",
-                  "user",
-                  "created_at",
-                  "token"
-                ],
+                "required": ["id", "user", "created_at", "token"],
                 "properties": {
-                  "id": {
-                    "type": "string",
-                    "minLength": 8,
-                    "maxLength": 8
-                  },
-                  "user": {
-                    "type": "string"
-                  },
-                  "created_at": {
-                    "type": "string",
-                    "format": "date-time"
-                  },
-                  "token": {
-                    "type": "string"
-                  }
+                  "id": {"type": "string", "minLength": 8, "maxLength": 8},
+                  "user": {"type": "string"},
+                  "created_at": {"type": "string", "format": "date-time"},
+                  "token": {"type": "string"}
                 }
               },
               "Removed": {
                 "type": "object",
-                "required": [
-                  "status"
-                ],
-                "properties": {
-                  "name": {
-                    "type": "string"
-                  },
-                  "id": {
-                    "type": "string"
-                  },
-                  "status": {
-                    "const": "deleted"
-                  }
-                }
+                "required": ["status"],
+                "properties": {"name": {"type": "string"}, "id": {"type": "string"}, "status": {"const": "deleted"}}
+              }
+            },
+            "responses": {
+              "Unauthorized": {
+                "description": "No access token, or not a valid one",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+              },
+              "Forbidden": {
+                "description": "The user may not use this method (its permissions are APIv1 method names)",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+              },
+              "NotAdmin": {
+                "description": "The user is not an admin",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
               }
             }
           }
