@@ -1062,6 +1062,174 @@ extension APIv2 {
                   "403": {"$ref": "#/components/responses/NotAdmin"}
                 }
               }
+            },
+            "/phonebook/shifts": {
+              "get": {
+                "operationId": "listShifts",
+                "summary": "Every shift (shared by all users)",
+                "description": "Needs shift_read.",
+                "responses": {
+                  "200": {
+                    "description": "The shifts",
+                    "content": {
+                      "application/json": {
+                        "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Shift"}}
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "There are none",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"}
+                }
+              },
+              "post": {
+                "operationId": "createShift",
+                "summary": "Add a shift",
+                "description": "Needs shift_create. Days left out have no hours.",
+                "requestBody": {
+                  "required": true,
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewShift"}}}
+                },
+                "responses": {
+                  "201": {
+                    "description": "Added",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Shift"}}}
+                  },
+                  "400": {
+                    "description": "A field is wrong",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"}
+                }
+              }
+            },
+            "/phonebook/shifts/{id}": {
+              "put": {
+                "operationId": "updateShift",
+                "summary": "Change a shift (days left out stay; null: no hours)",
+                "description": "Needs shift_update.",
+                "parameters": [
+                  {"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ShiftChange"}}}
+                },
+                "responses": {
+                  "200": {
+                    "description": "Changed",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Shift"}}}
+                  },
+                  "400": {
+                    "description": "A field is wrong",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+                  },
+                  "404": {
+                    "description": "No such shift",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"}
+                }
+              },
+              "delete": {
+                "operationId": "deleteShift",
+                "summary": "Delete a shift",
+                "description": "Needs shift_delete.",
+                "parameters": [
+                  {"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}
+                ],
+                "responses": {
+                  "200": {
+                    "description": "Deleted",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Done"}}}
+                  },
+                  "400": {
+                    "description": "A parameter is wrong",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+                  },
+                  "404": {
+                    "description": "No such shift",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"}
+                }
+              }
+            },
+            "/phonebook/shifts/{id}/contacts": {
+              "post": {
+                "operationId": "addShiftMembers",
+                "summary": "Put the user's contacts on a shift",
+                "description": "Needs shift_addcontact.",
+                "parameters": [
+                  {"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "required": ["contacts"],
+                        "properties": {"contacts": {"type": "array", "items": {"type": "integer"}, "minItems": 1}}
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "Added",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ShiftMembers"}}}
+                  },
+                  "400": {
+                    "description": "A contact is not the user's",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+                  },
+                  "404": {
+                    "description": "No such shift",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"}
+                }
+              }
+            },
+            "/phonebook/shifts/{id}/contacts/{contact_id}": {
+              "delete": {
+                "operationId": "removeShiftMember",
+                "summary": "Take a contact off a shift",
+                "description": "Needs shift_removecontact.",
+                "parameters": [
+                  {"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}},
+                  {
+                    "name": "contact_id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {"type": "integer", "minimum": 1}
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "Removed",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Done"}}}
+                  },
+                  "400": {
+                    "description": "A parameter is wrong",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+                  },
+                  "404": {
+                    "description": "No such shift, or the contact is not on it",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"}
+                }
+              }
             }
           },
           "components": {
@@ -1472,7 +1640,8 @@ extension APIv2 {
                 "properties": {
                   "id": {"type": "integer"},
                   "group_id": {"type": "integer"},
-                  "status": {"type": "string", "enum": ["deleted", "removed"]}
+                  "status": {"type": "string", "enum": ["deleted", "removed"]},
+                  "shift_id": {"type": "integer"}
                 }
               },
               "User": {
@@ -1537,6 +1706,88 @@ extension APIv2 {
                 "type": "object",
                 "required": ["status"],
                 "properties": {"name": {"type": "string"}, "id": {"type": "string"}, "status": {"const": "deleted"}}
+              },
+              "DayHours": {
+                "type": ["object", "null"],
+                "required": ["from", "to"],
+                "properties": {
+                  "from": {"type": "string", "description": "HH:MM"},
+                  "to": {"type": "string", "description": "HH:MM"}
+                }
+              },
+              "Shift": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["id", "name", "enabled", "days"],
+                "properties": {
+                  "id": {"type": "integer"},
+                  "name": {"type": "string"},
+                  "enabled": {"type": "boolean"},
+                  "days": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "properties": {
+                      "mon": {"$ref": "#/components/schemas/DayHours"},
+                      "tue": {"$ref": "#/components/schemas/DayHours"},
+                      "wed": {"$ref": "#/components/schemas/DayHours"},
+                      "thu": {"$ref": "#/components/schemas/DayHours"},
+                      "fri": {"$ref": "#/components/schemas/DayHours"},
+                      "sat": {"$ref": "#/components/schemas/DayHours"},
+                      "sun": {"$ref": "#/components/schemas/DayHours"}
+                    },
+                    "required": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+                  }
+                }
+              },
+              "NewShift": {
+                "type": "object",
+                "required": ["name"],
+                "properties": {
+                  "name": {"type": "string", "minLength": 1, "maxLength": 100},
+                  "enabled": {"type": "boolean", "default": true},
+                  "days": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "properties": {
+                      "mon": {"$ref": "#/components/schemas/DayHours"},
+                      "tue": {"$ref": "#/components/schemas/DayHours"},
+                      "wed": {"$ref": "#/components/schemas/DayHours"},
+                      "thu": {"$ref": "#/components/schemas/DayHours"},
+                      "fri": {"$ref": "#/components/schemas/DayHours"},
+                      "sat": {"$ref": "#/components/schemas/DayHours"},
+                      "sun": {"$ref": "#/components/schemas/DayHours"}
+                    }
+                  }
+                }
+              },
+              "ShiftChange": {
+                "type": "object",
+                "properties": {
+                  "name": {"type": "string", "minLength": 1, "maxLength": 100},
+                  "enabled": {"type": "boolean"},
+                  "days": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "properties": {
+                      "mon": {"$ref": "#/components/schemas/DayHours"},
+                      "tue": {"$ref": "#/components/schemas/DayHours"},
+                      "wed": {"$ref": "#/components/schemas/DayHours"},
+                      "thu": {"$ref": "#/components/schemas/DayHours"},
+                      "fri": {"$ref": "#/components/schemas/DayHours"},
+                      "sat": {"$ref": "#/components/schemas/DayHours"},
+                      "sun": {"$ref": "#/components/schemas/DayHours"}
+                    }
+                  }
+                }
+              },
+              "ShiftMembers": {
+                "type": "object",
+                "required": ["id", "contacts", "status"],
+                "properties": {
+                  "id": {"type": "integer"},
+                  "contacts": {"type": "array", "items": {"type": "integer"}},
+                  "status": {"const": "added"}
+                }
               }
             },
             "responses": {

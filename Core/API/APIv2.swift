@@ -63,6 +63,7 @@ public struct APIv2: Sendable {
             addPhonebookRoutes(to: router, prefix: prefix)
             addCallRoutes(to: router, prefix: prefix)
             addUserRoutes(to: router, prefix: prefix)
+            addShiftRoutes(to: router, prefix: prefix)
             router.post(RouterPath(prefix + "/messages/sms")) { request, context in
                 await handle(request, context, permission: "send_sms") { user in
                     try await send(try await JSONAPI.object(request), kind: .sms, user: user)

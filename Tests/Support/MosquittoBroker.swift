@@ -65,22 +65,25 @@ public final class MosquittoBroker: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    /// Starts the broker and waits (up to 10 s) until it answers.
+    /// Starts the broker and waits (up to 30 s: a loaded machine) until it answers.
     public func start() async throws {
         process = try DaemonProcess("/usr/sbin/mosquitto", ["-c", directory + "/mosquitto.conf"])
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(30)
+        var last = "no attempt finished"
         while ContinuousClock.now < deadline {
-            if let result = try? await Self.runDetached(
-                "/usr/bin/mosquitto_sub",
-                clientArguments + ["-t", "$SYS/broker/version", "-C", "1", "-W", "1"]
-            ),
-                result.status == 0
-            {
-                return
+            do {
+                let result = try await Self.runDetached(
+                    "/usr/bin/mosquitto_sub",
+                    clientArguments + ["-t", "$SYS/broker/version", "-C", "1", "-W", "2"]
+                )
+                if result.status == 0 { return }
+                last = "mosquitto_sub exited \(result.status): \(result.output)"
+            } catch {
+                last = "mosquitto_sub could not run: \(error)"
             }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw TestFailure("mosquitto did not answer on port \(port) within 10 s; its log:\n\(log)")
+        throw TestFailure("mosquitto did not answer on port \(port) within 30 s (\(last)); its log:\n\(log)")
     }
 
     /// Stops the broker as an admin would (SIGTERM: it saves its state) and waits for it to end.

@@ -147,6 +147,21 @@ call("DELETE", f"/phonebook/contacts/{made['id']}", 200)
 call("DELETE", f"/phonebook/groups/{team['id']}", 200)
 call("POST", "/phonebook/groups", 403, token=limited, body={"name": "x"})
 
+# Shifts (shared by every user).
+day = call("POST", "/phonebook/shifts", 201, body={"name": "day", "days": {"mon": {"from": "08:00", "to": "16:00"}}}).json()
+call("POST", "/phonebook/shifts", 400, body={"name": "x", "days": {"funday": None}})
+call("POST", "/phonebook/shifts", 400, body={"name": "x", "days": {"mon": {"from": "8", "to": "16:00"}}})
+call("PUT", f"/phonebook/shifts/{day['id']}", 200, body={"enabled": False, "days": {"sat": {"from": "22:00", "to": "06:00"}}})
+call("PUT", "/phonebook/shifts/999999", 404, body={"enabled": True})
+call("POST", f"/phonebook/shifts/{day['id']}/contacts", 200, body={"contacts": [contact_id]})
+call("POST", f"/phonebook/shifts/{day['id']}/contacts", 400, body={"contacts": [999999]})
+call("GET", "/phonebook/shifts", 200)
+call("DELETE", f"/phonebook/shifts/{day['id']}/contacts/{contact_id}", 200)
+call("DELETE", f"/phonebook/shifts/{day['id']}/contacts/{contact_id}", 404)
+call("DELETE", f"/phonebook/shifts/{day['id']}", 200)
+call("DELETE", f"/phonebook/shifts/{day['id']}", 404)
+call("POST", "/phonebook/shifts", 403, token=limited, body={"name": "x"})
+
 # Calls, and MMS (stored; this gateway's modems cannot send it).
 call("POST", "/calls/ring", 200, body={"to": ["+46700000003"], "duration": 1})
 call("POST", "/calls/ring", 400, body={"to": ["+46700000003"], "duration": 0})
