@@ -20,7 +20,7 @@ extension APIv2 {
                     guard let text = try body.text("text"), !text.isEmpty else {
                         throw JSONAPI.Failure.badRequest("text: required, what the call says")
                     }
-                    _ = try await recipients(body, user: user)
+                    _ = try await recipients(body, user: user, start: Date())
                     logger.notice("APIv2: calls/\(kind) refused: no voice plugin", metadata: ["user": "\(user.name)"])
                     throw JSONAPI.Failure(
                         .serviceUnavailable,
@@ -37,12 +37,13 @@ extension APIv2 {
         let duration = try body.integer("duration", in: 1...600) ?? 10
         let modem = try body.integer("modem_no", in: 1...Int.max)
         let priority = try body.integer("priority", in: 0...9) ?? 0
-        let (numbers, others) = try await recipients(body, user: user)
-        let valid = numbers.filter { PhoneNumber($0) != nil } + others
+        let (numbers, delivery) = try await recipients(body, user: user, start: Date())
+        // A contact off shift is not woken up: only those on duty now are called.
+        let called = delivery.numbers.indices.filter { delivery.heldUntil[$0] == nil }.map { delivery.numbers[$0] }
         var ids: [MessageID] = []
-        if !valid.isEmpty {
+        if !called.isEmpty {
             ids = try await outbox.ring(
-                valid,
+                called,
                 seconds: duration,
                 modemNumber: modem,
                 priority: priority,
@@ -50,46 +51,6 @@ extension APIv2 {
             )
             logger.info("APIv2: calls queued", metadata: ["user": "\(user.name)", "message.ids": "\(ids)"])
         }
-        var answers: [[String: Any]] = []
-        var next = 0
-        for number in numbers + others {
-            if PhoneNumber(number) == nil {
-                answers.append(
-                    Self.sendAnswer(status: "error", id: nil, number: number, message: "Invalid phone number")
-                )
-            } else {
-                answers.append(Self.sendAnswer(status: "queued", id: ids[next], number: number, message: "OK"))
-                next += 1
-            }
-        }
-        guard !answers.isEmpty else { throw JSONAPI.Failure.badRequest("Every contact is on vacation or off duty") }
-        return (ids.isEmpty ? .badRequest : .ok, answers)
-    }
-
-    /// The numbers in `to` as given, and the numbers of the contacts and group members named (not on
-    /// vacation, on duty now, each once and not among `to`).
-    func recipients(_ body: JSONObject, user: APIUser) async throws -> (numbers: [String], others: [String]) {
-        let numbers = try body.texts("to") ?? []
-        let contactIDs = try body.ids("contacts") ?? []
-        let groupIDs = try body.ids("groups") ?? []
-        guard !numbers.isEmpty || !contactIDs.isEmpty || !groupIDs.isEmpty else {
-            throw JSONAPI.Failure.badRequest("to, contacts or groups: at least one recipient is required")
-        }
-        guard !contactIDs.isEmpty || !groupIDs.isEmpty else { return (numbers, []) }
-        let contacts = try await recipients(contacts: contactIDs, groups: groupIDs, user: user)
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = dates.timeZone
-        var delivery = ContactDelivery(numbers: numbers)
-        delivery.add(
-            contacts,
-            shifts: try await phonebook.shifts(ofContacts: contacts.map(\.id)),
-            start: Date(),
-            calendar: calendar
-        )
-        for note in delivery.notes { logger.info("APIv2: \(note.text)", metadata: ["contact": "\(note.contact)"]) }
-        let others = delivery.numbers.enumerated().dropFirst(numbers.count).filter {
-            delivery.heldUntil[$0.offset] == nil
-        }
-        return (numbers, others.map(\.element))
+        return try Self.answers(given: numbers, recipients: called, ids: ids)
     }
 }

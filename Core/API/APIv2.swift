@@ -167,16 +167,10 @@ public struct APIv2: Sendable {
         guard let text = try body.text("text"), !text.isEmpty else {
             throw JSONAPI.Failure.badRequest("text: required, the message's text")
         }
-        let numbers = try body.texts("to") ?? []
-        let contactIDs = try body.ids("contacts") ?? []
-        let groupIDs = try body.ids("groups") ?? []
-        guard !numbers.isEmpty || !contactIDs.isEmpty || !groupIDs.isEmpty else {
-            throw JSONAPI.Failure.badRequest("to, contacts or groups: at least one recipient is required")
-        }
-        if !contactIDs.isEmpty, !user.may("send_tocontact") {
+        if body.value("contacts") != nil, !user.may("send_tocontact") {
             throw JSONAPI.Failure(.forbidden, "No permission to use this method (send_tocontact)")
         }
-        if !groupIDs.isEmpty, !user.may("send_togroup") {
+        if body.value("groups") != nil, !user.may("send_togroup") {
             throw JSONAPI.Failure(.forbidden, "No permission to use this method (send_togroup)")
         }
 
@@ -201,21 +195,7 @@ public struct APIv2: Sendable {
             scheduledAt = parsed
         }
 
-        // Numbers first, in the order given; then contacts and group members not already among them.
-        let valid = numbers.filter { PhoneNumber($0) != nil }
-        var delivery = ContactDelivery(numbers: valid)
-        if !contactIDs.isEmpty || !groupIDs.isEmpty {
-            var calendar = Calendar(identifier: .gregorian)
-            calendar.timeZone = dates.timeZone
-            let contacts = try await recipients(contacts: contactIDs, groups: groupIDs, user: user)
-            delivery.add(
-                contacts,
-                shifts: try await phonebook.shifts(ofContacts: contacts.map(\.id)),
-                start: scheduledAt ?? Date(),
-                calendar: calendar
-            )
-            for note in delivery.notes { logger.info("APIv2: \(note.text)", metadata: ["contact": "\(note.contact)"]) }
-        }
+        let (numbers, delivery) = try await recipients(body, user: user, start: scheduledAt ?? Date())
         var ids: [MessageID] = []
         if !delivery.numbers.isEmpty {
             var request = SendRequest(
@@ -233,26 +213,56 @@ public struct APIv2: Sendable {
             ids = try await outbox.send(request)
             logger.info("APIv2: queued", metadata: ["user": "\(user.name)", "message.ids": "\(ids)"])
         }
+        return try Self.answers(given: numbers, recipients: delivery.numbers, ids: ids)
+    }
+
+    /// One `{status, id, number, message}` per recipient: the numbers as given (those that are not
+    /// numbers as errors), then the others queued (`ids` are those of `recipients`, in order).
+    /// 200 when something was queued, else 400.
+    static func answers(given: [String], recipients: [String], ids: [MessageID]) throws -> (HTTPResponse.Status, Any) {
         var answers: [[String: Any]] = []
         var next = 0
-        for number in numbers {
+        for number in given {
             if PhoneNumber(number) == nil {
-                answers.append(
-                    Self.sendAnswer(status: "error", id: nil, number: number, message: "Invalid phone number")
-                )
+                answers.append(sendAnswer(status: "error", id: nil, number: number, message: "Invalid phone number"))
             } else {
-                answers.append(Self.sendAnswer(status: "queued", id: ids[next], number: number, message: "OK"))
+                answers.append(sendAnswer(status: "queued", id: ids[next], number: number, message: "OK"))
                 next += 1
             }
         }
-        for (number, id) in zip(delivery.numbers[next...], ids[next...]) {
-            answers.append(Self.sendAnswer(status: "queued", id: id, number: number, message: "OK"))
+        for (number, id) in zip(recipients[next...], ids[next...]) {
+            answers.append(sendAnswer(status: "queued", id: id, number: number, message: "OK"))
         }
         guard !answers.isEmpty else {
             throw JSONAPI.Failure.badRequest("Every contact is on vacation or has no shift hours")
         }
-        let anyQueued = answers.contains { $0["status"] as? String == "queued" }
-        return (anyQueued ? .ok : .badRequest, answers)
+        return (ids.isEmpty ? .badRequest : .ok, answers)
+    }
+
+    /// The numbers in `to` as given, and the delivery plan: the valid ones of them, then the
+    /// contacts and group members named (the user's own), each number once, those on vacation
+    /// skipped and those off shift held until their shift starts (after `start`).
+    func recipients(_ body: JSONObject, user: APIUser, start: Date) async throws -> ([String], ContactDelivery) {
+        let numbers = try body.texts("to") ?? []
+        let contactIDs = try body.ids("contacts") ?? []
+        let groupIDs = try body.ids("groups") ?? []
+        guard !numbers.isEmpty || !contactIDs.isEmpty || !groupIDs.isEmpty else {
+            throw JSONAPI.Failure.badRequest("to, contacts or groups: at least one recipient is required")
+        }
+        var delivery = ContactDelivery(numbers: numbers.filter { PhoneNumber($0) != nil })
+        if !contactIDs.isEmpty || !groupIDs.isEmpty {
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = dates.timeZone
+            let contacts = try await recipients(contacts: contactIDs, groups: groupIDs, user: user)
+            delivery.add(
+                contacts,
+                shifts: try await phonebook.shifts(ofContacts: contacts.map(\.id)),
+                start: start,
+                calendar: calendar
+            )
+            for note in delivery.notes { logger.info("APIv2: \(note.text)", metadata: ["contact": "\(note.contact)"]) }
+        }
+        return (numbers, delivery)
     }
 
     /// An MMS's files: `attachments`, a list of `{content_type, content}` (base64).
