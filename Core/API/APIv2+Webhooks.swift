@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import SwiftletDomain
+import SwiftletRules
 
 /// Webhooks under `/api/v2/webhooks` (a Swiftlet addition to APIv2): a user with `read_sms` adds
 /// URLs to be told about received messages and its own messages' status changes (an admin's: every
@@ -95,13 +96,12 @@ extension APIv2 {
                 method: method,
                 secret: secret,
                 apiKey: try body.text("apikey"),
-                allUsers: user.isAdmin,
                 createdAt: Date()
             )
         )
         logger.notice(
             "APIv2: webhook added",
-            metadata: ["user": "\(user.name)", "webhook": "\(hook.id)", "url": "\(Self.redacted(url))"]
+            metadata: ["user": "\(user.name)", "webhook": "\(hook.id)", "url": "\(RuleEngine.redacted(url))"]
         )
         var answer = try await describe(hook)
         answer["secret"] = secret
@@ -141,10 +141,5 @@ extension APIv2 {
     static func randomSecret() -> String {
         var generator = SystemRandomNumberGenerator()
         return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
-    }
-
-    /// The URL without credentials and query, for the log.
-    static func redacted(_ url: URL) -> String {
-        "\(url.scheme ?? "http")://\(url.host ?? "?")\(url.port.map { ":\($0)" } ?? "")\(url.path)"
     }
 }

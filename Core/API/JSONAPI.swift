@@ -129,6 +129,10 @@ struct JSONAPI: Sendable {
             return Self.response(["message": error.detail], status: .badRequest)
         } catch let error as SwiftletError where error.kind == .notFound {
             return Self.response(["message": "Resource(s) not found"], status: .notFound)
+        } catch let error as SwiftletError where error.kind == .unavailable || error.kind == .notSupported {
+            // Understood, but the gateway cannot do it now (a modem away) or at all: say why.
+            logger.notice("\(name): cannot do it", metadata: ["reason": "\(error.detail)"])
+            return Self.response(["message": error.detail], status: .serviceUnavailable)
         } catch {
             logger.error("\(name): failed", metadata: ["error": "\(error)"])
             return Self.response(["message": "Internal error"], status: .internalServerError)
@@ -151,36 +155,6 @@ struct JSONAPI: Sendable {
         let formatter = ISO8601DateFormatter()
         formatter.timeZone = timeZone
         return formatter.string(from: date)
-    }
-}
-
-/// A JSON value as it was written: JSONSerialization on Linux cannot tell `1` from `true`.
-enum JSONValue: Decodable, Equatable {
-    case null
-    case bool(Bool)
-    case integer(Int64)
-    case number(Double)
-    case string(String)
-    case array([JSONValue])
-    case object([String: JSONValue])
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Int64.self) {
-            self = .integer(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([JSONValue].self) {
-            self = .array(value)
-        } else {
-            self = .object(try container.decode([String: JSONValue].self))
-        }
     }
 }
 

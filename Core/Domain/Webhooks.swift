@@ -33,7 +33,8 @@ public struct Webhook: Sendable, Equatable {
     public var secret: String
     /// Sent as `apikey` in SMSEagle's format.
     public var apiKey: String?
-    /// Told about every user's outgoing messages, not only its user's (an admin's webhook).
+    /// Told about every user's outgoing messages, not only its user's: its user is an admin (read
+    /// from the user as it is now; not stored with the webhook).
     public var allUsers: Bool
     public var createdAt: Date
 

@@ -6,6 +6,7 @@ import NIOCore
 import NIOHTTP1
 import ServiceLifecycle
 import SwiftletDomain
+import SwiftletRules
 
 /// Delivers the event log to webhooks, at least once: deliveries are queued in the store in the
 /// transaction that moves the webhook's place in the log, and one is marked delivered only after a
@@ -98,7 +99,7 @@ struct WebhookSender: Service {
         if age >= settings.giveUpAfter.seconds {
             try await store.markWebhookAttemptFailed(delivery.id, error: failure, retryAt: nil)
             logger.error(
-                "webhook \(hook.id) (\(Self.redacted(hook.url))): gave up on event \(delivery.event.id) after \(attempt) attempts over \(Int(age)) s: \(failure)"
+                "webhook \(hook.id) (\(RuleEngine.redacted(hook.url))): gave up on event \(delivery.event.id) after \(attempt) attempts over \(Int(age)) s: \(failure)"
             )
             return
         }
@@ -108,7 +109,7 @@ struct WebhookSender: Service {
         // The first failure of a delivery is a warning; the retries that follow are notices.
         logger.log(
             level: attempt == 1 ? .warning : .notice,
-            "webhook \(hook.id) (\(Self.redacted(hook.url))): attempt \(attempt) failed: \(failure); next in \(Int(backoff.rounded(.up))) s"
+            "webhook \(hook.id) (\(RuleEngine.redacted(hook.url))): attempt \(attempt) failed: \(failure); next in \(Int(backoff.rounded(.up))) s"
         )
     }
 
@@ -221,10 +222,5 @@ struct WebhookSender: Service {
         let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
         return fields.map { "\($0)=\($1.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }
             .joined(separator: "&")
-    }
-
-    /// The URL without credentials and query, for the log.
-    static func redacted(_ url: URL) -> String {
-        "\(url.scheme ?? "http")://\(url.host ?? "?")\(url.port.map { ":\($0)" } ?? "")\(url.path)"
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SwiftletDomain
 
 /// The subset of JSON Schema a plugin manifest uses to describe its configuration: `type`
 /// (object, array, string, integer, number, boolean), `properties`, `required`,

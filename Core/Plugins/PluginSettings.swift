@@ -1,4 +1,5 @@
 import Foundation
+import SwiftletDomain
 
 /// Which plugins a site enables and where they come from (the gateway configuration's
 /// `plugin_directory`, `plugin_digests` and `plugins` keys, plus `plugins.d/*.yaml`).

@@ -746,8 +746,9 @@ public actor RuleEngine {
         (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])) ?? Data("{}".utf8)
     }
 
-    /// A URL as the log and the history show it: without its user, password and query.
-    static func redacted(_ url: URL) -> String {
+    /// A URL as the log and the history show it: without its user, password and query (rules'
+    /// webhooks, and the gateway's).
+    public static func redacted(_ url: URL) -> String {
         var components = URLComponents(url: url, resolvingAgainstBaseURL: false)
         components?.user = nil
         components?.password = nil

@@ -52,7 +52,10 @@ extension SQLiteStore: UserAdmin {
     public func removeUser(_ name: String) async throws -> Bool {
         try await write { db in
             try db.execute(sql: "DELETE FROM api_user WHERE name = ?", arguments: [name])
-            return db.changesCount > 0
+            let removed = db.changesCount > 0
+            // Its webhooks, and what they still had to deliver, go with it.
+            try db.execute(sql: "DELETE FROM webhook WHERE user = ?", arguments: [name])
+            return removed
         }
     }
 

@@ -3,19 +3,25 @@ import GRDB
 import SwiftletDomain
 
 extension SQLiteStore: WebhookStore {
+    /// Webhooks with what their user may do now: `all_users` (an admin's) and `user_permissions`
+    /// (NULL when the user is gone).
+    static let webhooksWithTheirUser = """
+        SELECT w.*, COALESCE(u.level = 'admin', 0) AS all_users, u.permissions AS user_permissions
+        FROM webhook w LEFT JOIN api_user u ON u.name = w.user
+        """
+
     public func addWebhook(_ webhook: Webhook) async throws -> Webhook {
         try await write { db in
             let last = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM event") ?? 0
             try db.execute(
                 sql: """
-                    INSERT INTO webhook (user, url, events, format, method, secret, api_key, all_users, last_event,
-                                         created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO webhook (user, url, events, format, method, secret, api_key, last_event, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     webhook.user, webhook.url.absoluteString,
                     webhook.events.map(\.rawValue).sorted().joined(separator: ","), webhook.format.rawValue,
-                    webhook.method, webhook.secret, webhook.apiKey, webhook.allUsers, last,
+                    webhook.method, webhook.secret, webhook.apiKey, last,
                     webhook.createdAt.storeValue,
                 ]
             )
@@ -29,7 +35,7 @@ extension SQLiteStore: WebhookStore {
         try await pool.read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT * FROM webhook WHERE ? IS NULL OR user = ? ORDER BY id",
+                sql: Self.webhooksWithTheirUser + " WHERE ? IS NULL OR w.user = ? ORDER BY w.id",
                 arguments: [user, user]
             ).map(Self.webhook)
         }
@@ -71,7 +77,7 @@ extension SQLiteStore: WebhookStore {
         }
         guard behind else { return 0 }
         return try await write { db in
-            let hooks = try Row.fetchAll(db, sql: "SELECT * FROM webhook")
+            let hooks = try Row.fetchAll(db, sql: Self.webhooksWithTheirUser)
             guard !hooks.isEmpty else { return 0 }
             let newest = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM event") ?? 0
             let insert = try db.cachedStatement(
@@ -85,12 +91,15 @@ extension SQLiteStore: WebhookStore {
                 let hook = Self.webhook(row)
                 let last: Int64 = row["last_event"]
                 guard last < newest else { continue }
+                // A user who may no longer read messages is not told about them (its place moves on).
+                let permissions = (row["user_permissions"] as String?).map(Self.permissions) ?? []
+                let allowed = permissions.contains("*") || permissions.contains("read_sms")
                 let events = try Row.fetchAll(
                     db,
                     sql: "SELECT * FROM event WHERE id > ? ORDER BY id LIMIT ?",
                     arguments: [last, limit]
                 ).map(GatewayEvent.init(row:))
-                for event in events where Self.tells(hook, about: event) {
+                for event in events where allowed && Self.tells(hook, about: event) {
                     try insert.execute(
                         arguments: [
                             hook.id, event.id, "\(event.kind.rawValue):\(event.messageID)", now.storeValue,

@@ -478,6 +478,11 @@ public final class SQLiteStore: Sendable {
                 }
             }
         }
+        migrator.registerMigration("21-webhook-scope-from-the-user") { db in
+            // Whether a webhook covers every user's messages follows its user's admin level now,
+            // rather than a copy taken when it was made.
+            try db.execute(sql: "ALTER TABLE webhook DROP COLUMN all_users")
+        }
         return migrator
     }()
 }

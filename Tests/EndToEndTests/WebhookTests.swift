@@ -179,10 +179,24 @@ struct WebhookTests {
         #expect(firstDelivered > lastSent, "a later event of the message went out before the earlier was settled")
     }
 
-    @Test func theSMSEagleFormatByGetAndWhoSeesWhat() async throws {
+    /// `a=1&b=2` (percent-encoded) as a dictionary.
+    static func form(_ text: String) -> [String: String] {
+        Dictionary(
+            text.split(separator: "&").map { pair -> (String, String) in
+                let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+                return (parts[0], parts.count > 1 ? parts[1].removingPercentEncoding ?? "" : "")
+            },
+            uniquingKeysWith: { first, _ in first }
+        )
+    }
+
+    @Test func theSMSEagleFormatByGetAndPostAndWhoSeesWhat() async throws {
         let receiver = WebhookReceiver()
         try await receiver.start()
         defer { receiver.stop() }
+        let posts = WebhookReceiver()
+        try await posts.start()
+        defer { posts.stop() }
         let gateway = try GatewayProcess()
         try await gateway.start(config: Self.config)
         defer { gateway.stop() }
@@ -195,6 +209,12 @@ struct WebhookTests {
                 "url": receiver.url + "?site=1", "format": "smseagle", "method": "GET", "apikey": "k3y",
                 "events": ["incoming", "sent"],
             ]
+        )
+        // Alice's own webhook, SMSEagle's fields as a POST form, for her statuses and received messages.
+        let aliceHook = try await Self.addWebhook(
+            gateway,
+            token: alice,
+            ["url": posts.url, "format": "smseagle", "events": ["incoming", "sent"]]
         )
         #expect(
             try await APIv1Client(gateway: gateway, token: alice)(
@@ -210,13 +230,7 @@ struct WebhookTests {
         let query = try #require(
             (request["path"] as? String)?.split(separator: "?", maxSplits: 1).last.map(String.init)
         )
-        let fields = Dictionary(
-            query.split(separator: "&").map { pair -> (String, String) in
-                let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
-                return (parts[0], parts.count > 1 ? parts[1].removingPercentEncoding ?? "" : "")
-            },
-            uniquingKeysWith: { first, _ in first }
-        )
+        let fields = Self.form(query)
         #expect(fields["site"] == "1")
         #expect(fields["sender"] == "+46700000009")
         #expect(fields["text"] == "Hej då")
@@ -227,6 +241,26 @@ struct WebhookTests {
         try await Task.sleep(for: .seconds(2))
         #expect(receiver.requests.count == 1, "\(receiver.requests)")
         #expect(try await Self.verifySignatures(receiver.log, secret: hook.secret) == "verified 1\n")
+
+        // Alice's POSTs: her message's status (no apikey was set) and the reply, as form bodies.
+        let forms = try await eventually(timeout: .seconds(30), "both POSTs") {
+            posts.requests.count == 2 ? posts.requests : nil
+        }
+        #expect(forms.allSatisfy { $0["method"] as? String == "POST" })
+        #expect(
+            forms.allSatisfy {
+                ($0["headers"] as? [String: String])?["Content-Type"] == "application/x-www-form-urlencoded"
+            }
+        )
+        let bodies = forms.map { Self.form($0["body"] as? String ?? "") }
+        let sent = try #require(bodies.first { $0["status"] == "sent" })
+        #expect(sent["to"] == "+46700000001")
+        #expect(sent["text"] == "alice's")
+        #expect(sent["apikey"] == nil)
+        let reply = try #require(bodies.first { $0["sender"] != nil })
+        #expect(reply["sender"] == "+46700000009")
+        #expect(reply["text"] == "Hej då")
+        #expect(try await Self.verifySignatures(posts.log, secret: aliceHook.secret) == "verified 2\n")
     }
 
     @Test func badWebhooksAreRefused() async throws {

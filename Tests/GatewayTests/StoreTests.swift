@@ -81,6 +81,7 @@ struct StoreTests {
     /// Old events go, except those a webhook still has to deliver.
     @Test func pruningTheEventLogKeepsWhatWebhooksOwe() async throws {
         let store = try SQLiteStore(directory: directory)
+        try await store.addUser("test", admin: false, permissions: ["*"])
         _ = try await store.addWebhook(
             Webhook(
                 id: 0,
@@ -106,6 +107,39 @@ struct StoreTests {
         #expect(try await store.pruneEvents(before: Date().addingTimeInterval(-30 * 86400)) == 1)
         let left = try await store.pool.read { db in try Int64.fetchAll(db, sql: "SELECT message_id FROM event") }
         #expect(left == [ids[1]], "the event still owed to the webhook must stay")
+    }
+
+    /// A webhook tells what its user may see now: another user's messages only while its user is an
+    /// admin, nothing once it may not read messages, and it goes with its user.
+    @Test func aWebhookFollowsItsUser() async throws {
+        let store = try SQLiteStore(directory: directory)
+        try await store.addUser("ann", admin: false, permissions: ["read_sms"])
+        let hook = try await store.addWebhook(
+            Webhook(
+                id: 0,
+                user: "ann",
+                url: URL(string: "http://127.0.0.1:9/")!,
+                events: [.queued],
+                format: .json,
+                method: "POST",
+                secret: "0123456789abcdef",
+                apiKey: nil,
+                createdAt: Date()
+            )
+        )
+        _ = try await store.enqueue([message("+46700000001")])  // queued by "test", not ann
+        #expect(try await store.queueWebhookDeliveries(limit: 100, now: Date()) == 0)
+        #expect(try await store.webhooks(user: "ann").first?.allUsers == false)
+        _ = try await store.setAdmin("ann", true)
+        #expect(try await store.webhooks(user: "ann").first?.allUsers == true)
+        _ = try await store.enqueue([message("+46700000002")])
+        #expect(try await store.queueWebhookDeliveries(limit: 100, now: Date()) == 1)
+        _ = try await store.setPermissions("ann", ["send_sms"])
+        _ = try await store.enqueue([message("+46700000003")])
+        #expect(try await store.queueWebhookDeliveries(limit: 100, now: Date()) == 0)
+        #expect(try await store.removeUser("ann"))
+        #expect(try await store.webhooks(user: nil).isEmpty)
+        #expect(try await store.webhookCounts(id: hook.id) == WebhookCounts())
     }
 
     @Test func commitsAreDurableWithWALAndFullSync() async throws {
