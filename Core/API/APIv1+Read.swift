@@ -5,7 +5,7 @@ import SwiftletDomain
 
 extension APIv1 {
     /// `read_sms`: the messages of one folder, filtered.
-    func readSMS(_ parameters: FormParameters) async throws -> APIv1Reply {
+    func readSMS(_ parameters: FormParameters, user: APIUser) async throws -> APIv1Reply {
         let custom = parameters["custom"].flatMap { $0.isEmpty ? nil : $0 }
         // A custom folder holds received messages; `folder` may then be left out.
         guard let folder = Folder(rawValue: parameters["folder"] ?? (custom != nil ? "inbox" : "")),
@@ -13,7 +13,7 @@ extension APIv1 {
         else {
             throw SwiftletError.invalidParameter("folder", "must be inbox, outbox, sentitems or sendingerror")
         }
-        var query = MessageQuery(folder: folder)
+        var query = MessageQuery(folder: folder, for: user)
         query.customFolder = custom
         query.idFrom = try integer(parameters, "idfrom", in: 0...Int.max).map(Int64.init)
         query.idTo = try integer(parameters, "idto", in: 0...Int.max).map(Int64.init)
@@ -59,15 +59,15 @@ extension APIv1 {
 
     /// `delete_sms`: the messages of a folder with ids from `idfrom` to `idto`. In the outbox, only
     /// messages no modem has taken yet are deleted (one being sent cannot be called back).
-    func deleteSMS(_ parameters: FormParameters) async throws -> APIv1Reply {
+    func deleteSMS(_ parameters: FormParameters, user: APIUser) async throws -> APIv1Reply {
         guard let name = parameters["folder"], let folder = Folder(rawValue: name),
             let from = parameters["idfrom"].flatMap({ Int64($0) }), let to = parameters["idto"].flatMap({ Int64($0) }),
             from >= 0, from <= to
         else { return .failed }
-        let deleted = try await store.delete(from: folder, ids: from...to)
+        let deleted = try await store.delete(from: folder, ids: from...to, owner: user.messageOwner)
         logger.notice(
-            "APIv1: deleted \(deleted) message(s) from \(folder.rawValue)",
-            metadata: ["ids": "\(from)-\(to)"]
+            "APIv1: deleted messages",
+            metadata: ["folder": "\(folder.rawValue)", "ids": "\(from)-\(to)", "deleted": "\(deleted)"]
         )
         return .ok
     }

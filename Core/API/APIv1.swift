@@ -13,7 +13,7 @@ public struct APIv1: Sendable {
     let users: any UserDirectory
     let modems: any ModemControl
     let phonebook: any PhonebookAdmin
-    let limiter: AuthenticationLimiter
+    let authenticator: Authenticator
     let dates: SMSEagleDate
     let logger: Logger
 
@@ -27,7 +27,7 @@ public struct APIv1: Sendable {
         modems: any ModemControl,
         phonebook: any PhonebookAdmin,
         timeZone: TimeZone = .current,
-        limiter: AuthenticationLimiter? = nil,
+        authenticator: Authenticator,
         logger: Logger
     ) {
         self.outbox = outbox
@@ -35,7 +35,7 @@ public struct APIv1: Sendable {
         self.users = users
         self.modems = modems
         self.phonebook = phonebook
-        self.limiter = limiter ?? AuthenticationLimiter(logger: logger)
+        self.authenticator = authenticator
         self.dates = SMSEagleDate(timeZone: timeZone)
         self.logger = logger
     }
@@ -49,14 +49,14 @@ public struct APIv1: Sendable {
         "send_togroup": { api, parameters, user in try await api.sendToGroup(parameters, user: user) },
         "send_binary_sms": { api, parameters, user in try await api.sendBinarySMS(parameters, user: user) },
         "send_tocontact": { api, parameters, user in try await api.sendToContact(parameters, user: user) },
-        "read_sms": { api, parameters, _ in try await api.readSMS(parameters) },
+        "read_sms": { api, parameters, user in try await api.readSMS(parameters, user: user) },
         "get_queue_length": { api, parameters, _ in try await api.queueLength(parameters) },
         "get_inbox_length": { api, parameters, _ in try await api.folderLength(.inbox, parameters) },
         "get_sentitems_length": { api, parameters, _ in try await api.folderLength(.sentitems, parameters) },
         "get_sendingerror_length": { api, parameters, _ in
             try await api.folderLength(.sendingerror, parameters)
         },
-        "delete_sms": { api, parameters, _ in try await api.deleteSMS(parameters) },
+        "delete_sms": { api, parameters, user in try await api.deleteSMS(parameters, user: user) },
         "send_ussd": { api, parameters, user in try await api.sendUSSD(parameters, user: user) },
         "get_gsmsignal": { api, parameters, _ in try api.signal(parameters) },
         "call_with_termination": { api, parameters, _ in try await api.call(parameters) },
@@ -107,14 +107,9 @@ public struct APIv1: Sendable {
         }
         for path in ["/jsonrpc/sms", "/index.php/jsonrpc/sms"] {
             router.post(RouterPath(path)) { request, context in
-                try await self.respondJSONRPC(to: request, client: Self.client(context))
+                try await self.respondJSONRPC(to: request, client: self.authenticator.client(request, context: context))
             }
         }
-    }
-
-    /// The client's IP address, for rate limiting; `unknown` when the context does not carry it.
-    static func client(_ context: some RequestContext) -> String {
-        (context as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress ?? "unknown"
     }
 
     func respond(to request: Request, context: some RequestContext) async throws -> Response {
@@ -134,7 +129,7 @@ public struct APIv1: Sendable {
             handler,
             parameters,
             responseTypes: ["text", "xml"],
-            client: Self.client(context)
+            client: authenticator.client(request, context: context)
         )
         return Self.response(xml ? reply.xml : reply.text, xml: xml)
     }
@@ -154,16 +149,7 @@ public struct APIv1: Sendable {
             if let responseType = parameters["responsetype"], !responseTypes.contains(responseType) {
                 return .wrongParameters
             }
-            guard await limiter.allows(client) else {
-                logger.notice(
-                    "APIv1: refused without checking: too many failed authentications",
-                    metadata: ["client": "\(client)"]
-                )
-                return .error(
-                    parameters["access_token"] != nil ? APIv1Reply.invalidTokenText : APIv1Reply.invalidLoginText
-                )
-            }
-            let user = try await authenticate(parameters)
+            let user = try await authenticate(parameters, client: client)
             logger[metadataKey: "user"] = "\(user.name)"
             guard user.may(method) else {
                 logger.notice("APIv1: method not permitted for this user")
@@ -179,11 +165,6 @@ public struct APIv1: Sendable {
             )
             return refusal.reply
         } catch let error as SwiftletError where error.kind == .unauthenticated {
-            await limiter.recordFailure(client)
-            logger.notice(
-                "APIv1: authentication failed",
-                metadata: ["reason": "\(error.detail)", "client": "\(client)"]
-            )
             return .error(error.detail)
         } catch let error as SwiftletError where error.kind == .invalidParameter || error.kind == .notFound {
             logger.info("APIv1: wrong parameters", metadata: ["reason": "\(error.detail)"])
@@ -194,18 +175,28 @@ public struct APIv1: Sendable {
         }
     }
 
-    /// `access_token` first; else `login` and `pass`. Throws `.unauthenticated` with the documented text.
-    func authenticate(_ parameters: FormParameters) async throws -> APIUser {
+    /// `access_token` first; else `login` and `pass`. Throws `.unauthenticated` with the documented
+    /// text, or "too many failed attempts" while the limiter blocks the client.
+    func authenticate(_ parameters: FormParameters, client: String) async throws -> APIUser {
+        let credential: Authenticator.Credential
+        let invalid: String
         if let token = parameters["access_token"] {
-            guard let user = try await users.user(forAccessToken: token) else {
-                throw SwiftletError(.unauthenticated, APIv1Reply.invalidTokenText)
-            }
-            return user
+            credential = .token(token)
+            invalid = APIv1Reply.invalidTokenText
+        } else if let login = parameters["login"], let password = parameters["pass"] {
+            credential = .password(login: login, password: password)
+            invalid = APIv1Reply.invalidLoginText
+        } else {
+            throw SwiftletError(.unauthenticated, APIv1Reply.invalidLoginText)
         }
-        guard let login = parameters["login"], let password = parameters["pass"],
-            let user = try await users.user(login: login, password: password)
-        else { throw SwiftletError(.unauthenticated, APIv1Reply.invalidLoginText) }
-        return user
+        do {
+            return try await authenticator.authenticate(credential, client: client, api: "APIv1")
+        } catch let failure as Authenticator.Failure {
+            throw SwiftletError(
+                .unauthenticated,
+                failure.reason == .invalid ? invalid : Authenticator.tooManyAttemptsText
+            )
+        }
     }
 
     static func response(_ body: String, status: HTTPResponse.Status = .ok, xml: Bool = false) -> Response {

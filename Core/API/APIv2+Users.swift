@@ -77,7 +77,7 @@ extension APIv2 {
         _ body: @escaping (APIUser) async throws -> (HTTPResponse.Status, Any)
     ) async -> Response {
         await json.respond {
-            let user = try await json.authenticate(request, client: APIv1.client(context), permission: nil)
+            let user = try await json.authenticate(request, context: context, permission: nil)
             guard user.isAdmin else { throw JSONAPI.Failure(.forbidden, "Only admins manage users and tokens") }
             return try await body(user)
         }

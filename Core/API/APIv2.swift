@@ -25,13 +25,12 @@ public struct APIv2: Sendable {
     public init(
         outbox: Outbox,
         store: any MessageStore,
-        users: any UserDirectory,
         modems: any ModemControl,
         phonebook: any PhonebookAdmin,
         webhooks: any WebhookStore,
         userAdmin: any UserAdmin,
         timeZone: TimeZone = .current,
-        limiter: AuthenticationLimiter? = nil,
+        authenticator: Authenticator,
         logger: Logger
     ) {
         self.outbox = outbox
@@ -40,12 +39,7 @@ public struct APIv2: Sendable {
         self.phonebook = phonebook
         self.webhooks = webhooks
         self.users = userAdmin
-        self.json = JSONAPI(
-            users: users,
-            limiter: limiter ?? AuthenticationLimiter(logger: logger),
-            logger: logger,
-            name: "APIv2"
-        )
+        self.json = JSONAPI(authenticator: authenticator, logger: logger, name: "APIv2")
         self.dates = SMSEagleDate(timeZone: timeZone)
         self.logger = logger
     }
@@ -152,7 +146,7 @@ public struct APIv2: Sendable {
         _ body: @escaping (APIUser) async throws -> (HTTPResponse.Status, Any)
     ) async -> Response {
         await json.respond {
-            let user = try await json.authenticate(request, client: APIv1.client(context), permission: permission)
+            let user = try await json.authenticate(request, context: context, permission: permission)
             return try await body(user)
         }
     }
@@ -326,7 +320,7 @@ public struct APIv2: Sendable {
         _ query: FormParameters,
         user: APIUser
     ) async throws -> (HTTPResponse.Status, Any) {
-        var filter = MessageQuery(folder: folder)
+        var filter = MessageQuery(folder: folder, for: user)
         filter.idFrom = try Self.queryInteger(query, "id_from").map(Int64.init)
         filter.idTo = try Self.queryInteger(query, "id_to").map(Int64.init)
         filter.limit = try Self.queryInteger(query, "limit", in: 1...10_000) ?? 100
@@ -339,7 +333,6 @@ public struct APIv2: Sendable {
         if let number = try Self.queryInteger(query, "modem_no") {
             filter.modem = (number, try modems.name(ofModem: number))
         }
-        if folder != .inbox, !user.isAdmin { filter.createdBy = user.name }
         let list: [[String: Any]] =
             folder == .inbox
             ? try await store.incoming(matching: filter).map(incoming)
@@ -349,10 +342,9 @@ public struct APIv2: Sendable {
 
     /// `GET messages/{folder}/{id}`.
     func message(_ id: MessageID, in folder: Folder, user: APIUser) async throws -> (HTTPResponse.Status, Any) {
-        var filter = MessageQuery(folder: folder)
+        var filter = MessageQuery(folder: folder, for: user)
         filter.idFrom = id
         filter.idTo = id
-        if folder != .inbox, !user.isAdmin { filter.createdBy = user.name }
         let found: [String: Any]? =
             folder == .inbox
             ? try await store.incoming(matching: filter).first.map(incoming)
@@ -364,7 +356,7 @@ public struct APIv2: Sendable {
     /// `DELETE messages/{folder}/{id}`: a message a modem has taken from the outbox cannot be called back (409).
     func deleteMessage(_ id: MessageID, in folder: Folder, user: APIUser) async throws -> (HTTPResponse.Status, Any) {
         _ = try await message(id, in: folder, user: user)
-        guard try await store.delete(from: folder, ids: id...id) == 1 else {
+        guard try await store.delete(from: folder, ids: id...id, owner: user.messageOwner) == 1 else {
             throw JSONAPI.Failure(.conflict, "Message \(id) is being sent and cannot be deleted")
         }
         logger.notice(

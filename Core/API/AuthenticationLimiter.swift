@@ -1,9 +1,10 @@
 import Foundation
 import Logging
 
-/// Slows down guessing of tokens and passwords: a client address that failed to authenticate
-/// `limit` times within `window` is refused for the rest of the window without its credentials
-/// being checked. The gateway's APIs share one, so guesses spread over them count together.
+/// Counts failed authentications per key — a client address, a login name — and blocks a key that
+/// failed `limit` times within `window` for one window. The gateway's APIs share one, so guesses
+/// spread over them count together. It never decides alone: ``Authenticator`` lets valid tokens pass
+/// a blocked address.
 public actor AuthenticationLimiter {
     private var failures: [String: [Date]] = [:]
     private var blocked: [String: Date] = [:]
@@ -17,30 +18,41 @@ public actor AuthenticationLimiter {
         self.logger = logger
     }
 
-    /// False while `address` is blocked.
-    func allows(_ address: String, now: Date = Date()) -> Bool {
-        guard let until = blocked[address] else { return true }
-        if until > now { return false }
-        blocked[address] = nil
-        return true
+    /// Whether `key` is blocked now.
+    func isBlocked(_ key: String, now: Date = Date()) -> Bool {
+        guard let until = blocked[key] else { return false }
+        if until > now { return true }
+        blocked[key] = nil
+        return false
     }
 
-    func recordFailure(_ address: String, now: Date = Date()) {
-        var recent = (failures[address] ?? []).filter { now.timeIntervalSince($0) < window }
-        recent.append(now)
-        if recent.count >= limit {
-            blocked[address] = now.addingTimeInterval(window)
-            failures[address] = nil
-            logger.warning(
-                "HTTP APIs: \(recent.count) failed authentications from \(address) within \(Int(window)) s; refusing it for \(Int(window)) s"
-            )
-        } else {
-            failures[address] = recent
+    /// Whether any of `keys` is blocked now.
+    func anyBlocked(_ keys: [String], now: Date = Date()) -> Bool {
+        keys.contains { isBlocked($0, now: now) }
+    }
+
+    /// Counts a failure against each of `keys`; returns true when one of them is blocked now.
+    @discardableResult
+    func recordFailure(_ keys: [String], now: Date = Date()) -> Bool {
+        for key in keys {
+            var recent = (failures[key] ?? []).filter { now.timeIntervalSince($0) < window }
+            recent.append(now)
+            if recent.count >= limit {
+                blocked[key] = now.addingTimeInterval(window)
+                failures[key] = nil
+                logger.warning(
+                    "HTTP APIs: too many failed authentications; refusing for one window",
+                    metadata: ["key": "\(key)", "failures": "\(recent.count)", "window": "\(Int(window)) s"]
+                )
+            } else {
+                failures[key] = recent
+            }
         }
-        // Forget addresses that have been quiet for a window, so the table cannot grow without bound.
+        // Forget keys that have been quiet for a window, so the tables cannot grow without bound.
         if failures.count > 10_000 {
             failures = failures.filter { now.timeIntervalSince($0.value.last ?? now) < window }
         }
         if blocked.count > 10_000 { blocked = blocked.filter { $0.value > now } }
+        return anyBlocked(keys, now: now)
     }
 }

@@ -10,9 +10,8 @@ import SwiftletRules
 /// `docs/api/brevis.md` for the choices made where the documentation is silent.
 public struct BrevisAPI: Sendable {
     let outbox: Outbox
-    let users: any UserDirectory
     let phonebook: any PhonebookAdmin
-    let limiter: AuthenticationLimiter
+    let authenticator: Authenticator
     let logger: Logger
 
     /// How long a `ring` call rings before the modem hangs up.
@@ -26,15 +25,13 @@ public struct BrevisAPI: Sendable {
 
     public init(
         outbox: Outbox,
-        users: any UserDirectory,
         phonebook: any PhonebookAdmin,
-        limiter: AuthenticationLimiter? = nil,
+        authenticator: Authenticator,
         logger: Logger
     ) {
         self.outbox = outbox
-        self.users = users
         self.phonebook = phonebook
-        self.limiter = limiter ?? AuthenticationLimiter(logger: logger)
+        self.authenticator = authenticator
         self.logger = logger
     }
 
@@ -52,8 +49,12 @@ public struct BrevisAPI: Sendable {
     }
 
     public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
-        router.get("/api.php") { request, context in await respond(to: request, client: APIv1.client(context)) }
-        router.post("/api.php") { request, context in await respond(to: request, client: APIv1.client(context)) }
+        router.get("/api.php") { request, context in
+            await respond(to: request, client: authenticator.client(request, context: context))
+        }
+        router.post("/api.php") { request, context in
+            await respond(to: request, client: authenticator.client(request, context: context))
+        }
     }
 
     func respond(to request: Request, client: String) async -> Response {
@@ -71,12 +72,17 @@ public struct BrevisAPI: Sendable {
             else {
                 throw Answer(.badRequest, Self.parameterMissing, because: "username, password, text and to are needed")
             }
-            guard await limiter.allows(client) else {
-                throw Answer(.unauthorized, Self.unauthorized, because: "too many failed logins from \(client)")
-            }
-            guard let account = try await users.user(login: username, password: password) else {
-                await limiter.recordFailure(client)
-                throw Answer(.unauthorized, Self.unauthorized, because: "wrong user name or password from \(client)")
+            let account: APIUser
+            do {
+                account = try await authenticator.authenticate(
+                    .password(login: username, password: password),
+                    client: client,
+                    api: "brevis.one API"
+                )
+            } catch let failure as Authenticator.Failure {
+                throw failure.reason == .invalid
+                    ? Answer(.unauthorized, Self.unauthorized, because: "wrong user name or password from \(client)")
+                    : Answer(.tooManyRequests, Authenticator.tooManyAttemptsText, because: "too many failed logins")
             }
             user = account.name
             guard account.may("send_sms") else {

@@ -7,8 +7,7 @@ import SwiftletDomain
 /// What the JSON APIs (APIv2, Pixie) share: finding the caller's token, reading a JSON body, and
 /// answering JSON, errors as `{"message": "…"}` with the HTTP status that says what went wrong.
 struct JSONAPI: Sendable {
-    let users: any UserDirectory
-    let limiter: AuthenticationLimiter
+    let authenticator: Authenticator
     let logger: Logger
     /// Names the API in log lines ("APIv2", "Pixie API").
     let name: String
@@ -42,21 +41,21 @@ struct JSONAPI: Sendable {
     }
 
     /// The user whose token the request carries, who may call `permission` (an APIv1 method name).
-    func authenticate(_ request: Request, client: String, permission: String?) async throws -> APIUser {
-        guard await limiter.allows(client) else {
-            logger.notice(
-                "\(name): refused without checking: too many failed authentications",
-                metadata: ["client": "\(client)"]
-            )
-            throw Failure(.unauthorized, "Invalid access token")
-        }
+    func authenticate(_ request: Request, context: some RequestContext, permission: String?) async throws -> APIUser {
         guard let token = Self.token(request) else {
             throw Failure(.unauthorized, "An access token is required (header access-token or Authorization: Bearer)")
         }
-        guard let user = try await users.user(forAccessToken: token) else {
-            await limiter.recordFailure(client)
-            logger.notice("\(name): authentication failed", metadata: ["client": "\(client)"])
-            throw Failure(.unauthorized, "Invalid access token")
+        let user: APIUser
+        do {
+            user = try await authenticator.authenticate(
+                .token(token),
+                client: authenticator.client(request, context: context),
+                api: name
+            )
+        } catch let failure as Authenticator.Failure {
+            throw failure.reason == .invalid
+                ? Failure(.unauthorized, "Invalid access token")
+                : Failure(.tooManyRequests, Authenticator.tooManyAttemptsText)
         }
         if let permission, !user.may(permission) {
             logger.notice(
@@ -79,10 +78,21 @@ struct JSONAPI: Sendable {
         }
         var data = Data(buffer.readableBytesView)
         if utf32Escapes { data = Self.replacingUTF32Escapes(data) }
-        guard case .object(let fields) = try? JSONDecoder().decode(JSONValue.self, from: data) else {
-            throw Failure.badRequest("The body must be a JSON object")
+        let value: JSONValue
+        do {
+            value = try JSONDecoder().decode(JSONValue.self, from: data)
+        } catch {
+            throw Failure.badRequest("The body is not valid JSON: \(Self.reason(error))")
         }
+        guard case .object(let fields) = value else { throw Failure.badRequest("The body must be a JSON object") }
         return JSONObject(fields: fields)
+    }
+
+    /// What the JSON parser found wrong, in its own words (e.g. a number too large for a double).
+    static func reason(_ error: any Error) -> String {
+        guard case DecodingError.dataCorrupted(let context) = error else { return "\(error)" }
+        let underlying = (context.underlyingError as? NSError)?.userInfo[NSDebugDescriptionErrorKey] as? String
+        return underlying ?? context.debugDescription
     }
 
     /// `\U0001F600` as JSON's `\ud83d\ude00`; an escaped backslash before the `U` is left alone.

@@ -21,31 +21,25 @@ public struct PixieAPI: Sendable {
     public init(
         outbox: Outbox,
         events: any EventLog,
-        users: any UserDirectory,
-        limiter: AuthenticationLimiter? = nil,
+        authenticator: Authenticator,
         logger: Logger
     ) {
         self.outbox = outbox
         self.events = events
-        self.json = JSONAPI(
-            users: users,
-            limiter: limiter ?? AuthenticationLimiter(logger: logger),
-            logger: logger,
-            name: "Pixie API"
-        )
+        self.json = JSONAPI(authenticator: authenticator, logger: logger, name: "Pixie API")
         self.logger = logger
     }
 
     public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
         router.post("/api/v2/sms") { request, context in
             await json.respond {
-                let user = try await json.authenticate(request, client: APIv1.client(context), permission: "send_sms")
+                let user = try await json.authenticate(request, context: context, permission: "send_sms")
                 return try await send(try await JSONAPI.object(request, utf32Escapes: true), user: user)
             }
         }
         router.get("/api/v2/sms/stream") { request, context in
             await json.respond {
-                let user = try await json.authenticate(request, client: APIv1.client(context), permission: "read_sms")
+                let user = try await json.authenticate(request, context: context, permission: "read_sms")
                 return try await stream(APIv2.query(request), user: user)
             }
         }

@@ -18,21 +18,18 @@ import SwiftletRules
 /// - `POST   /swiftlet/v1/escalations/{id}/ack`: acknowledge; `{"by": "name"}` says who
 public struct RulesAPI: Sendable {
     let engine: RuleEngine
-    let users: any UserDirectory
+    let authenticator: Authenticator
     let logger: Logger
-    let limiter: AuthenticationLimiter
     static let prefix = "/swiftlet/v1"
 
     public init(
         engine: RuleEngine,
-        users: any UserDirectory,
-        limiter: AuthenticationLimiter? = nil,
+        authenticator: Authenticator,
         logger: Logger
     ) {
         self.engine = engine
-        self.users = users
+        self.authenticator = authenticator
         self.logger = logger
-        self.limiter = limiter ?? AuthenticationLimiter(logger: logger)
     }
 
     struct Failure: Error {
@@ -146,21 +143,27 @@ public struct RulesAPI: Sendable {
         _ context: Context,
         _ body: @Sendable (Data) async throws -> Any
     ) async -> Response {
-        let client = APIv1.client(context)
         do {
-            guard await limiter.allows(client) else {
-                throw Failure(status: .tooManyRequests, message: "too many failed authentications; try again later")
-            }
-            let token =
-                request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
-                ?? request.uri.queryParameters["access_token"].map(String.init)
-            guard let token, let user = try await users.user(forAccessToken: token) else {
-                await limiter.recordFailure(client)
-                logger.notice("rules API: authentication failed", metadata: ["client": "\(client)"])
+            // The same headers as APIv2 (`access-token`, `Authorization: Bearer`), or `?access_token=`.
+            guard
+                let token = JSONAPI.token(request) ?? request.uri.queryParameters["access_token"].map(String.init)
+            else {
                 throw Failure(
                     status: .unauthorized,
-                    message: "a valid access token is required (Authorization: Bearer …)"
+                    message: "a valid access token is required (header access-token or Authorization: Bearer)"
                 )
+            }
+            let user: APIUser
+            do {
+                user = try await authenticator.authenticate(
+                    .token(token),
+                    client: authenticator.client(request, context: context),
+                    api: "rules API"
+                )
+            } catch let failure as Authenticator.Failure {
+                throw failure.reason == .invalid
+                    ? Failure(status: .unauthorized, message: "invalid access token")
+                    : Failure(status: .tooManyRequests, message: Authenticator.tooManyAttemptsText)
             }
             guard user.isAdmin else {
                 logger.notice("rules API: refused, not an admin", metadata: ["user": "\(user.name)"])

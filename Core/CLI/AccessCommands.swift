@@ -83,7 +83,7 @@ struct Token: AsyncParsableCommand {
 struct User: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Manage API users.",
-        subcommands: [Add.self, List.self, Remove.self, SetPassword.self]
+        subcommands: [Add.self, List.self, Remove.self, SetPassword.self, Access.self]
     )
 
     struct Add: AsyncParsableCommand {
@@ -98,8 +98,16 @@ struct User: AsyncParsableCommand {
         @Argument(help: "The user's name.")
         var name: String
 
-        @Flag(help: "An admin sees every user's private phonebook entries.")
+        @Flag(help: "An admin sees every user's private phonebook entries and messages, and manages users.")
         var admin = false
+
+        @Flag(
+            help: """
+                Access to resources of all users: reads and deletes every user's sent, queued and failed \
+                messages (a user sees only its own otherwise). Admins have it anyway.
+                """
+        )
+        var allUsers = false
 
         @Option(help: "The APIv1 methods it may call, comma-separated, or * for all.")
         var methods = "*"
@@ -107,9 +115,36 @@ struct User: AsyncParsableCommand {
         func run() async throws {
             let permissions = try Permissions.parse(methods)
             try await CommandFailure.reporting {
-                try await data.openStore().addUser(name, admin: admin, permissions: permissions)
+                try await data.openStore().addUser(name, admin: admin, allUsers: allUsers, permissions: permissions)
             }
-            print("user \(name) added\(admin ? " (admin)" : "")")
+            print("user \(name) added\(admin ? " (admin)" : allUsers ? " (all users' messages)" : "")")
+        }
+    }
+
+    struct Access: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Choose whose messages a user reads and deletes: its own, or every user's.",
+            discussion: """
+                An outgoing message belongs to the user that queued it; received messages belong to the \
+                gateway and every user with read_sms reads them. 'all' is SMSEagle's "Access to resources \
+                of all users" (e.g. for a monitoring or archiving account); admins have it anyway.
+                """
+        )
+
+        @OptionGroup var data: DataOptions
+
+        @Argument(help: "The user's name.")
+        var name: String
+
+        @Argument(help: "own or all.")
+        var scope: String
+
+        func run() async throws {
+            guard scope == "own" || scope == "all" else { throw CommandFailure("the scope is 'own' or 'all'") }
+            guard try await data.openStore().setAllUsers(name, scope == "all") else {
+                throw CommandFailure("no user is called \(name); 'swiftlet user list' shows them")
+            }
+            print("\(name) now reads and deletes \(scope == "all" ? "every user's" : "only its own") messages")
         }
     }
 
@@ -126,7 +161,7 @@ struct User: AsyncParsableCommand {
             for user in users {
                 let methods = user.permissions.contains("*") ? "*" : user.permissions.sorted().joined(separator: ",")
                 print(
-                    "\(user.id)\t\(user.name)\t\(user.isAdmin ? "admin" : "user")\t\(user.tokens) token(s)\t\(user.hasPassword ? "password" : "no password")\t\(methods)"
+                    "\(user.id)\t\(user.name)\t\(user.isAdmin ? "admin" : user.allUsers ? "user (all users)" : "user")\t\(user.tokens) token(s)\t\(user.hasPassword ? "password" : "no password")\t\(methods)"
                 )
             }
         }

@@ -60,7 +60,9 @@ struct Plugins: ParsableCommand {
                 ])
             }
             for section in settings.enabled where !entries.contains(where: { $0.id == section.id }) {
-                rows.append([section.id, "-", "-", "enabled but not installed (no \(section.id).plugin.json)", "-"])
+                rows.append([
+                    section.id, "-", "-", "enabled but not installed (no \(section.id).plugin.json)", "-", "-",
+                ])
             }
             if rows.count == 1 {
                 print("no plugins installed")
@@ -308,7 +310,8 @@ struct PluginArgument: ParsableArguments {
 /// Left-aligned columns.
 enum Table {
     static func print(_ rows: [[String]], indent: String = "") {
-        let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        let columns = rows.map(\.count).max() ?? 0
+        let widths = (0..<columns).map { column in rows.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0 }
         for row in rows {
             let cells = row.enumerated().map { column, cell in
                 column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)

@@ -43,6 +43,8 @@ public struct SendRequest: Sendable, Equatable {
 public struct Outbox: Sendable {
     /// Longest text accepted, in characters (SMSEagle's limit for a concatenated message).
     public static let maximumTextLength = 1530
+    /// How far ahead a message may be scheduled: further is a mistake (a year 99999), not a plan.
+    public static let farthestSchedule: TimeInterval = 10 * 366 * 86400
 
     private let store: any MessageStore
     private let modemCount: Int
@@ -177,6 +179,12 @@ public struct Outbox: Sendable {
         return try await send(request)
     }
 
+    /// C0 control characters other than tab, line feed, form feed and carriage return, and DEL: a
+    /// phone shows none of them, and NUL would cut the text short in C strings on its way to the modem.
+    static func isUnsendable(_ scalar: Unicode.Scalar) -> Bool {
+        (scalar.value < 0x20 && ![0x09, 0x0A, 0x0C, 0x0D].contains(scalar.value)) || scalar.value == 0x7F
+    }
+
     func checkModem(_ number: Int?) throws {
         if let number, !(1...modemCount).contains(number) {
             throw SwiftletError.invalidParameter(
@@ -195,6 +203,12 @@ public struct Outbox: Sendable {
             return number
         }
         guard !request.text.isEmpty else { throw SwiftletError.invalidParameter("message", "empty") }
+        if request.kind != .binary, let control = request.text.unicodeScalars.first(where: Self.isUnsendable) {
+            throw SwiftletError.invalidParameter(
+                "message",
+                "contains the control character U+\(String(format: "%04X", control.value)), which no phone shows (line breaks, tabs and form feeds are sent)"
+            )
+        }
         guard request.kind != .ussd else { throw SwiftletError.invalidParameter("kind", "USSD goes through sendUSSD") }
         if request.kind == .mms {
             guard !request.attachments.isEmpty else {
@@ -228,6 +242,9 @@ public struct Outbox: Sendable {
         }
         if let oid = request.options.oid, oid.count > 36 {
             throw SwiftletError.invalidParameter("oid", "longer than 36 characters")
+        }
+        if let date = request.scheduledAt, date.timeIntervalSince(now()) > Self.farthestSchedule {
+            throw SwiftletError.invalidParameter("date", "more than 10 years ahead")
         }
         let requested = request.scheduledAt ?? now()
         // The latest of: the requested time, the recipient's shift, the start of the send window.

@@ -15,10 +15,13 @@ public protocol MessageStore: Sendable {
     /// How many messages `folder` holds, optionally within a time window: received (inbox), created
     /// (outbox), sent (sent items) or given up (sending errors).
     /// With `modem`, only the messages of that modem (number and name), as `MessageQuery.modem`.
+    /// Counts are the gateway's figures (what monitoring checks read), not filtered by owner: they
+    /// reveal no message.
     func count(in folder: Folder, from: Date?, to: Date?, modem: (number: Int, name: String)?) async throws -> Int
     /// Deletes the messages of `folder` whose ids are in `ids`; in the outbox only those no modem has
-    /// taken yet. Returns how many were deleted.
-    func delete(from folder: Folder, ids: ClosedRange<MessageID>) async throws -> Int
+    /// taken yet; in the outgoing folders with an `owner`, only that user's (``APIUser/messageOwner``).
+    /// Returns how many were deleted.
+    func delete(from folder: Folder, ids: ClosedRange<MessageID>, owner: String?) async throws -> Int
     /// Gives the queued messages bound to modem `current` to modem `new` (`set_outbox_modem_no`).
     /// Returns how many moved.
     func moveQueued(fromModem current: Int, toModem new: Int) async throws -> Int
@@ -123,15 +126,24 @@ public struct APIUser: Sendable, Equatable {
     public var name: String
     /// APIv1 method names it may call; `["*"]` for all.
     public var permissions: Set<String>
-    /// Admins see every user's private phonebook entries.
+    /// Admins see every user's private phonebook entries and every user's messages.
     public var isAdmin: Bool
+    /// "Access to resources of all users": reads and deletes every user's messages without being an admin.
+    public var allUsers: Bool
 
-    public init(id: Int64 = 0, name: String, permissions: Set<String>, isAdmin: Bool = false) {
+    public init(id: Int64 = 0, name: String, permissions: Set<String>, isAdmin: Bool = false, allUsers: Bool = false) {
         self.id = id
         self.name = name
         self.permissions = permissions
         self.isAdmin = isAdmin
+        self.allUsers = allUsers
     }
+
+    /// The one ownership rule for messages, the same in every API: an outgoing message (sent, queued
+    /// or failed) belongs to the user that queued it, and only that user reads or deletes it — unless
+    /// the user is an admin or has the all-users grant. Received messages belong to the gateway, not to
+    /// a user: every user with `read_sms` reads them. Nil: every user's messages.
+    public var messageOwner: String? { isAdmin || allUsers ? nil : name }
 
     /// Whose private phonebook entries this user sees: its own, or (nil) everyone's.
     public var phonebookViewer: Int64? { isAdmin ? nil : id }

@@ -5,14 +5,25 @@ public struct UserSummary: Sendable, Equatable {
     public var id: Int64
     public var name: String
     public var isAdmin: Bool
+    /// Reads and deletes every user's messages (``APIUser/allUsers``).
+    public var allUsers: Bool
     public var permissions: Set<String>
     public var tokens: Int
     public var hasPassword: Bool
 
-    public init(id: Int64, name: String, isAdmin: Bool, permissions: Set<String>, tokens: Int, hasPassword: Bool) {
+    public init(
+        id: Int64,
+        name: String,
+        isAdmin: Bool,
+        allUsers: Bool = false,
+        permissions: Set<String>,
+        tokens: Int,
+        hasPassword: Bool
+    ) {
         self.id = id
         self.name = name
         self.isAdmin = isAdmin
+        self.allUsers = allUsers
         self.permissions = permissions
         self.tokens = tokens
         self.hasPassword = hasPassword
@@ -37,14 +48,23 @@ public struct TokenSummary: Sendable, Equatable {
 /// it returns.
 public protocol UserAdmin: Sendable {
     /// Throws `.invalidParameter` if the name is not one or the user exists.
-    func addUser(_ name: String, admin: Bool, permissions: Set<String>) async throws
+    func addUser(_ name: String, admin: Bool, allUsers: Bool, permissions: Set<String>) async throws
     func users() async throws -> [UserSummary]
     /// Removes the user and its tokens; false if there is none of that name.
     func removeUser(_ name: String) async throws -> Bool
     func setPermissions(_ name: String, _ permissions: Set<String>) async throws -> Bool
     func setAdmin(_ name: String, _ admin: Bool) async throws -> Bool
+    /// Grants (or withdraws) access to every user's messages; false if there is no such user.
+    func setAllUsers(_ name: String, _ allUsers: Bool) async throws -> Bool
     /// A new token for `user` (made if missing); only its digest is stored.
     func createAccessToken(user: String) async throws -> String
     func tokens(user: String?) async throws -> [TokenSummary]
     func revokeToken(id: String) async throws -> Bool
+}
+
+extension UserAdmin {
+    /// Adds a user that sees only its own messages.
+    public func addUser(_ name: String, admin: Bool, permissions: Set<String>) async throws {
+        try await addUser(name, admin: admin, allUsers: false, permissions: permissions)
+    }
 }

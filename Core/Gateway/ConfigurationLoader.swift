@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ModemSimulator
+import SwiftletDomain
 import SwiftletModem
 import SwiftletPluginHost
 import SwiftletRules
@@ -59,11 +60,32 @@ public struct ConfigurationLoader {
             }
         }
         if let node = top["http"] {
-            let http = try mapping(node, key: "http", known: ["listen"])
+            let http = try mapping(
+                node,
+                key: "http",
+                known: [
+                    "listen", "trusted_proxies", "max_connections", "header_timeout", "body_timeout", "idle_timeout",
+                ]
+            )
             if let listen = http["listen"] {
                 let (host, port) = try hostPort(listen, "http.listen")
                 configuration.http.host = host
                 configuration.http.port = port
+            }
+            if let value = http["trusted_proxies"] {
+                configuration.http.trustedProxies = try networks(value, "http.trusted_proxies")
+            }
+            if let value = http["max_connections"] {
+                configuration.http.maxConnections = try integer(value, "http.max_connections", in: 1...1_000_000)
+            }
+            if let value = http["header_timeout"] {
+                configuration.http.headerTimeout = try duration(value, "http.header_timeout")
+            }
+            if let value = http["body_timeout"] {
+                configuration.http.bodyTimeout = try duration(value, "http.body_timeout")
+            }
+            if let value = http["idle_timeout"] {
+                configuration.http.idleTimeout = try duration(value, "http.idle_timeout")
             }
         }
         if let node = top["log"] {
@@ -125,8 +147,11 @@ public struct ConfigurationLoader {
             let webhooks = try mapping(
                 node,
                 key: "webhooks",
-                known: ["first_retry", "max_retry_interval", "give_up_after", "timeout"]
+                known: ["first_retry", "max_retry_interval", "give_up_after", "timeout", "allowed_networks"]
             )
+            if let value = webhooks["allowed_networks"] {
+                configuration.webhooks.allowedNetworks = try networks(value, "webhooks.allowed_networks")
+            }
             if let value = webhooks["first_retry"] {
                 configuration.webhooks.firstRetry = try duration(value, "webhooks.first_retry")
             }
@@ -194,7 +219,7 @@ public struct ConfigurationLoader {
                 key: "simulator",
                 known: [
                     "send_delay", "signal", "delivery_report_delay", "undeliverable", "ussd_answers", "voice",
-                    "busy_numbers", "modems",
+                    "busy_numbers", "modems", "refused_numbers",
                 ]
             )
             if let value = simulator["send_delay"] {
@@ -215,6 +240,9 @@ public struct ConfigurationLoader {
             }
             if let value = simulator["undeliverable"] {
                 configuration.simulator.undeliverable = try numbers(value, "simulator.undeliverable")
+            }
+            if let value = simulator["refused_numbers"] {
+                configuration.simulator.refusedNumbers = try numbers(value, "simulator.refused_numbers")
             }
             if let value = simulator["busy_numbers"] {
                 configuration.simulator.busyNumbers = try numbers(value, "simulator.busy_numbers")
@@ -420,6 +448,20 @@ public struct ConfigurationLoader {
             throw error(node, key, "'\(text)' is not a duration (write e.g. 500ms, 30s, 5m or 1h)")
         }
         return value
+    }
+
+    /// A list of addresses and networks (`127.0.0.1`, `10.0.0.0/8`, `fd00::/8`).
+    func networks(_ node: Node, _ key: String) throws -> [IPNetwork] {
+        guard let sequence = node.sequence else {
+            throw error(node, key, "must be a list of addresses or networks (e.g. [127.0.0.1, 10.0.0.0/8])")
+        }
+        return try sequence.map { item in
+            let text = item.scalar?.string ?? ""
+            guard let network = IPNetwork(text) else {
+                throw error(item, key, "'\(text)' is not an IP address or network (write e.g. 10.0.0.0/8 or ::1)")
+            }
+            return network
+        }
     }
 
     func hostPort(_ node: Node, _ key: String) throws -> (String, Int) {

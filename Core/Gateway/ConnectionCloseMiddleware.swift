@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 
 /// Says `Connection: close` in the answer to a request that asked for it, as HTTP/1.1 wants of a
@@ -14,5 +15,33 @@ struct ConnectionCloseMiddleware<Context: RequestContext>: RouterMiddleware {
             response.headers[.connection] = "close"
         }
         return response
+    }
+}
+
+/// Answers 501 to a request whose body comes in a transfer coding other than `chunked`
+/// (`Transfer-Encoding: gzip, chunked`): the server would otherwise read compressed bytes as the text
+/// (RFC 9112 §6.1).
+struct TransferCodingMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        let codings = request.headers[values: .transferEncoding]
+            .flatMap { $0.split(separator: ",") }
+            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        guard codings.allSatisfy({ $0 == "chunked" }) else {
+            return Response(
+                status: .notImplemented,
+                headers: [.contentType: "text/plain; charset=utf-8", .connection: "close"],
+                body: ResponseBody(
+                    byteBuffer: ByteBuffer(
+                        string:
+                            "Transfer-Encoding \(codings.joined(separator: ", ")) is not supported: send the body as it is or chunked\n"
+                    )
+                )
+            )
+        }
+        return try await next(request, context)
     }
 }

@@ -88,10 +88,13 @@ public final class Dispatcher: Service {
     /// One modem's loop. `number` is the modem's place in the configuration (the API's `modem_no`).
     ///
     /// A modem whose sends fail `benchAfter` times in a row is benched for `benchFor`: it takes no
-    /// messages meanwhile, so they go out through the other modems. A modem with a rate limit waits
-    /// between sends.
+    /// messages meanwhile, so they go out through the other modems. Failures the network blames on the
+    /// message do not count, and neither does a streak of one recipient's retries (a bad number is not
+    /// a bad modem); the last modem ready is never benched, since nothing else would send. A modem with
+    /// a rate limit waits between sends.
     private func work(_ modem: ModemWorker, number: Int) async {
         var failuresInARow = 0
+        var failedRecipients: Set<String> = []
         var lastSend: ContinuousClock.Instant?
         let spacing = modem.configuration.maxPerMinute.map { Duration.seconds(60) / $0 }
         while !(await stopping) {
@@ -116,14 +119,25 @@ public final class Dispatcher: Service {
                 ) {
                     lastSend = ContinuousClock.now
                     switch await send(message, via: modem) {
-                    case .sent: failuresInARow = 0
+                    case .sent:
+                        failuresInARow = 0
+                        failedRecipients = []
                     case .notAttempted: break
                     case .failed(blamingTheMessage: true):
                         break  // the recipient or the message, not the modem
                     case .failed(blamingTheMessage: false):
                         failuresInARow += 1
-                        if failuresInARow >= settings.benchAfter {
+                        failedRecipients.insert(message.recipient.value)
+                        let othersReady = modems.contains { $0 !== modem && $0.state == .ready }
+                        if failuresInARow >= settings.benchAfter, failedRecipients.count > 1, !othersReady {
+                            logger.warning(
+                                "modem failing repeatedly, but it is the only one ready: not benched",
+                                metadata: ["modem": "\(modem.configuration.name)", "failures": "\(failuresInARow)"]
+                            )
+                        }
+                        if failuresInARow >= settings.benchAfter, failedRecipients.count > 1, othersReady {
                             failuresInARow = 0
+                            failedRecipients = []
                             logger.warning(
                                 "modem \(modem.configuration.name) failed \(settings.benchAfter) messages in a row; not using it for \(settings.benchFor)",
                                 metadata: ["modem": "\(modem.configuration.name)"]

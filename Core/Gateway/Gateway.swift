@@ -224,8 +224,14 @@ public enum Gateway {
         }
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: ConnectionCloseMiddleware())
+        router.add(middleware: TransferCodingMiddleware())
         let modemPool = ModemPool(workers: modems, settings: store)
-        let limiter = AuthenticationLimiter(logger: logger)
+        let authenticator = Authenticator(
+            users: store,
+            limiter: AuthenticationLimiter(logger: logger),
+            trustedProxies: configuration.http.trustedProxies,
+            logger: logger
+        )
         APIv1(
             outbox: outbox,
             store: store,
@@ -233,33 +239,43 @@ public enum Gateway {
             modems: modemPool,
             phonebook: store,
             timeZone: configuration.timeZone,
-            limiter: limiter,
+            authenticator: authenticator,
             logger: logger
         )
         .addRoutes(to: router)
         APIv2(
             outbox: outbox,
             store: store,
-            users: store,
             modems: modemPool,
             phonebook: store,
             webhooks: store,
             userAdmin: store,
             timeZone: configuration.timeZone,
-            limiter: limiter,
+            authenticator: authenticator,
             logger: logger
         )
         .addRoutes(to: router)
-        PixieAPI(outbox: outbox, events: store, users: store, limiter: limiter, logger: logger).addRoutes(to: router)
-        BrevisAPI(outbox: outbox, users: store, phonebook: store, limiter: limiter, logger: logger)
+        PixieAPI(outbox: outbox, events: store, authenticator: authenticator, logger: logger).addRoutes(to: router)
+        BrevisAPI(outbox: outbox, phonebook: store, authenticator: authenticator, logger: logger)
             .addRoutes(to: router)
-        RulesAPI(engine: rules, users: store, limiter: limiter, logger: logger).addRoutes(to: router)
+        RulesAPI(engine: rules, authenticator: authenticator, logger: logger).addRoutes(to: router)
         if !simulators.isEmpty { SimulatorRoutes(simulators: simulators).addRoutes(to: router) }
 
         let dataDirectory = configuration.dataDirectory
         let simulated = !simulators.isEmpty
+        var http = configuration.http
+        let openFiles = raiseOpenFileLimit()
+        if http.maxConnections > openFiles - 256 {
+            // Descriptors beyond the connections: the store, modems, plugins, outgoing webhooks.
+            http.maxConnections = max(openFiles - 256, 64)
+            logger.warning(
+                "HTTP: fewer open files allowed than http.max_connections; serving fewer connections",
+                metadata: ["open_files": "\(openFiles)", "max_connections": "\(http.maxConnections)"]
+            )
+        }
         let app = Application(
             router: router,
+            server: HTTPConnectionLimits(http, logger: logger).server,
             configuration: .init(
                 address: .hostname(configuration.http.host, port: configuration.http.port),
                 serverName: "Swiftlet"

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ModemSimulator
+import SwiftletDomain
 import SwiftletModem
 import SwiftletPluginHost
 import SwiftletRules
@@ -13,6 +14,16 @@ public struct GatewayConfiguration: Sendable, Equatable {
     public struct HTTP: Sendable, Equatable {
         public var host = "127.0.0.1"
         public var port = 8080
+        /// Reverse proxies whose `X-Forwarded-For` names the client (for the failed-login limiter).
+        public var trustedProxies: [IPNetwork] = []
+        /// Connections served at once; more are closed at once (and logged) rather than queued.
+        public var maxConnections = 10_000
+        /// A request's head must arrive within this time of the connection's first byte (or of the
+        /// previous answer), and its body within `bodyTimeout` of the head.
+        public var headerTimeout: Duration = .seconds(10)
+        public var bodyTimeout: Duration = .seconds(60)
+        /// A kept-alive connection with no request for this long is closed.
+        public var idleTimeout: Duration = .seconds(60)
     }
 
     public struct Dispatcher: Sendable, Equatable {
@@ -41,6 +52,9 @@ public struct GatewayConfiguration: Sendable, Equatable {
         public var giveUpAfter: Duration = .seconds(24 * 3600)
         /// How long one attempt may take.
         public var timeout: Duration = .seconds(10)
+        /// Internal destinations (loopback, private, link-local…) webhooks may reach; every other
+        /// internal address is refused, checked on the address actually connected to.
+        public var allowedNetworks: [IPNetwork] = []
     }
 
     public var dataDirectory: String

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import ModemSimulator
 import SwiftletAPI
+import SwiftletDomain
 
 /// HTTP control of the simulated modems, served only while they run (no real modem is configured):
 ///
@@ -11,12 +12,16 @@ import SwiftletAPI
 ///   with the simulated modem that sent it.
 /// - `GET /simulator/calls`: JSON list of the voice calls the modems made.
 /// - `POST /simulator/call` with form field `from`: someone calls the first modem (it rings; not answered).
+///
+/// They take no token, so they answer only clients on this host (loopback): what the simulated network
+/// received is every user's sent texts. Anyone else gets 403.
 struct SimulatorRoutes {
     let simulators: [(name: String, simulator: ModemSimulator)]
     private var simulator: ModemSimulator { simulators[0].simulator }
 
     func addRoutes<Context: RequestContext>(to router: Router<Context>) {
-        router.post("/simulator/incoming") { request, _ -> Response in
+        let router = router.group("simulator").add(middleware: LoopbackOnlyMiddleware())
+        router.post("incoming") { request, _ -> Response in
             let body = try await request.body.collect(upTo: 64 * 1024)
             let fields = FormParameters(encoded: String(buffer: body))
             guard let from = fields["from"], !from.isEmpty, let text = fields["text"], !text.isEmpty else {
@@ -33,7 +38,7 @@ struct SimulatorRoutes {
                 return try Self.json(["error": "\(error)"], status: .serviceUnavailable)
             }
         }
-        router.get("/simulator/received") { _, _ -> Response in
+        router.get("received") { _, _ -> Response in
             var received: [NetworkMessage] = []
             for (name, simulator) in simulators {
                 received += await simulator.receivedMessages().map { message in
@@ -45,7 +50,7 @@ struct SimulatorRoutes {
             if simulators.count > 1 { received.sort { $0.receivedAt < $1.receivedAt } }
             return try Self.json(received, status: .ok)
         }
-        router.post("/simulator/call") { request, _ -> Response in
+        router.post("call") { request, _ -> Response in
             let body = try await request.body.collect(upTo: 64 * 1024)
             guard let from = FormParameters(encoded: String(buffer: body))["from"], !from.isEmpty,
                 from.count <= 20, from.allSatisfy({ $0.isNumber || $0 == "+" })
@@ -58,7 +63,7 @@ struct SimulatorRoutes {
             await simulator.injectCall(from: from)
             return try Self.json(["ringing": from], status: .ok)
         }
-        router.get("/simulator/calls") { _, _ -> Response in
+        router.get("calls") { _, _ -> Response in
             var calls: [SimulatedCall] = []
             for (_, simulator) in simulators { calls += await simulator.placedCalls() }
             return try Self.json(calls, status: .ok)
@@ -71,5 +76,26 @@ struct SimulatorRoutes {
             headers: [.contentType: "application/json"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: try JSONEncoder().encode(value)))
         )
+    }
+}
+
+/// Refuses (403) every client that is not on this host.
+struct LoopbackOnlyMiddleware<Context: RequestContext>: RouterMiddleware {
+    static var loopback: [IPNetwork] { [IPNetwork("127.0.0.0/8")!, IPNetwork("::1")!] }
+
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        let peer = (context as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress ?? ""
+        guard Self.loopback.contains(where: { $0.contains(peer) }) else {
+            return Response(
+                status: .forbidden,
+                headers: [.contentType: "text/plain; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: "the simulator answers clients on this host only\n"))
+            )
+        }
+        return try await next(request, context)
     }
 }

@@ -90,10 +90,15 @@ struct WebhookSender: Service {
                 return
             }
             failure = "HTTP \(status)"
-        } catch let error as HTTPClientError where error == .deadlineExceeded {
-            failure = "no answer within \(settings.timeout)"
         } catch {
-            failure = "\(error)"
+            // Whether the address was refused, nothing listened, or nobody answered in time, the
+            // owner is told the same: different texts would let a user map ports and hosts. The log,
+            // for the admin, says which.
+            failure = Self.noAnswer
+            logger.notice(
+                "webhook: no HTTP answer",
+                metadata: ["url": "\(RuleEngine.redacted(hook.url))", "reason": "\(Self.reason(error))"]
+            )
         }
         let age = Date().timeIntervalSince(delivery.createdAt)
         if age >= settings.giveUpAfter.seconds {
@@ -155,12 +160,95 @@ struct WebhookSender: Service {
             name: "X-Swiftlet-Signature",
             value: "t=\(timestamp),v1=\(Self.signature(secret: hook.secret, timestamp: timestamp, payload: signed))"
         )
-        let response = try await HTTPClient.shared.execute(
-            request,
-            timeout: .milliseconds(Int64(settings.timeout.seconds * 1000))
-        )
-        _ = try? await response.body.collect(upTo: 64 * 1024)
-        return Int(response.status.code)
+        let timeout = TimeAmount.milliseconds(Int64(settings.timeout.seconds * 1000))
+        guard let host = hook.url.host, !host.isEmpty else { throw Refusal("the URL has no host") }
+        let address = try await destination(host)
+        // The request goes to the address just checked, never to one a second lookup would give (DNS
+        // rebinding); TLS still verifies the certificate against the name. Redirects are not followed:
+        // one could lead anywhere.
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: timeout))
+        configuration.dnsOverride = [host: address]
+        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        do {
+            let response = try await client.execute(request, timeout: timeout)
+            _ = try? await response.body.collect(upTo: 64 * 1024)
+            try await client.shutdown()
+            return Int(response.status.code)
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
+    /// What a webhook's owner sees for any attempt that got no HTTP answer.
+    static let noAnswer = "no HTTP answer from the receiver"
+
+    struct Refusal: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    static func reason(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError, error == .deadlineExceeded { return "timed out" }
+        return "\(error)"
+    }
+
+    /// The address to connect to for `host`: the first it resolves to, when every address it resolves to
+    /// is public or in `webhooks.allowed_networks`; throws otherwise (a name that resolves to a public and
+    /// an internal address is refused, so a rebinding answer cannot slip through).
+    func destination(_ host: String) async throws -> String {
+        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        let addresses = IPNetwork.octets(of: bare) != nil ? [bare] : try await Self.resolve(bare)
+        guard let first = addresses.first else { throw Refusal("\(host) does not resolve") }
+        for address in addresses {
+            let nonPublic = IPNetwork.nonPublic.contains { $0.contains(address) }
+            if nonPublic, !settings.allowedNetworks.contains(where: { $0.contains(address) }) {
+                throw Refusal(
+                    "\(host) is \(address), an internal address; an admin may allow it in webhooks.allowed_networks"
+                )
+            }
+        }
+        return first
+    }
+
+    /// The IPv4 and IPv6 addresses `host` resolves to, looked up off the concurrency pool.
+    static func resolve(_ host: String) async throws -> [String] {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                var hints = addrinfo()
+                hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+                var list: UnsafeMutablePointer<addrinfo>?
+                let status = getaddrinfo(host, nil, &hints, &list)
+                guard status == 0 else {
+                    continuation.resume(
+                        throwing: Refusal("\(host) does not resolve: \(String(cString: gai_strerror(status)))")
+                    )
+                    return
+                }
+                defer { freeaddrinfo(list) }
+                var addresses: [String] = []
+                var entry = list
+                while let info = entry?.pointee {
+                    var buffer = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+                    if getnameinfo(
+                        info.ai_addr,
+                        info.ai_addrlen,
+                        &buffer,
+                        socklen_t(buffer.count),
+                        nil,
+                        0,
+                        NI_NUMERICHOST
+                    )
+                        == 0
+                    {
+                        let address = String(cString: buffer)
+                        if !addresses.contains(address) { addresses.append(address) }
+                    }
+                    entry = info.ai_next
+                }
+                continuation.resume(returning: addresses)
+            }
+        }
     }
 
     /// The same for every attempt to deliver an event (and for every webhook it goes to).

@@ -42,10 +42,12 @@ public struct ModemError: Error, Sendable, CustomStringConvertible {
     /// against the modem.
     public var blamesTheMessage: Bool {
         guard let cmsError else { return false }
-        // TS 24.011 8.2.5.4 causes: 1 unassigned number, 27 destination out of service,
-        // 28 unidentified subscriber, 30 unknown subscriber, 95–99 invalid message/information;
-        // TS 27.005: 304 invalid PDU mode parameter, 305 invalid text mode parameter.
-        return [1, 27, 28, 30, 95, 96, 97, 98, 99, 304, 305].contains(cmsError)
+        // TS 24.011 8.2.5.4 causes: 1 unassigned number, 8 operator determined barring, 10 call
+        // barred, 21 short message transfer rejected, 27 destination out of service, 28 unidentified
+        // subscriber, 29 facility rejected, 30 unknown subscriber, 50 requested facility not subscribed,
+        // 95–99 invalid message/information; TS 27.005: 304 invalid PDU mode parameter, 305 invalid
+        // text mode parameter. 500 (unknown error) blames nobody: the dispatcher tells by recipients.
+        return [1, 8, 10, 21, 27, 28, 29, 30, 50, 95, 96, 97, 98, 99, 304, 305].contains(cmsError)
     }
 
     public var description: String { detail }

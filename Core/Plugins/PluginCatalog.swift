@@ -9,8 +9,9 @@ import Glibc
 
 /// The plugins in the plugin directory, each checked before anything of it runs: the manifest
 /// must parse, the library and manifest must resolve to files inside the directory (no symlink or
-/// `..` out of it), nothing may be writable by every user, the ABI ranges must meet, and, with an
-/// allow-list, the library's SHA-256 must be on it.
+/// `..` out of it), nothing on the way from `/` to them may belong to or be writable by another user
+/// (``pathProblem(_:what:)``), the ABI ranges must meet, and, with an allow-list, the library's SHA-256
+/// must be on it.
 public struct PluginCatalog: Sendable {
     public let directory: String
     /// Allowed SHA-256 digests of libraries (lower-case hex); empty: any library that passes the other checks.
@@ -65,13 +66,41 @@ public struct PluginCatalog: Sendable {
         guard stat(root, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
             throw DirectoryProblem(description: "plugin directory \(directory) is not a directory")
         }
-        guard info.st_mode & S_IWOTH == 0 else {
-            throw DirectoryProblem(
-                description:
-                    "plugin directory \(directory) is writable by every user: refusing all of its plugins (chmod o-w)"
-            )
+        if let problem = Self.pathProblem(root, what: "plugin directory \(directory)") {
+            throw DirectoryProblem(description: "\(problem): refusing all of its plugins")
         }
         return root
+    }
+
+    /// Like sshd's `StrictModes`: why another user could change what is at `path` — it, or a directory
+    /// above it, belongs to someone other than root and this process's user, or is writable by a group
+    /// or by everyone. A directory owned by root with the sticky bit (`/tmp`) is fine above it: there,
+    /// nobody may rename or remove what another user owns.
+    static func pathProblem(_ path: String, what: String) -> String? {
+        var info = Glibc.stat()
+        guard stat(path, &info) == 0 else { return "\(what) cannot be examined (\(path))" }
+        if let problem = modeProblem(info, path) { return "\(what) \(problem)" }
+        var directory = (path as NSString).deletingLastPathComponent
+        while !directory.isEmpty {
+            guard stat(directory, &info) == 0 else { return "\(what): \(directory) cannot be examined" }
+            let sticky = info.st_mode & S_ISVTX != 0 && info.st_uid == 0
+            if !sticky, let problem = modeProblem(info, directory) {
+                return "\(what) is inside \(directory), which \(problem)"
+            }
+            if directory == "/" { break }
+            directory = (directory as NSString).deletingLastPathComponent
+        }
+        return nil
+    }
+
+    /// Why a file with `info` could be changed by another user; nil when it cannot.
+    static func modeProblem(_ info: Glibc.stat, _ path: String) -> String? {
+        if info.st_uid != 0, info.st_uid != geteuid() {
+            return "belongs to user \(info.st_uid), neither root nor the gateway's user (chown root \(path))"
+        }
+        if info.st_mode & S_IWOTH != 0 { return "is writable by every user (chmod o-w \(path))" }
+        if info.st_mode & S_IWGRP != 0 { return "is writable by its group (chmod g-w \(path))" }
+        return nil
     }
 
     func examine(_ manifestPath: String, root: String) -> Entry {
@@ -131,8 +160,8 @@ public struct PluginCatalog: Sendable {
         guard stat(resolved, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
             return "\(what) is not a regular file"
         }
-        guard info.st_mode & S_IWOTH == 0 else { return "\(what) is writable by every user (chmod o-w \(resolved))" }
-        return nil
+        // The directories above it were checked with the plugin directory.
+        return modeProblem(info, resolved).map { "\(what) \($0)" }
     }
 
     static func realPath(_ path: String) -> String? {

@@ -39,8 +39,9 @@ public struct PluginLibrary: @unchecked Sendable {
         guard fd >= 0 else { throw LoadError("cannot open \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var info = Glibc.stat()
-        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_mode & S_IWOTH == 0 else {
-            throw LoadError("\(path) changed since it was checked (not a regular file, or writable by every user)")
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG, PluginCatalog.modeProblem(info, path) == nil
+        else {
+            throw LoadError("\(path) changed since it was checked (not a regular file, or another user may change it)")
         }
         if !allowedDigests.isEmpty {
             let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: false)

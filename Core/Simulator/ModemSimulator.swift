@@ -394,6 +394,7 @@ public actor ModemSimulator {
         }
         if settings.sendDelay > .zero { try? await Task.sleep(for: settings.sendDelay) }
         if let code = rejectingSends { return await cmsError(code) }
+        if settings.refusedNumbers.contains(submit.destination.description) { return await cmsError(500) }
         nextReference = (nextReference + 1) % 256
         let reference = nextReference
         record(Part(submit: submit, reference: reference))

@@ -12,6 +12,9 @@ public struct SimulatorSettings: Sendable, Equatable {
     public var deliveryReportDelay: Duration = .zero
     /// Recipients (as `+46701234567` or as sent) whose messages the network reports as not delivered.
     public var undeliverable: Set<String> = []
+    /// Recipients whose messages the network refuses outright, answering `AT+CMGS` with
+    /// `+CMS ERROR: 500` (unknown error), as some networks do for a number they will not serve.
+    public var refusedNumbers: Set<String> = []
     /// Whether the modem passes status reports on directly (`AT+CNMI=…,1,…`); without, it only
     /// stores them (`…,2,…`, announced with `+CDSI`), as many modems do.
     public var directStatusReports = true

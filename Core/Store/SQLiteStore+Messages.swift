@@ -70,6 +70,10 @@ extension SQLiteStore: MessageStore, InboxWriter {
             conditions.append("created_by = ?")
             _ = arguments.append(contentsOf: [createdBy])
         }
+        if let owner = query.owner {
+            conditions.append("created_by = ?")
+            _ = arguments.append(contentsOf: [owner])
+        }
         if let modem = query.modem {
             conditions.append("(modem = ? OR (modem IS NULL AND modem_no = ?))")
             _ = arguments.append(contentsOf: [modem.name, modem.number])
@@ -138,14 +142,17 @@ extension SQLiteStore: MessageStore, InboxWriter {
         return try await pool.read { [sql, arguments] db in try Int.fetchOne(db, sql: sql, arguments: arguments) ?? 0 }
     }
 
-    public func delete(from folder: Folder, ids: ClosedRange<MessageID>) async throws -> Int {
+    public func delete(from folder: Folder, ids: ClosedRange<MessageID>, owner: String?) async throws -> Int {
         // A claimed or submitting message is in a modem's hands; deleting it would not stop it.
         let (table, condition, _) = Self.folderTable(folder == .outbox ? nil : folder)
-        return try await write { db in
-            try db.execute(
-                sql: "DELETE FROM \(table) WHERE \(condition) AND id BETWEEN ? AND ?",
-                arguments: [ids.lowerBound, ids.upperBound]
-            )
+        var sql = "DELETE FROM \(table) WHERE \(condition) AND id BETWEEN ? AND ?"
+        var arguments: StatementArguments = [ids.lowerBound, ids.upperBound]
+        if let owner, folder != .inbox {
+            sql += " AND created_by = ?"
+            _ = arguments.append(contentsOf: [owner])
+        }
+        return try await write { [sql, arguments] db in
+            try db.execute(sql: sql, arguments: arguments)
             return db.changesCount
         }
     }

@@ -5,7 +5,7 @@ import SwiftletDomain
 /// Managing API users and tokens, for the command line and APIv2's admins.
 extension SQLiteStore: UserAdmin {
     /// Throws `.invalidParameter` if the user exists.
-    public func addUser(_ name: String, admin: Bool, permissions: Set<String>) async throws {
+    public func addUser(_ name: String, admin: Bool, allUsers: Bool, permissions: Set<String>) async throws {
         guard !name.isEmpty, name.count <= 64, !name.contains(where: { $0.isWhitespace || $0.isNewline }) else {
             throw SwiftletError.invalidParameter("name", "1 to 64 characters without spaces")
         }
@@ -15,11 +15,12 @@ extension SQLiteStore: UserAdmin {
             }
             try db.execute(
                 sql: """
-                    INSERT INTO api_user (name, permissions, level, created_at, id)
-                    VALUES (?, ?, ?, ?, (SELECT COALESCE(MAX(id), 0) + 1 FROM api_user))
+                    INSERT INTO api_user (name, permissions, level, all_users, created_at, id)
+                    VALUES (?, ?, ?, ?, ?, (SELECT COALESCE(MAX(id), 0) + 1 FROM api_user))
                     """,
                 arguments: [
-                    name, permissions.sorted().joined(separator: ","), admin ? "admin" : "user", Date().storeValue,
+                    name, permissions.sorted().joined(separator: ","), admin ? "admin" : "user", allUsers,
+                    Date().storeValue,
                 ]
             )
         }
@@ -30,7 +31,7 @@ extension SQLiteStore: UserAdmin {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT u.id, u.name, u.level, u.permissions, u.password_hash IS NOT NULL AS has_password,
+                    SELECT u.id, u.name, u.level, u.all_users, u.permissions, u.password_hash IS NOT NULL AS has_password,
                            (SELECT COUNT(*) FROM access_token t WHERE t.user_name = u.name) AS tokens
                     FROM api_user u ORDER BY u.id
                     """
@@ -40,6 +41,7 @@ extension SQLiteStore: UserAdmin {
                     id: row["id"],
                     name: row["name"],
                     isAdmin: row["level"] == "admin",
+                    allUsers: row["all_users"],
                     permissions: Self.permissions(row["permissions"]),
                     tokens: row["tokens"],
                     hasPassword: row["has_password"]
@@ -77,6 +79,14 @@ extension SQLiteStore: UserAdmin {
                 sql: "UPDATE api_user SET level = ? WHERE name = ?",
                 arguments: [admin ? "admin" : "user", name]
             )
+            return db.changesCount > 0
+        }
+    }
+
+    /// Grants or withdraws access to every user's messages; false if there is no such user.
+    public func setAllUsers(_ name: String, _ allUsers: Bool) async throws -> Bool {
+        try await write { db in
+            try db.execute(sql: "UPDATE api_user SET all_users = ? WHERE name = ?", arguments: [allUsers, name])
             return db.changesCount > 0
         }
     }

@@ -36,7 +36,7 @@ extension SQLiteStore: UserDirectory {
             try Row.fetchOne(
                 db.cachedStatement(
                     sql: """
-                        SELECT t.token_hash, u.id, u.name, u.permissions, u.level FROM access_token t
+                        SELECT t.token_hash, u.id, u.name, u.permissions, u.level, u.all_users FROM access_token t
                         JOIN api_user u ON u.name = t.user_name WHERE t.token_hash = ?
                         """
                 ),
@@ -52,7 +52,8 @@ extension SQLiteStore: UserDirectory {
             id: row["id"],
             name: row["name"],
             permissions: permissions(row["permissions"]),
-            isAdmin: row["level"] == "admin"
+            isAdmin: row["level"] == "admin",
+            allUsers: row["all_users"]
         )
     }
 
@@ -60,7 +61,7 @@ extension SQLiteStore: UserDirectory {
         let row = try await pool.read { db in
             try Row.fetchOne(
                 db,
-                sql: "SELECT id, name, permissions, level, password_hash FROM api_user WHERE name = ?",
+                sql: "SELECT id, name, permissions, level, all_users, password_hash FROM api_user WHERE name = ?",
                 arguments: [login]
             )
         }

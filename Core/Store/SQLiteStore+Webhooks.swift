@@ -3,10 +3,11 @@ import GRDB
 import SwiftletDomain
 
 extension SQLiteStore: WebhookStore {
-    /// Webhooks with what their user may do now: `all_users` (an admin's) and `user_permissions`
+    /// Webhooks with what their user may do now: `all_users` (an admin's, or a user's with the all-users
+    /// grant) and `user_permissions`
     /// (NULL when the user is gone).
     static let webhooksWithTheirUser = """
-        SELECT w.*, COALESCE(u.level = 'admin', 0) AS all_users, u.permissions AS user_permissions
+        SELECT w.*, COALESCE(u.level = 'admin' OR u.all_users = 1, 0) AS all_users, u.permissions AS user_permissions
         FROM webhook w LEFT JOIN api_user u ON u.name = w.user
         """
 

@@ -483,6 +483,10 @@ public final class SQLiteStore: Sendable {
             // rather than a copy taken when it was made.
             try db.execute(sql: "ALTER TABLE webhook DROP COLUMN all_users")
         }
+        migrator.registerMigration("22-all-users-grant") { db in
+            // "Access to resources of all users": every user's messages without being an admin.
+            try db.execute(sql: "ALTER TABLE api_user ADD COLUMN all_users INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }()
 }

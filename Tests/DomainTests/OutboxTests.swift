@@ -18,7 +18,7 @@ final class RecordingStore: MessageStore {
     func outgoing(matching query: MessageQuery) async throws -> [OutgoingMessage] { [] }
     func incoming(matching query: MessageQuery) async throws -> [IncomingMessage] { [] }
     func count(in folder: Folder, from: Date?, to: Date?, modem: (number: Int, name: String)?) async throws -> Int { 0 }
-    func delete(from folder: Folder, ids: ClosedRange<MessageID>) async throws -> Int { 0 }
+    func delete(from folder: Folder, ids: ClosedRange<MessageID>, owner: String?) async throws -> Int { 0 }
     func moveQueued(fromModem current: Int, toModem new: Int) async throws -> Int { 0 }
 }
 

@@ -159,17 +159,31 @@ final class GatewayProcess: @unchecked Sendable {
         try await request(path, method: method, body: body, contentType: "application/json", token: token)
     }
 
+    /// The port the HTTP API listens on.
+    var port: Int { Int(baseURL.split(separator: ":").last ?? "") ?? 0 }
+
+    /// A request with headers of the caller's choosing.
+    func request(
+        _ path: String,
+        method: HTTPMethod,
+        headers: [String: String]
+    ) async throws -> (status: Int, body: String) {
+        try await request(path, method: method, headers: headers, token: nil)
+    }
+
     private func request(
         _ path: String,
         method: HTTPMethod,
         body: String? = nil,
         contentType: String = "application/x-www-form-urlencoded",
+        headers: [String: String] = [:],
         token: String? = nil
     ) async throws -> (
         status: Int, body: String
     ) {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let token { request.headers.add(name: "Authorization", value: "Bearer " + token) }
         if let body {
             request.headers.add(name: "Content-Type", value: contentType)

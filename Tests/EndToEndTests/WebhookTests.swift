@@ -12,6 +12,7 @@ struct WebhookTests {
           first_retry: 200ms
           max_retry_interval: 1s
           timeout: 1s
+          allowed_networks: [127.0.0.1]
         simulator:
           delivery_report_delay: 100ms
         """

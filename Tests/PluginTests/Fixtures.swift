@@ -43,9 +43,10 @@ enum Fixtures {
 final class PluginDirectory {
     let path: String
 
-    init() throws {
-        path =
-            FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-plugins-\(UUID().uuidString)").path
+    /// A fresh directory inside `parent` (default: the temporary directory).
+    init(parent: String? = nil) throws {
+        let parent = parent ?? FileManager.default.temporaryDirectory.path
+        path = parent + "/swiftlet-plugins-\(UUID().uuidString)"
         try FileManager.default.createDirectory(
             atPath: path,
             withIntermediateDirectories: true,

@@ -256,4 +256,38 @@ struct LoaderTests {
             try await sneaky.start(timeout: .seconds(10))
         }
     }
+
+    @Test(
+        "refused like sshd's StrictModes: a group-writable directory above the plugin directory, a library of another user"
+    )
+    func strictModes() throws {
+        let parent = FileManager.default.temporaryDirectory.path + "/swiftlet-parent-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: false)
+        defer { try? FileManager.default.removeItem(atPath: parent) }
+        let directory = try PluginDirectory(parent: parent)
+        try directory.addFixture(id: "owned")
+        try directory.chmod(parent, 0o775)
+        #expect {
+            try PluginCatalog(directory: directory.path).scan()
+        } throws: { error in
+            "\(error)"
+                == "plugin directory \(directory.path) is inside \(parent), which is writable by its group (chmod g-w \(parent)): refusing all of its plugins"
+        }
+        try directory.chmod(parent, 0o755)
+        #expect(try entry(directory, "owned").problem == nil)
+
+        // A library that belongs to another user (not root, not the gateway's user) could be replaced by it.
+        let library = directory.path + "/libowned.so"
+        try #require(chown(library, 4242, 4242) == 0, "chown needs root: \(String(cString: strerror(errno)))")
+        #expect(
+            try entry(directory, "owned").problem
+                == "library libowned.so belongs to user 4242, neither root nor the gateway's user (chown root \(library))"
+        )
+        try #require(chown(library, geteuid(), getegid()) == 0)
+        try directory.chmod("libowned.so", 0o775)
+        #expect(
+            try entry(directory, "owned").problem
+                == "library libowned.so is writable by its group (chmod g-w \(library))"
+        )
+    }
 }
