@@ -310,7 +310,7 @@ let package = Package(
         .testTarget(
             name: "PluginTests",
             dependencies: [
-                "SwiftletPluginHost", "SwiftletPluginSDK", "SwiftletStore", "SwiftletDomain",
+                "SwiftletPluginHost", "SwiftletPluginSDK", "SwiftletStore", "SwiftletDomain", "SwiftletAPI",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/PluginTests",

@@ -1,13 +1,18 @@
 import Foundation
 import Logging
+import SwiftletDomain
+import Synchronization
 
 /// Counts failed authentications per key — a client address, a login name — and blocks a key that
-/// failed `limit` times within `window` for one window. The gateway's APIs share one, so guesses
-/// spread over them count together. It never decides alone: ``Authenticator`` lets valid tokens pass
-/// a blocked address.
-public actor AuthenticationLimiter {
-    private var failures: [String: [Date]] = [:]
-    private var blocked: [String: Date] = [:]
+/// failed `limit` times within `window` for one window. The gateway has one, shared by its APIs and
+/// plugins. It never decides alone: ``Authenticator`` lets valid tokens pass a blocked address.
+public final class AuthenticationLimiter: LoginLimiter {
+    private struct State {
+        var failures: [String: [Date]] = [:]
+        var blocked: [String: Date] = [:]
+    }
+
+    private let state = Mutex(State())
     let limit: Int
     let window: TimeInterval
     private let logger: Logger
@@ -18,41 +23,50 @@ public actor AuthenticationLimiter {
         self.logger = logger
     }
 
-    /// Whether `key` is blocked now.
-    func isBlocked(_ key: String, now: Date = Date()) -> Bool {
-        guard let until = blocked[key] else { return false }
+    public func isBlocked(_ keys: [String]) -> Bool { isBlocked(keys, now: Date()) }
+
+    func isBlocked(_ keys: [String], now: Date) -> Bool {
+        state.withLock { state in keys.contains { Self.isBlocked($0, now: now, &state) } }
+    }
+
+    private static func isBlocked(_ key: String, now: Date, _ state: inout State) -> Bool {
+        guard let until = state.blocked[key] else { return false }
         if until > now { return true }
-        blocked[key] = nil
+        state.blocked[key] = nil
         return false
     }
 
-    /// Whether any of `keys` is blocked now.
-    func anyBlocked(_ keys: [String], now: Date = Date()) -> Bool {
-        keys.contains { isBlocked($0, now: now) }
-    }
-
-    /// Counts a failure against each of `keys`; returns true when one of them is blocked now.
     @discardableResult
-    func recordFailure(_ keys: [String], now: Date = Date()) -> Bool {
-        for key in keys {
-            var recent = (failures[key] ?? []).filter { now.timeIntervalSince($0) < window }
-            recent.append(now)
-            if recent.count >= limit {
-                blocked[key] = now.addingTimeInterval(window)
-                failures[key] = nil
-                logger.warning(
-                    "HTTP APIs: too many failed authentications; refusing for one window",
-                    metadata: ["key": "\(key)", "failures": "\(recent.count)", "window": "\(Int(window)) s"]
-                )
-            } else {
-                failures[key] = recent
+    public func recordFailure(_ keys: [String]) -> Bool { recordFailure(keys, now: Date()) }
+
+    @discardableResult
+    func recordFailure(_ keys: [String], now: Date) -> Bool {
+        let (newlyBlocked, blocked) = state.withLock { state -> ([(String, Int)], Bool) in
+            var newlyBlocked: [(String, Int)] = []
+            for key in keys {
+                var recent = (state.failures[key] ?? []).filter { now.timeIntervalSince($0) < window }
+                recent.append(now)
+                if recent.count >= limit {
+                    state.blocked[key] = now.addingTimeInterval(window)
+                    state.failures[key] = nil
+                    newlyBlocked.append((key, recent.count))
+                } else {
+                    state.failures[key] = recent
+                }
             }
+            // Forget keys that have been quiet for a window, so the tables cannot grow without bound.
+            if state.failures.count > 10_000 {
+                state.failures = state.failures.filter { now.timeIntervalSince($0.value.last ?? now) < window }
+            }
+            if state.blocked.count > 10_000 { state.blocked = state.blocked.filter { $0.value > now } }
+            return (newlyBlocked, keys.contains { Self.isBlocked($0, now: now, &state) })
         }
-        // Forget keys that have been quiet for a window, so the tables cannot grow without bound.
-        if failures.count > 10_000 {
-            failures = failures.filter { now.timeIntervalSince($0.value.last ?? now) < window }
+        for (key, failures) in newlyBlocked {
+            logger.warning(
+                "too many failed authentications; refusing for one window",
+                metadata: ["key": "\(key)", "failures": "\(failures)", "window": "\(Int(window)) s"]
+            )
         }
-        if blocked.count > 10_000 { blocked = blocked.filter { $0.value > now } }
-        return anyBlocked(keys, now: now)
+        return blocked
     }
 }

@@ -38,13 +38,13 @@ public struct Authenticator: Sendable {
     public static let tooManyAttemptsText = "Too many failed attempts; try again later"
 
     let users: any UserDirectory
-    let limiter: AuthenticationLimiter
+    let limiter: any LoginLimiter
     let trustedProxies: [IPNetwork]
     let logger: Logger
 
     public init(
         users: any UserDirectory,
-        limiter: AuthenticationLimiter,
+        limiter: any LoginLimiter,
         trustedProxies: [IPNetwork] = [],
         logger: Logger
     ) {
@@ -76,7 +76,7 @@ public struct Authenticator: Sendable {
         switch credential {
         case .token(let token):
             if let user = try await users.user(forAccessToken: token) { return user }
-            let blocked = await limiter.recordFailure([address])
+            let blocked = limiter.recordFailure([address])
             logger.notice(
                 "authentication failed",
                 metadata: ["api": "\(api)", "client": "\(client)", "credential": "token", "blocked": "\(blocked)"]
@@ -84,7 +84,7 @@ public struct Authenticator: Sendable {
             throw Failure(reason: blocked ? .tooManyAttempts : .invalid)
         case .password(let login, let password):
             let keys = [address, "login:\(login)"]
-            if await limiter.anyBlocked(keys) {
+            if limiter.isBlocked(keys) {
                 logger.notice(
                     "authentication refused without checking: too many failed attempts",
                     metadata: ["api": "\(api)", "client": "\(client)", "login": "\(login)"]
@@ -92,7 +92,7 @@ public struct Authenticator: Sendable {
                 throw Failure(reason: .tooManyAttempts)
             }
             if let user = try await users.user(login: login, password: password) { return user }
-            let blocked = await limiter.recordFailure(keys)
+            let blocked = limiter.recordFailure(keys)
             logger.notice(
                 "authentication failed",
                 metadata: ["api": "\(api)", "client": "\(client)", "login": "\(login)", "blocked": "\(blocked)"]

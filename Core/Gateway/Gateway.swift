@@ -204,6 +204,8 @@ public enum Gateway {
             logger: logger
         )
         services.append(RuleService(engine: rules, events: events, kinds: ruleKinds))
+        // One failed-login limiter for every way in: the HTTP APIs and plugins' own logins (SMTP AUTH).
+        let limiter = AuthenticationLimiter(logger: logger)
         if !plugins.isEmpty {
             services.append(
                 PluginService(
@@ -216,7 +218,8 @@ public enum Gateway {
                         events: events,
                         inbox: inbox,
                         ruleKinds: ruleKinds,
-                        health: store
+                        health: store,
+                        limiter: limiter
                     ),
                     logger: logger
                 )
@@ -228,7 +231,7 @@ public enum Gateway {
         let modemPool = ModemPool(workers: modems, settings: store)
         let authenticator = Authenticator(
             users: store,
-            limiter: AuthenticationLimiter(logger: logger),
+            limiter: limiter,
             trustedProxies: configuration.http.trustedProxies,
             logger: logger
         )

@@ -15,6 +15,9 @@ public struct HostServices: Sendable {
     public var ruleKinds: RuleKindRegistry?
     /// Where plugins' health reports are kept for `swiftlet plugins list`; nil: only logged.
     public var health: (any PluginHealthStore)?
+    /// The gateway's failed-login limiter, for plugins that check credentials (ABI 1.3
+    /// `login_attempt`); nil: nothing is limited.
+    public var limiter: (any LoginLimiter)?
 
     public init(
         outbox: Outbox,
@@ -23,8 +26,10 @@ public struct HostServices: Sendable {
         events: EventBus,
         inbox: any InboxWriter,
         ruleKinds: RuleKindRegistry? = nil,
-        health: (any PluginHealthStore)? = nil
+        health: (any PluginHealthStore)? = nil,
+        limiter: (any LoginLimiter)? = nil
     ) {
+        self.limiter = limiter
         self.ruleKinds = ruleKinds
         self.health = health
         self.outbox = outbox

@@ -37,6 +37,7 @@ enum HostTable {
         api.register_rule_kind = registerRuleKind
         api.publish_and_wait = publishAndWait
         api.report_health = reportHealth
+        api.login_attempt = loginAttempt
         let pointer = UnsafeMutablePointer<swiftlet_host_api>.allocate(capacity: 1)
         pointer.initialize(to: api)
         return pointer
@@ -149,6 +150,27 @@ enum HostTable {
             return
         }
         plugin.report(state: state, detail: sanitized(detail.string))
+    }
+
+    /// ABI 1.3: the shared failed-login limiter. Keys as the HTTP APIs', so that guesses spread over
+    /// SMTP AUTH and the APIs count together.
+    static let loginAttempt: @convention(c) (OpaquePointer?, swiftlet_str, swiftlet_str, Int32) -> swiftlet_status = {
+        host,
+        client,
+        login,
+        phase in
+        guard let plugin = HostedPlugin.from(host) else { return SWIFTLET_ERR_INVALID }
+        guard let limiter = plugin.services.limiter else { return SWIFTLET_OK }
+        let keys = ["address:\(sanitized(client.string))", "login:\(sanitized(login.string))"]
+        switch phase {
+        case SWIFTLET_LOGIN_CHECK:
+            return limiter.isBlocked(keys) ? SWIFTLET_ERR_UNAVAILABLE : SWIFTLET_OK
+        case SWIFTLET_LOGIN_FAILED:
+            return limiter.recordFailure(keys) ? SWIFTLET_ERR_UNAVAILABLE : SWIFTLET_OK
+        default:
+            plugin.logger.warning("refused login_attempt: phase \(phase) is not SWIFTLET_LOGIN_CHECK or _FAILED")
+            return SWIFTLET_ERR_INVALID
+        }
     }
 
     static let timerStart:

@@ -137,6 +137,14 @@ public struct PluginCatalog: Sendable {
             return entry
         }
         entry.libraryPath = Self.realPath(library)
+        let fd = open(library, O_RDONLY | O_CLOEXEC)
+        if fd >= 0 {
+            defer { close(fd) }
+            if let problem = PluginIdentity.read(fd).problem(against: manifest) {
+                entry.problem = problem
+                return entry
+            }
+        }
         if !allowedDigests.isEmpty {
             guard let digest = Self.sha256(ofFile: library) else {
                 entry.problem = "cannot read library \(manifest.library)"

@@ -126,6 +126,20 @@ final class CHost: PluginHost, @unchecked Sendable {
         return try JSONCoding.decoder.decode(Reply.self, from: reply).rules
     }
 
+    func mayCheckLogin(client: String, login: String) -> Bool {
+        loginAttempt(client, login, SWIFTLET_LOGIN_CHECK) != SWIFTLET_ERR_UNAVAILABLE
+    }
+
+    func loginFailed(client: String, login: String) -> Bool {
+        loginAttempt(client, login, SWIFTLET_LOGIN_FAILED) == SWIFTLET_ERR_UNAVAILABLE
+    }
+
+    /// ABI 1.3 `login_attempt`; `SWIFTLET_OK` (nothing limited) on an older gateway.
+    private func loginAttempt(_ client: String, _ login: String, _ phase: Int32) -> swiftlet_status {
+        guard let attempt = ABIStruct.field(\.login_attempt, of: api, size: size) else { return SWIFTLET_OK }
+        return client.withSwiftletString { client in login.withSwiftletString { attempt(host, client, $0, phase) } }
+    }
+
     func reportHealth(_ health: PluginHealth, _ detail: String) {
         guard let report = ABIStruct.field(\.report_health, of: api, size: size) else {
             log(health == .ok ? .info : .warning, "health \(health): \(detail)")

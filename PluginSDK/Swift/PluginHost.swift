@@ -42,6 +42,14 @@ public protocol PluginHost: Sendable {
     /// ABI 1.2: the plugin's health, shown by `swiftlet plugins list` (report changes, not a heartbeat).
     /// Ignored by older gateways.
     func reportHealth(_ health: PluginHealth, _ detail: String)
+    /// ABI 1.3: whether credentials `client` (an IP address) offers for `login` may be checked now;
+    /// false while the gateway's failed-login limiter blocks the client or the login: refuse them
+    /// unchecked. Always true on older gateways.
+    func mayCheckLogin(client: String, login: String) -> Bool
+    /// ABI 1.3: the credentials were wrong; counts against the client and the login. Returns whether
+    /// that blocked them. Ignored by older gateways.
+    @discardableResult
+    func loginFailed(client: String, login: String) -> Bool
 }
 
 /// How a plugin is (ABI 1.2 `report_health`).
@@ -72,6 +80,13 @@ extension PluginHost {
     public func publishAndWait(_ kind: String, json: Data) async throws -> [String] {
         throw PluginError(.unsupported, "this host does not offer publish_and_wait")
     }
+
+    /// For hosts written before ABI 1.3: nothing is limited.
+    public func mayCheckLogin(client: String, login: String) -> Bool { true }
+
+    /// For hosts written before ABI 1.3: nothing is limited.
+    @discardableResult
+    public func loginFailed(client: String, login: String) -> Bool { false }
 
     /// For hosts written before ABI 1.2: logged instead.
     public func reportHealth(_ health: PluginHealth, _ detail: String) {

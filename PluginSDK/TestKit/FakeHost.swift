@@ -28,6 +28,7 @@ public final class FakeHost: PluginHost, Sendable {
         var nextID = 1
         var failure: PluginError?
         var health: [(health: PluginHealth, detail: String)] = []
+        var failedLogins: [String: Int] = [:]
         var rulesFired: @Sendable (Event) -> [String] = { _ in [] }
     }
 
@@ -214,6 +215,26 @@ public final class FakeHost: PluginHost, Sendable {
         try publish(kind, json: json)
         let answer = storage.withLock { $0.rulesFired }
         return answer(Event(kind: kind, json: json))
+    }
+
+    /// Failed logins a client or a login may have before `mayCheckLogin` says no, as the gateway's
+    /// limiter does within its window (which the fake does not expire).
+    public static let failedLoginLimit = 10
+
+    public func mayCheckLogin(client: String, login: String) -> Bool {
+        storage.withLock { storage in
+            ["address:\(client)", "login:\(login)"].allSatisfy {
+                storage.failedLogins[$0, default: 0] < Self.failedLoginLimit
+            }
+        }
+    }
+
+    @discardableResult
+    public func loginFailed(client: String, login: String) -> Bool {
+        storage.withLock { storage in
+            for key in ["address:\(client)", "login:\(login)"] { storage.failedLogins[key, default: 0] += 1 }
+        }
+        return !mayCheckLogin(client: client, login: login)
     }
 
     public func reportHealth(_ health: PluginHealth, _ detail: String) {

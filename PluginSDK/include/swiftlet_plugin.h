@@ -1,5 +1,5 @@
 /*
- * swiftlet_plugin.h - the Swiftlet plugin ABI, version 1.2.
+ * swiftlet_plugin.h - the Swiftlet plugin ABI, version 1.3.
  *
  * Version notes:
  *   1.0  the first contract.
@@ -11,6 +11,11 @@
  *        on disk: MQTT, SMTP); swiftlet_host_api.report_health: a plugin's health for admins;
  *        send_sms takes an idempotency "key", so that a message offered again after a crash is
  *        queued once.
+ *   1.3  (additive) swiftlet_host_api.login_attempt: the gateway's failed-login limiter, for
+ *        plugins that check credentials themselves (SMTP AUTH). SWIFTLET_PLUGIN_IDENTITY: the
+ *        plugin's id and version in an ELF section, which a 1.3 host reads before loading the
+ *        library (a library whose identity is not its manifest's is refused without running any of
+ *        its code). Both optional: a 1.0-1.2 plugin loads unchanged.
  *
  * This header is the single source of truth of the contract between the Swiftlet gateway (the
  * host) and a plugin: a shared library the host loads with dlopen. A plugin written in C needs
@@ -61,10 +66,27 @@ extern "C" {
 #define SWIFTLET_ABI_VERSION_1_0 0x00010000u
 #define SWIFTLET_ABI_VERSION_1_1 0x00010001u
 #define SWIFTLET_ABI_VERSION_1_2 0x00010002u
-#define SWIFTLET_ABI_VERSION_CURRENT 0x00010002u
+#define SWIFTLET_ABI_VERSION_1_3 0x00010003u
+#define SWIFTLET_ABI_VERSION_CURRENT 0x00010003u
 
 /* The name of the one symbol a plugin exports. */
 #define SWIFTLET_PLUGIN_ENTRY_SYMBOL "swiftlet_plugin_entry"
+
+/*
+ * ABI 1.3: names the plugin inside its library file, so that the gateway can check the library
+ * against its manifest before loading it (and so before any constructor of it runs). Write it once,
+ * at file scope, in one C file of the plugin, with the same literals as the descriptor's id and version:
+ *
+ *     SWIFTLET_PLUGIN_IDENTITY("hello", "1.0.0");
+ *
+ * It puts "swiftlet-plugin\0<id>\0<version>\0" into the ELF section ".swiftlet_plugin". A library
+ * without the section still loads; its identity is then checked after loading, from the descriptor.
+ * (A Swift plugin adds the section after linking: see PluginSDK/README.md, "Identity".)
+ */
+#define SWIFTLET_PLUGIN_IDENTITY_SECTION ".swiftlet_plugin"
+#define SWIFTLET_PLUGIN_IDENTITY(id, version)                                                              \
+    __attribute__((used, section(".swiftlet_plugin"))) static const char swiftlet_plugin_identity_[] = \
+        "swiftlet-plugin\0" id "\0" version
 
 /* ---------------------------------------------------------------------------------------------
  * Status codes
@@ -103,6 +125,10 @@ typedef int32_t swiftlet_status;
 #define SWIFTLET_HEALTH_OK 0
 #define SWIFTLET_HEALTH_DEGRADED 1
 #define SWIFTLET_HEALTH_DOWN 2
+
+/* The phases of a login a plugin checks (ABI 1.3, login_attempt). */
+#define SWIFTLET_LOGIN_CHECK 0
+#define SWIFTLET_LOGIN_FAILED 1
 
 /* ---------------------------------------------------------------------------------------------
  * Common types
@@ -277,6 +303,19 @@ typedef struct swiftlet_host_api {
      * change (connected, lost, refused), not periodically. Needs no capability.
      */
     void (*report_health)(swiftlet_host *host, int32_t health, swiftlet_str detail);
+
+    /* ---- ABI 1.3 -------------------------------------------------------------------------- */
+
+    /*
+     * The gateway's failed-login limiter, shared with its HTTP APIs, for a plugin that checks
+     * credentials itself (SMTP AUTH). `client` is the client's IP address as text, `login` the user
+     * name it tried. Call with phase SWIFTLET_LOGIN_CHECK before checking the credentials:
+     * SWIFTLET_OK means check them; SWIFTLET_ERR_UNAVAILABLE means the client or the login failed too
+     * often lately: refuse without checking ("too many failed attempts"). After credentials turned out
+     * wrong, call with SWIFTLET_LOGIN_FAILED (returns SWIFTLET_ERR_UNAVAILABLE if that blocked them).
+     * Quick and thread-safe; needs no capability.
+     */
+    swiftlet_status (*login_attempt)(swiftlet_host *host, swiftlet_str client, swiftlet_str login, int32_t phase);
 } swiftlet_host_api;
 
 /* ---------------------------------------------------------------------------------------------

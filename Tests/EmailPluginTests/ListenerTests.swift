@@ -378,6 +378,35 @@ struct ListenerTests {
     }
 
     @Test(
+        "AUTH goes through the gateway's failed-login limiter: after ten wrong passwords even the right one is refused"
+    )
+    func authIsLimited() async throws {
+        let host = phonebook()
+        let (plugin, port) = try await listener(
+            host,
+            listenerExtra: #", "users": [{"username": "zabbix", "password": "s3cret"}], "require_auth": true"#
+        )
+        defer { Task { await plugin.stop() } }
+        func attempt(_ password: String) async throws -> String {
+            try await Swaks.send(
+                port: port,
+                [
+                    "--auth", "PLAIN", "--auth-user", "zabbix", "--auth-password", password, "--from", "a@x.test",
+                    "--to", "0701234567@sms.test", "--body", "x",
+                ]
+            )
+            .transcript
+        }
+        for guess in 0..<FakeHost.failedLoginLimit {
+            let transcript = try await attempt("guess\(guess)")
+            #expect(transcript.contains("535 5.7.8 authentication failed"), "\(transcript)")
+        }
+        let right = try await attempt("s3cret")
+        #expect(right.contains("454 4.7.0 too many failed attempts"), "\(right)")
+        #expect(host.sent.isEmpty)
+    }
+
+    @Test(
         "STARTTLS injection: commands pipelined in plaintext behind STARTTLS are dropped, not run inside the TLS session"
     )
     func startTLSInjection() async throws {

@@ -134,7 +134,7 @@ struct PluginEndToEndTests {
 
         let list = try GatewayProcess.run(["plugins", "list", "--config", config])
         #expect(list.status == 0)
-        #expect(list.stdout.contains("keywords  1.0.0    1.0–1.2  available"), "\(list.stdout)")
+        #expect(list.stdout.contains("keywords  1.0.0    1.0–1.3  available"), "\(list.stdout)")
         #expect(list.stdout.contains("hello     1.1.0    1.0–1.1  available"), "\(list.stdout)")
 
         let info = try GatewayProcess.run(["plugins", "info", "keywords", "--config", config])
@@ -172,7 +172,7 @@ struct PluginEndToEndTests {
         #expect(FileManager.default.fileExists(atPath: dropIn + ".disabled"))
         #expect(
             try GatewayProcess.run(["plugins", "list", "--config", config]).stdout.contains(
-                "keywords  1.0.0    1.0–1.2  available"
+                "keywords  1.0.0    1.0–1.3  available"
             )
         )
 

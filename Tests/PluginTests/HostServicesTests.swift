@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SwiftletAPI
 import SwiftletDomain
 import SwiftletStore
 import Synchronization
@@ -24,7 +25,10 @@ struct HostServicesTests {
         let directory: PluginDirectory
     }
 
-    func setUp(capabilities: [String] = PluginManifest.Capability.allCases.map(\.rawValue)) async throws -> Setup {
+    func setUp(
+        capabilities: [String] = PluginManifest.Capability.allCases.map(\.rawValue),
+        limiter: (any LoginLimiter)? = nil
+    ) async throws -> Setup {
         let directory = try PluginDirectory()
         try directory.addFixture(id: "svc", capabilities: capabilities)
         let store = try SQLiteStore(
@@ -37,7 +41,8 @@ struct HostServicesTests {
             state: store,
             events: events,
             inbox: store,
-            health: store
+            health: store,
+            limiter: limiter
         )
         let entry = try #require(try PluginCatalog(directory: directory.path).entry(id: "svc"))
         let plugin = HostedPlugin(
@@ -243,6 +248,25 @@ struct HostServicesTests {
         await setup.plugin.healthWritten()
         let reports = try await setup.store.pluginHealth()
         #expect(reports.map { [$0.plugin, $0.state, $0.detail] } == [["svc", "ok", "connected to 127.0.0.1:1883"]])
+    }
+
+    @Test("ABI 1.3: login_attempt counts a plugin's failed logins in the gateway's limiter, by address and by login")
+    func loginAttempts() async throws {
+        let limiter = AuthenticationLimiter(limit: 3, window: 60, logger: Logger(label: "test"))
+        let host = try await setUp(limiter: limiter).host
+        #expect(host.mayCheckLogin(client: "192.0.2.1", login: "zabbix"))
+        #expect(!host.loginFailed(client: "192.0.2.1", login: "zabbix"))
+        #expect(!host.loginFailed(client: "192.0.2.1", login: "zabbix"))
+        #expect(host.loginFailed(client: "192.0.2.1", login: "zabbix"))
+        #expect(!host.mayCheckLogin(client: "192.0.2.1", login: "grafana"), "the address is blocked")
+        #expect(!host.mayCheckLogin(client: "192.0.2.99", login: "zabbix"), "the login is blocked")
+        #expect(host.mayCheckLogin(client: "192.0.2.99", login: "grafana"))
+        // The keys are the HTTP APIs': a client blocked over SMTP is blocked there too.
+        #expect(limiter.isBlocked(["address:192.0.2.1"]))
+        // A host without a limiter (ABI 1.2 behaviour) limits nothing.
+        let unlimited = try await setUp().host
+        for _ in 0..<5 { unlimited.loginFailed(client: "192.0.2.1", login: "zabbix") }
+        #expect(unlimited.mayCheckLogin(client: "192.0.2.1", login: "zabbix"))
     }
 
     @Test("an undeclared capability is refused, and a stopped plugin's calls are answered 'unavailable'")

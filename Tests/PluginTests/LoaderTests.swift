@@ -23,7 +23,7 @@ struct LoaderTests {
     }
 
     @Test(
-        "swiftlet_plugin.h compiles as C99 and C++17 with -Wall -Wextra -pedantic -Werror, and its 1.0, 1.1 and 1.2 layout is pinned"
+        "swiftlet_plugin.h compiles as C99 and C++17 with -Wall -Wextra -pedantic -Werror, and its 1.0 to 1.3 layout is pinned"
     )
     func headerCompiles() throws {
         let source = Fixtures.packageRoot + "/Tests/PluginTests/Fixtures/abi_layout.c"
@@ -46,7 +46,7 @@ struct LoaderTests {
         )
         #expect(cxx.status == 0, "\(cxx.output)")
         #expect(MemoryLayout<swiftlet_plugin>.size == 64)
-        #expect(MemoryLayout<swiftlet_host_api>.size == 152)
+        #expect(MemoryLayout<swiftlet_host_api>.size == 160)
     }
 
     @Test(
@@ -104,16 +104,16 @@ struct LoaderTests {
         let directory = try PluginDirectory()
         try directory.addFixture(id: "future")
         try directory.writeManifest(id: "future", library: "libfuture.so", abi: ("2.0", "2.1"))
-        #expect(try entry(directory, "future").problem == "speaks plugin ABI 2.0–2.1, this gateway 1.0–1.2")
+        #expect(try entry(directory, "future").problem == "speaks plugin ABI 2.0–2.1, this gateway 1.0–1.3")
 
         try directory.addFixture(id: "decliner", defines: ["-DDECLINE"])
         #expect(
             loadError(try entry(directory, "decliner"))
-                == "the plugin declined every ABI version this gateway offers (1.0–1.2)"
+                == "the plugin declined every ABI version this gateway offers (1.0–1.3)"
         )
 
         try directory.addFixture(id: "chooser", defines: ["-DCHOOSE=0x00020000u"])
-        #expect(loadError(try entry(directory, "chooser")) == "the plugin chose ABI 2.0, outside the offered 1.0–1.2")
+        #expect(loadError(try entry(directory, "chooser")) == "the plugin chose ABI 2.0, outside the offered 1.0–1.3")
     }
 
     @Test("the library's id and version must be the manifest's")
@@ -289,5 +289,26 @@ struct LoaderTests {
             try entry(directory, "owned").problem
                 == "library libowned.so is writable by its group (chmod g-w \(library))"
         )
+    }
+
+    @Test("ABI 1.3: a library whose identity section is not its manifest's is refused before any of its code runs")
+    func identitySectionIsCheckedBeforeLoading() throws {
+        let directory = try PluginDirectory()
+        let marker = directory.path + "/constructor-ran"
+        try directory.addFixture(id: "imposter", defines: ["-DIDENTITY_ID=\"somebody\"", "-DTOUCH_FILE=\"\(marker)\""])
+        let problem =
+            "the library says it is 'somebody' 1.0.0 (its .swiftlet_plugin section), but its manifest says 'imposter' 1.0.0"
+        var imposter = try entry(directory, "imposter")
+        #expect(imposter.problem == problem)
+        // The loader checks the open file again, whatever the catalog said.
+        imposter.problem = nil
+        #expect(loadError(imposter) == problem)
+        #expect(!FileManager.default.fileExists(atPath: marker), "the imposter's constructor ran")
+
+        // The same library under its own name loads, and its constructor runs then.
+        try directory.addFixture(id: "somebody", defines: ["-DIDENTITY_ID=\"somebody\"", "-DTOUCH_FILE=\"\(marker)\""])
+        #expect(try entry(directory, "somebody").problem == nil)
+        #expect(loadError(try entry(directory, "somebody")) == nil)
+        #expect(FileManager.default.fileExists(atPath: marker))
     }
 }

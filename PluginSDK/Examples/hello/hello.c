@@ -194,6 +194,9 @@ static void hello_stop(void *instance, uint32_t timeout_ms, swiftlet_reply_fn do
 
 static void hello_destroy(void *instance) { free(instance); }
 
+/* Who this library is, readable before it is loaded (ABI 1.3 hosts check it against the manifest). */
+SWIFTLET_PLUGIN_IDENTITY("hello", "1.1.0");
+
 /* One descriptor per ABI version spoken: 1.1 where the host offers it, else 1.0. */
 static const swiftlet_plugin descriptor_1_1 = {
     sizeof(swiftlet_plugin), SWIFTLET_ABI_VERSION_1_1, "hello", "1.1.0",

@@ -4,6 +4,8 @@
  *   -DCHOOSE=0x...     the ABI version it answers with, whatever was offered
  *   -DSMALL            its descriptor ends after `start`, as if built against an older, smaller header
  *   -DFAIL_START       start reports an error
+ *   -DIDENTITY_ID='"x"'  names itself "x" (with PLUGIN_VERSION) in its .swiftlet_plugin section (ABI 1.3)
+ *   -DTOUCH_FILE='"/path"'  a constructor creates that file when the library is loaded
  * When it starts, it queues an SMS "started <id>" to the number in its configuration (member
  * "number") and reports done only when the host has answered: so a test sees that create, the
  * host table and the asynchronous done all work. */
@@ -18,6 +20,17 @@
 #endif
 #ifndef PLUGIN_VERSION
 #define PLUGIN_VERSION "1.0.0"
+#endif
+
+#ifdef IDENTITY_ID
+SWIFTLET_PLUGIN_IDENTITY(IDENTITY_ID, PLUGIN_VERSION);
+#endif
+
+#ifdef TOUCH_FILE
+__attribute__((constructor)) static void touch_file(void) {
+    FILE *file = fopen(TOUCH_FILE, "w");
+    if (file) fclose(file);
+}
 #endif
 
 typedef struct fixture {

@@ -22,6 +22,8 @@ struct SMTPSession {
 
     var settings: Settings.Listener { listener.settings }
     var peer: String { connection.channel.remoteAddress?.description ?? "?" }
+    /// The client's IP address alone, as the gateway's failed-login limiter counts it.
+    var peerAddress: String { connection.channel.remoteAddress?.ipAddress ?? "?" }
 
     func run() async {
         do {
@@ -313,11 +315,22 @@ struct SMTPSession {
             try await reply(504, "5.5.4 mechanisms: PLAIN LOGIN")
             return .goOn
         }
+        // The gateway's failed-login limiter, shared with its HTTP APIs: a client or a login that
+        // failed too often lately is refused without its password being checked.
+        let client = peerAddress
+        let login = username ?? ""
+        guard listener.host.mayCheckLogin(client: client, login: login) else {
+            state.errors += 1
+            listener.host.log(.notice, "Email2SMS: AUTH refused unchecked: too many failed attempts from \(peer)")
+            try await reply(454, "4.7.0 too many failed attempts, try again later")
+            return .goOn
+        }
         guard let username, let password, let expected = settings.users[username],
             Email2SMS.constantTimeEqual(password, expected)
         else {
             state.errors += 1
-            listener.host.log(.notice, "Email2SMS: failed AUTH from \(peer)")
+            let blocked = listener.host.loginFailed(client: client, login: login)
+            listener.host.log(.notice, "Email2SMS: failed AUTH from \(peer)\(blocked ? "; blocked for a while" : "")")
             try await reply(535, "5.7.8 authentication failed")
             return .goOn
         }
