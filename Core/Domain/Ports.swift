@@ -62,7 +62,8 @@ public protocol InboxWriter: Sendable {
 public protocol OutboxQueue: Sendable {
     /// Claims the most urgent due message (highest priority, then oldest) that modem `modemNumber` may
     /// send (one for any modem, or one for that modem) for `owner` until `leaseUntil`. With
-    /// `avoidingRetriesOf`, a message whose last attempt failed on that modem is left for another.
+    /// `avoidingRetriesOf`, a message whose last attempt failed on that modem is left for another —
+    /// unless it is pinned to this modem (`modem_no`), which no other may send.
     func claimNext(
         owner: String,
         leaseUntil: Date,

@@ -123,28 +123,32 @@ public final class Dispatcher: Service {
                         failuresInARow = 0
                         failedRecipients = []
                     case .notAttempted: break
-                    case .failed(blamingTheMessage: true):
+                    case .failed(blame: .message):
                         break  // the recipient or the message, not the modem
-                    case .failed(blamingTheMessage: false):
-                        failuresInARow += 1
+                    case .failed(let blame):
+                        // An unknown error counts once per recipient: one bad number retried is not a bad modem.
+                        if blame == .modem || !failedRecipients.contains(message.recipient.value) {
+                            failuresInARow += 1
+                        }
                         failedRecipients.insert(message.recipient.value)
-                        let othersReady = modems.contains { $0 !== modem && $0.state == .ready }
-                        if failuresInARow >= settings.benchAfter, failedRecipients.count > 1, !othersReady {
+                        guard failuresInARow >= settings.benchAfter else { break }
+                        guard modems.contains(where: { $0 !== modem && $0.state == .ready }) else {
                             logger.warning(
                                 "modem failing repeatedly, but it is the only one ready: not benched",
                                 metadata: ["modem": "\(modem.configuration.name)", "failures": "\(failuresInARow)"]
                             )
-                        }
-                        if failuresInARow >= settings.benchAfter, failedRecipients.count > 1, othersReady {
-                            failuresInARow = 0
+                            failuresInARow = 0  // said once per streak of benchAfter failures
                             failedRecipients = []
-                            logger.warning(
-                                "modem \(modem.configuration.name) failed \(settings.benchAfter) messages in a row; not using it for \(settings.benchFor)",
-                                metadata: ["modem": "\(modem.configuration.name)"]
-                            )
-                            await wakeup.signal()  // the other modems may take its messages now
-                            await stop.wait(since: 0, timeout: settings.benchFor)
+                            break
                         }
+                        failuresInARow = 0
+                        failedRecipients = []
+                        logger.warning(
+                            "modem \(modem.configuration.name) failed \(settings.benchAfter) messages in a row; not using it for \(settings.benchFor)",
+                            metadata: ["modem": "\(modem.configuration.name)"]
+                        )
+                        await wakeup.signal()  // the other modems may take its messages now
+                        await stop.wait(since: 0, timeout: settings.benchFor)
                     }
                     continue
                 }
@@ -165,7 +169,7 @@ public final class Dispatcher: Service {
         /// The modem could not take it; the message went back to the queue unchanged.
         case notAttempted
         /// The attempt failed and was recorded; the network may have said it was the message's fault.
-        case failed(blamingTheMessage: Bool)
+        case failed(blame: ModemError.Blame)
     }
 
     private func send(_ message: OutgoingMessage, via modem: ModemWorker) async -> Outcome {
@@ -274,7 +278,7 @@ public final class Dispatcher: Service {
         } catch {
             await recordFailure(message, error: error, logger: logger)
             let modemError = error as? ModemError
-            return .failed(blamingTheMessage: modemError?.blamesTheMessage == true || modemError?.kind == .notSupported)
+            return .failed(blame: modemError?.blame ?? .modem)
         }
     }
 

@@ -36,6 +36,21 @@ public struct ModemError: Error, Sendable, CustomStringConvertible {
         self.result = result
     }
 
+    /// Who a failure tells against: the message (its recipient, its content), the modem (its SIM,
+    /// its network), or nobody in particular.
+    public enum Blame: Sendable, Equatable {
+        case message
+        case modem
+        /// `+CMS ERROR: 500` (unknown error) and the like: repeated failures for one recipient say
+        /// nothing about the modem, failures for several do.
+        case unknown
+    }
+
+    public var blame: Blame {
+        if blamesTheMessage || kind == .notSupported { return .message }
+        return cmsError == 500 ? .unknown : .modem
+    }
+
     /// Whether the network refused this message for a reason of its own (the recipient does not
     /// exist, is out of service, the PDU is invalid) rather than because of the modem, its SIM or
     /// the network: another message through the same modem would go out. Such failures do not count
@@ -46,7 +61,7 @@ public struct ModemError: Error, Sendable, CustomStringConvertible {
         // barred, 21 short message transfer rejected, 27 destination out of service, 28 unidentified
         // subscriber, 29 facility rejected, 30 unknown subscriber, 50 requested facility not subscribed,
         // 95–99 invalid message/information; TS 27.005: 304 invalid PDU mode parameter, 305 invalid
-        // text mode parameter. 500 (unknown error) blames nobody: the dispatcher tells by recipients.
+        // text mode parameter. 500 (unknown error) blames nobody (``blame``).
         return [1, 8, 10, 21, 27, 28, 29, 30, 50, 95, 96, 97, 98, 99, 304, 305].contains(cmsError)
     }
 

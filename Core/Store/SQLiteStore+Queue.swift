@@ -19,7 +19,7 @@ extension SQLiteStore: OutboxQueue {
                         UPDATE outgoing SET state = 'claimed', owner = ?, lease_until = ?, updated_at = ?
                         WHERE id = (SELECT id FROM outgoing WHERE state = 'queued' AND not_before <= ?
                                     AND (modem_no IS NULL OR modem_no = ?)
-                                    AND NOT (attempts > 0 AND modem IS ? AND ? IS NOT NULL)
+                                    AND NOT (attempts > 0 AND modem IS ? AND ? IS NOT NULL AND modem_no IS NULL)
                                     ORDER BY priority DESC, not_before, id LIMIT 1)
                         RETURNING *
                         """

@@ -67,7 +67,7 @@ struct ConfigurationTests {
     @Test func mistakesNameTheLineTheKeyAndTheReason() {
         #expect(
             error("http:\n  listen: 127.0.0.1:8080\n  tls: yes\n")
-                == "test.yaml:3: http.tls: unknown key (known keys here: listen)"
+                == "test.yaml:3: http.tls: unknown key (known keys here: listen, trusted_proxies, max_connections, header_timeout, body_timeout, idle_timeout)"
         )
         #expect(
             error("dispatcher:\n  lease: 5 minutes\n").hasPrefix(

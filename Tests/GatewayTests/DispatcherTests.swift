@@ -70,12 +70,13 @@ struct ModemPoolTests {
     func withPool(
         settings: GatewayConfiguration.Dispatcher,
         maxPerMinute: Int? = nil,
+        simulator: SimulatorSettings = SimulatorSettings(),
         _ body: (SQLiteStore, Outbox, [ModemSimulator]) async throws -> Void
     ) async throws {
         let logger = Logger(label: "test")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-pool-\(UUID())").path
         let store = try SQLiteStore(directory: directory)
-        let simulators = try (0..<2).map { _ in try ModemSimulator(logger: logger) }
+        let simulators = try (0..<2).map { _ in try ModemSimulator(settings: simulator, logger: logger) }
         let wakeup = Wakeup()
         let workers = simulators.enumerated().map { index, simulator in
             var configuration = ModemConfiguration(name: "modem\(index + 1)", device: simulator.devicePath)
@@ -153,6 +154,33 @@ struct ModemPoolTests {
             )
             try await Task.sleep(for: .seconds(2))
             #expect(await simulators[1].receivedMessages().map(\.text) == (sendsOn ? ["b"] : []))
+        }
+    }
+
+    /// `+CMS ERROR: 500` (unknown error) for one recipient, retried, is one failure, not three: the
+    /// modem is not benched and sends the next message at once.
+    @Test func oneRecipientsUnknownErrorsDoNotBenchAModem() async throws {
+        var settings = GatewayConfiguration.Dispatcher()
+        settings.benchAfter = 2
+        settings.benchFor = .seconds(60)
+        settings.maxAttempts = 3
+        settings.retryDelay = .milliseconds(50)
+        var network = SimulatorSettings()
+        network.refusedNumbers = ["+46700000666"]
+        try await withPool(settings: settings, simulator: network) { store, outbox, simulators in
+            let viaTwo = SendOptions(modemNumber: 2)
+            _ = try await outbox.send(
+                SendRequest(recipients: ["+46700000666"], text: "a", options: viaTwo, createdBy: "t")
+            )
+            try await waitUntil("the refused message given up after its attempts") {
+                (try? await store.outgoing(matching: MessageQuery(folder: .sendingerror)).first?.attempts) == 3
+            }
+            _ = try await outbox.send(
+                SendRequest(recipients: ["+46701234567"], text: "b", options: viaTwo, createdBy: "t")
+            )
+            try await waitUntil("b sent by modem 2", timeout: .seconds(10)) {
+                await simulators[1].receivedMessages().map(\.text) == ["b"]
+            }
         }
     }
 
