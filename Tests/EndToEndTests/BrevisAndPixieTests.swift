@@ -241,7 +241,7 @@ struct PixieTests {
                 "longer than 1000"
             ),
             (token, #"{"sender": "A", "message": "x", "recipients": ["call me"]}"#, 400, "none is a telephone number"),
-            (token, #"not json"#, 400, "must be a JSON object"),
+            (token, #"not json"#, 400, "The body is not valid JSON"),
         ]
         for (token, body, status, text) in cases {
             let answer = try await gateway.request("/api/v2/sms", method: .POST, token: token, body: body)
@@ -320,14 +320,26 @@ struct SharedLimiterTests {
                 )
                 #expect(answer.status == 401)
             } else {
-                #expect(try await gateway.apiv2("GET", "/messages/inbox", token: "guess\(attempt)").status == 401)
+                // The tenth failure blocks the address, and its answer says so.
+                let expected = attempt == 9 ? 429 : 401
+                #expect(try await gateway.apiv2("GET", "/messages/inbox", token: "guess\(attempt)").status == expected)
             }
         }
-        // The address is now refused everywhere for a minute, even with good credentials.
-        #expect(try await gateway.apiv2("GET", "/modem/signal", token: token).status == 401)
+        // The address is now blocked everywhere for a minute: wrong tokens and every password are
+        // answered "too many failed attempts" (the right password too) ...
+        let blocked = try await gateway.apiv2("GET", "/messages/inbox", token: "guess-more")
+        #expect(blocked.status == 429)
+        #expect("\(String(describing: blocked.body))".contains("Too many failed attempts"))
+        let password = try await gateway.curl(
+            "curl '\(gateway.baseURL)/api.php?text=x&to=0049170&username=apiuser&password=secret'"
+        )
+        #expect(password.status == 429, "\(password)")
+        // ... but a valid token still passes, in every API.
+        #expect(try await gateway.apiv2("GET", "/modem/signal", token: token).status == 200)
         let pixie = try await gateway.request("/api/v2/sms/stream", method: .GET, token: token)
-        #expect(pixie.status == 401)
-        #expect(try await APIv1Client(gateway: gateway, token: token)("get_gsmsignal") == "Invalid access token")
-        #expect(gateway.log.contains("HTTP APIs: 10 failed authentications from 127.0.0.1"))
+        #expect(pixie.status == 200)
+        #expect(try await APIv1Client(gateway: gateway, token: token)("get_gsmsignal") != "Invalid access token")
+        #expect(gateway.log.contains("too many failed authentications; refusing for one window"))
+        #expect(gateway.log.contains("key=address:127.0.0.1"))
     }
 }

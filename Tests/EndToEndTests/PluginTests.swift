@@ -89,7 +89,7 @@ struct PluginEndToEndTests {
                 """
         )
         defer { gateway.stop() }
-        try await gateway.waitForLog("plugin keywords 1.0.0 started (ABI 1.2)")
+        try await gateway.waitForLog("plugin keywords 1.0.0 started (ABI 1.3)")
         try await gateway.waitForLog("plugin hello 1.1.0 started (ABI 1.1)")
         try await gateway.waitForLog("plugin ghost is enabled but cannot be loaded: no plugin 'ghost' in \(plugins)")
 

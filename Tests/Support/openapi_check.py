@@ -9,6 +9,7 @@ usage: openapi_check.py BASE_URL ALICE_TOKEN LIMITED_TOKEN
   group with it (id in $GROUP_ID); LIMITED_TOKEN: a user that may call read_sms only; $ADMIN_TOKEN: an admin's.
 Prints one line per checked exchange; exits 1 with the reasons when any answer is not as documented.
 """
+import datetime
 import json
 import os
 import sys
@@ -68,7 +69,8 @@ sent = call("POST", "/messages/sms", 200, body={
 if [item["status"] for item in sent] != ["queued", "error", "queued"]:
     failures.append(f"send: one answer per recipient in order (the group's member is the contact): {sent}")
 queued_id = sent[0]["id"]
-call("POST", "/messages/sms", 200, bearer=True, body={"to": ["+48123456780"], "text": "later", "date": "2099-01-01 10:00:00"})
+later = f"{datetime.date.today().year + 2}-01-01 10:00:00"  # in the outbox; at most 10 years ahead is accepted
+call("POST", "/messages/sms", 200, bearer=True, body={"to": ["+48123456780"], "text": "later", "date": later})
 call("POST", "/messages/sms", 400, body={"to": ["nope"], "text": "x"})
 call("POST", "/messages/sms", 400, body={"to": ["+48123456789"]})
 call("POST", "/messages/sms", 400, body={"text": "nobody"})
