@@ -89,6 +89,9 @@ public struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
         address.count == 16 && address[0..<12] == mappedPrefix[...] ? Array(address[12...]) : address
     }
 
+    /// This host: `127.0.0.0/8` and `::1`.
+    public static let loopback: [IPNetwork] = [IPNetwork("127.0.0.0/8")!, IPNetwork("::1")!]
+
     /// Destinations that are not the public internet: this host, the local networks, link-local
     /// (cloud metadata services among them), carrier-grade NAT, multicast, and reserved ranges.
     public static let nonPublic: [IPNetwork] = [

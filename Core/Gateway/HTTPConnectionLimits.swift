@@ -66,8 +66,6 @@ struct HTTPConnectionLimits: Sendable {
 
     func release() { open.withLockedValue { $0.count -= 1 } }
 
-    var openConnections: Int { open.withLockedValue { $0.count } }
-
     /// One per connection: admits it, and closes it when a deadline passes.
     final class Handler: ChannelDuplexHandler, RemovableChannelHandler {
         typealias InboundIn = HTTPRequestPart
@@ -104,15 +102,14 @@ struct HTTPConnectionLimits: Sendable {
         }
 
         func channelInactive(context: ChannelHandlerContext) {
-            disarm()
-            if admitted {
-                admitted = false
-                limits.release()
-            }
+            leave()
             context.fireChannelInactive()
         }
 
-        func handlerRemoved(context: ChannelHandlerContext) {
+        func handlerRemoved(context: ChannelHandlerContext) { leave() }
+
+        /// The connection ends: its deadline goes, and its place under the cap is given back (once).
+        private func leave() {
             disarm()
             if admitted {
                 admitted = false

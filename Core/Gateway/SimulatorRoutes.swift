@@ -81,15 +81,13 @@ struct SimulatorRoutes {
 
 /// Refuses (403) every client that is not on this host.
 struct LoopbackOnlyMiddleware<Context: RequestContext>: RouterMiddleware {
-    static var loopback: [IPNetwork] { [IPNetwork("127.0.0.0/8")!, IPNetwork("::1")!] }
-
     func handle(
         _ request: Request,
         context: Context,
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         let peer = (context as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress ?? ""
-        guard Self.loopback.contains(where: { $0.contains(peer) }) else {
+        guard IPNetwork.loopback.contains(where: { $0.contains(peer) }) else {
             return Response(
                 status: .forbidden,
                 headers: [.contentType: "text/plain; charset=utf-8"],
