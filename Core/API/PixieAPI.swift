@@ -53,7 +53,7 @@ public struct PixieAPI: Sendable {
         guard let text = try body.text("message"), !text.isEmpty else {
             throw JSONAPI.Failure.badRequest("message: required, the text to send")
         }
-        guard text.count <= Self.maximumTextLength else {
+        guard text.unicodeScalars.count <= Self.maximumTextLength else {  // code points, as Outbox counts
             throw JSONAPI.Failure.badRequest("message: longer than \(Self.maximumTextLength) characters")
         }
         guard let recipients = try body.texts("recipients"), !recipients.isEmpty else {

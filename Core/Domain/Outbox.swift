@@ -41,29 +41,36 @@ public struct SendRequest: Sendable, Equatable {
 
 /// Queues outgoing messages: the one domain operation behind every way of sending (APIs, CLI, plugins).
 public struct Outbox: Sendable {
-    /// Longest text accepted, in characters (SMSEagle's limit for a concatenated message).
+    /// Longest text accepted, in characters (SMSEagle's limit for a concatenated message). Every
+    /// text limit of the gateway counts Unicode code points, as SMSEagle's PHP does (`mb_strlen`), not
+    /// Swift's grapheme clusters: "\r\n" is two characters.
     public static let maximumTextLength = 1530
     /// How far ahead a message may be scheduled: further is a mistake (a year 99999), not a plan.
     public static let farthestSchedule: TimeInterval = 10 * 366 * 86400
 
     private let store: any MessageStore
     private let modemCount: Int
+    private let sendsMMS: Bool
     private let calendar: Calendar
     private let now: @Sendable () -> Date
     private let didQueue: @Sendable () -> Void
 
     /// - Parameters:
     ///   - modemCount: how many modems the gateway has, for checking a requested modem number.
+    ///   - sendsMMS: whether a modem can send MMS. None can yet (the driver sends SMS only), so an
+    ///     MMS is refused when it is requested, not accepted and failed later.
     ///   - didQueue: called after a commit, to wake a dispatcher in this process.
     public init(
         store: any MessageStore,
         modemCount: Int = 1,
+        sendsMMS: Bool = false,
         timeZone: TimeZone = .current,
         now: @escaping @Sendable () -> Date = Date.init,
         didQueue: @escaping @Sendable () -> Void = {}
     ) {
         self.store = store
         self.modemCount = modemCount
+        self.sendsMMS = sendsMMS
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         self.calendar = calendar
@@ -227,7 +234,14 @@ public struct Outbox: Sendable {
                 )
             }
         }
-        guard request.text.count <= Self.maximumTextLength else {
+        if request.kind == .mms, !sendsMMS {
+            // Checked after the request itself, so that a malformed MMS is still a 400.
+            throw SwiftletError(
+                .notSupported,
+                "MMS cannot be sent: no modem of this gateway sends MMS (the modem driver sends SMS only); send the text as SMS"
+            )
+        }
+        guard request.text.unicodeScalars.count <= Self.maximumTextLength else {
             throw SwiftletError.invalidParameter("message", "longer than \(Self.maximumTextLength) characters")
         }
         guard (0...9).contains(request.options.priority) else {

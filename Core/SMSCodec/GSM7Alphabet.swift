@@ -1,7 +1,12 @@
 /// The GSM 7-bit default alphabet and its extension table (3GPP TS 23.038, 6.2.1).
+///
+/// It works on Unicode scalars, never on `Character`s: Swift joins "\r\n" into one `Character` (a
+/// grapheme cluster), which is in neither table although both its scalars are, and a text's cost
+/// must not depend on how graphemes cluster. Gammu (and so SMSEagle) decides per code point too: a
+/// decomposed "é" (e + U+0301) is not GSM 7-bit, a precomposed one is.
 public enum GSM7Alphabet {
-    /// Septet → character for the default table; index is the septet value.
-    static let basic: [Character] = [
+    /// Septet → scalar for the default table; index is the septet value.
+    static let basic: [Unicode.Scalar] = [
         "@", "£", "$", "¥", "è", "é", "ù", "ì", "ò", "Ç", "\n", "Ø", "ø", "\r", "Å", "å",
         "Δ", "_", "Φ", "Γ", "Λ", "Ω", "Π", "Ψ", "Σ", "Θ", "Ξ", "\u{1B}", "Æ", "æ", "ß", "É",
         " ", "!", "\"", "#", "¤", "%", "&", "'", "(", ")", "*", "+", ",", "-", ".", "/",
@@ -12,42 +17,42 @@ public enum GSM7Alphabet {
         "p", "q", "r", "s", "t", "u", "v", "w", "x", "y", "z", "ä", "ö", "ñ", "ü", "à",
     ]
 
-    /// Septet (after the escape 0x1B) → character for the extension table.
-    static let extensionTable: [UInt8: Character] = [
+    /// Septet (after the escape 0x1B) → scalar for the extension table.
+    static let extensionTable: [UInt8: Unicode.Scalar] = [
         0x0A: "\u{0C}", 0x14: "^", 0x28: "{", 0x29: "}", 0x2F: "\\",
         0x3C: "[", 0x3D: "~", 0x3E: "]", 0x40: "|", 0x65: "€",
     ]
 
     static let escape: UInt8 = 0x1B
 
-    static let basicIndex: [Character: UInt8] = {
-        var index: [Character: UInt8] = [:]
+    static let basicIndex: [Unicode.Scalar: UInt8] = {
+        var index: [Unicode.Scalar: UInt8] = [:]
         for (septet, character) in basic.enumerated() where septet != 0x1B {
             index[character] = UInt8(septet)
         }
         return index
     }()
 
-    static let extensionIndex: [Character: UInt8] = {
-        var index: [Character: UInt8] = [:]
+    static let extensionIndex: [Unicode.Scalar: UInt8] = {
+        var index: [Unicode.Scalar: UInt8] = [:]
         for (septet, character) in extensionTable { index[character] = septet }
         return index
     }()
 
-    /// The septets of one character: one for the default table, two (escape + code) for the extension
-    /// table, `nil` if the character has no GSM 7-bit representation.
-    public static func septets(for character: Character) -> [UInt8]? {
-        if let septet = basicIndex[character] { return [septet] }
-        if let septet = extensionIndex[character] { return [escape, septet] }
+    /// The septets of one scalar: one for the default table, two (escape + code) for the extension
+    /// table, `nil` if the scalar has no GSM 7-bit representation.
+    public static func septets(for scalar: Unicode.Scalar) -> [UInt8]? {
+        if let septet = basicIndex[scalar] { return [septet] }
+        if let septet = extensionIndex[scalar] { return [escape, septet] }
         return nil
     }
 
-    /// Encodes `text` as septets, or returns `nil` if any character is outside the alphabet.
+    /// Encodes `text` as septets, or returns `nil` if any scalar is outside the alphabet.
     public static func encode(_ text: String) -> [UInt8]? {
         var result: [UInt8] = []
-        result.reserveCapacity(text.count)
-        for character in text {
-            guard let septets = septets(for: character) else { return nil }
+        result.reserveCapacity(text.utf8.count)
+        for scalar in text.unicodeScalars {
+            guard let septets = septets(for: scalar) else { return nil }
             result.append(contentsOf: septets)
         }
         return result
@@ -57,8 +62,7 @@ public enum GSM7Alphabet {
     /// that code (TS 23.038: "the receiving entity shall display the character of the default table"),
     /// and a trailing lone escape is dropped.
     public static func decode(_ septets: [UInt8]) -> String {
-        var text = ""
-        text.reserveCapacity(septets.count)
+        var text = String.UnicodeScalarView()
         var index = 0
         while index < septets.count {
             let septet = septets[index] & 0x7F
@@ -72,6 +76,6 @@ public enum GSM7Alphabet {
             }
             index += 1
         }
-        return text
+        return String(text)
     }
 }

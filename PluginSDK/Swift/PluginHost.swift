@@ -138,6 +138,26 @@ public struct OutgoingSMS: Codable, Sendable, Equatable {
         self.key = key
     }
 
+    /// The longest text the gateway queues, in characters. A character is a Unicode code point, as
+    /// SMSEagle counts it (PHP's `mb_strlen`): "\r\n" is two, "👍🏽" two, "é" one or two. Swift's
+    /// `String.count` counts grapheme clusters and says one for each of these.
+    public static let maximumLength = 1530
+
+    /// `text` cut to at most `limit` characters (code points, as above), never inside a grapheme (an
+    /// emoji with its modifier, a letter with its accent); `ellipsis`, when given, ends a cut text and
+    /// counts towards the limit. A text within the limit is answered unchanged.
+    public static func clip(_ text: String, to limit: Int = maximumLength, ellipsis: String = "") -> String {
+        guard text.unicodeScalars.count > limit else { return text }
+        var room = limit - ellipsis.unicodeScalars.count
+        var end = text.startIndex
+        for character in text {
+            room -= character.unicodeScalars.count
+            guard room >= 0 else { break }
+            end = text.index(after: end)
+        }
+        return String(text[..<end]) + ellipsis
+    }
+
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         to = try container.decodeIfPresent([String].self, forKey: .to) ?? []

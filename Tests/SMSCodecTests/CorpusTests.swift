@@ -120,8 +120,8 @@ struct GammuText {
 
     func matches(_ expected: String) -> Bool {
         guard gsm7 else { return text == expected }
-        let escapes = expected.filter { GSM7Alphabet.septets(for: $0)?.count == 2 }.count
-        return text.hasPrefix(expected) && text.count == expected.count + escapes
+        let escapes = expected.unicodeScalars.filter { GSM7Alphabet.septets(for: $0)?.count == 2 }.count
+        return text.hasPrefix(expected) && text.unicodeScalars.count == expected.unicodeScalars.count + escapes
     }
 }
 

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import SMSCodec
@@ -61,5 +62,41 @@ struct SplittingTests {
             return
         }
         #expect(submit.coding.messageClass == .flash)
+    }
+}
+
+/// The alphabet and part count of texts whose Unicode scalars and Swift `Character`s disagree, checked
+/// against Gammu choosing by itself (SMSEagle sends through Gammu).
+@Suite("Splitting agrees with Gammu where characters and code points differ")
+struct SplittingAgreesWithGammuTests {
+    static let texts: [String] = [
+        "a\r\nb",  // CR LF: one Character, two GSM 7-bit septets
+        String(repeating: "PROBLEM\r\n", count: 17) + "1234567",  // 160 septets with CR LF
+        String(repeating: "PROBLEM\r\n", count: 18),  // 162: two parts
+        "e\u{301}te",  // decomposed é: U+0301 is not GSM 7-bit
+        "\u{E9}te",  // precomposed é is
+        "ok 👍🏽",  // emoji with a modifier: UCS-2, two surrogate pairs
+        String(repeating: "😀", count: 70),  // 140 UTF-16 units: pairs are not split (33 + 33 + 4)
+        String(repeating: "a", count: 66) + "😀" + "a",  // a pair across the 67-unit boundary
+        String(repeating: "€", count: 80),  // 160 septets of escapes: one part
+        String(repeating: "€", count: 81),  // 162: two parts, no escape split
+        "Temperatur 31°C\r\n✓",
+    ]
+
+    @Test func alphabetAndPartsAreGammus() throws {
+        let gammu = try GammuOracle.split(Self.texts)
+        #expect(gammu.count == Self.texts.count)
+        for (text, expected) in zip(Self.texts, gammu) {
+            let split = MessageSplitter.split(text)
+            let coding = split.alphabet == .gsm7 ? "Default_No_Compression" : "Unicode_No_Compression"
+            #expect(coding == expected.coding, "\(text.debugDescription)")
+            #expect(split.parts.count == expected.parts, "\(text.debugDescription)")
+        }
+    }
+
+    @Test func crlfCountsAsTwoSeptets() {
+        #expect(GSM7Alphabet.encode("a\r\nb") == [0x61, 0x0D, 0x0A, 0x62])
+        #expect(GSM7Alphabet.decode([0x61, 0x0D, 0x0A, 0x62]) == "a\r\nb")
+        #expect(GSM7Alphabet.decode([0x61, 0x0D, 0x0A, 0x62]).unicodeScalars.count == 4)
     }
 }

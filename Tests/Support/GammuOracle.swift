@@ -21,6 +21,15 @@ public enum GammuOracle {
         return try run("encode", lines).map { $0["pdus"] as? [String] ?? [] }
     }
 
+    /// The alphabet Gammu chooses for each text by itself (`Default_No_Compression` or
+    /// `Unicode_No_Compression`) and the number of SMS it takes.
+    public static func split(_ texts: [String]) throws -> [(coding: String, parts: Int)] {
+        let lines = try texts.map {
+            String(decoding: try JSONSerialization.data(withJSONObject: $0, options: .fragmentsAllowed), as: UTF8.self)
+        }
+        return try run("split", lines).map { ($0["coding"] as? String ?? "", $0["parts"] as? Int ?? 0) }
+    }
+
     private static func run(_ mode: String, _ lines: [String]) throws -> [[String: Any]] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")

@@ -4,6 +4,9 @@
   gammu_oracle.py decode   reads one hex PDU (with its SMSC field) per line; prints one JSON object
                            per line: {"type", "number", "text", "coding", "class", "part", "parts"}
                            or {"error": "..."}.
+  gammu_oracle.py split    reads one JSON string (a text) per line; prints one JSON object per line:
+                           {"coding", "parts"}: the alphabet Gammu chooses by itself (as SMSEagle,
+                           which is built on it, does) and how many SMS the text takes.
   gammu_oracle.py encode   reads one JSON object {"number", "text", "unicode"} per line; prints one
                            JSON object per line: {"pdus": [hex, ...]} (SMS-SUBMIT, with SMSC field).
 """
@@ -41,7 +44,13 @@ def encode(line):
     return {"pdus": pdus}
 
 
-mode = {"decode": decode, "encode": encode}[sys.argv[1]]
+def split(line):
+    info = {"Class": -1, "Entries": [{"ID": "ConcatenatedAutoTextLong", "Buffer": json.loads(line)}]}
+    messages = gammu.EncodeSMS(info)
+    return {"coding": messages[0]["Coding"], "parts": len(messages)}
+
+
+mode = {"decode": decode, "encode": encode, "split": split}[sys.argv[1]]
 for line in sys.stdin:
     line = line.strip()
     if not line:

@@ -117,11 +117,10 @@ struct Email2SMS: Sendable {
         text = text.trimmingCharacters(in: .whitespacesAndNewlines)
         if rule.subject == .prefix, !subject.isEmpty { text = text.isEmpty ? subject : subject + "\n" + text }
         guard !text.isEmpty else { throw Refusal(550, "5.6.0", "the mail has no text to send") }
-        if text.count > rule.maxLength {
-            notes.append(
-                "text cut from \(text.count) to \(rule.maxLength) characters (max_length of rule \(rule.name))"
-            )
-            text = String(text.prefix(rule.maxLength))
+        let length = text.unicodeScalars.count
+        if length > rule.maxLength {
+            notes.append("text cut from \(length) to \(rule.maxLength) characters (max_length of rule \(rule.name))")
+            text = OutgoingSMS.clip(text, to: rule.maxLength)
         }
         let images = mail.attachments.filter { $0.mimeType.hasPrefix("image/") }.count
         if rule.mms, images > 0 {

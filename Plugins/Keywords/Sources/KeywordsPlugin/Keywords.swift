@@ -185,7 +185,7 @@ public final class Keywords: Plugin {
     }
 
     /// Texts longer than the gateway accepts are cut rather than refused.
-    static func clip(_ text: String) -> String { text.count <= 1530 ? text : String(text.prefix(1529)) + "…" }
+    static func clip(_ text: String) -> String { OutgoingSMS.clip(text, ellipsis: "…") }
 
     static func isPhoneNumber(_ sender: String) -> Bool {
         let digits = sender.hasPrefix("+") ? sender.dropFirst() : Substring(sender)

@@ -224,7 +224,7 @@ actor Bridge {
                             to: forward.to,
                             contacts: forward.contacts,
                             groups: forward.groups,
-                            text: String(text.prefix(1530)),
+                            text: OutgoingSMS.clip(text),
                             key: key.map { "\($0):\(index)" }
                         )
                     )
