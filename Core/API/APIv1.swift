@@ -60,6 +60,9 @@ public struct APIv1: Sendable {
         "send_ussd": { api, parameters, user in try await api.sendUSSD(parameters, user: user) },
         "get_gsmsignal": { api, parameters, _ in try api.signal(parameters) },
         "call_with_termination": { api, parameters, _ in try await api.call(parameters) },
+        "ring_call": { api, parameters, user in try await api.ringCall(parameters, user: user) },
+        "tts_call": { api, parameters, user in try await api.ttsCall(parameters, user: user, advanced: false) },
+        "tts_adv_call": { api, parameters, user in try await api.ttsCall(parameters, user: user, advanced: true) },
         "get_modem_state": { api, parameters, _ in try api.modemState(parameters) },
         "set_modem_state": { api, parameters, _ in try await api.setModemState(parameters) },
         "call_forward_read": { api, parameters, _ in try await api.callForwarding(parameters) },
@@ -117,7 +120,7 @@ public struct APIv1: Sendable {
         var parameters = FormParameters(encoded: request.uri.query ?? "")
         if request.method == .post {
             let body = try await request.body.collect(upTo: Self.maximumBodySize)
-            parameters.merge(FormParameters(encoded: String(buffer: body)))
+            parameters.merge(FormParameters(encodedOctets: Array(body.readableBytesView)))
         }
         let xml = parameters["responsetype"] == "xml"
         guard let handler = Self.methods[method] else {
@@ -155,6 +158,9 @@ public struct APIv1: Sendable {
                 logger.notice("APIv1: method not permitted for this user")
                 return .error("No permission to use this method")
             }
+            if let problem = parameters.notUTF8Problem {
+                throw Refusal(.error("Invalid parameter: \(problem)"), because: problem)
+            }
             let reply = try await handler(self, parameters, user)
             if case .queued(let ids) = reply { logger.info("APIv1: queued", metadata: ["message.ids": "\(ids)"]) }
             return reply
@@ -169,6 +175,10 @@ public struct APIv1: Sendable {
         } catch let error as SwiftletError where error.kind == .invalidParameter || error.kind == .notFound {
             logger.info("APIv1: wrong parameters", metadata: ["reason": "\(error.detail)"])
             return .wrongParameters
+        } catch let error as SwiftletError where error.kind == .notSupported || error.kind == .unavailable {
+            // Understood, but the gateway cannot do it (MMS without an MMS modem): say why.
+            logger.notice("APIv1: cannot do it", metadata: ["reason": "\(error.detail)"])
+            return .error(error.detail)
         } catch {
             logger.error("APIv1: failed", metadata: ["error": "\(error)"])
             return .error("Internal error")

@@ -39,7 +39,7 @@ extension APIv2 {
         router.get(RouterPath(prefix + "/webhooks/:id/deliveries")) { request, context in
             await handle(request, context, permission: "read_sms") { user in
                 let hook = try await webhook(try id(context), user: user)
-                let query = Self.query(request)
+                let query = try Self.query(request)
                 var state: WebhookDelivery.State?
                 if let name = query["state"], !name.isEmpty {
                     guard let known = WebhookDelivery.State(rawValue: name) else {

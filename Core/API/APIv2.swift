@@ -70,7 +70,7 @@ public struct APIv2: Sendable {
             }
             router.get(RouterPath(prefix + "/messages/:folder")) { request, context in
                 await handle(request, context, permission: "read_sms") { user in
-                    try await messages(in: try folder(context), Self.query(request), user: user)
+                    try await messages(in: try folder(context), try Self.query(request), user: user)
                 }
             }
             router.get(RouterPath(prefix + "/messages/:folder/:id")) { request, context in
@@ -83,9 +83,11 @@ public struct APIv2: Sendable {
                     try await deleteMessage(try id(context), in: try folder(context), user: user)
                 }
             }
+            // Without a number, SMSEagle answers the first modem's object, as APIv1 `get_gsmsignal`
+            // does without `modem_no`; published checks read `signal_strength` from it (docs/api/apiv2.md).
             router.get(RouterPath(prefix + "/modem/signal")) { request, context in
                 await handle(request, context, permission: "get_gsmsignal") { _ in
-                    (.ok, try (1...max(modems.modemCount, 1)).map { try signal(modem: $0) })
+                    (.ok, try signal(modem: 1))
                 }
             }
             router.get(RouterPath(prefix + "/modem/signal/:modem")) { request, context in
@@ -213,12 +215,15 @@ public struct APIv2: Sendable {
     /// One `{status, id, number, message}` per recipient: the numbers as given (those that are not
     /// numbers as errors), then the others queued (`ids` are those of `recipients`, in order).
     /// 200 when something was queued, else 400.
+    static let notARecipient =
+        "Invalid phone number: neither a number nor the name of one of your phonebook groups (give group ids in groups)"
+
     static func answers(given: [String], recipients: [String], ids: [MessageID]) throws -> (HTTPResponse.Status, Any) {
         var answers: [[String: Any]] = []
         var next = 0
         for number in given {
             if PhoneNumber(number) == nil {
-                answers.append(sendAnswer(status: "error", id: nil, number: number, message: "Invalid phone number"))
+                answers.append(sendAnswer(status: "error", id: nil, number: number, message: notARecipient))
             } else {
                 answers.append(sendAnswer(status: "queued", id: ids[next], number: number, message: "OK"))
                 next += 1
@@ -237,11 +242,26 @@ public struct APIv2: Sendable {
     /// contacts and group members named (the user's own), each number once, those on vacation
     /// skipped and those off shift held until their shift starts (after `start`).
     func recipients(_ body: JSONObject, user: APIUser, start: Date) async throws -> ([String], ContactDelivery) {
-        let numbers = try body.texts("to") ?? []
+        var numbers = try body.texts("to") ?? []
         let contactIDs = try body.ids("contacts") ?? []
-        let groupIDs = try body.ids("groups") ?? []
+        var groupIDs = try body.ids("groups") ?? []
         guard !numbers.isEmpty || !contactIDs.isEmpty || !groupIDs.isEmpty else {
             throw JSONAPI.Failure.badRequest("to, contacts or groups: at least one recipient is required")
+        }
+        // SMSEagle's own Alertmanager adapter puts phonebook group names in `to`, with only the
+        // send_sms permission: a `to` item that is not a number and names a group of the user's is
+        // that group's members. Other items stay, and are answered as errors.
+        let names = numbers.filter { PhoneNumber($0) == nil }
+        if !names.isEmpty {
+            let groups = try await phonebook.groups(Self.owned(by: user))
+            for name in names {
+                guard let group = groups.first(where: { $0.name.caseInsensitiveCompare(name) == .orderedSame }) else {
+                    continue
+                }
+                groupIDs.append(group.id)
+                numbers.removeAll { $0 == name }
+                logger.info("APIv2: to \(name) is phonebook group \(group.id)", metadata: ["user": "\(user.name)"])
+            }
         }
         var delivery = ContactDelivery(numbers: numbers.filter { PhoneNumber($0) != nil })
         if !contactIDs.isEmpty || !groupIDs.isEmpty {
@@ -463,7 +483,12 @@ public struct APIv2: Sendable {
     }
 
     /// The query, decoded as HTML forms are (`+` is a space; write a `+` as `%2B`), as APIv1 does.
-    static func query(_ request: Request) -> FormParameters { FormParameters(encoded: request.uri.query ?? "") }
+    /// The query's parameters; a value that is not UTF-8 is a 400 naming it.
+    static func query(_ request: Request) throws -> FormParameters {
+        let query = FormParameters(encoded: request.uri.query ?? "")
+        if let problem = query.notUTF8Problem { throw JSONAPI.Failure.badRequest(problem) }
+        return query
+    }
 
     static func queryInteger(
         _ query: FormParameters,

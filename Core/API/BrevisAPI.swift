@@ -12,6 +12,8 @@ public struct BrevisAPI: Sendable {
     let outbox: Outbox
     let phonebook: any PhonebookAdmin
     let authenticator: Authenticator
+    /// The JSON API's sign-ins; nil serves the form API (`/api.php`) only.
+    let sessions: BrevisSessions?
     let logger: Logger
 
     /// How long a `ring` call rings before the modem hangs up.
@@ -27,11 +29,13 @@ public struct BrevisAPI: Sendable {
         outbox: Outbox,
         phonebook: any PhonebookAdmin,
         authenticator: Authenticator,
+        sessions: BrevisSessions? = nil,
         logger: Logger
     ) {
         self.outbox = outbox
         self.phonebook = phonebook
         self.authenticator = authenticator
+        self.sessions = sessions
         self.logger = logger
     }
 
@@ -55,6 +59,7 @@ public struct BrevisAPI: Sendable {
         router.post("/api.php") { request, context in
             await respond(to: request, client: authenticator.client(request, context: context))
         }
+        addJSONRoutes(to: router)
     }
 
     func respond(to request: Request, client: String) async -> Response {
@@ -65,7 +70,7 @@ public struct BrevisAPI: Sendable {
                 guard let body = try? await request.body.collect(upTo: APIv1.maximumBodySize) else {
                     throw Answer(.requestTimeout, Self.timeout, because: "the body could not be read (or is too large)")
                 }
-                parameters.merge(FormParameters(encoded: String(buffer: body)))
+                parameters.merge(FormParameters(encodedOctets: Array(body.readableBytesView)))
             }
             guard let username = parameters["username"], let password = parameters["password"],
                 let text = parameters["text"], let to = parameters["to"], !to.isEmpty
@@ -88,6 +93,9 @@ public struct BrevisAPI: Sendable {
             guard account.may("send_sms") else {
                 throw Answer(.forbidden, Self.forbidden, because: "no send_sms permission")
             }
+            if let problem = parameters.notUTF8Problem {
+                throw Answer(.badRequest, Self.failed, because: problem)
+            }
             let ids = try await send(text: text, to: to, parameters, user: account)
             logger.info("brevis.one API: queued", metadata: ["user": "\(user)", "message.ids": "\(ids)"])
             return Self.response("OK", status: .ok)
@@ -108,25 +116,10 @@ public struct BrevisAPI: Sendable {
         }
     }
 
-    /// Sends (or, with `ring`, calls) as `mode` says: to numbers, to a public group's members, or to
-    /// public contacts by name. Returns the queued messages' ids.
+    /// Sends (or, with `ring`, calls) to the numbers `to` names in `mode`. Returns the queued
+    /// messages' ids.
     func send(text: String, to: String, _ parameters: FormParameters, user: APIUser) async throws -> [MessageID] {
-        var numbers: [String]
-        switch parameters["mode"] ?? "number" {
-        case "group", "telgroup":
-            guard let members = try await phonebook.membersOfPublicGroup(named: to), !members.isEmpty else {
-                throw Answer(.badRequest, Self.failed, because: "there is no public group '\(to)' with members")
-            }
-            numbers = members.filter { !$0.vacation }.compactMap(\.number)
-        case "contact", "telcontact":
-            numbers = try await phonebook.publicContacts(named: to).filter { !$0.vacation }.compactMap(\.number)
-            guard !numbers.isEmpty else {
-                throw Answer(.badRequest, Self.failed, because: "there is no public contact '\(to)'")
-            }
-        default:
-            // `number`, and every mode not known here ("Invalid modes are resulting in the default mode number").
-            numbers = to.split(separator: ",").map { APIv1.number(String($0)) }
-        }
+        var numbers = try await recipients(to: to, mode: parameters["mode"] ?? "number")
         numbers = try screened(numbers, parameters)
 
         if Self.isSet(parameters["ring"]) {
@@ -146,6 +139,36 @@ public struct BrevisAPI: Sendable {
         return try await outbox.send(
             SendRequest(recipients: numbers, text: message, options: options, createdBy: user.name)
         )
+    }
+
+    /// The numbers `to` names in `mode`, the one resolver of both brevis.one APIs:
+    /// - `number` (and every mode not known here: "Invalid modes are resulting in the default mode
+    ///   number"): numbers, comma-separated;
+    /// - `user`, `contact`, `telcontact`: the public contacts of that name (published clients address
+    ///   a contact as a `user`);
+    /// - `group`, `telgroup`, `contactgroup`: the members of the public group of that name or id.
+    /// Contacts on vacation are skipped.
+    func recipients(to: String, mode: String) async throws -> [String] {
+        switch mode {
+        case "group", "telgroup", "contactgroup":
+            var name = to
+            if let id = Int64(to) {
+                let groups = try await phonebook.groups(PhonebookFilter(isPublic: true, viewerID: nil))
+                if let group = groups.first(where: { $0.id == id }) { name = group.name }
+            }
+            guard let members = try await phonebook.membersOfPublicGroup(named: name), !members.isEmpty else {
+                throw Answer(.badRequest, Self.failed, because: "there is no public group '\(to)' with members")
+            }
+            return members.filter { !$0.vacation }.compactMap(\.number)
+        case "user", "contact", "telcontact":
+            let numbers = try await phonebook.publicContacts(named: to).filter { !$0.vacation }.compactMap(\.number)
+            guard !numbers.isEmpty else {
+                throw Answer(.badRequest, Self.failed, because: "there is no public contact '\(to)'")
+            }
+            return numbers
+        default:
+            return to.split(separator: ",").map { APIv1.number(String($0)) }
+        }
     }
 
     /// `list=white`: only the numbers that `regex` matches; `list=black`: only those it does not.

@@ -36,7 +36,11 @@ struct HTTPConnectionLimits: Sendable {
 
     /// The HTTP/1 server with these limits.
     var server: HTTPServerBuilder {
-        .http1(configuration: .init(additionalChannelHandlers: [self.handler()]))
+        .http1(
+            configuration: .init(
+                additionalChannelHandlers: [self.handler()] + RequestLineRepair.handlers(logger: logger)
+            )
+        )
     }
 
     func handler() -> any RemovableChannelHandler { Handler(limits: self) }

@@ -23,7 +23,7 @@ struct SimulatorRoutes {
         let router = router.group("simulator").add(middleware: LoopbackOnlyMiddleware())
         router.post("incoming") { request, _ -> Response in
             let body = try await request.body.collect(upTo: 64 * 1024)
-            let fields = FormParameters(encoded: String(buffer: body))
+            let fields = FormParameters(encodedOctets: Array(body.readableBytesView))
             guard let from = fields["from"], !from.isEmpty, let text = fields["text"], !text.isEmpty else {
                 return try Self.json(["error": "form fields 'from' and 'text' are required"], status: .badRequest)
             }
@@ -52,7 +52,7 @@ struct SimulatorRoutes {
         }
         router.post("call") { request, _ -> Response in
             let body = try await request.body.collect(upTo: 64 * 1024)
-            guard let from = FormParameters(encoded: String(buffer: body))["from"], !from.isEmpty,
+            guard let from = FormParameters(encodedOctets: Array(body.readableBytesView))["from"], !from.isEmpty,
                 from.count <= 20, from.allSatisfy({ $0.isNumber || $0 == "+" })
             else {
                 return try Self.json(

@@ -95,3 +95,24 @@ struct AddressTests {
         #expect(!limiter.isBlocked(["a"], now: start.addingTimeInterval(61)))
     }
 }
+
+@Suite("Form values that are not UTF-8")
+struct FormUTF8Tests {
+    @Test func octetsThatAreNotUTF8AreNamedNotReplaced() {
+        let form = FormParameters(encoded: "to=%2B4670&message=Disk+p%E5+db1&name=%C3%A5sa")
+        #expect(form.notUTF8 == ["message"])
+        #expect(form["name"] == "åsa")
+        #expect(form.notUTF8Problem == "message is not UTF-8 text (send UTF-8, percent-encoded)")
+        // Raw octets of a form body, as received.
+        let body = FormParameters(encodedOctets: Array("message=Gr".utf8) + [0xC3, 0xB6] + Array("n&x=".utf8) + [0xFF])
+        #expect(body["message"] == "Grön")
+        #expect(body.notUTF8 == ["x"])
+        // A later valid value of the same name wins, and clears it; merging keeps the body's word.
+        var merged = FormParameters(encoded: "message=%FF&message=ok")
+        #expect(merged.notUTF8.isEmpty)
+        merged.merge(FormParameters(encoded: "message=%FE"))
+        #expect(merged.notUTF8 == ["message"])
+        merged.merge(FormParameters(encoded: "message=fine"))
+        #expect(merged.notUTF8.isEmpty)
+    }
+}
