@@ -229,17 +229,13 @@ extension APIv2 {
             },
             "/modem/signal": {
               "get": {
-                "operationId": "signalOfEveryModem",
-                "summary": "Signal strength of every modem",
-                "description": "Needs get_gsmsignal.",
+                "operationId": "signalOfFirstModem",
+                "summary": "Signal strength of the first modem",
+                "description": "Needs get_gsmsignal. The same as /modem/signal/1, as on SMSEagle.",
                 "responses": {
                   "200": {
-                    "description": "One item per modem",
-                    "content": {
-                      "application/json": {
-                        "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Signal"}}
-                      }
-                    }
+                    "description": "Modem 1's signal",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Signal"}}}
                   },
                   "401": {"$ref": "#/components/responses/Unauthorized"},
                   "403": {"$ref": "#/components/responses/Forbidden"}
@@ -652,7 +648,7 @@ extension APIv2 {
             "/messages/mms": {
               "post": {
                 "operationId": "sendMMS",
-                "summary": "Send an MMS (stored; no modem driver sends MMS yet)",
+                "summary": "Send an MMS (refused with 503 while no modem can send MMS, which is always so yet)",
                 "description": "Needs send_sms. At most 300 KB of files.",
                 "requestBody": {
                   "required": true,
@@ -679,6 +675,10 @@ extension APIv2 {
                         }
                       }
                     }
+                  },
+                  "503": {
+                    "description": "No modem of this gateway can send MMS; nothing was stored",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   },
                   "413": {
                     "description": "The body is larger than 1 MiB",

@@ -118,6 +118,10 @@ public protocol UserDirectory: Sendable {
     func user(login: String, password: String) async throws -> APIUser?
     /// The number of the user called `name` (APIv1's `userid_read`).
     func userID(named name: String) async throws -> Int64?
+    /// The user called `name` and a stamp of its credentials (password, tokens, rights) that changes
+    /// when any of them changes. Session tokens (brevis.one's JWTs) carry the stamp and are refused
+    /// once it differs.
+    func user(named name: String) async throws -> (user: APIUser, credentialStamp: String)?
 }
 
 /// An API user and what it may call.

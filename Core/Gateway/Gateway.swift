@@ -259,8 +259,17 @@ public enum Gateway {
         )
         .addRoutes(to: router)
         PixieAPI(outbox: outbox, events: store, authenticator: authenticator, logger: logger).addRoutes(to: router)
-        BrevisAPI(outbox: outbox, phonebook: store, authenticator: authenticator, logger: logger)
-            .addRoutes(to: router)
+        BrevisAPI(
+            outbox: outbox,
+            phonebook: store,
+            authenticator: authenticator,
+            sessions: await BrevisSessions(
+                key: try SigningKey.load(directory: configuration.dataDirectory, name: "session.key"),
+                users: store
+            ),
+            logger: logger
+        )
+        .addRoutes(to: router)
         RulesAPI(engine: rules, authenticator: authenticator, logger: logger).addRoutes(to: router)
         if !simulators.isEmpty { SimulatorRoutes(simulators: simulators).addRoutes(to: router) }
 

@@ -100,3 +100,33 @@ extension SQLiteStore: UserDirectory {
         return String((0..<32).map { _ in alphabet[Int(generator.next(upperBound: UInt64(alphabet.count)))] })
     }
 }
+
+extension SQLiteStore {
+    /// The user called `name` and a stamp of its credentials: a digest of its password hash, its
+    /// tokens' digests, level and permissions, which changes when any of them does. Nil for no such user.
+    public func user(named name: String) async throws -> (user: APIUser, credentialStamp: String)? {
+        try await pool.read { db in
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: "SELECT id, name, permissions, level, all_users, password_hash FROM api_user WHERE name = ?",
+                    arguments: [name]
+                )
+            else { return nil }
+            let tokens = try Data.fetchAll(
+                db,
+                sql: "SELECT token_hash FROM access_token WHERE user_name = ? ORDER BY token_hash",
+                arguments: [name]
+            )
+            let user = Self.user(row)
+            let material = [
+                (row["password_hash"] as String?) ?? "-",
+                tokens.map { $0.base64EncodedString() }.joined(separator: ","),
+                "\(user.isAdmin)",
+                "\(user.allUsers)", user.permissions.sorted().joined(separator: ","),
+            ].joined(separator: "|")
+            let stamp = SHA256.hash(data: Data(material.utf8)).prefix(12).map { String(format: "%02x", $0) }.joined()
+            return (user, stamp)
+        }
+    }
+}

@@ -167,9 +167,9 @@ struct JSONRPCTests {
         )
     }
 
-    /// An MMS is accepted and stored with its attachments; no modem here sends MMS, so it lands in
-    /// sending errors at once with the reason, and is not retried.
-    @Test func anMMSIsStoredAndFailsClearlyWithoutAnMMSModem() async throws {
+    /// No modem here sends MMS: the reference's MMS request is refused at once, saying so, and
+    /// nothing is stored (an `OK` would make the integration believe it was sent).
+    @Test func anMMSIsRefusedClearlyWithoutAnMMSModem() async throws {
         let gateway = try GatewayProcess()
         try await gateway.start()
         defer { gateway.stop() }
@@ -181,14 +181,12 @@ struct JSONRPCTests {
         ]
         let body = try JSONSerialization.data(withJSONObject: ["method": "sms.send_sms", "params": params])
         let answer = try await gateway.post("/jsonrpc/sms", json: String(decoding: body, as: UTF8.self))
-        #expect(answer.body.firstMatch(of: /^\{"result":"OK; ID=\d+"\}$/) != nil, "\(answer.body)")
+        #expect(answer.body.contains("MMS cannot be sent: no modem of this gateway sends MMS"), "\(answer.body)")
+        #expect(!answer.body.contains("OK"), "\(answer.body)")
         let api = APIv1Client(gateway: gateway, token: token)
-        let failed = try await eventually("the MMS in sending errors") {
-            parseRows(try await api("read_sms", [("folder", "sendingerror")])).first
-        }
-        #expect(failed["StatusError"]?.contains("cannot send MMS") == true)
+        #expect(try await api("get_queue_length") == "0")
+        #expect(try await api("read_sms", [("folder", "sendingerror")]) == "No data to display")
         #expect(try gateway.simulatorReceived().isEmpty)
-        try await gateway.waitForLog("failed after 1 attempt(s)")
 
         var wrongType = params
         wrongType["attachments"] = [["content_type": "application/pdf", "content": png]]
