@@ -3,10 +3,6 @@ import NIOHTTP1
 import TestSupport
 import Testing
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// What published clients of SMSEagle's and brevis.one's APIs send, byte for byte, and what the
 /// simulated network then received.
 @Suite("End to end: published clients' requests")
@@ -55,7 +51,7 @@ struct PublishedClientTests {
         defer { gateway.stop() }
         let token = try gateway.addUser("script", methods: "send_sms,read_sms")
         func get(_ query: [UInt8]) async throws -> String {
-            try await Self.raw(
+            try await SecurityTests.raw(
                 port: gateway.port,
                 Array("GET /http_api/send_sms?access_token=\(token)&to=%2B46701234567&".utf8) + query
                     + Array(" HTTP/1.1\r\nHost: gateway\r\nConnection: close\r\n\r\n".utf8)
@@ -76,7 +72,7 @@ struct PublishedClientTests {
 
         // On one connection: a form POST whose body holds raw UTF-8, then a GET with raw UTF-8.
         let body = Array("access_token=\(token)&to=%2B46701234568&message=Gr".utf8) + [0xC3, 0xB6] + Array("n".utf8)
-        let both = try await Self.raw(
+        let both = try await SecurityTests.raw(
             port: gateway.port,
             Array(
                 "POST /http_api/send_sms HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.count)\r\n\r\n"
@@ -321,22 +317,5 @@ struct PublishedClientTests {
         #expect(!rpc.body.contains("OK"), "\(rpc.body)")
         let queue = try await admins("get_queue_length", [])
         #expect(queue == "0")
-    }
-
-    /// Sends `request` on a new connection to 127.0.0.1:`port` and reads until the server closes it.
-    static func raw(port: Int, _ request: [UInt8]) async throws -> String {
-        let fd = try SecurityTests.connect(port: port)
-        defer { close(fd) }
-        _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var answer = [UInt8]()
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = recv(fd, &buffer, buffer.count, 0)
-            if count <= 0 { break }
-            answer += buffer[0..<count]
-        }
-        return String(decoding: answer, as: UTF8.self)
     }
 }

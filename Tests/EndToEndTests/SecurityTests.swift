@@ -366,10 +366,24 @@ struct SecurityTests {
 
     /// Sends `request` as it is and returns what the server answered before closing or within 5 s.
     static func raw(port: Int, _ request: String) async throws -> String {
+        try await raw(port: port, Array(request.utf8)) { answer in
+            String(decoding: answer, as: UTF8.self).contains("\r\n\r\n") && answer.count > 200
+        }
+    }
+
+    /// Sends `request` (octets as given) on a new connection and reads until the server closes it,
+    /// 10 s pass, or `done` says the answer is complete.
+    static func raw(
+        port: Int,
+        _ request: [UInt8],
+        until done: ([UInt8]) -> Bool = { _ in false }
+    ) async throws
+        -> String
+    {
         let fd = try connect(port: port)
         defer { close(fd) }
-        _ = request.withCString { send(fd, $0, strlen($0), 0) }
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var answer = [UInt8]()
         var buffer = [UInt8](repeating: 0, count: 4096)
@@ -377,7 +391,7 @@ struct SecurityTests {
             let count = recv(fd, &buffer, buffer.count, 0)
             if count <= 0 { break }
             answer += buffer[0..<count]
-            if String(decoding: answer, as: UTF8.self).contains("\r\n\r\n"), answer.count > 200 { break }
+            if done(answer) { break }
         }
         return String(decoding: answer, as: UTF8.self)
     }
