@@ -165,13 +165,39 @@ struct LoaderTests {
         try directory.chmod("libopen.so", 0o755)
         #expect(try entry(directory, "open").problem == nil)
 
-        let digest = try #require(PluginCatalog.sha256(ofFile: directory.path + "/libopen.so"))
+        // The digest as coreutils computes it, not as the code under test does.
+        let library = directory.path + "/libopen.so"
+        let sum = Process()
+        sum.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+        sum.arguments = [library]
+        let output = Pipe()
+        sum.standardOutput = output
+        try sum.run()
+        sum.waitUntilExit()
+        let digest = String(
+            String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).prefix(64)
+        )
+        #expect(digest.count == 64 && digest.allSatisfy(\.isHexDigit))
         let wrong = String(repeating: "0", count: 64)
         #expect(
             try entry(directory, "open", digests: [wrong]).problem
                 == "library libopen.so has SHA-256 \(digest), which is not in plugin_digests"
         )
-        #expect(try entry(directory, "open", digests: [wrong, digest]).problem == nil)
+        let checked = try entry(directory, "open", digests: [wrong, digest])
+        #expect(checked.problem == nil)
+        // Changed in place between the check and dlopen: the load-time re-check refuses it.
+        let handle = try #require(FileHandle(forWritingAtPath: library))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data([0]))
+        try handle.close()
+        do {
+            _ = try PluginLibrary.load(checked, allowedDigests: [wrong, digest])
+            Issue.record("a library changed after its check was loaded")
+        } catch {
+            #expect(
+                error.description == "\(library) changed since it was checked: its SHA-256 is not in plugin_digests"
+            )
+        }
 
         try directory.chmod(directory.path, 0o777)
         defer { try? directory.chmod(directory.path, 0o755) }

@@ -48,6 +48,8 @@ struct CorpusTests {
         ("+15551234567", "plain text forced to UCS-2", true),
         ("+4915112345678", String(repeating: "Pump 3 pressure low. ", count: 12), false),
         ("+4915112345678", String(repeating: "Давление низкое. ", count: 6), false),
+        ("+46701234567", "** PROBLEM **\r\nHost: db1\r\nState: DOWN", false),
+        ("+46701234567", String(repeating: "PROBLEM db1\r\n", count: 20), false),
     ])
     func submitsWeSendDecodeIdenticallyInGammu(number: String, text: String, unicode: Bool) throws {
         let pdus = SubmitPDU.encode(
@@ -56,7 +58,10 @@ struct CorpusTests {
             options: SubmitOptions(forceUCS2: unicode, concatenationReference: 7)
         )
         let decoded = try GammuOracle.decode(pdus.map(\.hex))
+        #expect(decoded.count == pdus.count)
         #expect(decoded.allSatisfy { $0["type"] as? String == "Submit" && $0["number"] as? String == number })
+        // What Gammu read, joined, is what was asked to be sent.
+        #expect(decoded.map { GammuText($0).trimmed }.joined() == text)
         let split = MessageSplitter.split(text, forceUCS2: unicode)
         let parts = split.parts.map { units in
             split.alphabet == .gsm7
@@ -116,6 +121,22 @@ struct GammuText {
     init(_ decoded: [String: Any]) {
         text = decoded["text"] as? String ?? ""
         gsm7 = decoded["coding"] as? String == "Default_No_Compression"
+    }
+
+    /// Gammu's text without what its septet-count length adds: the longest prefix whose septets
+    /// number no more than the decoded text's length.
+    var trimmed: String {
+        guard gsm7 else { return text }
+        let length = text.unicodeScalars.count
+        var septets = 0
+        var result = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            let count = GSM7Alphabet.septets(for: scalar)?.count ?? 1
+            guard septets + count <= length else { break }
+            septets += count
+            result.append(scalar)
+        }
+        return String(result)
     }
 
     func matches(_ expected: String) -> Bool {

@@ -30,21 +30,33 @@ public enum GammuOracle {
         return try run("split", lines).map { ($0["coding"] as? String ?? "", $0["parts"] as? Int ?? 0) }
     }
 
+    /// Runs the oracle on `lines`; one answer per line, or it throws: a missing `gammu` module, a
+    /// crash or a short answer must fail the test, never leave it nothing to compare.
     private static func run(_ mode: String, _ lines: [String]) throws -> [[String: Any]] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         process.arguments = [script, mode]
         let input = Pipe()
         let output = Pipe()
+        let errors = Pipe()
         process.standardInput = input
         process.standardOutput = output
+        process.standardError = errors
         try process.run()
         input.fileHandleForWriting.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         try input.fileHandleForWriting.close()
         let data = output.fileHandleForReading.readDataToEndOfFile()
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        return try String(decoding: data, as: UTF8.self).split(separator: "\n").map {
+        guard process.terminationStatus == 0 else {
+            throw TestFailure("Gammu's oracle (\(mode)) exited with \(process.terminationStatus): \(stderr)")
+        }
+        let answers = try String(decoding: data, as: UTF8.self).split(separator: "\n").map {
             try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] ?? [:]
         }
+        guard answers.count == lines.count else {
+            throw TestFailure("Gammu's oracle (\(mode)) answered \(answers.count) of \(lines.count) lines: \(stderr)")
+        }
+        return answers
     }
 }
