@@ -87,7 +87,11 @@ struct StoppingTests {
             [("access_token", token), ("to", "+46701234567"), ("message", "last words")]
         )
         let id = try #require(answer.body.firstMatch(of: /^OK; ID=(\d+)$/)).output.1
-        try await gateway.waitForLog("modem=simulator")  // the modem has it
+        // The modem has it (the start-up log already names the modem, so the state is what tells).
+        _ = try await eventually("the message being sent") {
+            let answer = try await gateway.apiv2("GET", "/messages/outbox/\(id)", token: token)
+            return (answer.body as? [String: Any])?["status"] as? String == "sending" ? true : nil
+        }
         #expect(gateway.stop() == 0)
         #expect(gateway.log.contains("sent message \(id)"))
         #expect(gateway.log.contains("stopped"))
