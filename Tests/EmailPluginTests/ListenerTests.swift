@@ -116,6 +116,30 @@ struct ListenerTests {
         #expect(host.sent.map(\.text) == ["PROBLEM: ping"])
     }
 
+    @Test("a listener reachable from the network that any sender may use is warned about at start")
+    func openListenerWarning() async throws {
+        let warning = "lets any sender send SMS (a rule without senders, no require_auth)"
+        for (listenerExtra, extra, warned) in [
+            (#", "address": "0.0.0.0""#, "", true),
+            (#", "address": "0.0.0.0""#, #", "email2sms": [{"name": "r", "senders": ["@example.test"]}]"#, false),
+            // One open rule among restricted ones is enough.
+            (
+                #", "address": "0.0.0.0""#,
+                #", "email2sms": [{"name": "a", "senders": ["@example.test"]}, {"name": "b"}]"#,
+                true
+            ),
+            ("", "", false),  // loopback, the default
+        ] {
+            let host = FakeHost()
+            let (plugin, _) = try await listener(host, extra, listenerExtra: listenerExtra)
+            #expect(
+                host.logs.contains { $0.level == .warning && $0.message.contains(warning) } == warned,
+                "\(listenerExtra) \(extra): \(host.logs.map(\.message))"
+            )
+            await plugin.stop()
+        }
+    }
+
     @Test("subject parameters date= and modemno=, a stop phrase, the maximum length, Unicode")
     func rules() async throws {
         let host = phonebook()

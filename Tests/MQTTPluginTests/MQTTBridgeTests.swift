@@ -164,6 +164,40 @@ struct MQTTBridgeTests {
         await bridge.stop()
     }
 
+    @Test("mqtt.publish refuses a topic with + or #, or an empty one (as a capture may make it), and keeps nothing")
+    func publishRefusesWildcardTopics() async throws {
+        let broker = try await MosquittoBroker()
+        try await broker.start()
+        let watcher = try broker.subscriber("#")
+        let host = FakeHost()
+        let bridge = try plugin(broker, host: host)
+        try await bridge.start()
+        try await connected(host)
+        for topic in ["swiftlet/sms/#", "swiftlet/+/x", "swiftlet/a+b", ""] {
+            await bridge.handle(
+                try Event(
+                    kind: "mqtt.publish",
+                    json: JSONSerialization.data(withJSONObject: [
+                        "rule": "relay", "parameters": ["topic": topic] as [String: Any],
+                        "event": ["from": "+46700000002", "text": "RESET"],
+                    ])
+                )
+            )
+        }
+        let refusals = host.logs.filter { $0.message.hasPrefix("not published (rule relay): ") }.map(\.message)
+        #expect(refusals.count == 4, "\(host.logs.map(\.message))")
+        #expect(refusals.filter { $0.contains("contains a wildcard (+ or #)") }.count == 3)
+        #expect(refusals.last == "not published (rule relay): an empty topic")
+        #expect(host.stateValues.keys.filter { $0.hasPrefix("out/") }.isEmpty)
+        // A valid topic after them is published: the refusals were not lost in a stalled queue.
+        await bridge.handle(try action(1))
+        _ = try await eventually("the valid publication, got \(watcher.lines)") {
+            watcher.lines.contains { $0.hasPrefix("swiftlet/sms/1 ") } ? true : nil
+        }
+        #expect(watcher.lines.count == 1, "\(watcher.lines)")
+        await bridge.stop()
+    }
+
     @Test("mqtt.publish and publish_events: kept durably while the broker is away, published in order when it returns")
     func publications() async throws {
         let broker = try await MosquittoBroker()
