@@ -110,6 +110,17 @@ struct PDUCommandTests {
         #expect(json["validity_minutes"] as? Int == 1440)
         #expect(json["status_report_requested"] as? Bool == true)
         #expect(json["text"] as? String == "Now")
+        // The same PDU read by Gammu, not by our own decoder: class 0 (flash), one day's validity.
+        let hex = encode.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let gammu = try #require(try GammuOracle.decode([hex]).first)
+        #expect(gammu["class"] as? Int == 0)
+        #expect(gammu["validity"] as? String == "1440M")
+        #expect(gammu["text"] as? String == "Now")
+        #expect(gammu["number"] as? String == "+46701234567")
+        // Gammu does not report TP-SRR; TS 23.040 9.2.2.2 puts it at bit 5 of the first octet after
+        // the (empty) SMSC field.
+        let firstOctet = try #require(UInt8(hex.dropFirst(2).prefix(2), radix: 16))
+        #expect(hex.hasPrefix("00") && firstOctet & 0x20 != 0)
     }
 
     @Test func aDeliverFromARealPhoneDecodesWithItsTimestamp() throws {

@@ -2,7 +2,8 @@
 """Gammu's SMS codec (python3-gammu), the independent oracle of the codec tests.
 
   gammu_oracle.py decode   reads one hex PDU (with its SMSC field) per line; prints one JSON object
-                           per line: {"type", "number", "text", "coding", "class", "part", "parts"}
+                           per line: {"type", "number", "text", "coding", "class", "validity",
+                           "part", "parts"}
                            or {"error": "..."}.
   gammu_oracle.py split    reads one JSON string (a text) per line; prints one JSON object per line:
                            {"coding", "parts"}: the alphabet Gammu chooses by itself (as SMSEagle,
@@ -25,6 +26,7 @@ def decode(line):
         "text": sms["Text"] if isinstance(sms["Text"], str) else sms["Text"].hex(),
         "coding": sms["Coding"],
         "class": sms["Class"],
+        "validity": sms["SMSC"]["Validity"],
         "part": sms["UDH"]["PartNumber"],
         "parts": sms["UDH"]["AllParts"],
     }
