@@ -228,6 +228,23 @@ struct ModemServicesTests {
         }
     }
 
+    /// A phone rings several times per call (RING and +CLIP each time): one call is one report,
+    /// and a caller calling again after someone else is a new call.
+    @Test func anIncomingCallIsReportedOncePerCallNotAtEveryRing() async throws {
+        let calls = Mutex<[String]>([])
+        let report: @Sendable (String) -> Void = { number in calls.withLock { $0.append(number) } }
+        try await withModem(incomingCall: report) { simulator, worker in
+            try await waitUntil("ready") { worker.state == .ready }
+            for _ in 0..<3 { await simulator.injectCall(from: "+46701234567") }
+            await simulator.injectCall(from: "+46709999999")
+            await simulator.injectCall(from: "+46701234567")
+            try await waitUntil("three calls") { calls.withLock { $0.count } >= 3 }
+            // A send's round trip after the rings: every line the modem said before it is handled.
+            _ = try await worker.send(OutgoingSMS(recipient: "+46701234567", text: "ok", options: .init())) {}
+            #expect(calls.withLock { $0 } == ["+46701234567", "+46709999999", "+46701234567"])
+        }
+    }
+
     @Test func anIncomingCallDoesNotDisturbTheModem() async throws {
         try await withModem { simulator, worker in
             try await waitUntil("ready") { worker.state == .ready }

@@ -15,6 +15,7 @@ func withModem(
     timeouts: ModemTimeouts = ModemTimeouts(command: .seconds(2), send: .seconds(10)),
     receive: @escaping @Sendable (ReceivedSMS) async throws -> Void = { _ in },
     deliveryReport: @escaping @Sendable (StatusReportPDU) async throws -> Void = { _ in },
+    incomingCall: @escaping @Sendable (String) -> Void = { _ in },
     _ body: (ModemSimulator, ModemWorker) async throws -> Void
 ) async throws {
     let logger = Logger(label: "test")
@@ -23,7 +24,8 @@ func withModem(
         configuration: ModemConfiguration(name: "test", device: simulator.devicePath, timeouts: timeouts),
         logger: logger,
         receive: receive,
-        deliveryReport: deliveryReport
+        deliveryReport: deliveryReport,
+        incomingCall: incomingCall
     )
     try await withThrowingTaskGroup(of: Void.self) { group in
         if runSimulator { group.addTask { try await simulator.run() } }
