@@ -189,7 +189,7 @@ extension APIv1 {
     /// A non-empty value, else the documented `Wrong or missing >>name<< parameter`.
     func required(_ parameters: FormParameters, _ name: String) throws -> String {
         guard let value = parameters[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty,
-            value.count <= 255
+            value.count <= 255, PhonebookEntry.isAcceptableName(value)
         else { throw Refusal(.error(Self.wrongOrMissing(name))) }
         return value
     }

@@ -130,8 +130,8 @@ extension APIv2 {
 
     static func name(_ body: JSONObject) throws -> String {
         guard let name = try body.text("name")?.trimmingCharacters(in: .whitespaces), !name.isEmpty,
-            name.count <= 100
-        else { throw JSONAPI.Failure.badRequest("name: required, 1 to 100 characters") }
+            name.count <= 100, PhonebookEntry.isAcceptableName(name)
+        else { throw JSONAPI.Failure.badRequest("name: required, 1 to 100 characters, no control characters") }
         return name
     }
 

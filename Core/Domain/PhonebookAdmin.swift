@@ -20,6 +20,13 @@ public struct PhonebookEntry: Sendable, Equatable {
     /// A contact on vacation gets nothing sent through groups and contact names.
     public var vacation: Bool
 
+    /// Whether `name` may name a contact, group or shift: no control characters (a NUL, line break
+    /// or escape in a name would break the text and XML answers that list it, and no one types one).
+    /// Each API adds its own documented length limit.
+    public static func isAcceptableName(_ name: String) -> Bool {
+        !name.unicodeScalars.contains { $0.properties.generalCategory == .control }
+    }
+
     public init(id: Int64, name: String, number: String? = nil, visibility: Visibility, vacation: Bool = false) {
         self.id = id
         self.name = name

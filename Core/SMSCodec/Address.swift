@@ -105,6 +105,10 @@ public struct Address: Hashable, Sendable, CustomStringConvertible {
     /// Reads a TP address (length in semi-octets).
     static func readTP(_ reader: inout ByteReader, field: String) throws(PDUError) -> Address {
         let length = Int(try reader.octet(field + " length"))
+        // TS 23.040 § 9.1.2.5: the whole field is at most 12 octets, so at most 10 octets of value.
+        guard length <= 20 else {
+            throw .invalidField(field + " length", "\(length) semi-octets is longer than an address")
+        }
         let toa = try reader.octet(field + " type")
         let octets = try reader.octets((length + 1) / 2, field)
         let kind = kind(ofTypeOfAddress: toa)

@@ -83,7 +83,7 @@ struct APIv2Tests {
             ]
         )
         #expect(result.status == 0, "\(result.output)")
-        #expect(result.output.contains("103 exchanges checked against the OpenAPI document"), "\(result.output)")
+        #expect(result.output.contains("104 exchanges checked against the OpenAPI document"), "\(result.output)")
         let log = try String(contentsOfFile: gateway.logFile, encoding: .utf8)
         #expect(!log.contains(alice) && !log.contains(limited) && !log.contains(admin), "a token was logged")
     }

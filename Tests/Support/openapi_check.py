@@ -136,6 +136,7 @@ call("GET", "/phonebook/contacts", 403, token=limited)
 # Changing the phonebook.
 made = call("POST", "/phonebook/contacts", 201, body={"name": "Bo", "number": "+46700000002"}).json()
 call("POST", "/phonebook/contacts", 400, body={"name": "Bo", "number": "not a number"})
+call("POST", "/phonebook/contacts", 400, body={"name": "Bo\u0000\r\nX-Injected: 1", "number": "+46700000003"})
 call("PUT", f"/phonebook/contacts/{made['id']}", 200, body={"public": True})
 call("PUT", "/phonebook/contacts/999999", 404, body={"name": "x"})
 team = call("POST", "/phonebook/groups", 201, body={"name": "team"}).json()
