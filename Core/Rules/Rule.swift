@@ -49,7 +49,7 @@ public enum Trigger: Sendable, Equatable {
         case .event("sms.status"): return common.union(["id", "to", "status", "at", "modem", "error"])
         case .event("modem.status"): return common.union(["modem", "modem_no", "state", "detail"])
         case .event("call.incoming"): return common.union(["from", "sender", "modem", "at"])
-        case .schedule, .once: return common
+        case .schedule, .once: return common.union(["scheduled_for"])
         case .event, .api: return nil
         }
     }

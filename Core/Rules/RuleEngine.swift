@@ -129,7 +129,12 @@ public actor RuleEngine {
                     try await store.firings(rule: name, limit: 1).isEmpty
                 else { continue }
                 logger.notice("rule \(name) was due at \(at) while the gateway was not running; firing it now")
-                await fire(name, event: RuleEvent(kind: "at", fields: [:]), captures: [], matched: [])
+                await fire(
+                    name,
+                    event: RuleEvent(kind: "at", fields: ["scheduled_for": Self.localText(at, calendar)]),
+                    captures: [],
+                    matched: []
+                )
             }
         }
     }

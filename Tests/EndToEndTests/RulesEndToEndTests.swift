@@ -81,6 +81,22 @@ struct RulesEndToEndTests {
 
     func json(_ text: String) throws -> Any { try JSONSerialization.jsonObject(with: Data(text.utf8)) }
 
+    /// When the active escalation's current wait ends: the next step is due then.
+    func nextStepAt(_ gateway: GatewayProcess, token: String) async throws -> Date {
+        let (status, body) = try await gateway.request("/swiftlet/v1/escalations", method: .GET, token: token)
+        #expect(status == 200)
+        let escalation = try #require((try json(body) as? [[String: Any]])?.first)
+        let text = try #require(escalation["next_at"] as? String, "no next step: \(escalation)")
+        return try #require(ISO8601DateFormatter().date(from: text))
+    }
+
+    /// Waits until a step due at `date` would have been sent (the engine ticks every second), so a
+    /// count read afterwards shows whether the acknowledgement really stopped the chain.
+    func holdPast(_ date: Date) async throws {
+        let left = date.timeIntervalSinceNow + 3
+        if left > 0 { try await Task.sleep(for: .milliseconds(Int(left * 1000))) }
+    }
+
     @Test(
         "an ALARM outside office hours goes to the on-call shift, escalates to the lead, and stops when the lead replies ACK"
     )
@@ -88,7 +104,7 @@ struct RulesEndToEndTests {
         let gateway = try GatewayProcess()
         try await seedPhonebook(gateway)
         let token = try adminToken(gateway)
-        try await gateway.start(config: Self.config())
+        try await gateway.start(config: Self.config(secondWait: "10s"))
         defer { gateway.stop() }
 
         try inject(gateway, from: Self.reporter, "ALARM boiler pressure")
@@ -97,6 +113,7 @@ struct RulesEndToEndTests {
         #expect(first.first?["text"] as? String == "ALARM from \(Self.reporter): ALARM boiler pressure")
         let second = try await received(gateway, count: 2)
         #expect(second.last?["recipient"] as? String == Self.lead)
+        let stepThreeDue = try await nextStepAt(gateway, token: token)
 
         try inject(gateway, from: Self.lead, "ack on my way")
         try await gateway.waitForLog("acknowledged by \(Self.lead) by SMS at step 2")
@@ -113,7 +130,8 @@ struct RulesEndToEndTests {
         #expect(firing["rule"] as? String == "after-hours-alarm")
         #expect((firing["matched"] as? [String])?.first == "text contains 'ALARM'")
         #expect((firing["outcomes"] as? [String])?.first?.hasPrefix("escalation 1 started") == true)
-        // Nobody further down the chain was alerted.
+        // Nobody further down the chain was alerted, after step 3 would have been sent.
+        try await holdPast(stepThreeDue)
         #expect(try gateway.simulatorReceived().count == 2)
     }
 
@@ -121,14 +139,17 @@ struct RulesEndToEndTests {
     func escalationAcknowledgedByCall() async throws {
         let gateway = try GatewayProcess()
         try await seedPhonebook(gateway)
-        try await gateway.start(config: Self.config())
+        let token = try adminToken(gateway)
+        try await gateway.start(config: Self.config(secondWait: "10s"))
         defer { gateway.stop() }
 
         try inject(gateway, from: Self.reporter, "ALARM door open")
         _ = try await received(gateway, count: 2)
+        let stepThreeDue = try await nextStepAt(gateway, token: token)
         let call = try GatewayProcess.run(["sim", "call", "--url", gateway.baseURL, "--from", Self.lead])
         #expect(call.status == 0, "\(call.stderr)")
         try await gateway.waitForLog("acknowledged by \(Self.lead) by a call at step 2")
+        try await holdPast(stepThreeDue)
         #expect(try gateway.simulatorReceived().count == 2)
     }
 
@@ -139,7 +160,7 @@ struct RulesEndToEndTests {
         let gateway = try GatewayProcess()
         try await seedPhonebook(gateway)
         let token = try adminToken(gateway)
-        let config = Self.config(firstWait: "8s")
+        let config = Self.config(secondWait: "10s", firstWait: "8s")
         try await gateway.start(config: config)
         try inject(gateway, from: Self.reporter, "ALARM restart test")
         _ = try await received(gateway, count: 1)
@@ -151,6 +172,7 @@ struct RulesEndToEndTests {
         // The new process's simulated network starts empty: the next message is step 2's, to the lead.
         let after = try await received(gateway, count: 1)
         #expect(after.map { $0["recipient"] as? String } == [Self.lead])
+        let stepThreeDue = try await nextStepAt(gateway, token: token)
 
         let ack = try await gateway.request(
             "/swiftlet/v1/escalations/1/ack",
@@ -164,6 +186,7 @@ struct RulesEndToEndTests {
         #expect(escalation["acknowledged_by"] as? String == "Night operator")
         let again = try await gateway.request("/swiftlet/v1/escalations/1/ack", method: .POST, token: token)
         #expect(again.status == 409)
+        try await holdPast(stepThreeDue)
         #expect(try gateway.simulatorReceived().count == 1)
     }
 

@@ -390,6 +390,118 @@ struct RuleEngineTests {
         #expect(try await second.escalations(activeOnly: false, limit: 1).first?.acknowledgedBy == "+46700000001")
     }
 
+    @Test("a one-shot {at:} rule fires once at its time, and not again after a restart")
+    func oneShotFiresOnce() async throws {
+        let harness = try EngineHarness()
+        harness.clock.set(harness.local("2026-12-24T17:58"))
+        let rules = """
+            - name: eve
+              on: {at: "2026-12-24T18:00"}
+              then:
+                - send_sms: {to: ["+46700000001"], text: "due {scheduled_for}"}
+            """
+        let engine = try await harness.engine(rules)
+        await engine.tick()
+        harness.clock.advance(60)
+        await engine.tick()
+        #expect(harness.effects.sent.isEmpty)
+        harness.clock.advance(60)
+        await engine.tick()
+        harness.clock.advance(60)
+        await engine.tick()
+        #expect(harness.effects.sent.map(\.text) == ["due 2026-12-24 18:00:00"])
+
+        harness.clock.advance(3600)
+        let restarted = try await harness.engine(rules)
+        await restarted.tick()
+        #expect(harness.effects.sent.count == 1)
+    }
+
+    @Test("a one-shot time that passed while the gateway was down fires at start, once")
+    func oneShotMissedWhileDownFiresAtStart() async throws {
+        let harness = try EngineHarness()
+        harness.clock.set(harness.local("2026-12-24T21:30"))
+        let rules = """
+            - name: eve
+              on: {at: "2026-12-24T18:00"}
+              then:
+                - send_sms: {to: ["+46700000001"], text: "due {scheduled_for}"}
+            """
+        let engine = try await harness.engine(rules)
+        #expect(harness.effects.sent.map(\.text) == ["due 2026-12-24 18:00:00"])
+        await engine.tick()
+        #expect(harness.effects.sent.count == 1)
+        #expect(harness.log.text.contains("rule eve was due at"))
+
+        harness.clock.advance(60)
+        let restarted = try await harness.engine(rules)
+        await restarted.tick()
+        #expect(harness.effects.sent.count == 1)
+    }
+
+    @Test("once_per holds across a restart: it is checked against the stored history")
+    func limitHoldsAcrossRestart() async throws {
+        let harness = try EngineHarness()
+        let rules = """
+            - name: dedup
+              on: sms.incoming
+              limit: {once_per: 10m, key: "{sender}"}
+              then:
+                - send_sms: {to: ["+46700000001"], text: "{text}"}
+            """
+        let first = try await harness.engine(rules)
+        await first.handle(harness.sms(from: "+46705550005", "one"))
+        harness.clock.advance(60)
+        let second = try await harness.engine(rules)
+        await second.handle(harness.sms(from: "+46705550005", "two"))
+        harness.clock.advance(10 * 60)
+        await second.handle(harness.sms(from: "+46705550005", "three"))
+        #expect(harness.effects.sent.map(\.text) == ["one", "three"])
+    }
+
+    @Test("a wait that ended while the gateway was down moves on one step at start; the next step waits its full time")
+    func escalationWaitEndedWhileDown() async throws {
+        let harness = try EngineHarness()
+        let first = try await harness.engine(Self.escalation)
+        await first.handle(harness.sms(from: "+46705550008", "ALARM down"))
+        #expect(harness.effects.sent.count == 1)
+
+        // Down for 35 minutes: the waits of steps 1, 2 and 3 would all have ended.
+        harness.clock.advance(35 * 60)
+        let second = try await harness.engine(Self.escalation)
+        await second.tick()
+        await second.tick()
+        #expect(harness.effects.sent.map(\.to.numbers) == [["+46700000001"], ["+46700000002"]])
+        harness.clock.advance(9 * 60 + 50)
+        await second.tick()
+        #expect(harness.effects.sent.count == 2)
+        harness.clock.advance(20)
+        await second.tick()
+        #expect(harness.effects.sent.map(\.to.numbers).last == ["+46700000003"])
+    }
+
+    @Test("a step queued but not yet stored as done when the gateway died is sent again after the restart")
+    func escalationStepResentAfterCrash() async throws {
+        let harness = try EngineHarness()
+        let first = try await harness.engine(Self.escalation)
+        await first.handle(harness.sms(from: "+46705550008", "ALARM crash"))
+        let beforeStep2 = try #require(try await harness.store.escalation(id: 1))
+        harness.clock.advance(10 * 60)
+        await first.tick()
+        #expect(harness.effects.sent.map(\.to.numbers).last == ["+46700000002"])
+        // The crash: step 2's message was queued, the escalation's new step never stored.
+        _ = try await harness.store.saveEscalation(beforeStep2)
+
+        harness.clock.advance(30)
+        let second = try await harness.engine(Self.escalation)
+        await second.tick()
+        #expect(
+            harness.effects.sent.map(\.to.numbers) == [["+46700000001"], ["+46700000002"], ["+46700000002"]]
+        )
+        let escalation = try #require(try await second.escalations(activeOnly: true, limit: 1).first)
+        #expect(escalation.step == 1)
+    }
+
     @Test("a daily schedule fires at 08:00 local time on both sides of the October DST change")
     func scheduleAcrossDST() async throws {
         let harness = try EngineHarness(start: Date(timeIntervalSince1970: 0))
