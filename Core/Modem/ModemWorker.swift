@@ -85,6 +85,9 @@ public final class ModemWorker: Sendable {
         var enabled: Bool
         /// The last caller logged, so that a ringing phone is logged once, not at every RING.
         var lastCaller: (number: String, at: ContinuousClock.Instant)?
+        /// A received message could not be stored and was left on the modem: each health check
+        /// reads the modem's messages again until they are all stored.
+        var leftOnModem = false
     }
 
     public let configuration: ModemConfiguration
@@ -499,6 +502,10 @@ public final class ModemWorker: Sendable {
             if let registration, !registration.isRegistered {
                 throw ModemError(.unavailable, "lost the network (\(registration))")
             }
+            if status.withLock({ $0.leftOnModem }) {
+                status.withLock { $0.leftOnModem = false }
+                for message in try await driver.listAll() { try await take(message, driver: driver) }
+            }
         }
     }
 
@@ -514,7 +521,10 @@ public final class ModemWorker: Sendable {
             do {
                 try await receive(Self.received(deliver))
             } catch {
-                logger.error("cannot store the message in slot \(message.index): \(error); left on the modem")
+                logger.error(
+                    "cannot store the message in slot \(message.index): \(error); left on the modem, tried again at the next health check"
+                )
+                status.withLock { $0.leftOnModem = true }
                 return
             }
             try await driver.delete(index: message.index)

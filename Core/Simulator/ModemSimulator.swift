@@ -59,6 +59,11 @@ public actor ModemSimulator {
     private var linkKeptOpen = 0
     /// `+CREG` stat: 1 home network, 2 searching, 0 none, 3 denied, 5 roaming.
     private var registration = 1
+    /// How often each command (upper-cased, up to its `=` or `?`) was received, for tests that wait
+    /// on what the driver did rather than on time.
+    private var commandCounts: [String: Int] = [:]
+    /// A USSD menu the network left open for a reply (`+CUSD: 1`), until `AT+CUSD=2`.
+    private var ussdSessionOpen = false
 
     public init(settings: SimulatorSettings = SimulatorSettings(), logger: Logger) throws {
         terminal = try PseudoTerminal()
@@ -127,6 +132,12 @@ public actor ModemSimulator {
     /// PIN tries left before the simulated SIM wants its PUK.
     public func remainingPINAttempts() -> Int { pinAttemptsLeft }
 
+    /// Whether a USSD session the network left open for a reply is still open.
+    public func isUSSDSessionOpen() -> Bool { ussdSessionOpen }
+
+    /// How often the driver sent `command` (e.g. `"+CPIN"`, `"+CMGD"`), in any form (`?`, `=…`).
+    public func commandCount(_ command: String) -> Int { commandCounts[command.uppercased(), default: 0] }
+
     /// The network: 1 registered (home), 5 roaming, 2 searching, 0 none, 3 denied.
     public func setRegistration(_ stat: Int) { registration = stat }
 
@@ -192,6 +203,7 @@ public actor ModemSimulator {
         let command = line.uppercased()
         guard command.hasPrefix("AT") else { return await error() }
         let body = String(command.dropFirst(2))
+        commandCounts[String(body.prefix { $0 != "=" && $0 != "?" }), default: 0] += 1
         switch body {
         case "", "Z", "&F":
             if !body.isEmpty { echo = true }
@@ -298,12 +310,17 @@ public actor ModemSimulator {
     private func ussd(_ parameters: String) async {
         let fields = parameters.split(separator: ",", omittingEmptySubsequences: false)
         guard let mode = fields.first.flatMap({ Int($0) }), (0...2).contains(mode) else { return await error() }
-        guard mode == 1 else { return await ok() }
+        guard mode == 1 else {
+            if mode == 2 { ussdSessionOpen = false }
+            return await ok()
+        }
         guard !simLocked, registration == 1 || registration == 5 else { return await write("\r\n+CME ERROR: 30\r\n") }
         guard fields.count >= 2 else { return await error() }
         let code = fields[1].filter { $0 != "\"" }
         await ok()
-        let answer = settings.ussdAnswers[code].map { "+CUSD: 0,\"\($0)\",15" } ?? "+CUSD: 4"
+        let status = settings.ussdMenus.contains(code) ? 1 : 0
+        if status == 1 { ussdSessionOpen = true }
+        let answer = settings.ussdAnswers[code].map { "+CUSD: \(status),\"\($0)\",15" } ?? "+CUSD: 4"
         let delay = settings.ussdDelay
         Task {
             try? await Task.sleep(for: delay)

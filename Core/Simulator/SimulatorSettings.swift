@@ -25,6 +25,9 @@ public struct SimulatorSettings: Sendable, Equatable {
         "*100#": "Your balance is 12.34 EUR, valid until 31.01.2027.",
         "*101#": "Your balance is 12.34 EUR, valid until 31.01.2027.",
     ]
+    /// USSD codes whose answer is a menu: the network keeps the session open for a reply
+    /// (`+CUSD: 1`) until the modem ends it with `AT+CUSD=2`.
+    public var ussdMenus: Set<String> = []
     /// How long the network takes to answer a USSD request.
     public var ussdDelay: Duration = .milliseconds(100)
     /// Whether the modem can make voice calls; without, `ATD…;` is answered `+CME ERROR: 4`.

@@ -13,6 +13,7 @@ func withModem(
     settings: SimulatorSettings = SimulatorSettings(),
     runSimulator: Bool = true,
     timeouts: ModemTimeouts = ModemTimeouts(command: .seconds(2), send: .seconds(10)),
+    healthCheckInterval: Duration = .seconds(30),
     receive: @escaping @Sendable (ReceivedSMS) async throws -> Void = { _ in },
     deliveryReport: @escaping @Sendable (StatusReportPDU) async throws -> Void = { _ in },
     incomingCall: @escaping @Sendable (String) -> Void = { _ in },
@@ -21,7 +22,12 @@ func withModem(
     let logger = Logger(label: "test")
     let simulator = try ModemSimulator(settings: settings, logger: logger)
     let worker = ModemWorker(
-        configuration: ModemConfiguration(name: "test", device: simulator.devicePath, timeouts: timeouts),
+        configuration: ModemConfiguration(
+            name: "test",
+            device: simulator.devicePath,
+            timeouts: timeouts,
+            healthCheckInterval: healthCheckInterval
+        ),
         logger: logger,
         receive: receive,
         deliveryReport: deliveryReport,
@@ -146,19 +152,32 @@ struct ModemTests {
         }
     }
 
-    @Test func anIncomingMessageThatCannotBeStoredStaysOnTheSIM() async throws {
+    @Test func anIncomingMessageThatCannotBeStoredStaysOnTheSIMAndIsTakenOnceItCanBe() async throws {
         struct DiskFull: Error {}
         let attempts = Mutex(0)
-        let failingStore: @Sendable (ReceivedSMS) async throws -> Void = { _ in
-            attempts.withLock { $0 += 1 }
-            throw DiskFull()
+        let stored = Mutex<[String]>([])
+        let store: @Sendable (ReceivedSMS) async throws -> Void = { sms in
+            // The disk is full for the first two attempts.
+            guard
+                attempts.withLock({
+                    $0 += 1
+                    return $0
+                }) > 2
+            else { throw DiskFull() }
+            stored.withLock { $0.append(sms.text) }
         }
-        try await withModem(receive: failingStore) { simulator, worker in
+        try await withModem(healthCheckInterval: .milliseconds(300), receive: store) { simulator, worker in
             try await waitUntil("the modem to be ready") { worker.state == .ready }
             try await simulator.injectIncoming(from: "+46709876543", text: "keep me")
-            try await waitUntil("the store to be tried") { attempts.withLock { $0 } > 0 }
-            try await Task.sleep(for: .milliseconds(200))
+            // Tried, failed, and tried again at the next health check: by then a driver that
+            // deletes what it could not store would have sent AT+CMGD.
+            try await waitUntil("the store to be tried twice") { attempts.withLock { $0 } >= 2 }
+            #expect(await simulator.commandCount("+CMGD") == 0)
             #expect(await simulator.storedMessageCount() == 1)
+            // The third attempt stores it; only then is it deleted from the SIM.
+            try await waitUntil("the message to be stored") { stored.withLock { !$0.isEmpty } }
+            try await waitUntil("the SIM to be emptied") { await simulator.storedMessageCount() == 0 }
+            #expect(stored.withLock { $0 } == ["keep me"])
         }
     }
 
@@ -372,7 +391,11 @@ struct SIMAndNetworkTests {
         let worker = worker(simulator, pin: "1111")
         try await run(simulator, worker) {
             try await waitUntil("the reason") { down(worker, because: "refused the configured PIN") }
-            try await Task.sleep(for: .seconds(4))  // several reconnects
+            // Several reconnects, each of which asks the SIM's state again.
+            let asked = await simulator.commandCount("+CPIN")
+            try await waitUntil("three more reconnects", timeout: .seconds(30)) {
+                await simulator.commandCount("+CPIN") >= asked + 3
+            }
             #expect(await simulator.remainingPINAttempts() == 2)
             #expect(down(worker, because: "asks for its PIN"))
         }
