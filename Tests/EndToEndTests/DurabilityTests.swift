@@ -47,8 +47,11 @@ struct DurabilityTests {
             [("access_token", token), ("to", "+46701234567"), ("message", "queued while down")]
         )
         #expect(answer.body.hasPrefix("OK; ID="))
-        // The gateway keeps running and retrying; the message waits in the outbox.
-        try await Task.sleep(for: .seconds(2))
+        // The gateway keeps running and retrying (one more attempt logged after the OK); the
+        // message waits in the outbox.
+        func attempts() -> Int { gateway.log.components(separatedBy: "messages stay queued, retrying").count - 1 }
+        let before = attempts()
+        _ = try await eventually("another attempt to open the modem") { attempts() > before ? true : nil }
         let queue = try await gateway.get("/http_api/get_queue_length", [("access_token", token)])
         #expect(queue.body == "1")
         let outbox = try await gateway.get("/http_api/read_sms", [("access_token", token), ("folder", "outbox")])
@@ -101,8 +104,17 @@ struct StoppingTests {
         defer { gateway.stop() }
         let sent = try await gateway.get("/http_api/read_sms", [("access_token", token), ("folder", "sentitems")])
         #expect(parseRows(sent.body).map { $0["ID"] } == [String(id)])
-        try await Task.sleep(for: .seconds(3))
-        #expect(try gateway.simulatorReceived().isEmpty)
+        // A message sent now goes out alone: the dispatcher ran and did not send the old one again.
+        let next = try await gateway.get(
+            "/http_api/send_sms",
+            [("access_token", token), ("to", "+46701234567"), ("message", "after the restart")]
+        )
+        #expect(next.body.hasPrefix("OK; ID="))
+        let received = try await eventually("the new message on the network") {
+            let list = try gateway.simulatorReceived()
+            return list.isEmpty ? nil : list
+        }
+        #expect(received.map { $0["text"] as? String } == ["after the restart"])
     }
 
     @Test func aBusyPortStopsTheStartWithAClearMessage() async throws {
@@ -138,6 +150,40 @@ struct SyncBeforeAnswerTests {
         #expect(trace.answer == .beforeSync, "\(trace.answer)")
     }
 
+    /// 50 clients send at once while the modem is switched off (so the dispatcher commits nothing):
+    /// their commits share WAL syncs. One sync per request would be 50.
+    @Test func concurrentRequestsShareWALSyncs() async throws {
+        let gateway = try GatewayProcess()
+        try await gateway.start()
+        defer { gateway.stop() }
+        let client = try gateway.apiv1()
+        #expect(try await client("set_modem_state", [("modem_no", "1"), ("status", "disabled")]) == "OK")
+        let marker = "group-\(UUID().uuidString.prefix(8))"
+        let log = try await Self.trace(gateway) {
+            try await withThrowingTaskGroup(of: String.self) { group in
+                for index in 0..<50 {
+                    group.addTask {
+                        try await client("send_sms", [("to", "+46702222222"), ("message", "\(marker) \(index)")])
+                    }
+                }
+                for try await answer in group { #expect(answer.hasPrefix("OK; ID="), "\(answer)") }
+            }
+        }
+        // The syncs from the first request's WAL write to the last answer.
+        let lines = log.split(separator: "\n")
+        let first = try #require(
+            lines.firstIndex { $0.contains("pwrite64(") && $0.contains("-wal>") && $0.contains(marker) }
+        )
+        let last = try #require(lines.lastIndex { $0.contains("OK; ID=") })
+        let syncs = lines[first...last].filter {
+            ($0.contains("fsync(") || $0.contains("fdatasync(")) && $0.contains("-wal>") && !$0.contains("resumed")
+        }
+        let answers = lines[first...last].filter { $0.contains("OK; ID=") }
+        #expect(answers.count == 50)
+        #expect(syncs.count >= 1)
+        #expect(syncs.count < 35, "\(syncs.count) WAL syncs for 50 requests")
+    }
+
     /// Starts a gateway, attaches strace to every thread of it, sends one message with a unique text,
     /// and reads the trace.
     func traceOneSend(synchronous: String?) async throws -> SyscallTrace {
@@ -146,7 +192,17 @@ struct SyncBeforeAnswerTests {
         defer { gateway.stop() }
         let client = try gateway.apiv1()
         #expect(try await client("send_sms", [("to", "+46701111111"), ("message", "warm-up")]).hasPrefix("OK"))
+        let marker = "strace-marker-\(UUID().uuidString.prefix(8))"
+        let log = try await Self.trace(gateway) {
+            let answer = try await client("send_sms", [("to", "+46702222222"), ("message", marker)])
+            #expect(answer.hasPrefix("OK; ID="), "\(answer)")
+        }
+        return SyscallTrace(log, marker: marker)
+    }
 
+    /// Attaches strace to every thread of the running `gateway`, runs `body`, stops the gateway and
+    /// returns the trace of its writes and syncs.
+    static func trace(_ gateway: GatewayProcess, during body: () async throws -> Void) async throws -> String {
         let output = gateway.dataDirectory + "-strace.txt"
         let strace = Process()
         strace.executableURL = URL(fileURLWithPath: "/usr/bin/strace")
@@ -158,16 +214,13 @@ struct SyncBeforeAnswerTests {
         try strace.run()
         // strace says "Process N attached" for each thread; the last is announced within milliseconds.
         try await Task.sleep(for: .seconds(1))
-
-        let marker = "strace-marker-\(UUID().uuidString.prefix(8))"
-        let answer = try await client("send_sms", [("to", "+46702222222"), ("message", marker)])
-        #expect(answer.hasPrefix("OK; ID="), "\(answer)")
+        try await body()
         // strace ends, writing all it saw, when the process it traces has ended. (It inherits the
         // test runner's blocked signals, so it cannot be told to stop.)
         try await Task.sleep(for: .milliseconds(300))
         gateway.stop()
         try await eventually(timeout: .seconds(20), "strace to end") { strace.isRunning ? nil : true }
-        return SyscallTrace(try String(contentsOfFile: output, encoding: .utf8), marker: marker)
+        return try String(contentsOfFile: output, encoding: .utf8)
     }
 }
 
