@@ -147,7 +147,7 @@ struct MQTTEndToEndTests {
     func commandExample() async throws {
         let broker = try await MosquittoBroker()
         try await broker.start()
-        let watcher = try broker.subscriber("#")
+        let watcher = try await broker.subscriber("#")
         let (gateway, plugins) = try await startExample(3, broker: broker)
         defer {
             gateway.stop()

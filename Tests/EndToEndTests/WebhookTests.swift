@@ -144,6 +144,47 @@ struct WebhookTests {
         #expect(deliveries == ["pending": 0, "delivered": 13, "failed": 0], "\(String(describing: listed.body))")
     }
 
+    /// The gateway dies (kill -9) while a delivery is in flight: after the restart the same event
+    /// goes again, with the same `Idempotency-Key` and event, so the receiver can drop a duplicate.
+    @Test func aDeliveryInFlightAtAKillIsSentAgainWithTheSameKey() async throws {
+        let receiver = WebhookReceiver()
+        // The first request is held 20 s: it is still in flight when the gateway is killed.
+        try await receiver.start(["--slow-first", "1", "--slow-seconds", "20"])
+        defer { receiver.stop() }
+        let config = Self.config.replacing("timeout: 1s", with: "timeout: 30s")
+        let gateway = try GatewayProcess()
+        try await gateway.start(config: config)
+        let token = try gateway.addUser("alice")
+        _ = try await Self.addWebhook(
+            gateway,
+            token: token,
+            ["url": receiver.url, "secret": Self.secret, "events": ["queued"]]
+        )
+        let api = APIv1Client(gateway: gateway, token: token)
+        #expect(try await api("send_sms", [("to", "+46700000001"), ("message", "in flight")]).hasPrefix("OK; ID="))
+        let first = try await eventually("the first attempt at the receiver") { receiver.requests.first }
+        gateway.kill()
+
+        try await gateway.start(config: config)
+        defer { gateway.stop() }
+        let again = try await eventually(timeout: .seconds(30), "the event accepted after the restart") {
+            Self.accepted(receiver.requests).first
+        }
+        func header(_ request: [String: Any], _ name: String) -> String? {
+            (request["headers"] as? [String: String])?[name]
+        }
+        #expect(header(again, "Idempotency-Key") != nil)
+        #expect(header(again, "Idempotency-Key") == header(first, "Idempotency-Key"))
+        #expect(Self.body(again)["event_id"] as? Int == Self.body(first)["event_id"] as? Int)
+        #expect(Self.body(again)["text"] as? String == "in flight")
+        for request in [first, again] {
+            #expect(header(request, "X-Swiftlet-Event") == "queued")
+            #expect(header(request, "X-Swiftlet-Delivery-Attempt") == "1")  // attempts are counted when answered
+        }
+        #expect(receiver.requests.count == 2)
+        #expect(try await Self.verifySignatures(receiver.log, secret: Self.secret) == "verified 2\n")
+    }
+
     @Test func aReceiverThatNeverAcceptsIsGivenUpOnVisibly() async throws {
         let receiver = WebhookReceiver()
         try await receiver.start(["--always-fail"])

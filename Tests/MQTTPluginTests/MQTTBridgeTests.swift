@@ -112,8 +112,10 @@ struct MQTTBridgeTests {
         #expect(host.sent.isEmpty)
         host.failRequests(with: nil)
         _ = try await eventually("the SMS after the broker offered it again") { host.sent.first }
-        try await Task.sleep(for: .seconds(2))
-        #expect(host.sent.map(\.text) == ["alarms/door: open"])
+        // A message published after it arrives after any further offer of the first.
+        try await broker.publish("alarms/sentinel", "last")
+        _ = try await eventually("the sentinel") { host.sent.count >= 2 ? true : nil }
+        #expect(host.sent.map(\.text) == ["alarms/door: open", "alarms/sentinel: last"])
         await bridge.stop()
     }
 
@@ -132,7 +134,7 @@ struct MQTTBridgeTests {
     func restartMidStream() async throws {
         let broker = try await MosquittoBroker()
         try await broker.start()
-        let watcher = try broker.subscriber("swiftlet/#", qos: 2)
+        let watcher = try await broker.subscriber("swiftlet/#", qos: 2)
         let host = FakeHost()
         let bridge = try plugin(
             broker,
@@ -155,8 +157,10 @@ struct MQTTBridgeTests {
         _ = try await eventually(timeout: .seconds(30), "60 publications, got \(watcher.lines.count)") {
             watcher.lines.count >= 60 ? true : nil
         }
-        try await Task.sleep(for: .seconds(2))  // time for a duplicate to show
-        #expect(host.sent.map(\.text) == (1...400).map { "m\($0)" })
+        // A message published last arrives after any duplicate the broker would still offer.
+        try await broker.publish("stream", ["sentinel"])
+        _ = try await eventually("the sentinel") { host.sent.last?.text == "sentinel" ? true : nil }
+        #expect(host.sent.map(\.text) == (1...400).map { "m\($0)" } + ["sentinel"])
         #expect(watcher.lines.map { String($0.split(separator: " ")[0]) } == (1...60).map { "swiftlet/sms/\($0)" })
         print(
             "restart mid-stream: the broker offered \(host.logs.filter { $0.message.contains("handled already") }.count) message(s) again, dropped as duplicates"
@@ -168,7 +172,7 @@ struct MQTTBridgeTests {
     func publishRefusesWildcardTopics() async throws {
         let broker = try await MosquittoBroker()
         try await broker.start()
-        let watcher = try broker.subscriber("swiftlet/#")
+        let watcher = try await broker.subscriber("swiftlet/#")
         // mosquitto_sub subscribes in its own time: probe until it hears.
         _ = try await eventually("the watcher subscribed") {
             try await broker.publish("swiftlet/probe", "x")
@@ -207,7 +211,7 @@ struct MQTTBridgeTests {
     func publications() async throws {
         let broker = try await MosquittoBroker()
         try await broker.start()
-        let watcher = try broker.subscriber("swiftlet/#")
+        let watcher = try await broker.subscriber("swiftlet/#")
         let host = FakeHost()
         let bridge = try plugin(
             broker,
@@ -296,7 +300,9 @@ struct MQTTBridgeTests {
                 #"{"port": \#(broker.port), "client_id": "untrusting", "tls": {"ca_file": "\#(other.caFile)"}, "reconnect_max": 1}"#
         )
         try await untrusting.start()
-        try await Task.sleep(for: .seconds(2))
+        _ = try await eventually("the refusal reported") {
+            refused.healthReports.contains { $0.detail.contains("certificate verify failed") } ? true : nil
+        }
         #expect(!refused.healthReports.contains { $0.health == .ok })
         let last = try #require(refused.healthReports.last)
         #expect(last.health == .down)
@@ -381,8 +387,9 @@ struct MQTTBridgeTests {
             host.sent.count >= 1000 ? true : nil
         }
         print("MQTT bridge (FakeHost): 1,000 messages in \(ContinuousClock.now - start)")
-        try await Task.sleep(for: .milliseconds(500))
-        #expect(host.sent.map(\.text) == (1...1000).map { "alarm \($0)" })
+        try await broker.publish("burst", ["sentinel"])
+        _ = try await eventually("the sentinel") { host.sent.last?.text == "sentinel" ? true : nil }
+        #expect(host.sent.map(\.text) == (1...1000).map { "alarm \($0)" } + ["sentinel"])
         await bridge.stop()
     }
 

@@ -133,15 +133,21 @@ public final class MosquittoBroker: @unchecked Sendable {
     }
 
     /// A mosquitto_sub running in the background, writing "topic payload" lines to a file.
+    /// A mosquitto_sub on `filter`, returned once the broker has acknowledged its subscription (its
+    /// log says it sent the SUBACK), so nothing published afterwards can be missed.
     public func subscriber(
         _ filter: String,
         qos: Int = 1,
         id: String = "watcher-\(UUID().uuidString.prefix(8))"
-    ) throws -> Subscriber {
-        try Subscriber(
+    ) async throws -> Subscriber {
+        let subscriber = try Subscriber(
             arguments: clientArguments + ["-t", filter, "-q", String(qos), "-v", "-i", id, "-c"],
             directory: directory
         )
+        _ = try await eventually("the broker to acknowledge \(id)'s subscription to \(filter)") {
+            log.contains("Sending SUBACK to \(id)") ? true : nil
+        }
+        return subscriber
     }
 
     public final class Subscriber: @unchecked Sendable {
