@@ -137,6 +137,52 @@ struct PollerTests {
     }
 
     @Test(
+        "imaps:// and pop3s://: mail read over TLS, the server's certificate checked against ca_file; without it, refused and left"
+    )
+    func overTLS() async throws {
+        let certificate = try await selfSignedCertificate()
+        let dovecot = try Dovecot(tls: certificate)
+        try await dovecot.start()
+        try await dovecot.deliver(mail(subject: "0701234567", body: "over IMAPS"))
+        let host = phonebook()
+        let caFile = #", "ca_file": "\#(certificate.cert)""#
+        let imaps = try poller(dovecot, host, url: "imaps://127.0.0.1:\(dovecot.imapsPort)/INBOX", caFile)
+        try await imaps.start()
+        _ = try await eventually("sent over IMAPS; logs: \(host.logs.map(\.message))") {
+            host.sent.count == 1 ? true : nil
+        }
+        await imaps.stop()
+        #expect(host.sent.map(\.text) == ["over IMAPS"])
+        _ = try await eventually("marked read") {
+            try await dovecot.flags().values.allSatisfy { $0.contains("\\Seen") } ? true : nil
+        }
+
+        try await dovecot.deliver(mail(subject: "0701234568", body: "over POP3S"))
+        // Without the CA the server's certificate does not verify: nothing is read, and the log says why.
+        let untrusting = FakeHost()
+        let refused = try poller(dovecot, untrusting, url: "pop3s://127.0.0.1:\(dovecot.pop3sPort)")
+        try await refused.start()
+        _ = try await eventually("the refusal logged; logs: \(untrusting.logs.map(\.message))") {
+            untrusting.logs.contains { $0.message.contains("SSL certificate problem: self-signed certificate") }
+                ? true : nil
+        }
+        await refused.stop()
+        #expect(untrusting.sent.isEmpty)
+        #expect(try await dovecot.flags().count == 2)
+
+        let pop3s = try poller(dovecot, host, url: "pop3s://127.0.0.1:\(dovecot.pop3sPort)", caFile)
+        try await pop3s.start()
+        defer { Task { await pop3s.stop() } }
+        // POP3 reads every mail in the box, the one already read over IMAP too; it deletes what it sent.
+        _ = try await eventually("sent over POP3S; logs: \(host.logs.map(\.message))") {
+            host.sent.contains { $0.text == "over POP3S" } ? true : nil
+        }
+        _ = try await eventually("deleted after sending") { try await dovecot.flags().isEmpty ? true : nil }
+        // The mail read over IMAP is recognised by its Message-ID and not sent a second time.
+        #expect(host.sent.map(\.text) == ["over IMAPS", "over POP3S"])
+    }
+
+    @Test(
         "OAuth2: an access token from the token endpoint (refresh token rotated and kept), XOAUTH2 to dovecot, which introspects it"
     )
     func oauth2() async throws {

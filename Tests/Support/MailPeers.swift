@@ -6,6 +6,9 @@ import Foundation
 public final class Dovecot: @unchecked Sendable {
     public let imapPort = MosquittoBroker.freePort()
     public let pop3Port = MosquittoBroker.freePort()
+    /// With `tls`: IMAP and POP3 over TLS (`imaps://`, `pop3s://`) on these ports, beside the plain ones.
+    public let imapsPort = MosquittoBroker.freePort()
+    public let pop3sPort = MosquittoBroker.freePort()
     public let directory: String
     public let user = "gw"
     public let password = "gwpass"
@@ -14,7 +17,8 @@ public final class Dovecot: @unchecked Sendable {
     private var process: DaemonProcess?
     private var authServer: DaemonProcess?
 
-    public init(oauth2: Bool = false) throws {
+    /// - Parameter tls: a certificate and key (`selfSignedCertificate()`) to serve IMAPS and POP3S with.
+    public init(oauth2: Bool = false, tls: (cert: String, key: String)? = nil) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("dovecot-\(UUID().uuidString)").path
         for sub in ["run", "mail"] {
             try FileManager.default.createDirectory(atPath: "\(directory)/\(sub)", withIntermediateDirectories: true)
@@ -59,7 +63,7 @@ public final class Dovecot: @unchecked Sendable {
         base_dir = \(directory)/run
         state_dir = \(directory)/run/state
         log_path = \(directory)/dovecot.log
-        ssl = no
+        \(tls.map { "ssl = yes\nssl_cert = <\($0.cert)\nssl_key = <\($0.key)" } ?? "ssl = no")
         disable_plaintext_auth = no
         auth_mechanisms = \(mechanisms)
         mail_location = maildir:\(directory)/mail/%u/Maildir
@@ -79,7 +83,7 @@ public final class Dovecot: @unchecked Sendable {
             port = \(imapPort)
           }
           inet_listener imaps {
-            port = 0
+            port = \(tls == nil ? 0 : imapsPort)
           }
         }
         service pop3-login {
@@ -87,7 +91,7 @@ public final class Dovecot: @unchecked Sendable {
             port = \(pop3Port)
           }
           inet_listener pop3s {
-            port = 0
+            port = \(tls == nil ? 0 : pop3sPort)
           }
         }
         """.write(toFile: "\(directory)/dovecot.conf", atomically: true, encoding: .utf8)
@@ -149,9 +153,9 @@ public final class Dovecot: @unchecked Sendable {
         var result: [Int: Set<String>] = [:]
         for line in output.split(separator: "\n") {
             guard let uidRange = line.range(of: "UID "), let open = line.range(of: "FLAGS ("),
-                let close = line[open.upperBound...].firstIndex(of: ")")
-            else { continue }
-            let uid = Int(line[uidRange.upperBound...].prefix { $0.isNumber }) ?? 0
+                let close = line[open.upperBound...].firstIndex(of: ")"),
+                let uid = Int(line[uidRange.upperBound...].prefix { $0.isNumber })
+            else { throw TestFailure("Dovecot.flags(): cannot read the FETCH answer line '\(line)' in:\n\(output)") }
             result[uid] = Set(line[open.upperBound..<close].split(separator: " ").map(String.init))
         }
         return result

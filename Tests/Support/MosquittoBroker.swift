@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -210,21 +211,33 @@ public final class MosquittoBroker: @unchecked Sendable {
         ])
     }
 
+    /// The next port `freePort` tries: 20000–29999, below the kernel's ephemeral range (32768 up),
+    /// where no `bind(0)` or outgoing connection can take it between the test picking it and the
+    /// peer binding it; each test process starts at its own place (by PID) and hands out each port
+    /// once.
+    private static let nextPort = Mutex(20000 + Int(getpid()) * 7919 % 10000)
+
+    /// A loopback TCP port nothing listens on, for a peer a test starts.
     public static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        for _ in 0..<10000 {
+            let port = nextPort.withLock { port in
+                defer { port = 20000 + (port - 20000 + 1) % 10000 }
+                return port
+            }
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(fd) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            if bound == 0 { return port }
         }
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
+        fatalError("no free loopback port in 20000-29999")
     }
 
     /// `run` on a thread of its own: waiting for the command does not hold one of the concurrency
