@@ -417,6 +417,17 @@ struct RulesEndToEndTests {
         try await gateway.waitForLog("add_to_group news: +46705550032 added")
         let store = try SQLiteStore(directory: gateway.dataDirectory)
         #expect(try await store.group(named: "news")?.members.map(\.number.value) == ["+46705550032"])
+
+        // The phone rings again (RING and +CLIP again, as phones repeat them): the same call, so no
+        // second event and no second log line. Another caller is a new call, and comes after.
+        for from in [caller, "+46705550033"] {
+            let again = try GatewayProcess.run(["sim", "call", "--url", gateway.baseURL, "--from", from])
+            #expect(again.status == 0, "\(again.stderr)")
+        }
+        let replies = try await received(gateway, count: 2)
+        #expect(replies.map { $0["recipient"] as? String } == [caller, "+46705550033"])
+        #expect(gateway.log.components(separatedBy: "incoming call from \(caller); not answered").count == 2)
+        #expect(gateway.log.contains("incoming call from +46705550033; not answered"))
     }
 
     @Test("modem.status: the modem becoming ready at start fires a rule")

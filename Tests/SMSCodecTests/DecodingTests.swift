@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import SMSCodec
@@ -23,6 +24,15 @@ struct DecodingTests {
         #expect(parts.compactMap(\.userData.text).joined() == text)
         #expect(parts.allSatisfy { $0.originator.description == "+46709876543" && $0.timestamp == timestamp })
         #expect(parts.first?.serviceCentre?.description == "+15550100000")
+        // And as an independent decoder reads them: the simulator's messages are what phones send.
+        let gammu = try GammuOracle.decode(pdus)
+        #expect(gammu.count == pdus.count)
+        #expect(gammu.allSatisfy { $0["type"] as? String == "Deliver" && $0["number"] as? String == "+46709876543" })
+        #expect(gammu.map { GammuText($0).trimmed }.joined() == text)
+        if pdus.count > 1 {
+            #expect(gammu.map { $0["part"] as? Int } == (1...pdus.count).map { $0 })
+            #expect(gammu.allSatisfy { $0["parts"] as? Int == pdus.count })
+        }
     }
 
     @Test func statusReportFromARealPhoneReencodesIdentically() throws {
@@ -53,6 +63,7 @@ struct DecodingTests {
             return
         }
         #expect(deliver.originator == Address(kind: .alphanumeric, value: "MyBank"))
+        #expect(try GammuOracle.decode([hex]).first?["number"] as? String == "MyBank")
     }
 
     @Test func hostileInputNeverCrashesTheDecoder() {
