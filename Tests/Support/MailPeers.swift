@@ -102,9 +102,11 @@ public final class Dovecot: @unchecked Sendable {
         authServer?.stopInBackground()
     }
 
+    /// Starts dovecot and waits (up to 30 s: several peers starting at once on two loaded cores
+    /// took over 10 s in CI) until IMAP answers.
     public func start() async throws {
         process = try DaemonProcess("/usr/sbin/dovecot", ["-F", "-c", "\(directory)/dovecot.conf"])
-        _ = try await eventually(timeout: .seconds(10), "dovecot on \(imapPort); its log:\n\(log)") {
+        _ = try await eventually(timeout: .seconds(30), "dovecot on \(imapPort); its log:\n\(log)") {
             (try? await imap("NOOP")) != nil ? true : nil
         }
     }
@@ -188,7 +190,7 @@ public final class SMTPSink: @unchecked Sendable {
     public func start() async throws {
         let output = "\(directory)/out-\(UUID().uuidString)"
         process = try DaemonProcess("/usr/bin/python3", arguments, output: output, errors: directory + "/errors")
-        _ = try await eventually(timeout: .seconds(10), "the SMTP sink ready; \(errors)") {
+        _ = try await eventually(timeout: .seconds(30), "the SMTP sink ready; \(errors)") {
             ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").contains("ready") ? true : nil
         }
     }

@@ -25,7 +25,7 @@ public final class WebhookReceiver: @unchecked Sendable {
             output: output,
             errors: log + ".errors"
         )
-        _ = try await eventually(timeout: .seconds(10), "the webhook receiver ready") {
+        _ = try await eventually(timeout: .seconds(30), "the webhook receiver ready") {
             ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").contains("ready") ? true : nil
         }
     }
