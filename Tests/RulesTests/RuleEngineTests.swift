@@ -390,17 +390,19 @@ struct RuleEngineTests {
         #expect(try await second.escalations(activeOnly: false, limit: 1).first?.acknowledgedBy == "+46700000001")
     }
 
+    /// A one-shot rule, due on Christmas Eve at 18:00 (Stockholm).
+    static let christmasEve = """
+        - name: eve
+          on: {at: "2026-12-24T18:00"}
+          then:
+            - send_sms: {to: ["+46700000001"], text: "due {scheduled_for}"}
+        """
+
     @Test("a one-shot {at:} rule fires once at its time, and not again after a restart")
     func oneShotFiresOnce() async throws {
         let harness = try EngineHarness()
         harness.clock.set(harness.local("2026-12-24T17:58"))
-        let rules = """
-            - name: eve
-              on: {at: "2026-12-24T18:00"}
-              then:
-                - send_sms: {to: ["+46700000001"], text: "due {scheduled_for}"}
-            """
-        let engine = try await harness.engine(rules)
+        let engine = try await harness.engine(Self.christmasEve)
         await engine.tick()
         harness.clock.advance(60)
         await engine.tick()
@@ -412,7 +414,7 @@ struct RuleEngineTests {
         #expect(harness.effects.sent.map(\.text) == ["due 2026-12-24 18:00:00"])
 
         harness.clock.advance(3600)
-        let restarted = try await harness.engine(rules)
+        let restarted = try await harness.engine(Self.christmasEve)
         await restarted.tick()
         #expect(harness.effects.sent.count == 1)
     }
@@ -421,20 +423,14 @@ struct RuleEngineTests {
     func oneShotMissedWhileDownFiresAtStart() async throws {
         let harness = try EngineHarness()
         harness.clock.set(harness.local("2026-12-24T21:30"))
-        let rules = """
-            - name: eve
-              on: {at: "2026-12-24T18:00"}
-              then:
-                - send_sms: {to: ["+46700000001"], text: "due {scheduled_for}"}
-            """
-        let engine = try await harness.engine(rules)
+        let engine = try await harness.engine(Self.christmasEve)
         #expect(harness.effects.sent.map(\.text) == ["due 2026-12-24 18:00:00"])
         await engine.tick()
         #expect(harness.effects.sent.count == 1)
         #expect(harness.log.text.contains("rule eve was due at"))
 
         harness.clock.advance(60)
-        let restarted = try await harness.engine(rules)
+        let restarted = try await harness.engine(Self.christmasEve)
         await restarted.tick()
         #expect(harness.effects.sent.count == 1)
     }
