@@ -1,0 +1,63 @@
+import SMSCodec
+
+/// The worker's conversions between PDUs and the messages it hands on: pure functions, no state.
+extension ModemWorker {
+    static func received(_ deliver: DeliverPDU) -> ReceivedSMS {
+        ReceivedSMS(
+            sender: deliver.originator.description,
+            text: deliver.userData.text ?? Hex.encode(deliver.userData.binary ?? []),
+            unicode: deliver.coding.alphabet == .ucs2,
+            serviceCentre: deliver.serviceCentre?.description,
+            sentAt: deliver.timestamp,
+            concatenation: deliver.userData.concatenation
+        )
+    }
+
+    static func encode(_ sms: OutgoingSMS, reference: Int) throws -> [EncodedPDU] {
+        let address: Address
+        do {
+            address = try Address(number: sms.recipient)
+        } catch {
+            throw ModemError(.rejected, "\(error)")
+        }
+        var options = sms.options
+        options.concatenationReference = reference
+        if let binary = sms.binary {
+            do {
+                return [
+                    try SubmitPDU.encodeBinary(
+                        data: binary.data,
+                        header: binary.header,
+                        to: address,
+                        messageClass: binary.messageClass,
+                        options: options
+                    )
+                ]
+            } catch {
+                throw ModemError(.rejected, "\(error)")
+            }
+        }
+        return SubmitPDU.encode(text: sms.text, to: address, options: options)
+    }
+
+    static func kind(of pdu: SMSPDU) -> String {
+        switch pdu {
+        case .deliver: "received message"
+        case .submit: "stored outgoing message"
+        case .statusReport: "status report"
+        }
+    }
+
+    /// What a `+CMTI: "SM",3` (new message) or `+CDSI: "SR",4` (new status report) says: its kind,
+    /// the memory and the index there.
+    static func storedIndication(_ line: String) -> (kind: String, memory: String, index: Int)? {
+        guard let kind = ["+CMTI:", "+CDSI:"].first(where: { line.hasPrefix($0) }),
+            let comma = line.lastIndex(of: ","),
+            let index = Int(String(line[line.index(after: comma)...]).trimmingSpaces())
+        else { return nil }
+        let memory = String(line[line.index(line.startIndex, offsetBy: kind.count)..<comma]).filter {
+            $0 != "\"" && $0 != " "
+        }
+        return (kind, memory, index)
+    }
+}
