@@ -63,6 +63,7 @@ let package = Package(
         .target(
             name: "SwiftletRules",
             dependencies: [
+                "SwiftletDomain",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -217,6 +218,8 @@ let package = Package(
             ],
             path: "Core/API",
             exclude: ["README.md"],
+            // The APIv2 document, compiled in as bytes: the binary needs no resource bundle beside it.
+            resources: [.embedInCode("openapi.json")],
             swiftSettings: swiftSettings
         ),
         // Configuration, dispatcher, and the wiring of a running gateway.
@@ -280,7 +283,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DomainTests",
-            dependencies: ["SwiftletDomain"],
+            dependencies: ["SwiftletDomain", "SwiftletStore"],
             path: "Tests/DomainTests",
             swiftSettings: swiftSettings
         ),

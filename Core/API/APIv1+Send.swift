@@ -38,13 +38,7 @@ extension APIv1 {
         guard let name = parameters["groupname"], !name.isEmpty else {
             throw SwiftletError.invalidParameter("groupname", "missing")
         }
-        guard let members = try await phonebook.membersOfPublicGroup(named: name) else {
-            throw SwiftletError.invalidParameter("groupname", "there is no public group '\(name)'")
-        }
-        guard !members.isEmpty else {
-            throw SwiftletError.invalidParameter("groupname", "group '\(name)' has no members")
-        }
-        return try await send(toContacts: members, parameters, user: user)
+        return try await send(to: RecipientList(groups: [.name(name)]), parameters, user: user)
     }
 
     /// `send_tocontact`: one message to each public contact named in `contactname` (comma-separated).
@@ -52,36 +46,33 @@ extension APIv1 {
         guard let names = parameters["contactname"], !names.isEmpty else {
             throw SwiftletError.invalidParameter("contactname", "missing")
         }
-        var contacts: [PhonebookEntry] = []
-        for name in names.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
-            let named = try await phonebook.publicContacts(named: name)
-            guard !named.isEmpty else {
-                throw SwiftletError.invalidParameter("contactname", "there is no public contact '\(name)'")
-            }
-            contacts += named
+        let contacts = names.split(separator: ",").map {
+            PhonebookReference.name($0.trimmingCharacters(in: .whitespaces))
         }
-        return try await send(toContacts: contacts, parameters, user: user)
+        return try await send(to: RecipientList(contacts: contacts), parameters, user: user)
     }
 
-    /// Sends to phonebook contacts: those on vacation are skipped; those on shifts get it when one of
-    /// their shifts is on duty (now, or held until it starts); those on shifts without hours are skipped.
-    func send(
-        toContacts contacts: [PhonebookEntry],
-        _ parameters: FormParameters,
-        user: APIUser
-    ) async throws
-        -> APIv1Reply
-    {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = dates.timeZone
-        let start = try scheduledAt(parameters) ?? Date()
-        var delivery = ContactDelivery()
-        delivery.add(
-            contacts,
-            shifts: try await phonebook.shifts(ofContacts: contacts.map(\.id)),
-            start: start,
-            calendar: calendar
-        )
+    /// Sends to public phonebook entries, as the recipient policy decides (vacations, shifts).
+    func send(to list: RecipientList, _ parameters: FormParameters, user: APIUser) async throws -> APIv1Reply {
+        let delivery: ContactDelivery
+        do {
+            delivery = try await recipients.resolve(
+                list,
+                scope: .publicEntries,
+                start: try scheduledAt(parameters) ?? Date()
+            )
+        } catch let unknown as UnknownRecipient {
+            switch (unknown.kind, unknown.reference) {
+            case (.group, .name(let name)):
+                throw SwiftletError.invalidParameter("groupname", "there is no public group '\(name)'")
+            case (_, .name(let name)):
+                throw SwiftletError.invalidParameter("contactname", "there is no public contact '\(name)'")
+            default: throw SwiftletError.invalidParameter("recipients", unknown.description)
+            }
+        }
+        if case .name(let name)? = delivery.emptyGroups.first {
+            throw SwiftletError.invalidParameter("groupname", "group '\(name)' has no members")
+        }
         for note in delivery.notes { logger.info("APIv1: \(note.text)", metadata: ["contact": "\(note.contact)"]) }
         guard !delivery.numbers.isEmpty else {
             throw SwiftletError.invalidParameter("recipients", "every contact is on vacation or has no shift hours")

@@ -13,6 +13,8 @@ public struct APIv1: Sendable {
     let users: any UserDirectory
     let modems: any ModemControl
     let phonebook: any PhonebookAdmin
+    /// Who a message to contacts and groups goes to: the gateway's one policy.
+    let recipients: RecipientResolver
     let authenticator: Authenticator
     let dates: SMSEagleDate
     let logger: Logger
@@ -35,6 +37,7 @@ public struct APIv1: Sendable {
         self.users = users
         self.modems = modems
         self.phonebook = phonebook
+        self.recipients = RecipientResolver(directory: phonebook, timeZone: timeZone)
         self.authenticator = authenticator
         self.dates = SMSEagleDate(timeZone: timeZone)
         self.logger = logger

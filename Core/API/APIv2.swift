@@ -16,6 +16,8 @@ public struct APIv2: Sendable {
     let store: any MessageStore
     let modems: any ModemControl
     let phonebook: any PhonebookAdmin
+    /// Who a message to contacts and groups goes to: the gateway's one policy.
+    let recipients: RecipientResolver
     let webhooks: any WebhookStore
     let users: any UserAdmin
     let json: JSONAPI
@@ -37,6 +39,7 @@ public struct APIv2: Sendable {
         self.store = store
         self.modems = modems
         self.phonebook = phonebook
+        self.recipients = RecipientResolver(directory: phonebook, timeZone: timeZone)
         self.webhooks = webhooks
         self.users = userAdmin
         self.json = JSONAPI(authenticator: authenticator, logger: logger, name: "APIv2")
@@ -263,19 +266,18 @@ public struct APIv2: Sendable {
                 logger.info("APIv2: to \(name) is phonebook group \(group.id)", metadata: ["user": "\(user.name)"])
             }
         }
-        var delivery = ContactDelivery(numbers: numbers.filter { PhoneNumber($0) != nil })
-        if !contactIDs.isEmpty || !groupIDs.isEmpty {
-            var calendar = Calendar(identifier: .gregorian)
-            calendar.timeZone = dates.timeZone
-            let contacts = try await recipients(contacts: contactIDs, groups: groupIDs, user: user)
-            delivery.add(
-                contacts,
-                shifts: try await phonebook.shifts(ofContacts: contacts.map(\.id)),
-                start: start,
-                calendar: calendar
-            )
-            for note in delivery.notes { logger.info("APIv2: \(note.text)", metadata: ["contact": "\(note.contact)"]) }
+        let list = RecipientList(
+            numbers: numbers.filter { PhoneNumber($0) != nil },
+            contacts: contactIDs.map(PhonebookReference.id),
+            groups: groupIDs.map(PhonebookReference.id)
+        )
+        let delivery: ContactDelivery
+        do {
+            delivery = try await recipients.resolve(list, scope: .of(user), start: start)
+        } catch let unknown as UnknownRecipient {
+            throw JSONAPI.Failure.badRequest("\(unknown.kind.rawValue)s: \(unknown.description)")
         }
+        for note in delivery.notes { logger.info("APIv2: \(note.text)", metadata: ["contact": "\(note.contact)"]) }
         return (numbers, delivery)
     }
 
@@ -295,33 +297,6 @@ public struct APIv2: Sendable {
 
     static func sendAnswer(status: String, id: MessageID?, number: String, message: String) -> [String: Any] {
         ["status": status, "id": id.map { $0 as Any } ?? NSNull(), "number": number, "message": message]
-    }
-
-    /// The contacts named by id and the members of the groups named by id, all the user's own
-    /// (an admin's: anyone's). An id the user cannot see is a 400 naming it.
-    func recipients(contacts: [Int64], groups: [Int64], user: APIUser) async throws -> [PhonebookEntry] {
-        let filter = Self.owned(by: user)
-        var entries: [PhonebookEntry] = []
-        if !contacts.isEmpty {
-            let known = Dictionary(
-                try await phonebook.contacts(filter).map { ($0.id, $0) },
-                uniquingKeysWith: { a, _ in a }
-            )
-            for id in contacts {
-                guard let entry = known[id] else {
-                    throw JSONAPI.Failure.badRequest("contacts: there is no contact \(id)")
-                }
-                entries.append(entry)
-            }
-        }
-        if !groups.isEmpty {
-            let known = Set(try await phonebook.groups(filter).map(\.id))
-            for id in groups {
-                guard known.contains(id) else { throw JSONAPI.Failure.badRequest("groups: there is no group \(id)") }
-                entries += try await phonebook.members(ofGroup: id, filter)
-            }
-        }
-        return entries
     }
 
     func timeOfDay(_ body: JSONObject, _ name: String) throws -> Int? {
@@ -445,9 +420,7 @@ public struct APIv2: Sendable {
     }
 
     /// A user's own phonebook entries; an admin's view is everyone's.
-    static func owned(by user: APIUser) -> PhonebookFilter {
-        user.isAdmin ? PhonebookFilter(viewerID: nil) : PhonebookFilter(ownerID: user.id, viewerID: user.id)
-    }
+    static func owned(by user: APIUser) -> PhonebookFilter { PhonebookScope.of(user).filter }
 
     /// SMSEagle's list answer: the items, or 404 "Resource(s) not found" when there are none.
     static func list(_ items: [[String: Any]]) throws -> (HTTPResponse.Status, Any) {

@@ -121,7 +121,7 @@ extension BrevisAPI {
         case let other?: throw JSONAPI.Failure.badRequest("type: '\(other)' is not default or ring")
         }
         guard ring || !text.isEmpty else { throw JSONAPI.Failure.badRequest("text: required") }
-        var numbers: [String] = []
+        var list = RecipientList()
         for item in items {
             guard case .object(let fields) = item, case .string(let to)? = fields["to"], !to.isEmpty else {
                 throw JSONAPI.Failure.badRequest("recipients: each needs \"to\"")
@@ -132,17 +132,17 @@ extension BrevisAPI {
             case .string(let value)?: target = value
             default: throw JSONAPI.Failure.badRequest("recipients: target must be number, user or group")
             }
-            do {
-                numbers += try await recipients(to: to, mode: target)
-            } catch let answer as Answer {
-                throw JSONAPI.Failure.badRequest("recipients: \(answer.reason ?? answer.text)")
-            }
+            let named = Self.recipients(to: to, mode: target)
+            list.numbers += named.numbers
+            list.contacts += named.contacts
+            list.groups += named.groups
         }
         let ids: [MessageID]
-        if ring {
-            ids = try await outbox.ring(numbers, seconds: Self.ringSeconds, modemNumber: nil, createdBy: user.name)
-        } else {
-            ids = try await outbox.send(SendRequest(recipients: numbers, text: text, createdBy: user.name))
+        do {
+            let delivery = try await resolve(list)
+            ids = try await queue(delivery, only: delivery.numbers, text: text, ring: ring, user: user)
+        } catch let answer as Answer {
+            throw JSONAPI.Failure.badRequest("recipients: \(answer.reason ?? answer.text)")
         }
         logger.info("brevis.one JSON API: queued", metadata: ["user": "\(user.name)", "message.ids": "\(ids)"])
         return (.ok, ["status": "queued", "ids": ids])

@@ -11,6 +11,8 @@ import SwiftletRules
 public struct BrevisAPI: Sendable {
     let outbox: Outbox
     let phonebook: any PhonebookAdmin
+    /// Who a message to contacts and groups goes to: the gateway's one policy.
+    let recipients: RecipientResolver
     let authenticator: Authenticator
     /// The JSON API's sign-ins; nil serves the form API (`/api.php`) only.
     let sessions: BrevisSessions?
@@ -28,12 +30,14 @@ public struct BrevisAPI: Sendable {
     public init(
         outbox: Outbox,
         phonebook: any PhonebookAdmin,
+        timeZone: TimeZone = .current,
         authenticator: Authenticator,
         sessions: BrevisSessions? = nil,
         logger: Logger
     ) {
         self.outbox = outbox
         self.phonebook = phonebook
+        self.recipients = RecipientResolver(directory: phonebook, timeZone: timeZone)
         self.authenticator = authenticator
         self.sessions = sessions
         self.logger = logger
@@ -119,14 +123,7 @@ public struct BrevisAPI: Sendable {
     /// Sends (or, with `ring`, calls) to the numbers `to` names in `mode`. Returns the queued
     /// messages' ids.
     func send(text: String, to: String, _ parameters: FormParameters, user: APIUser) async throws -> [MessageID] {
-        var numbers = try await recipients(to: to, mode: parameters["mode"] ?? "number")
-        numbers = try screened(numbers, parameters)
-
-        if Self.isSet(parameters["ring"]) {
-            // Queued like a message; a modem rings each number.
-            return try await outbox.ring(numbers, seconds: Self.ringSeconds, modemNumber: nil, createdBy: user.name)
-        }
-
+        let delivery = try await resolve(Self.recipients(to: to, mode: parameters["mode"] ?? "number"))
         var message = text
         if Self.isSet(parameters["hexmode"]) {
             guard let bytes = Hex.decode(text), let decoded = String(validating: bytes, as: UTF8.self) else {
@@ -136,39 +133,75 @@ public struct BrevisAPI: Sendable {
         }
         var options = SendOptions()
         options.flash = Self.isSet(parameters["flash"])
-        return try await outbox.send(
-            SendRequest(recipients: numbers, text: message, options: options, createdBy: user.name)
+        return try await queue(
+            delivery,
+            only: try screened(delivery.numbers, parameters),
+            text: message,
+            ring: Self.isSet(parameters["ring"]),
+            options: options,
+            user: user
         )
     }
 
-    /// The numbers `to` names in `mode`, the one resolver of both brevis.one APIs:
+    /// Queues a message (or a ring call) to `numbers`, those of `delivery` that are kept. A message
+    /// to someone off duty is held until the shift starts; a call is for now, so they are not called.
+    func queue(
+        _ delivery: ContactDelivery,
+        only numbers: [String],
+        text: String,
+        ring: Bool,
+        options: SendOptions = SendOptions(),
+        user: APIUser
+    ) async throws -> [MessageID] {
+        let held = Dictionary(
+            delivery.heldUntil.map { (delivery.numbers[$0.key], $0.value) },
+            uniquingKeysWith: { first, _ in first }
+        )
+        if ring {
+            let now = numbers.filter { held[$0] == nil }
+            guard !now.isEmpty else { throw Answer(.badRequest, Self.failed, because: "everyone named is off duty") }
+            return try await outbox.ring(now, seconds: Self.ringSeconds, modemNumber: nil, createdBy: user.name)
+        }
+        var request = SendRequest(recipients: numbers, text: text, options: options, createdBy: user.name)
+        request.heldUntil = Dictionary(
+            numbers.indices.compactMap { index in held[numbers[index]].map { (index, $0) } },
+            uniquingKeysWith: { first, _ in first }
+        )
+        return try await outbox.send(request)
+    }
+
+    /// What `to` names in `mode`, for both brevis.one APIs:
     /// - `number` (and every mode not known here: "Invalid modes are resulting in the default mode
     ///   number"): numbers, comma-separated;
     /// - `user`, `contact`, `telcontact`: the public contacts of that name (published clients address
     ///   a contact as a `user`);
     /// - `group`, `telgroup`, `contactgroup`: the members of the public group of that name or id.
-    /// Contacts on vacation are skipped.
-    func recipients(to: String, mode: String) async throws -> [String] {
+    static func recipients(to: String, mode: String) -> RecipientList {
         switch mode {
         case "group", "telgroup", "contactgroup":
-            var name = to
-            if let id = Int64(to) {
-                let groups = try await phonebook.groups(PhonebookFilter(isPublic: true, viewerID: nil))
-                if let group = groups.first(where: { $0.id == id }) { name = group.name }
-            }
-            guard let members = try await phonebook.membersOfPublicGroup(named: name), !members.isEmpty else {
-                throw Answer(.badRequest, Self.failed, because: "there is no public group '\(to)' with members")
-            }
-            return members.filter { !$0.vacation }.compactMap(\.number)
+            RecipientList(groups: [Int64(to).map(PhonebookReference.id) ?? .name(to)])
         case "user", "contact", "telcontact":
-            let numbers = try await phonebook.publicContacts(named: to).filter { !$0.vacation }.compactMap(\.number)
-            guard !numbers.isEmpty else {
-                throw Answer(.badRequest, Self.failed, because: "there is no public contact '\(to)'")
-            }
-            return numbers
+            RecipientList(contacts: [.name(to)])
         default:
-            return to.split(separator: ",").map { APIv1.number(String($0)) }
+            RecipientList(numbers: to.split(separator: ",").map { APIv1.number(String($0)) })
         }
+    }
+
+    /// The numbers of `list` by the gateway's recipient policy (vacations, shifts), public entries only.
+    func resolve(_ list: RecipientList) async throws -> ContactDelivery {
+        let delivery: ContactDelivery
+        do {
+            delivery = try await recipients.resolve(list, scope: .publicEntries, start: Date())
+        } catch let unknown as UnknownRecipient {
+            throw Answer(.badRequest, Self.failed, because: "\(unknown.description) (public)")
+        }
+        for note in delivery.notes {
+            logger.info("brevis.one API: \(note.text)", metadata: ["contact": "\(note.contact)"])
+        }
+        guard !delivery.numbers.isEmpty else {
+            throw Answer(.badRequest, Self.failed, because: "nobody to send to: empty groups, or all away")
+        }
+        return delivery
     }
 
     /// `list=white`: only the numbers that `regex` matches; `list=black`: only those it does not.

@@ -104,7 +104,8 @@ struct User: AsyncParsableCommand {
         @Flag(
             help: """
                 Access to resources of all users: reads and deletes every user's sent, queued and failed \
-                messages (a user sees only its own otherwise). Admins have it anyway.
+                messages, and lists and sends to every user's phonebook entries in APIv2 (a user sees only \
+                its own otherwise). Admins have it anyway.
                 """
         )
         var allUsers = false

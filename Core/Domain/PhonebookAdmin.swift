@@ -59,7 +59,7 @@ public struct PhonebookFilter: Sendable, Equatable {
 /// Every method that changes something has committed the change when it returns. Methods that
 /// name an entry by id throw `SwiftletError(.notFound)` when there is none that `viewerID` may see
 /// (public entries, and the viewer's own private ones; nil sees all).
-public protocol PhonebookAdmin: Sendable {
+public protocol PhonebookAdmin: RecipientDirectory {
     /// Throws `.invalidParameter` when a group of that name exists.
     func createGroup(name: String, visibility: Visibility) async throws -> Int64
     func groups(_ filter: PhonebookFilter) async throws -> [PhonebookEntry]
@@ -76,10 +76,6 @@ public protocol PhonebookAdmin: Sendable {
     func updateContact(id: Int64, name: String, number: PhoneNumber, isPublic: Bool?, viewerID: Int64?) async throws
     /// Deletes the contact with this id only if it also has this name.
     func deleteContact(id: Int64, name: String, viewerID: Int64?) async throws
-    /// The public contacts with this name (without regard to case).
-    func publicContacts(named name: String) async throws -> [PhonebookEntry]
-    /// The members of the public group with this name; nil when there is no such public group.
-    func membersOfPublicGroup(named name: String) async throws -> [PhonebookEntry]?
 
     /// Shifts are shared by every user. `shift.id` is ignored.
     func createShift(_ shift: Shift) async throws -> Int64

@@ -198,7 +198,7 @@ public enum Gateway {
                 store: store,
                 events: events,
                 kinds: ruleKinds,
-                timeZone: configuration.timeZone,
+                resolver: RecipientResolver(directory: store, timeZone: configuration.timeZone),
                 logger: logger
             ),
             logger: logger
@@ -214,6 +214,7 @@ public enum Gateway {
                     services: HostServices(
                         outbox: outbox,
                         phonebook: store,
+                        recipients: RecipientResolver(directory: store, timeZone: configuration.timeZone),
                         state: store,
                         events: events,
                         inbox: inbox,
@@ -262,6 +263,7 @@ public enum Gateway {
         BrevisAPI(
             outbox: outbox,
             phonebook: store,
+            timeZone: configuration.timeZone,
             authenticator: authenticator,
             sessions: await BrevisSessions(
                 key: try SigningKey.load(directory: configuration.dataDirectory, name: "session.key"),

@@ -16,7 +16,7 @@ struct GatewayRuleEffects: RuleEffects {
     let store: SQLiteStore
     let events: EventBus
     let kinds: RuleKindRegistry
-    let timeZone: TimeZone
+    let resolver: RecipientResolver
     let logger: Logger
 
     /// The domain's refusals (an unknown contact, a bad number) are for good; the store's failures,
@@ -27,39 +27,17 @@ struct GatewayRuleEffects: RuleEffects {
     }
 
     func send(_ text: String, to recipients: Recipients, notBefore: Date?, rule: String) async throws -> [String] {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let start = max(notBefore ?? Date(), Date())
-        var delivery = ContactDelivery(numbers: recipients.numbers)
-        var entries: [PhonebookEntry] = []
-        for name in recipients.contacts {
-            let found = try await store.contactEntries(named: name)
-            guard !found.isEmpty else { throw SwiftletError(.notFound, "there is no contact '\(name)'") }
-            entries += found
-        }
-        for name in recipients.groups {
-            guard let members = try await store.groupMembers(named: name) else {
-                throw SwiftletError(.notFound, "there is no group '\(name)'")
-            }
-            entries += members
-        }
-        delivery.add(
-            entries,
-            shifts: try await store.shifts(ofContacts: entries.map(\.id)),
-            start: start,
-            calendar: calendar
+        let list = RecipientList(
+            numbers: recipients.numbers,
+            contacts: recipients.contacts.map(PhonebookReference.name),
+            groups: recipients.groups.map(PhonebookReference.name),
+            shifts: recipients.shift.map { [.name($0)] } ?? []
         )
-        if let name = recipients.shift {
-            guard let (shift, members) = try await store.shiftMembers(named: name) else {
-                throw SwiftletError(.notFound, "there is no shift '\(name)'")
-            }
-            // Only this shift's hours count here: its members are alerted when it is on duty.
-            delivery.add(
-                members,
-                shifts: Dictionary(uniqueKeysWithValues: members.map { ($0.id, [shift]) }),
-                start: start,
-                calendar: calendar
-            )
+        var delivery: ContactDelivery
+        do {
+            delivery = try await resolver.resolve(list, scope: .everything, start: max(notBefore ?? Date(), Date()))
+        } catch let unknown as UnknownRecipient {
+            throw SwiftletError(.notFound, unknown.description)
         }
         if let notBefore, notBefore > Date() { delivery.hold(until: notBefore) }
         for note in delivery.notes {
@@ -73,13 +51,13 @@ struct GatewayRuleEffects: RuleEffects {
         request.heldUntil = heldUntil
         _ = try await outbox.send(request)
         return numbers.enumerated().map { index, number in
-            heldUntil[index].map { "\(number) (held until \(RuleEngine.localText($0, calendar)))" } ?? number
+            heldUntil[index].map { "\(number) (held until \(RuleEngine.localText($0, resolver.calendar)))" } ?? number
         }
     }
 
     func isInGroup(_ number: String, group: String) async throws -> Bool {
-        guard let members = try await store.groupMembers(named: group) else { return false }
-        return members.contains { $0.number.map { RuleEngine.sameNumber($0, number) } ?? false }
+        guard let members = try await store.members(ofGroup: .name(group), in: .everything) else { return false }
+        return members.contains { $0.number.map { PhoneNumber.sameSubscriber($0, number) } ?? false }
     }
 
     func changeGroup(_ group: String, number: String, add: Bool) async throws -> Bool {

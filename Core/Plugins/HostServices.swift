@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import SwiftletDomain
 import SwiftletPluginSDK
 
@@ -7,6 +8,8 @@ import SwiftletPluginSDK
 public struct HostServices: Sendable {
     public var outbox: Outbox
     public var phonebook: any Phonebook
+    /// Who a plugin's `send_sms` reaches: the gateway's one recipient policy, over every entry.
+    public var recipients: RecipientResolver
     public var state: any PluginStateStore
     public var events: EventBus
     /// Where delivered messages are committed; the gateway's publishes them as `sms.incoming`.
@@ -22,6 +25,7 @@ public struct HostServices: Sendable {
     public init(
         outbox: Outbox,
         phonebook: any Phonebook,
+        recipients: RecipientResolver,
         state: any PluginStateStore,
         events: EventBus,
         inbox: any InboxWriter,
@@ -34,6 +38,7 @@ public struct HostServices: Sendable {
         self.health = health
         self.outbox = outbox
         self.phonebook = phonebook
+        self.recipients = recipients
         self.state = state
         self.events = events
         self.inbox = inbox
@@ -58,30 +63,30 @@ public struct HostServices: Sendable {
         return id
     }
 
-    func send(_ sms: OutgoingSMS, plugin: String) async throws -> [Int] {
-        var numbers: [String] = sms.to
-        for name in sms.contacts {
-            guard let contact = try await phonebook.contact(named: name) else {
-                throw SwiftletError(.notFound, "contacts: there is no contact '\(name)'")
-            }
-            numbers.append(contact.number.value)
+    func send(_ sms: OutgoingSMS, plugin: String, logger: Logger) async throws -> [Int] {
+        let list = RecipientList(
+            numbers: sms.to,
+            contacts: sms.contacts.map(PhonebookReference.name),
+            groups: sms.groups.map(PhonebookReference.name)
+        )
+        let delivery: ContactDelivery
+        do {
+            delivery = try await recipients.resolve(list, scope: .everything, start: max(sms.date ?? Date(), Date()))
+        } catch let unknown as UnknownRecipient {
+            throw SwiftletError(.notFound, "\(unknown.kind.rawValue)s: \(unknown.description)")
         }
-        for name in sms.groups {
-            guard let group = try await phonebook.group(named: name) else {
-                throw SwiftletError(.notFound, "groups: there is no group '\(name)'")
-            }
-            numbers += group.members.map(\.number.value)
+        for note in delivery.notes { logger.info("send_sms: \(note.text)", metadata: ["contact": "\(note.contact)"]) }
+        if delivery.numbers.isEmpty, !sms.groups.isEmpty || !sms.contacts.isEmpty {
+            throw SwiftletError(
+                .invalidParameter,
+                "nobody to send to in \((sms.contacts + sms.groups).joined(separator: ", ")): empty, or all away"
+            )
         }
-        if numbers.isEmpty, !sms.groups.isEmpty {
-            throw SwiftletError(.invalidParameter, "groups: \(sms.groups.joined(separator: ", ")) has no members")
-        }
-        var seen = Set<String>()
-        let unique = numbers.filter { seen.insert(PhoneNumber($0)?.value ?? $0).inserted }
         if let key = sms.key, key.isEmpty || key.utf8.count > 200 {
             throw SwiftletError(.invalidParameter, "key: 1 to 200 bytes")
         }
         var request = SendRequest(
-            recipients: unique,
+            recipients: delivery.numbers,
             text: sms.text,
             options: SendOptions(
                 priority: sms.priority ?? 0,
@@ -93,6 +98,7 @@ public struct HostServices: Sendable {
             createdBy: "plugin:" + plugin
         )
         request.key = sms.key.map { "plugin:\(plugin):\($0)" }
+        request.heldUntil = delivery.heldUntil
         let ids = try await outbox.send(request)
         return ids.map { Int($0) }
     }

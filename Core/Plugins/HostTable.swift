@@ -245,7 +245,7 @@ enum HostTable {
     static let sendSMS: Request = { host, request, reply, context in
         answer(host, reply, context, .sendSMS, request.bytes) { plugin, body in
             let sms = try JSONCoding.decoder.decode(OutgoingSMS.self, from: body)
-            let ids = try await plugin.services.send(sms, plugin: plugin.id)
+            let ids = try await plugin.services.send(sms, plugin: plugin.id, logger: plugin.logger)
             plugin.logger.debug("queued message(s) \(ids.map(String.init).joined(separator: ", "))")
             return try JSONSerialization.data(withJSONObject: ["ids": ids])
         }

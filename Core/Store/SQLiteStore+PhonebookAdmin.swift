@@ -122,37 +122,6 @@ extension SQLiteStore: PhonebookAdmin {
         }
     }
 
-    public func publicContacts(named name: String) async throws -> [PhonebookEntry] {
-        try await pool.read { db in
-            try Self.entries(
-                db,
-                table: "contact",
-                PhonebookFilter(isPublic: true, viewerID: nil),
-                where: "name = ?",
-                arguments: [name]
-            )
-        }
-    }
-
-    public func membersOfPublicGroup(named name: String) async throws -> [PhonebookEntry]? {
-        try await pool.read { db in
-            guard
-                let id = try Int64.fetchOne(
-                    db,
-                    sql: "SELECT id FROM contact_group WHERE name = ? AND public = 1",
-                    arguments: [name]
-                )
-            else { return nil }
-            return try Self.entries(
-                db,
-                table: "contact",
-                PhonebookFilter(viewerID: nil),
-                where: "id IN (SELECT contact_id FROM group_member WHERE group_id = ?)",
-                arguments: [id]
-            )
-        }
-    }
-
     /// Entries `viewerID` may see: public ones and its own private ones (all for nil). Ids are
     /// integers, written into the SQL as such.
     static func visible(to viewerID: Int64?) -> String {

@@ -85,7 +85,8 @@ extension SQLiteStore: OutboxQueue {
                     report.modem, report.at.addingTimeInterval(-7 * 86_400).storeValue, "%,\(report.reference),%",
                 ]
             )
-            guard let match = candidates.first(where: { Self.sameNumber($0["recipient"], report.recipient) }) else {
+            guard let match = candidates.first(where: { PhoneNumber.sameSubscriber($0["recipient"], report.recipient) })
+            else {
                 return nil
             }
             let id: MessageID = match["id"]
@@ -110,15 +111,6 @@ extension SQLiteStore: OutboxQueue {
             )
             return (id, delivery)
         }
-    }
-
-    /// The network writes numbers internationally; a message may have been queued with a national
-    /// number. The same subscriber has the same last eight digits (or all, if fewer).
-    static func sameNumber(_ stored: String, _ reported: String) -> Bool {
-        let a = stored.filter(\.isNumber)
-        let b = reported.filter(\.isNumber)
-        let count = min(8, a.count, b.count)
-        return count > 0 && a.suffix(count) == b.suffix(count)
     }
 
     public func markAttemptFailed(_ id: MessageID, owner: String, error: String, retryAt: Date?) async throws {

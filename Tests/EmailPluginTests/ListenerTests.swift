@@ -67,7 +67,11 @@ struct ListenerTests {
             port: port,
             ["--from", "a@x.test", "--to", "46701234570@sms.test,anna@sms.test,oncall@sms.test", "--body", "x"]
         )
-        #expect(host.sent.last?.to == ["+46701234570", "+46700000001", "+46700000002"])  // Anna once
+        // Names go to the host by name, so that the gateway's recipient policy (vacations, shifts,
+        // each number once) applies to them; the numbers given stay numbers.
+        #expect(host.sent.last?.to == ["+46701234570"])
+        #expect(host.sent.last?.contacts == ["anna"])
+        #expect(host.sent.last?.groups == ["oncall"])
 
         let unknown = try await Swaks.send(
             port: port,

@@ -38,6 +38,7 @@ struct HostServicesTests {
         let services = HostServices(
             outbox: Outbox(store: store),
             phonebook: store,
+            recipients: RecipientResolver(directory: store, timeZone: .current),
             state: store,
             events: events,
             inbox: store,

@@ -214,6 +214,7 @@ struct LoaderTests {
         let services = HostServices(
             outbox: Outbox(store: store),
             phonebook: store,
+            recipients: RecipientResolver(directory: store, timeZone: .current),
             state: store,
             events: EventBus(),
             inbox: store

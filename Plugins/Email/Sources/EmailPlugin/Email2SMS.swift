@@ -6,8 +6,10 @@ import SwiftletPluginSDK
 enum Recipient: Sendable, Equatable {
     /// A telephone number, normalised.
     case number(String)
-    /// A phonebook contact or group, or a directory group: resolved to numbers.
-    case name(String, numbers: [String])
+    /// A phonebook contact or group by name. The host resolves it again when it queues the SMS,
+    /// with the gateway's recipient policy (vacations, shifts); `numbers` are those it had when the
+    /// mail was accepted (for the idempotency key).
+    case name(String, numbers: [String], isContact: Bool)
     /// Pixie's `sms@` / `all@`: the numbers are in an attached text file.
     case attachedList
 }
@@ -51,9 +53,11 @@ struct Email2SMS: Sendable {
         if rule.dialect == .pixie, lower == "sms" || lower == "all" { return .attachedList }
         if let number = Numbers.normalise(localPart, countryCode: settings.countryCode) { return .number(number) }
         do {
+            let contacts = try await host.lookUpPhonebook(.contact(localPart)).contacts
+            if !contacts.isEmpty { return .name(localPart, numbers: contacts.map(\.number), isContact: true) }
             let numbers = try await host.resolve(name: localPart)
             guard !numbers.isEmpty else { throw Refusal(550, "5.1.1", "\(localPart) has no members with a number") }
-            return .name(localPart, numbers: numbers)
+            return .name(localPart, numbers: numbers, isContact: false)
         } catch let refusal as Refusal {
             throw refusal
         } catch let error as PluginError where error.code == .notFound {
@@ -75,15 +79,21 @@ struct Email2SMS: Sendable {
         var notes: [String] = []
         var subject = mail.subject.trimmingCharacters(in: .whitespacesAndNewlines)
         var numbers: [String] = []
+        var given: [String] = []
+        var contacts: [String] = []
+        var groups: [String] = []
         for recipient in recipients {
             switch recipient {
-            case .number(let number): numbers.append(number)
-            case .name(_, let resolved): numbers += resolved
-            case .attachedList: numbers += try attachedNumbers(mail)
+            case .number(let number): given.append(number)
+            case .name(let name, let resolved, let isContact):
+                numbers += resolved
+                if isContact { contacts.append(name) } else { groups.append(name) }
+            case .attachedList: given += try attachedNumbers(mail)
             }
         }
         var seen = Set<String>()
-        numbers = numbers.filter { seen.insert($0).inserted }  // a contact also in a named group: once
+        given = given.filter { seen.insert($0).inserted }
+        numbers = given + numbers.filter { seen.insert($0).inserted }  // a contact also in a named group: once
         guard !numbers.isEmpty else { throw Refusal(550, "5.1.3", "the mail names no recipient") }
 
         // Subject parameters: date=YYYYmmDDHHMM and modemno=N, joined by & or spaces.
@@ -129,7 +139,7 @@ struct Email2SMS: Sendable {
         if let call = rule.call {
             notes.append("a voice call (\(call)) after the SMS is not available: no voice plugin is enabled")
         }
-        var sms = OutgoingSMS(to: numbers, text: text)
+        var sms = OutgoingSMS(to: given, contacts: contacts, groups: groups, text: text)
         sms.unicode = rule.unicode ? true : nil
         sms.modemNo = modem
         sms.date = date

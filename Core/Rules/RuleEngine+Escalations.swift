@@ -1,0 +1,117 @@
+import Foundation
+import Logging
+import SwiftletDomain
+
+/// Escalations: steps until someone acknowledges.
+extension RuleEngine {
+    func startEscalation(
+        _ plan: EscalationPlan,
+        rule: String,
+        firing: Int64,
+        text: String,
+        heldUntil: Date?
+    ) async throws -> Escalation {
+        var escalation = Escalation(
+            id: 0,
+            rule: rule,
+            firing: firing,
+            text: text,
+            steps: plan.steps,
+            keyword: plan.keyword,
+            byCall: plan.byCall,
+            step: -1,
+            nextAt: heldUntil ?? now(),
+            state: .active,
+            alerted: [],
+            startedAt: now(),
+            journal: heldUntil.map { ["held by quiet hours until \(Self.localText($0, calendar))"] } ?? []
+        )
+        escalation.id = try await store.saveEscalation(escalation)
+        active[escalation.id] = escalation
+        if heldUntil == nil { try await advance(escalation.id) }
+        return active[escalation.id] ?? escalation
+    }
+
+    /// Alerts the next step's recipients, or ends the escalation after its last step.
+    func advance(_ id: Int64) async throws {
+        guard var escalation = active[id], escalation.state == .active else { return }
+        let at = now()
+        escalation.step += 1
+        if escalation.step >= escalation.steps.count {
+            escalation.state = .unacknowledged
+            escalation.journal.append("\(Self.localText(at, calendar)) ended: nobody acknowledged")
+            _ = try await store.saveEscalation(escalation)
+            active[id] = nil
+            logger.warning(
+                "escalation \(id) of rule \(escalation.rule) ended after \(escalation.steps.count) step(s): nobody acknowledged",
+                metadata: ["escalation": "\(id)"]
+            )
+            return
+        }
+        let step = escalation.steps[escalation.step]
+        let numbers: [String]
+        do {
+            numbers = try await effects.send(
+                escalation.text,
+                to: step.recipients,
+                notBefore: nil,
+                rule: escalation.rule
+            )
+            escalation.journal.append(
+                "\(Self.localText(at, calendar)) step \(escalation.step + 1): sent to \(numbers.joined(separator: ", "))"
+            )
+        } catch {
+            numbers = []
+            escalation.journal.append(
+                "\(Self.localText(at, calendar)) step \(escalation.step + 1): not sent (\(error)); going on after its wait"
+            )
+            logger.error("escalation \(id) step \(escalation.step + 1): \(error)", metadata: ["escalation": "\(id)"])
+        }
+        for number in numbers where !escalation.alerted.contains(number) { escalation.alerted.append(number) }
+        escalation.nextAt = at.addingTimeInterval(step.waitSeconds)
+        _ = try await store.saveEscalation(escalation)
+        active[id] = escalation
+        logger.info(
+            "escalation \(id) of rule \(escalation.rule): step \(escalation.step + 1) of \(escalation.steps.count) alerted \(numbers.joined(separator: ", ")); next at \(Self.localText(escalation.nextAt, calendar)) unless acknowledged",
+            metadata: ["escalation": "\(id)"]
+        )
+    }
+
+    /// An SMS reply (with the keyword, if one is set) or a call from someone alerted acknowledges.
+    func acknowledge(by event: RuleEvent) async {
+        guard let from = event.fields["from"] else { return }
+        let firstWord = event.fields["text"]?.split(whereSeparator: \.isWhitespace).first.map { $0.uppercased() }
+        for escalation in active.values.sorted(by: { $0.id < $1.id }) {
+            guard escalation.alerted.contains(where: { PhoneNumber.sameSubscriber($0, from) }) else { continue }
+            let how: String
+            if event.kind == "call.incoming" {
+                guard escalation.byCall else { continue }
+                how = "by a call"
+            } else {
+                if let keyword = escalation.keyword, firstWord != keyword { continue }
+                how = "by SMS"
+            }
+            await close(escalation.id, by: from, how: how)
+        }
+    }
+
+    func close(_ id: Int64, by who: String, how: String) async {
+        guard var escalation = active[id] else { return }
+        let at = now()
+        escalation.state = .acknowledged
+        escalation.acknowledgedBy = who
+        escalation.acknowledgedAt = at
+        escalation.journal.append("\(Self.localText(at, calendar)) acknowledged by \(who) \(how)")
+        do {
+            _ = try await store.saveEscalation(escalation)
+        } catch {
+            logger.error("escalation \(id): cannot store the acknowledgement (\(error))")
+            return
+        }
+        active[id] = nil
+        logger.notice(
+            "escalation \(id) of rule \(escalation.rule) acknowledged by \(who) \(how) at step \(escalation.step + 1)",
+            metadata: ["escalation": "\(id)"]
+        )
+    }
+}
