@@ -184,7 +184,7 @@ public final class Dispatcher: Service {
             try? await queue.release(message.id, owner: owner, until: next)
             return .notAttempted
         }
-        let sms = OutgoingSMS(
+        let sms = ModemMessage(
             recipient: message.recipient.value,
             text: message.text,
             options: SubmitOptions(
@@ -216,7 +216,7 @@ public final class Dispatcher: Service {
                 receipt = try await modem.send(sms, beforeSubmit: markSubmitting, afterSubmit: markSent)
             case .binary:
                 receipt = try await modem.send(
-                    OutgoingSMS(
+                    ModemMessage(
                         recipient: message.recipient.value,
                         data: Hex.decode(message.text) ?? [],
                         header: Array((message.options.udh.flatMap(Hex.decode) ?? []).dropFirst()),

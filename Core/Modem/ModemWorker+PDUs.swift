@@ -13,7 +13,7 @@ extension ModemWorker {
         )
     }
 
-    static func encode(_ sms: OutgoingSMS, reference: Int) throws -> [EncodedPDU] {
+    static func encode(_ sms: ModemMessage, reference: Int) throws -> [EncodedPDU] {
         let address: Address
         do {
             address = try Address(number: sms.recipient)

@@ -6,7 +6,7 @@ import SMSCodec
 import Synchronization
 
 /// A message to send through a modem.
-public struct OutgoingSMS: Sendable {
+public struct ModemMessage: Sendable {
     public var recipient: String
     public var text: String
     public var options: SubmitOptions
@@ -152,7 +152,7 @@ public final class ModemWorker: Sendable {
     /// on next always finds the message recorded. Throws ``ModemError`` if the modem is not ready,
     /// rejects the message, or stops answering, or what `beforeSubmit`/`afterSubmit` threw.
     public func send(
-        _ sms: OutgoingSMS,
+        _ sms: ModemMessage,
         beforeSubmit: @escaping @Sendable () async throws -> Void,
         afterSubmit: @escaping @Sendable (SendReceipt) async throws -> Void = { _ in }
     ) async throws

@@ -67,7 +67,7 @@ struct ModemServicesTests {
             let error = await #expect(throws: ModemError.self) { _ = try await worker.ussd("*999#") }
             #expect(error?.detail.contains("does not support USSD *999#") == true)
             #expect(worker.state == .ready)
-            _ = try await worker.send(OutgoingSMS(recipient: "+46701234567", text: "still here", options: .init())) {}
+            _ = try await worker.send(ModemMessage(recipient: "+46701234567", text: "still here", options: .init())) {}
             #expect(await simulator.receivedMessages().map(\.text) == ["still here"])
         }
     }
@@ -91,7 +91,7 @@ struct ModemServicesTests {
             #expect(await simulator.placedCalls().map(\.number) == ["+46701234567"])
             #expect(await simulator.placedCalls().first?.endedAt == nil)
             // A message queued during the call goes out once the call ends.
-            _ = try await worker.send(OutgoingSMS(recipient: "+46701234567", text: "after", options: .init())) {}
+            _ = try await worker.send(ModemMessage(recipient: "+46701234567", text: "after", options: .init())) {}
             let call = try #require(await simulator.placedCalls().first)
             #expect(call.endedBy == "modem")
             let length = try #require(call.endedAt) - call.startedAt
@@ -106,7 +106,7 @@ struct ModemServicesTests {
             try await worker.call("+46701234567", duration: .seconds(60))
             await simulator.endCallRemotely()
             _ = try await within(.seconds(5), "a send after the call") {
-                try await worker.send(OutgoingSMS(recipient: "+46701234567", text: "x", options: .init())) {}
+                try await worker.send(ModemMessage(recipient: "+46701234567", text: "x", options: .init())) {}
             }
             #expect(await simulator.placedCalls().first?.endedBy == "remote")
         }
@@ -166,10 +166,11 @@ struct ModemServicesTests {
     @Test func theRadioLinkIsKeptOpenBetweenThePartsOfALongMessage() async throws {
         try await withModem { simulator, worker in
             try await waitUntil("ready") { worker.state == .ready }
-            _ = try await worker.send(OutgoingSMS(recipient: "+46701234567", text: "short", options: .init())) {}
+            _ = try await worker.send(ModemMessage(recipient: "+46701234567", text: "short", options: .init())) {}
             #expect(await simulator.linkKeptOpenRequests() == 0)
             let long = String(repeating: "0123456789", count: 40)
-            let receipt = try await worker.send(OutgoingSMS(recipient: "+46701234567", text: long, options: .init())) {}
+            let receipt = try await worker.send(ModemMessage(recipient: "+46701234567", text: long, options: .init())) {
+            }
             #expect(receipt.references.count == 3)
             #expect(await simulator.linkKeptOpenRequests() == 1)
         }
@@ -201,19 +202,20 @@ struct ModemServicesTests {
             group.addTask { await worker.run() }
             defer { group.cancelAll() }
             try await waitUntil("ready") { worker.state == .ready }
-            async let sending = worker.send(OutgoingSMS(recipient: "+46701234567", text: "in flight", options: .init()))
-            {}
+            async let sending = worker.send(
+                ModemMessage(recipient: "+46701234567", text: "in flight", options: .init())
+            ) {}
             try await waitUntil("the send to be in progress") { await simulator.commandCount("+CMGS") == 1 }
             worker.setEnabled(false)
             _ = try await sending  // the send in progress completes
             try await waitUntil("disabled") { worker.state == .disabled }
             let refused = await #expect(throws: ModemError.self) {
-                try await worker.send(OutgoingSMS(recipient: "+46701234567", text: "refused", options: .init())) {}
+                try await worker.send(ModemMessage(recipient: "+46701234567", text: "refused", options: .init())) {}
             }
             #expect(refused?.kind == .disabled)
             worker.setEnabled(true)
             try await waitUntil("ready again") { worker.state == .ready }
-            _ = try await worker.send(OutgoingSMS(recipient: "+46701234567", text: "back", options: .init())) {}
+            _ = try await worker.send(ModemMessage(recipient: "+46701234567", text: "back", options: .init())) {}
             #expect(await simulator.receivedMessages().map(\.text) == ["in flight", "back"])
             #expect(states.withLock { $0 }.contains(.disabled))
         }
@@ -229,7 +231,7 @@ struct ModemServicesTests {
         ) { simulator, worker in
             try await waitUntil("ready") { worker.state == .ready }
             let timingOut = Task {
-                try await worker.send(OutgoingSMS(recipient: "+46701234567", text: "slow", options: .init())) {}
+                try await worker.send(ModemMessage(recipient: "+46701234567", text: "slow", options: .init())) {}
             }
             try await waitUntil("the send to be in progress") { await simulator.commandCount("+CMGS") == 1 }
             let waiting = await #expect(throws: ModemError.self) {
@@ -255,7 +257,7 @@ struct ModemServicesTests {
             await simulator.injectCall(from: "+46701234567")
             try await waitUntil("three calls") { calls.withLock { $0.count } >= 3 }
             // A send's round trip after the rings: every line the modem said before it is handled.
-            _ = try await worker.send(OutgoingSMS(recipient: "+46701234567", text: "ok", options: .init())) {}
+            _ = try await worker.send(ModemMessage(recipient: "+46701234567", text: "ok", options: .init())) {}
             #expect(calls.withLock { $0 } == ["+46701234567", "+46709999999", "+46701234567"])
         }
     }
@@ -265,7 +267,7 @@ struct ModemServicesTests {
             try await waitUntil("ready") { worker.state == .ready }
             await simulator.injectCall(from: "+46701234567")
             await simulator.injectCall(from: "+46701234567")
-            _ = try await worker.send(OutgoingSMS(recipient: "+46701234567", text: "ok", options: .init())) {}
+            _ = try await worker.send(ModemMessage(recipient: "+46701234567", text: "ok", options: .init())) {}
             #expect(await simulator.receivedMessages().map(\.text) == ["ok"])
         }
     }

@@ -57,7 +57,7 @@ struct ModemTests {
             #expect(worker.signal?.rssi == 21)
             let submitted = Mutex(false)
             let receipt = try await worker.send(
-                OutgoingSMS(recipient: "+46701234567", text: "Ärende 42 €", options: SubmitOptions())
+                ModemMessage(recipient: "+46701234567", text: "Ärende 42 €", options: SubmitOptions())
             ) { submitted.withLock { $0 = true } }
             #expect(submitted.withLock { $0 })
             let received = await simulator.receivedMessages()
@@ -82,7 +82,7 @@ struct ModemTests {
             var references: [Int] = []
             for recipient in ["+46701234567", "+46700000001"] {
                 let receipt = try await worker.send(
-                    OutgoingSMS(recipient: recipient, text: "report?", options: SubmitOptions(statusReport: true)),
+                    ModemMessage(recipient: recipient, text: "report?", options: SubmitOptions(statusReport: true)),
                     beforeSubmit: {},
                     afterSubmit: { receipt in recorded.withLock { $0 += receipt.references } }
                 )
@@ -108,7 +108,7 @@ struct ModemTests {
         try await withModem(settings: settings, receive: store, deliveryReport: record) { simulator, worker in
             try await waitUntil("the modem to be ready") { worker.state == .ready }
             let receipt = try await worker.send(
-                OutgoingSMS(
+                ModemMessage(
                     recipient: "+46701234567",
                     text: "stored report?",
                     options: SubmitOptions(statusReport: true)
@@ -129,7 +129,7 @@ struct ModemTests {
             try await waitUntil("the modem to be ready") { worker.state == .ready }
             struct ClaimLost: Error {}
             await #expect(throws: ClaimLost.self) {
-                try await worker.send(OutgoingSMS(recipient: "123456", text: "x", options: SubmitOptions())) {
+                try await worker.send(ModemMessage(recipient: "123456", text: "x", options: SubmitOptions())) {
                     throw ClaimLost()
                 }
             }
@@ -222,7 +222,7 @@ struct ModemTests {
                 return false
             }
             await #expect {
-                try await worker.send(OutgoingSMS(recipient: "123456", text: "x", options: SubmitOptions())) {}
+                try await worker.send(ModemMessage(recipient: "123456", text: "x", options: SubmitOptions())) {}
             } throws: { ($0 as? ModemError)?.kind == .unavailable }
         }
         let reasons = states.withLock { $0 }.compactMap { if case .down(let reason) = $0 { reason } else { nil } }
@@ -294,12 +294,12 @@ struct ModemRecoveryTests {
             try await waitUntil("the modem to be ready") { worker.state == .ready }
             await simulator.setResponsive(false)
             await #expect {
-                try await worker.send(OutgoingSMS(recipient: "123456", text: "lost?", options: SubmitOptions())) {}
+                try await worker.send(ModemMessage(recipient: "123456", text: "lost?", options: SubmitOptions())) {}
             } throws: { ($0 as? ModemError)?.kind == .timeout }
             try await waitUntil("the modem to be down") { worker.state != .ready }
             await simulator.setResponsive(true)
             try await waitUntil("the modem to be ready again", timeout: .seconds(15)) { worker.state == .ready }
-            _ = try await worker.send(OutgoingSMS(recipient: "123456", text: "after", options: SubmitOptions())) {}
+            _ = try await worker.send(ModemMessage(recipient: "123456", text: "after", options: SubmitOptions())) {}
             #expect(await simulator.receivedMessages().map(\.text).last == "after")
         }
     }
@@ -323,7 +323,7 @@ struct ModemRecoveryTests {
             try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: simulator.devicePath)
             defer { try? FileManager.default.removeItem(atPath: link) }
             try await waitUntil("the modem to be ready", timeout: .seconds(15)) { worker.state == .ready }
-            _ = try await worker.send(OutgoingSMS(recipient: "123456", text: "hello", options: SubmitOptions())) {}
+            _ = try await worker.send(ModemMessage(recipient: "123456", text: "hello", options: SubmitOptions())) {}
             #expect(await simulator.receivedMessages().map(\.text) == ["hello"])
         }
     }
@@ -420,11 +420,11 @@ struct SIMAndNetworkTests {
             await simulator.setRegistration(3)
             try await waitUntil("the modem to be down") { down(worker, because: "registration denied") }
             await #expect {
-                try await worker.send(OutgoingSMS(recipient: "123456", text: "x", options: SubmitOptions())) {}
+                try await worker.send(ModemMessage(recipient: "123456", text: "x", options: SubmitOptions())) {}
             } throws: { ($0 as? ModemError)?.kind == .unavailable }
             await simulator.setRegistration(5)
             try await waitUntil("the modem to be ready", timeout: .seconds(15)) { worker.state == .ready }
-            _ = try await worker.send(OutgoingSMS(recipient: "123456", text: "back", options: SubmitOptions())) {}
+            _ = try await worker.send(ModemMessage(recipient: "123456", text: "back", options: SubmitOptions())) {}
             #expect(await simulator.receivedMessages().map(\.text) == ["back"])
         }
     }
