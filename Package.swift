@@ -53,6 +53,18 @@ let package = Package(
             path: "Core/Domain",
             swiftSettings: swiftSettings
         ),
+        // Helpers with no home in one layer: a regex with a time budget, URLs as logs may show them.
+        .target(
+            name: "SwiftletSupport",
+            path: "Core/Support",
+            swiftSettings: swiftSettings
+        ),
+        // Events: the bus, and the bodies of the core event kinds (the plugin SDK re-exports them).
+        .target(
+            name: "SwiftletEvents",
+            path: "Core/Events",
+            swiftSettings: swiftSettings
+        ),
         // The SMS PDU codec (3GPP TS 23.038 / 23.040). Pure functions over bytes.
         .target(
             name: "SMSCodec",
@@ -64,6 +76,7 @@ let package = Package(
             name: "SwiftletRules",
             dependencies: [
                 "SwiftletDomain",
+                "SwiftletSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -118,7 +131,7 @@ let package = Package(
         // The Swift wrapper of the ABI for plugin authors.
         .target(
             name: "SwiftletPluginSDK",
-            dependencies: ["CSwiftletPlugin"],
+            dependencies: ["CSwiftletPlugin", "SwiftletEvents"],
             path: "PluginSDK/Swift",
             swiftSettings: swiftSettings
         ),
@@ -134,6 +147,7 @@ let package = Package(
             name: "SwiftletPluginHost",
             dependencies: [
                 "CSwiftletPlugin",
+                "SwiftletEvents",
                 "SwiftletPluginSDK",
                 "SwiftletDomain",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -211,6 +225,7 @@ let package = Package(
             dependencies: [
                 "SMSCodec",
                 "SwiftletDomain",
+                "SwiftletSupport",
                 "SwiftletRules",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -227,6 +242,8 @@ let package = Package(
             name: "SwiftletGateway",
             dependencies: [
                 "SwiftletDomain",
+                "SwiftletEvents",
+                "SwiftletSupport",
                 "SwiftletStore",
                 "SwiftletModem",
                 "ModemSimulator",
@@ -274,6 +291,7 @@ let package = Package(
         .testTarget(
             name: "RulesTests",
             dependencies: [
+                "SwiftletSupport",
                 "SwiftletRules", "SwiftletStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import SwiftletDomain
-import SwiftletRules
+import SwiftletSupport
 
 /// Webhooks under `/api/v2/webhooks` (a Swiftlet addition to APIv2): a user with `read_sms` adds
 /// URLs to be told about received messages and its own messages' status changes (an admin's: every
@@ -101,7 +101,7 @@ extension APIv2 {
         )
         logger.notice(
             "APIv2: webhook added",
-            metadata: ["user": "\(user.name)", "webhook": "\(hook.id)", "url": "\(RuleEngine.redacted(url))"]
+            metadata: ["user": "\(user.name)", "webhook": "\(hook.id)", "url": "\(url.redacted)"]
         )
         var answer = try await describe(hook)
         answer["secret"] = secret

@@ -3,7 +3,7 @@ import Hummingbird
 import Logging
 import SMSCodec
 import SwiftletDomain
-import SwiftletRules
+import SwiftletSupport
 
 /// The brevis.one SMS Gateway's HTTP API: `/api.php` by GET or POST (form body), with `username`
 /// and `password`. Answers and their HTTP status codes are the documented ones; see

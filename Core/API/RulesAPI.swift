@@ -43,7 +43,8 @@ public struct RulesAPI: Sendable {
             await handle(request, context) { _ in
                 await engine.list().map { rule -> [String: Any] in
                     [
-                        "name": rule.name, "enabled": rule.enabled, "source": rule.source, "status": rule.status,
+                        "name": rule.name, "enabled": rule.enabled, "source": rule.source.rawValue,
+                        "status": rule.status,
                         "trigger": rule.trigger, "definition": rule.definition,
                     ]
                 }

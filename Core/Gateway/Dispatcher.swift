@@ -3,9 +3,8 @@ import Logging
 import SMSCodec
 import ServiceLifecycle
 import SwiftletDomain
+import SwiftletEvents
 import SwiftletModem
-import SwiftletPluginHost
-import SwiftletPluginSDK
 
 /// Moves messages from the queue to the modems: one worker per modem claims the most urgent due
 /// message, marks it `submitting`, hands it to the modem, and records the outcome.

@@ -60,96 +60,24 @@ public enum Gateway {
         let disabled = try await store.disabledModems()
         let wakeup = Wakeup()
         let inbox = PublishingInbox(store: store, events: events, logger: logger)
-        let queue: any OutboxQueue = store
         let modems = modemConfigurations.enumerated().map { index, modem in
-            ModemWorker(
+            let observer = ModemObserver(
+                modem: modem.name,
+                number: index + 1,
+                inbox: inbox,
+                queue: store,
+                events: events,
+                wakeup: wakeup,
+                logger: logger
+            )
+            return ModemWorker(
                 configuration: modem,
                 enabled: !disabled.contains(modem.name),
                 logger: logger,
-                receive: { sms in
-                    let part = sms.concatenation.map {
-                        MessagePart(reference: $0.reference, total: $0.total, sequence: $0.sequence)
-                    }
-                    let id = try await inbox.store(
-                        NewIncomingMessage(
-                            sender: sms.sender,
-                            text: sms.text,
-                            sentAt: Date(timeIntervalSince1970: TimeInterval(sms.sentAt.secondsSince1970)),
-                            serviceCentre: sms.serviceCentre,
-                            unicode: sms.unicode,
-                            modem: modem.name,
-                            part: part
-                        )
-                    )
-                    if let id {
-                        logger.info(
-                            "received message \(id) from \(sms.sender)",
-                            metadata: ["modem": "\(modem.name)", "message.id": "\(id)"]
-                        )
-                    } else if let part {
-                        logger.info(
-                            "received part \(part.sequence) of \(part.total) from \(sms.sender); waiting for the rest",
-                            metadata: ["modem": "\(modem.name)"]
-                        )
-                    }
-                },
-                deliveryReport: { report in
-                    let recorded = try await queue.recordDeliveryReport(
-                        DeliveryReport(
-                            modem: modem.name,
-                            reference: report.messageReference,
-                            recipient: report.recipient.description,
-                            status: Int(report.status),
-                            at: Date(timeIntervalSince1970: TimeInterval(report.dischargeTime.secondsSince1970))
-                        )
-                    )
-                    guard let (id, delivery) = recorded else {
-                        logger.notice(
-                            "status report for reference \(report.messageReference) to \(report.recipient) matches no sent message",
-                            metadata: ["modem": "\(modem.name)"]
-                        )
-                        return
-                    }
-                    let detail = delivery == .failed ? " (status 0x\(String(report.status, radix: 16)))" : ""
-                    if delivery != .pending {
-                        events.publish(
-                            kind: MessageStatusEvent.kind,
-                            body: MessageStatusEvent(
-                                id: Int(id),
-                                to: report.recipient.description,
-                                status: delivery == .delivered ? .delivered : .undelivered,
-                                at: Date(),
-                                modem: modem.name
-                            )
-                        )
-                    }
-                    logger.info(
-                        "message \(id) \(delivery == .delivered ? "delivered" : delivery == .failed ? "not delivered" : "still pending")\(detail)",
-                        metadata: ["modem": "\(modem.name)", "message.id": "\(id)"]
-                    )
-                },
-                stateChanged: { state in
-                    wakeup.signalSoon()
-                    let (name, detail): (ModemStatusEvent.State, String) =
-                        switch state {
-                        case .ready: (.ready, "")
-                        case .connecting: (.connecting, "")
-                        case .down(let reason): (.down, reason)
-                        case .disabled: (.down, "disabled by the admin")
-                        }
-                    events.publish(
-                        kind: ModemStatusEvent.kind,
-                        body: ModemStatusEvent(modem: modem.name, modemNo: index + 1, state: name, detail: detail)
-                    )
-                },
-                incomingCall: { number in
-                    let event: [String: String] = [
-                        "from": number, "modem": modem.name, "at": ISO8601DateFormatter().string(from: Date()),
-                    ]
-                    if let json = try? JSONSerialization.data(withJSONObject: event, options: [.sortedKeys]) {
-                        events.publish(kind: "call.incoming", json: json)
-                    }
-                }
+                receive: { try await observer.received($0) },
+                deliveryReport: { try await observer.deliveryReport($0) },
+                stateChanged: { observer.stateChanged($0) },
+                incomingCall: { observer.incomingCall(from: $0) }
             )
         }
         services += modems.map(ModemService.init)
@@ -226,91 +154,31 @@ public enum Gateway {
                 )
             )
         }
-        let router = Router(context: GatewayRequestContext.self)
-        router.add(middleware: ConnectionCloseMiddleware())
-        router.add(middleware: TransferCodingMiddleware())
-        let modemPool = ModemPool(workers: modems, settings: store)
         let authenticator = Authenticator(
             users: store,
             limiter: limiter,
             trustedProxies: configuration.http.trustedProxies,
             logger: logger
         )
-        APIv1(
+        let router = try await Self.router(
+            configuration: configuration,
             outbox: outbox,
             store: store,
-            users: store,
-            modems: modemPool,
-            phonebook: store,
-            timeZone: configuration.timeZone,
+            modems: ModemPool(workers: modems, settings: store),
             authenticator: authenticator,
+            rules: rules,
+            simulators: simulators,
             logger: logger
         )
-        .addRoutes(to: router)
-        APIv2(
-            outbox: outbox,
-            store: store,
-            modems: modemPool,
-            phonebook: store,
-            webhooks: store,
-            userAdmin: store,
-            timeZone: configuration.timeZone,
-            authenticator: authenticator,
-            logger: logger
-        )
-        .addRoutes(to: router)
-        PixieAPI(outbox: outbox, events: store, authenticator: authenticator, logger: logger).addRoutes(to: router)
-        BrevisAPI(
-            outbox: outbox,
-            phonebook: store,
-            timeZone: configuration.timeZone,
-            authenticator: authenticator,
-            sessions: await BrevisSessions(
-                key: try SigningKey.load(directory: configuration.dataDirectory, name: "session.key"),
-                users: store
-            ),
-            logger: logger
-        )
-        .addRoutes(to: router)
-        RulesAPI(engine: rules, authenticator: authenticator, logger: logger).addRoutes(to: router)
-        if !simulators.isEmpty { SimulatorRoutes(simulators: simulators).addRoutes(to: router) }
-
-        let dataDirectory = configuration.dataDirectory
-        let simulated = !simulators.isEmpty
-        var http = configuration.http
-        let openFiles = raiseOpenFileLimit()
-        if http.maxConnections > openFiles - 256 {
-            // Descriptors beyond the connections: the store, modems, plugins, outgoing webhooks.
-            http.maxConnections = max(openFiles - 256, 64)
-            logger.warning(
-                "HTTP: fewer open files allowed than http.max_connections; serving fewer connections",
-                metadata: ["open_files": "\(openFiles)", "max_connections": "\(http.maxConnections)"]
+        services.append(
+            Self.httpServer(
+                router: router,
+                configuration: configuration,
+                executable: executable,
+                simulated: !simulators.isEmpty,
+                logger: logger
             )
-        }
-        let app = Application(
-            router: router,
-            server: HTTPConnectionLimits(http, logger: logger).server,
-            configuration: .init(
-                address: .hostname(configuration.http.host, port: configuration.http.port),
-                serverName: "Swiftlet"
-            ),
-            onServerRunning: { channel in
-                let port = channel.localAddress?.port ?? configuration.http.port
-                let base = "http://\(Self.urlHost(configuration.http.host)):\(port)"
-                logger.info("HTTP API listening on \(base)")
-                logger.notice(
-                    """
-                    send a first SMS: curl "\(base)/http_api/send_sms?access_token=$(\(executable) token create --data-dir \
-                    '\(dataDirectory)')&to=%2B15551234567&message=Hello+from+Swiftlet"
-                    """
-                )
-                if simulated {
-                    logger.notice("see what the simulated network received: \(executable) sim received --url \(base)")
-                }
-            },
-            logger: logger
         )
-        services.append(app)
 
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

@@ -1,8 +1,7 @@
 import Foundation
 import Logging
 import SwiftletDomain
-import SwiftletPluginHost
-import SwiftletPluginSDK
+import SwiftletEvents
 
 /// The inbox as the gateway uses it: every message that is committed — from a modem, joined from
 /// its parts, put in incomplete by housekeeping, or delivered by a plugin — is published as

@@ -5,6 +5,7 @@ import NIOCore
 import NIOHTTP1
 import ServiceLifecycle
 import SwiftletDomain
+import SwiftletEvents
 import SwiftletPluginHost
 import SwiftletRules
 import SwiftletStore

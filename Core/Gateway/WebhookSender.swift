@@ -7,6 +7,7 @@ import NIOHTTP1
 import ServiceLifecycle
 import SwiftletDomain
 import SwiftletRules
+import SwiftletSupport
 
 /// Delivers the event log to webhooks, at least once: deliveries are queued in the store in the
 /// transaction that moves the webhook's place in the log, and one is marked delivered only after a
@@ -97,14 +98,14 @@ struct WebhookSender: Service {
             failure = Self.noAnswer
             logger.notice(
                 "webhook: no HTTP answer",
-                metadata: ["url": "\(RuleEngine.redacted(hook.url))", "reason": "\(Self.reason(error))"]
+                metadata: ["url": "\(hook.url.redacted)", "reason": "\(Self.reason(error))"]
             )
         }
         let age = Date().timeIntervalSince(delivery.createdAt)
         if age >= settings.giveUpAfter.seconds {
             try await store.markWebhookAttemptFailed(delivery.id, error: failure, retryAt: nil)
             logger.error(
-                "webhook \(hook.id) (\(RuleEngine.redacted(hook.url))): gave up on event \(delivery.event.id) after \(attempt) attempts over \(Int(age)) s: \(failure)"
+                "webhook \(hook.id) (\(hook.url.redacted)): gave up on event \(delivery.event.id) after \(attempt) attempts over \(Int(age)) s: \(failure)"
             )
             return
         }
@@ -114,7 +115,7 @@ struct WebhookSender: Service {
         // The first failure of a delivery is a warning; the retries that follow are notices.
         logger.log(
             level: attempt == 1 ? .warning : .notice,
-            "webhook \(hook.id) (\(RuleEngine.redacted(hook.url))): attempt \(attempt) failed: \(failure); next in \(Int(backoff.rounded(.up))) s"
+            "webhook \(hook.id) (\(hook.url.redacted)): attempt \(attempt) failed: \(failure); next in \(Int(backoff.rounded(.up))) s"
         )
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SwiftletSupport
 
 /// A rule: when `trigger` happens and every condition holds, take the actions.
 public struct Rule: Sendable, Equatable {

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SwiftletDomain
+import SwiftletSupport
 
 /// Actions: what a firing does (messages, webhooks, plugin actions), and its record.
 extension RuleEngine {
@@ -109,7 +110,7 @@ extension RuleEngine {
                     Task { await self.post(body, to: url, attempts: attempts, firing: firing, rule: rule.name) }
                 )
                 tasks.removeAll { $0.isCancelled }
-                return "webhook \(Self.redacted(url)): posting"
+                return "webhook \(url.redacted): posting"
             case .escalate(let plan):
                 let escalation = try await startEscalation(
                     plan,
@@ -136,20 +137,19 @@ extension RuleEngine {
     /// POSTs with retries (1 s, 2 s, 4 s … apart); a 2xx answer is success.
     func post(_ body: Data, to url: URL, attempts: Int, firing: Int64, rule: String) async {
         var outcome = ""
+        var delivered = false
         for attempt in 1...attempts {
             do {
                 let status = try await effects.post(body, to: url)
-                if (200..<300).contains(status) {
-                    outcome = "webhook \(Self.redacted(url)) answered \(status) (attempt \(attempt) of \(attempts))"
-                    break
-                }
-                outcome = "webhook \(Self.redacted(url)) answered \(status) (attempt \(attempt) of \(attempts))"
+                outcome = "webhook \(url.redacted) answered \(status) (attempt \(attempt) of \(attempts))"
+                delivered = (200..<300).contains(status)
+                if delivered { break }
             } catch {
-                outcome = "webhook \(Self.redacted(url)) failed: \(error) (attempt \(attempt) of \(attempts))"
+                outcome = "webhook \(url.redacted) failed: \(error) (attempt \(attempt) of \(attempts))"
             }
             if attempt < attempts { try? await Task.sleep(for: .seconds(1 << (attempt - 1))) }
         }
-        if outcome.contains("answered 2") {
+        if delivered {
             logger.info("rule \(rule): \(outcome)", metadata: ["rule": "\(rule)"])
         } else {
             logger.error("rule \(rule): \(outcome); giving up", metadata: ["rule": "\(rule)"])

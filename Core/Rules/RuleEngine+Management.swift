@@ -29,7 +29,7 @@ extension RuleEngine {
             }
             try await store.storeRule(StoredRule(name: name, definition: definition, enabled: rule.enabled))
             let isNew = entries[name] == nil
-            let source = configured.contains { $0.name == name } ? "configuration, changed through the api" : "api"
+            let source: Source = configured.contains { $0.name == name } ? .changedThroughAPI : .api
             entries[name] = Entry(rule: rule, source: source)
             if isNew { order.append(name) }
             prepare(name)
@@ -42,10 +42,10 @@ extension RuleEngine {
     public func setEnabled(_ name: String, _ enabled: Bool) async throws {
         try await serially {
             guard let entry = entries[name] else { throw RuleError("there is no rule '\(name)'") }
-            let stored = entry.source == "configuration" ? nil : entry.rule.definition
+            let stored = entry.source == .configuration ? nil : entry.rule.definition
             try await store.storeRule(StoredRule(name: name, definition: stored, enabled: enabled))
             entries[name]?.rule.enabled = enabled
-            if entry.source == "configuration" { entries[name]?.source = "configuration, changed through the api" }
+            if entry.source == .configuration { entries[name]?.source = .changedThroughAPI }
             prepare(name)
             logger.notice(
                 "rule \(name) \(enabled ? "enabled" : "disabled") through the API",
@@ -59,12 +59,12 @@ extension RuleEngine {
     public func remove(_ name: String) async throws -> String {
         try await serially {
             guard let entry = entries[name] else { throw RuleError("there is no rule '\(name)'") }
-            guard entry.source != "configuration" else {
+            guard entry.source != .configuration else {
                 throw RuleError("rule '\(name)' is defined in the configuration file: disable it, or remove it there")
             }
             try await store.removeStoredRule(named: name)
             if let original = configured.first(where: { $0.name == name }) {
-                entries[name] = Entry(rule: original, source: "configuration")
+                entries[name] = Entry(rule: original, source: .configuration)
                 prepare(name)
                 logger.notice("rule \(name): the API's change removed; the configuration file's version runs again")
                 return "the configuration file's version runs again"

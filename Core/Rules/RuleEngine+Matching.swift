@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SwiftletDomain
+import SwiftletSupport
 
 /// Matching: which rules an event fires (triggers, conditions, captures).
 extension RuleEngine {

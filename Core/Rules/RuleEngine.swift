@@ -11,17 +11,26 @@ public actor RuleEngine {
     public struct Summary: Sendable, Equatable {
         public var name: String
         public var enabled: Bool
-        /// `configuration`, `api`, or `configuration, changed through the api`.
-        public var source: String
+        public var source: Source
         /// `active`, `disabled`, or why the rule cannot run (a plugin kind missing, a bad parameter).
         public var status: String
         public var trigger: String
         public var definition: String
     }
 
+    /// Where a rule's definition comes from.
+    public enum Source: String, Sendable, Equatable, CustomStringConvertible {
+        case configuration
+        case api
+        /// A rule of the configuration file replaced through the API (a DELETE restores the file's).
+        case changedThroughAPI = "configuration, changed through the api"
+
+        public var description: String { rawValue }
+    }
+
     struct Entry {
         var rule: Rule
-        var source: String
+        var source: Source
         /// Why the rule cannot run now (a plugin's kind not registered), nil if it can.
         var problem: String?
         var nextFire: Date?
@@ -86,7 +95,7 @@ public actor RuleEngine {
     public func start() async throws {
         try await serially {
             for rule in configured {
-                entries[rule.name] = Entry(rule: rule, source: "configuration")
+                entries[rule.name] = Entry(rule: rule, source: .configuration)
                 order.append(rule.name)
             }
             for stored in try await store.storedRules() {
@@ -94,7 +103,7 @@ public actor RuleEngine {
                     do {
                         var rule = try parser.parse(text: definition, name: stored.name)
                         rule.enabled = stored.enabled
-                        let source = entries[stored.name] == nil ? "api" : "configuration, changed through the api"
+                        let source: Source = entries[stored.name] == nil ? .api : .changedThroughAPI
                         if entries[stored.name] == nil { order.append(stored.name) }
                         entries[stored.name] = Entry(rule: rule, source: source)
                     } catch {
@@ -102,7 +111,7 @@ public actor RuleEngine {
                     }
                 } else {
                     entries[stored.name]?.rule.enabled = stored.enabled
-                    entries[stored.name]?.source = "configuration, changed through the api"
+                    entries[stored.name]?.source = .changedThroughAPI
                 }
             }
             for name in order {
@@ -243,18 +252,6 @@ public actor RuleEngine {
 
     static func json(_ fields: [String: String]) -> Data {
         (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])) ?? Data("{}".utf8)
-    }
-
-    /// A URL as the log and the history show it: without its user, password and query (rules'
-    /// webhooks, and the gateway's).
-    public static func redacted(_ url: URL) -> String {
-        var components = URLComponents(url: url, resolvingAgainstBaseURL: false)
-        components?.user = nil
-        components?.password = nil
-        let hadQuery = components?.query != nil
-        components?.query = nil
-        components?.fragment = nil
-        return (components?.string ?? "a URL") + (hadQuery ? "?…" : "")
     }
 
     /// `{"rule", "parameters", "event"}`, the parameters' texts filled in from the event.

@@ -1,4 +1,5 @@
 import Foundation
+import SwiftletSupport
 import Yams
 
 /// What is wrong with a rule as written: where (`key`, e.g. `rules[2].if[0].matches`, and the line
@@ -305,7 +306,7 @@ public struct RuleParser: Sendable {
         case "starts_with": return .field(name, .startsWith(try string(valueNode, path), ignoreCase: ignoreCase))
         case "matches":
             let pattern = try string(valueNode, path)
-            do throws(RuleError) {
+            do throws(RegexError) {
                 return .field(name, .matches(try BoundedRegex(pattern, caseInsensitive: ignoreCase)))
             } catch {
                 throw self.error(valueNode, path, error.description)

@@ -2,6 +2,7 @@ import CSwiftletPlugin
 import Foundation
 import Logging
 import SwiftletDomain
+import SwiftletEvents
 import SwiftletStore
 import Testing
 

@@ -1,4 +1,5 @@
 import Foundation
+import SwiftletSupport
 import Testing
 
 @testable import SwiftletRules
@@ -15,7 +16,7 @@ struct BoundedRegexTests {
     @Test func aCatastrophicPatternIsCutOffByItsBudget() throws {
         let regex = try BoundedRegex("^(a+)+$", budget: .milliseconds(100))
         let started = ContinuousClock.now
-        let error = #expect(throws: RuleError.self) {
+        let error = #expect(throws: RegexError.self) {
             _ = try regex.firstMatch(in: String(repeating: "a", count: 30) + "b")
         }
         #expect(error?.description.contains("longer than its budget") == true)
@@ -25,8 +26,8 @@ struct BoundedRegexTests {
     }
 
     @Test func aPatternThatDoesNotCompileOrIsTooLongIsRefused() {
-        #expect(throws: RuleError.self) { _ = try BoundedRegex("(unclosed") }
-        #expect(throws: RuleError.self) { _ = try BoundedRegex(String(repeating: "a", count: 1001)) }
+        #expect(throws: RegexError.self) { _ = try BoundedRegex("(unclosed") }
+        #expect(throws: RegexError.self) { _ = try BoundedRegex(String(repeating: "a", count: 1001)) }
     }
 }
 

@@ -17,24 +17,27 @@ public struct BoundedRegex: Sendable, Equatable {
         a.pattern == b.pattern && a.budget == b.budget && a.regex.options == b.regex.options
     }
 
-    /// Throws ``RuleError`` for a pattern that does not compile or is too long.
-    public init(_ pattern: String, caseInsensitive: Bool = true, budget: Duration = .milliseconds(50)) throws(RuleError)
-    {
+    /// Throws ``RegexError`` for a pattern that does not compile or is too long.
+    public init(
+        _ pattern: String,
+        caseInsensitive: Bool = true,
+        budget: Duration = .milliseconds(50)
+    ) throws(RegexError) {
         guard pattern.count <= Self.maximumPatternLength else {
-            throw RuleError("the pattern is longer than \(Self.maximumPatternLength) characters")
+            throw RegexError("the pattern is longer than \(Self.maximumPatternLength) characters")
         }
         do {
             regex = try NSRegularExpression(pattern: pattern, options: caseInsensitive ? [.caseInsensitive] : [])
         } catch {
-            throw RuleError("'\(pattern)' is not a regular expression: \(error.localizedDescription)")
+            throw RegexError("'\(pattern)' is not a regular expression: \(error.localizedDescription)")
         }
         self.pattern = pattern
         self.budget = budget
     }
 
     /// The first match in `text`: the whole match, then each capture group ("" for a group that did
-    /// not take part); nil when there is none. Throws ``RuleError`` when the budget ran out.
-    public func firstMatch(in text: String) throws(RuleError) -> [String]? {
+    /// not take part); nil when there is none. Throws ``RegexError`` when the budget ran out.
+    public func firstMatch(in text: String) throws(RegexError) -> [String]? {
         let deadline = ContinuousClock.now + budget
         var found: NSTextCheckingResult?
         var timedOut = false
@@ -49,7 +52,7 @@ public struct BoundedRegex: Sendable, Equatable {
             }
         }
         if timedOut {
-            throw RuleError("matching '\(pattern)' took longer than its budget of \(budget); treated as no match")
+            throw RegexError("matching '\(pattern)' took longer than its budget of \(budget); treated as no match")
         }
         guard let found else { return nil }
         return (0..<found.numberOfRanges).map { index in
@@ -58,8 +61,8 @@ public struct BoundedRegex: Sendable, Equatable {
     }
 }
 
-/// What is wrong with a rule or with running it, written for the admin.
-public struct RuleError: Error, Sendable, Equatable, CustomStringConvertible {
+/// Why a pattern cannot be used, or why a match was abandoned, written for the admin.
+public struct RegexError: Error, Sendable, Equatable, CustomStringConvertible {
     public let description: String
 
     public init(_ description: String) { self.description = description }

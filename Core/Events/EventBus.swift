@@ -1,5 +1,4 @@
 import Foundation
-import SwiftletPluginSDK
 import Synchronization
 
 /// Events of the gateway (`sms.incoming`, `sms.status`, `modem.status`) and of plugins, handed to
