@@ -88,6 +88,7 @@ let package = Package(
         .target(
             name: "SwiftletStore",
             dependencies: [
+                "SMSCodec",
                 "SwiftletDomain",
                 "SwiftletRules",
                 .product(name: "GRDB", package: "GRDB.swift"),

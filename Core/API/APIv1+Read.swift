@@ -109,7 +109,8 @@ extension APIv1 {
     }
 
     func outgoingRow(_ message: OutgoingMessage, folder: Folder) -> [(String, String)] {
-        let ucs2 = message.options.unicode || GSM7Alphabet.encode(message.text) == nil
+        let text = message.payload.listedText
+        let ucs2 = message.options.unicode || GSM7Alphabet.encode(text) == nil
         let coding = ucs2 ? "Unicode_No_Compression" : "Default_No_Compression"
         let messageClass = message.options.flash ? "0" : "-1"
         if folder == .outbox {
@@ -117,12 +118,12 @@ extension APIv1 {
                 ("UpdatedInDB", dates.format(message.updatedAt)),
                 ("InsertIntoDB", dates.format(message.createdAt)),
                 ("SendingDateTime", dates.format(message.notBefore)),
-                ("Text", Hex.encode(UCS2.encode(message.text))),
-                ("DestinationNumber", message.recipient.value),
+                ("Text", Hex.encode(UCS2.encode(text))),
+                ("DestinationNumber", message.address),
                 ("Coding", coding),
                 ("UDH", ""),
                 ("Class", messageClass),
-                ("TextDecoded", message.text),
+                ("TextDecoded", text),
                 ("ID", "\(message.id)"),
                 ("SenderID", message.modem ?? ""),
                 ("CreatorID", message.createdBy),
@@ -137,13 +138,13 @@ extension APIv1 {
             ("InsertIntoDB", dates.format(message.createdAt)),
             ("SendingDateTime", message.sentAt.map(dates.format) ?? ""),
             ("DeliveryDateTime", message.deliveredAt.map(dates.format) ?? ""),
-            ("Text", Hex.encode(UCS2.encode(message.text))),
-            ("DestinationNumber", message.recipient.value),
+            ("Text", Hex.encode(UCS2.encode(text))),
+            ("DestinationNumber", message.address),
             ("Coding", coding),
             ("UDH", ""),
             ("SMSCNumber", ""),
             ("Class", messageClass),
-            ("TextDecoded", message.text),
+            ("TextDecoded", text),
             ("ID", "\(message.id)"),
             ("SenderID", message.modem ?? ""),
             ("SequencePosition", "1"),

@@ -145,7 +145,7 @@ extension APIv1 {
         switch parameters["message_type"] {
         case nil, "", "sms": break
         case "mms":
-            request.kind = .mms
+            request.payload = .mms(text: message)
             request.attachments = try Self.attachments(parameters["attachments"])
         case let other?: throw SwiftletError.invalidParameter("message_type", "'\(other)' is not sms or mms")
         }

@@ -206,7 +206,7 @@ public struct APIv2: Sendable {
             )
             request.heldUntil = delivery.heldUntil
             if kind == .mms {
-                request.kind = .mms
+                request.payload = .mms(text: text)
                 request.attachments = try Self.attachments(body)
             }
             ids = try await outbox.send(request)
@@ -380,9 +380,9 @@ public struct APIv2: Sendable {
             case .failed: "failed"
             }
         return [
-            "id": message.id, "folder": message.state.folder.rawValue, "kind": message.kind.rawValue,
-            "to": message.recipient.value,
-            "text": message.text, "status": status, "priority": message.options.priority,
+            "id": message.id, "folder": message.state.folder.rawValue, "kind": message.payload.kind.rawValue,
+            "to": message.address,
+            "text": message.payload.listedText, "status": status, "priority": message.options.priority,
             "encoding": message.options.unicode ? "unicode" : "standard", "flash": message.options.flash,
             "modem_no": message.modem.map(modemNumber(named:)) ?? message.options.modemNumber.map { $0 as Any }
                 ?? NSNull(),

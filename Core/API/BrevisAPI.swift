@@ -179,7 +179,8 @@ public struct BrevisAPI: Sendable {
     static func recipients(to: String, mode: String) -> RecipientList {
         switch mode {
         case "group", "telgroup", "contactgroup":
-            RecipientList(groups: [Int64(to).map(PhonebookReference.id) ?? .name(to)])
+            // Digits as an id writes them ("007" is a name); `resolve` falls back to the name.
+            RecipientList(groups: [Int64(to).flatMap { String($0) == to ? .id($0) : nil } ?? .name(to)])
         case "user", "contact", "telcontact":
             RecipientList(contacts: [.name(to)])
         default:
@@ -193,6 +194,10 @@ public struct BrevisAPI: Sendable {
         do {
             delivery = try await recipients.resolve(list, scope: .publicEntries, start: Date())
         } catch let unknown as UnknownRecipient {
+            // An all-digit group is its id or, when no group has that id, its name ("112").
+            if unknown.kind == .group, case .id(let id) = unknown.reference, list.groups == [.id(id)] {
+                return try await resolve(RecipientList(groups: [.name(String(id))]))
+            }
             throw Answer(.badRequest, Self.failed, because: "\(unknown.description) (public)")
         }
         for note in delivery.notes {

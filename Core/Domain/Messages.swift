@@ -1,29 +1,78 @@
 import Foundation
+import SMSCodec
 
 /// The identifier of a message, unique within its direction (outgoing or incoming).
 public typealias MessageID = Int64
 
-/// What an outgoing message asks the modem to do.
+/// What an outgoing message asks the modem to do: the name of each case of ``OutgoingPayload``, as
+/// the store's `kind` column and the APIs write it.
 public enum MessageKind: String, Sendable, Equatable {
-    /// An SMS to `recipient`.
     case sms
-    /// A USSD request: `recipient` holds the code (e.g. `*101#`), as SMSEagle's outbox shows it. The
-    /// network's answer arrives in the inbox, from the code.
     case ussd
-    /// An 8-bit message (`send_binary_sms`): `text` holds the data in hex, `options.udh` its header.
     case binary
-    /// An MMS (`message_type=mms`): `text` and the attachments stored with it.
     case mms
-    /// A wake-up call (APIv2 `calls/ring`): the modem calls `recipient` and hangs up after `text`
-    /// seconds (or when answered and ended).
     case ring
+}
+
+/// What an outgoing message carries: one case per kind, each with the fields of its kind and no
+/// other (a binary message's data is octets, a call's length a number, a USSD code not a recipient).
+public enum OutgoingPayload: Sendable, Equatable {
+    /// An SMS.
+    case text(String)
+    /// An 8-bit message (`send_binary_sms`).
+    case binary(BinaryContent)
+    /// A USSD request (e.g. `*101#`). The network's answer arrives in the inbox, from the code.
+    case ussd(code: String)
+    /// A wake-up call (APIv2 `calls/ring`): the modem calls the recipient and hangs up after
+    /// `seconds` (or when answered and ended).
+    case ring(seconds: Int)
+    /// An MMS: its text; the attachments are stored with it.
+    case mms(text: String)
+
+    public var kind: MessageKind {
+        switch self {
+        case .text: .sms
+        case .binary: .binary
+        case .ussd: .ussd
+        case .ring: .ring
+        case .mms: .mms
+        }
+    }
+
+    /// What a list of messages shows as its text, as SMSEagle's outbox does: the text of an SMS or
+    /// MMS, a binary message's data in hex, a USSD code, a call's seconds.
+    public var listedText: String {
+        switch self {
+        case .text(let text), .mms(let text): text
+        case .binary(let content): Hex.encode(content.data)
+        case .ussd(let code): code
+        case .ring(let seconds): String(seconds)
+        }
+    }
+}
+
+/// The content of an 8-bit message.
+public struct BinaryContent: Sendable, Equatable {
+    public var data: [UInt8]
+    /// The user data header, its length octet first (as Gammu and SMSEagle write it, e.g.
+    /// `06 05 04 0B 84 23 F0`); empty for none.
+    public var header: [UInt8]
+    /// TP-DCS message class 0–3; nil for none.
+    public var messageClass: Int?
+
+    public init(data: [UInt8], header: [UInt8] = [], messageClass: Int? = nil) {
+        self.data = data
+        self.header = header
+        self.messageClass = messageClass
+    }
 }
 
 /// An outgoing message to one recipient, as stored.
 public struct OutgoingMessage: Sendable, Equatable {
     public var id: MessageID
-    public var recipient: PhoneNumber
-    public var text: String
+    /// The number it goes to; nil for a USSD request, which goes to the network.
+    public var recipient: PhoneNumber?
+    public var payload: OutgoingPayload
     public var options: SendOptions
     public var state: OutgoingState
     /// The API user or component that queued it.
@@ -47,12 +96,11 @@ public struct OutgoingMessage: Sendable, Equatable {
     public var delivery: DeliveryState?
     /// When the network delivered it (or gave up).
     public var deliveredAt: Date?
-    public var kind: MessageKind
 
     public init(
         id: MessageID,
-        recipient: PhoneNumber,
-        text: String,
+        recipient: PhoneNumber?,
+        payload: OutgoingPayload,
         options: SendOptions,
         state: OutgoingState,
         createdBy: String,
@@ -66,12 +114,11 @@ public struct OutgoingMessage: Sendable, Equatable {
         lastError: String? = nil,
         modem: String? = nil,
         delivery: DeliveryState? = nil,
-        deliveredAt: Date? = nil,
-        kind: MessageKind = .sms
+        deliveredAt: Date? = nil
     ) {
         self.id = id
         self.recipient = recipient
-        self.text = text
+        self.payload = payload
         self.options = options
         self.state = state
         self.createdBy = createdBy
@@ -86,7 +133,13 @@ public struct OutgoingMessage: Sendable, Equatable {
         self.modem = modem
         self.delivery = delivery
         self.deliveredAt = deliveredAt
-        self.kind = kind
+    }
+
+    /// What a list shows in the number column: the recipient, or a USSD request's code.
+    public var address: String {
+        if let recipient { return recipient.value }
+        if case .ussd(let code) = payload { return code }
+        return ""
     }
 }
 
@@ -121,29 +174,27 @@ public struct DeliveryReport: Sendable, Equatable {
 
 /// An outgoing message before it is stored.
 public struct NewOutgoingMessage: Sendable, Equatable {
-    public var recipient: PhoneNumber
-    public var text: String
+    /// nil for a USSD request.
+    public var recipient: PhoneNumber?
+    public var payload: OutgoingPayload
     public var options: SendOptions
     public var createdBy: String
     public var notBefore: Date
-    public var kind: MessageKind
     /// An MMS's attachments.
     public var attachments: [Attachment] = []
 
     public init(
-        recipient: PhoneNumber,
-        text: String,
+        recipient: PhoneNumber?,
+        payload: OutgoingPayload,
         options: SendOptions,
         createdBy: String,
-        notBefore: Date,
-        kind: MessageKind = .sms
+        notBefore: Date
     ) {
         self.recipient = recipient
-        self.text = text
+        self.payload = payload
         self.options = options
         self.createdBy = createdBy
         self.notBefore = notBefore
-        self.kind = kind
     }
 }
 

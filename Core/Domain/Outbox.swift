@@ -4,7 +4,8 @@ import SMSCodec
 /// A request to send one text to one or more numbers.
 public struct SendRequest: Sendable, Equatable {
     public var recipients: [String]
-    public var text: String
+    /// What each recipient gets: a text (the default), an MMS or a binary message.
+    public var payload: OutgoingPayload
     public var options: SendOptions
     /// Send at this time rather than now.
     public var scheduledAt: Date?
@@ -13,9 +14,7 @@ public struct SendRequest: Sendable, Equatable {
     /// Recipients (by their index in `recipients`) who are to get it no earlier than the time given,
     /// e.g. when their shift starts.
     public var heldUntil: [Int: Date] = [:]
-    /// `.binary` for `send_binary_sms`: `text` is the data in hex (not checked as text).
-    public var kind: MessageKind = .sms
-    /// For an MMS (`kind` `.mms`): its files.
+    /// For an MMS (payload `.mms`): its files.
     public var attachments: [Attachment] = []
     public var createdBy: String
     /// An idempotency key: a request with a key already used queues nothing and answers the ids
@@ -31,7 +30,7 @@ public struct SendRequest: Sendable, Equatable {
         createdBy: String
     ) {
         self.recipients = recipients
-        self.text = text
+        self.payload = .text(text)
         self.options = options
         self.scheduledAt = scheduledAt
         self.dryRun = dryRun
@@ -98,12 +97,11 @@ public struct Outbox: Sendable {
         else { throw SwiftletError.invalidParameter("to", "'\(code)' is not a USSD code such as *101#") }
         try checkModem(modemNumber)
         let message = NewOutgoingMessage(
-            recipient: PhoneNumber(normalized: code),
-            text: code,
+            recipient: nil,
+            payload: .ussd(code: code),
             options: SendOptions(priority: 0, modemNumber: modemNumber),
             createdBy: createdBy,
-            notBefore: now(),
-            kind: .ussd
+            notBefore: now()
         )
         let ids = try await store.enqueue([message])
         didQueue()
@@ -131,11 +129,10 @@ public struct Outbox: Sendable {
             }
             return NewOutgoingMessage(
                 recipient: number,
-                text: String(seconds),
+                payload: .ring(seconds: seconds),
                 options: SendOptions(priority: priority, modemNumber: modemNumber),
                 createdBy: createdBy,
-                notBefore: now(),
-                kind: .ring
+                notBefore: now()
             )
         }
         let ids = try await store.enqueue(messages)
@@ -154,35 +151,33 @@ public struct Outbox: Sendable {
         dryRun: Bool,
         createdBy: String
     ) async throws -> [MessageID] {
-        guard let payload = Hex.decode(data), !payload.isEmpty else {
+        guard let octets = Hex.decode(data), !octets.isEmpty else {
             throw SwiftletError.invalidParameter("data", "not hex octets")
         }
-        var headerLength = 0
+        var header: [UInt8] = []
         if let udh, !udh.isEmpty {
-            guard let header = Hex.decode(udh), header.count >= 2, Int(header[0]) == header.count - 1 else {
+            guard let octets = Hex.decode(udh), octets.count >= 2, Int(octets[0]) == octets.count - 1 else {
                 throw SwiftletError.invalidParameter("udh", "not hex octets starting with their length")
             }
-            headerLength = header.count
+            header = octets
         }
-        guard headerLength + payload.count <= 140 else {
+        guard header.count + octets.count <= 140 else {
             throw SwiftletError.invalidParameter(
                 "data",
-                "\(headerLength + payload.count) octets do not fit one SMS (140)"
+                "\(header.count + octets.count) octets do not fit one SMS (140)"
             )
         }
         if let messageClass, !(0...3).contains(messageClass) {
             throw SwiftletError.invalidParameter("class", "must be 0 to 3")
         }
-        var options = SendOptions(modemNumber: modemNumber, messageClass: messageClass)
-        options.udh = (udh?.isEmpty ?? true) ? nil : udh?.uppercased()
         var request = SendRequest(
             recipients: recipients,
-            text: data.uppercased(),
-            options: options,
+            text: "",
+            options: SendOptions(modemNumber: modemNumber),
             dryRun: dryRun,
             createdBy: createdBy
         )
-        request.kind = .binary
+        request.payload = .binary(BinaryContent(data: octets, header: header, messageClass: messageClass))
         return try await send(request)
     }
 
@@ -190,6 +185,20 @@ public struct Outbox: Sendable {
     /// phone shows none of them, and NUL would cut the text short in C strings on its way to the modem.
     static func isUnsendable(_ scalar: Unicode.Scalar) -> Bool {
         (scalar.value < 0x20 && ![0x09, 0x0A, 0x0C, 0x0D].contains(scalar.value)) || scalar.value == 0x7F
+    }
+
+    /// A text is not empty, holds no character a phone cannot show, and fits a concatenated message.
+    static func check(_ text: String) throws {
+        guard !text.isEmpty else { throw SwiftletError.invalidParameter("message", "empty") }
+        if let control = text.unicodeScalars.first(where: isUnsendable) {
+            throw SwiftletError.invalidParameter(
+                "message",
+                "contains the control character U+\(String(format: "%04X", control.value)), which no phone shows (line breaks, tabs and form feeds are sent)"
+            )
+        }
+        guard text.unicodeScalars.count <= maximumTextLength else {
+            throw SwiftletError.invalidParameter("message", "longer than \(maximumTextLength) characters")
+        }
     }
 
     func checkModem(_ number: Int?) throws {
@@ -209,15 +218,15 @@ public struct Outbox: Sendable {
             }
             return number
         }
-        guard !request.text.isEmpty else { throw SwiftletError.invalidParameter("message", "empty") }
-        if request.kind != .binary, let control = request.text.unicodeScalars.first(where: Self.isUnsendable) {
-            throw SwiftletError.invalidParameter(
-                "message",
-                "contains the control character U+\(String(format: "%04X", control.value)), which no phone shows (line breaks, tabs and form feeds are sent)"
-            )
+        switch request.payload {
+        case .text(let text), .mms(let text):
+            try Self.check(text)
+        case .binary:
+            break
+        case .ussd, .ring:
+            throw SwiftletError.invalidParameter("kind", "USSD and calls go through sendUSSD and ring")
         }
-        guard request.kind != .ussd else { throw SwiftletError.invalidParameter("kind", "USSD goes through sendUSSD") }
-        if request.kind == .mms {
+        if case .mms = request.payload {
             guard !request.attachments.isEmpty else {
                 throw SwiftletError.invalidParameter("attachments", "an MMS needs one")
             }
@@ -234,15 +243,12 @@ public struct Outbox: Sendable {
                 )
             }
         }
-        if request.kind == .mms, !sendsMMS {
+        if case .mms = request.payload, !sendsMMS {
             // Checked after the request itself, so that a malformed MMS is still a 400.
             throw SwiftletError(
                 .notSupported,
                 "MMS cannot be sent: no modem of this gateway sends MMS (the modem driver sends SMS only); send the text as SMS"
             )
-        }
-        guard request.text.unicodeScalars.count <= Self.maximumTextLength else {
-            throw SwiftletError.invalidParameter("message", "longer than \(Self.maximumTextLength) characters")
         }
         guard (0...9).contains(request.options.priority) else {
             throw SwiftletError.invalidParameter("highpriority", "must be 0 to 9")
@@ -269,11 +275,10 @@ public struct Outbox: Sendable {
         return numbers.enumerated().map { index, number in
             var message = NewOutgoingMessage(
                 recipient: number,
-                text: request.text,
+                payload: request.payload,
                 options: request.options,
                 createdBy: request.createdBy,
-                notBefore: notBefore(index),
-                kind: request.kind
+                notBefore: notBefore(index)
             )
             message.attachments = request.attachments
             return message

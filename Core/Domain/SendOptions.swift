@@ -10,11 +10,6 @@ public struct SendOptions: Sendable, Equatable {
     public var flash: Bool
     /// Send through this modem (1…N, as configured) and no other; nil lets the gateway choose.
     public var modemNumber: Int?
-    /// A binary message's user data header in hex, its length octet first (as Gammu and SMSEagle
-    /// write it, e.g. `0605040B8423F0`).
-    public var udh: String?
-    /// TP-DCS message class 0–3 of a binary message; nil for none.
-    public var messageClass: Int?
     /// How long the network keeps trying (`5m` … `4w`, `max`); nil for the network's default.
     public var validity: String?
     /// The caller's id for this message and recipient (up to 36 characters); a reply from the
@@ -28,8 +23,6 @@ public struct SendOptions: Sendable, Equatable {
         unicode: Bool = false,
         flash: Bool = false,
         modemNumber: Int? = nil,
-        udh: String? = nil,
-        messageClass: Int? = nil,
         validity: String? = nil,
         oid: String? = nil,
         window: DayWindow? = nil
@@ -38,8 +31,6 @@ public struct SendOptions: Sendable, Equatable {
         self.unicode = unicode
         self.flash = flash
         self.modemNumber = modemNumber
-        self.udh = udh
-        self.messageClass = messageClass
         self.validity = validity
         self.oid = oid
         self.window = window

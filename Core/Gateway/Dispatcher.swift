@@ -126,10 +126,10 @@ public final class Dispatcher: Service {
                         break  // the recipient or the message, not the modem
                     case .failed(let blame):
                         // An unknown error counts once per recipient: one bad number retried is not a bad modem.
-                        if blame == .modem || !failedRecipients.contains(message.recipient.value) {
+                        if blame == .modem || !failedRecipients.contains(message.address) {
                             failuresInARow += 1
                         }
-                        failedRecipients.insert(message.recipient.value)
+                        failedRecipients.insert(message.address)
                         guard failuresInARow >= settings.benchAfter else { break }
                         guard modems.contains(where: { $0 !== modem && $0.state == .ready }) else {
                             logger.warning(
@@ -183,18 +183,13 @@ public final class Dispatcher: Service {
             try? await queue.release(message.id, owner: owner, until: next)
             return .notAttempted
         }
-        let sms = ModemMessage(
-            recipient: message.recipient.value,
-            text: message.text,
-            options: SubmitOptions(
-                forceUCS2: message.options.unicode,
-                flash: message.options.flash,
-                statusReport: settings.deliveryReports,
-                validity: message.options.validity.flatMap(ValidityPeriod.init(parsing:))
-            )
-        )
+        let validity = message.options.validity.flatMap(ValidityPeriod.init(parsing:))
         do {
-            let reportRequested = settings.deliveryReports && message.kind != .ussd && message.kind != .ring
+            let reportRequested: Bool
+            switch message.payload {
+            case .text, .binary, .mms: reportRequested = settings.deliveryReports
+            case .ussd, .ring: reportRequested = false
+            }
             let markSubmitting: @Sendable () async throws -> Void = { [queue, owner] in
                 guard try await queue.markSubmitting(message.id, owner: owner, modem: modem.configuration.name)
                 else { throw DispatchError.claimLost }
@@ -209,21 +204,32 @@ public final class Dispatcher: Service {
                     reportRequested: reportRequested
                 )
             }
+            let recipient = message.address
             let receipt: SendReceipt
-            switch message.kind {
-            case .sms:
-                receipt = try await modem.send(sms, beforeSubmit: markSubmitting, afterSubmit: markSent)
-            case .binary:
+            switch message.payload {
+            case .text(let text):
+                let options = SubmitOptions(
+                    forceUCS2: message.options.unicode,
+                    flash: message.options.flash,
+                    statusReport: reportRequested,
+                    validity: validity
+                )
+                receipt = try await modem.send(
+                    ModemMessage(recipient: recipient, content: .text(text), options: options),
+                    beforeSubmit: markSubmitting,
+                    afterSubmit: markSent
+                )
+            case .binary(let content):
+                let content = ModemMessage.Content.binary(
+                    data: content.data,
+                    header: Array(content.header.dropFirst()),
+                    messageClass: content.messageClass.flatMap(MessageClass.init(rawValue:))
+                )
                 receipt = try await modem.send(
                     ModemMessage(
-                        recipient: message.recipient.value,
-                        data: Hex.decode(message.text) ?? [],
-                        header: Array((message.options.udh.flatMap(Hex.decode) ?? []).dropFirst()),
-                        messageClass: message.options.messageClass.flatMap(MessageClass.init(rawValue:)),
-                        options: SubmitOptions(
-                            statusReport: reportRequested,
-                            validity: message.options.validity.flatMap(ValidityPeriod.init(parsing:))
-                        )
+                        recipient: recipient,
+                        content: content,
+                        options: SubmitOptions(statusReport: reportRequested, validity: validity)
                     ),
                     beforeSubmit: markSubmitting,
                     afterSubmit: markSent
@@ -235,15 +241,15 @@ public final class Dispatcher: Service {
                     .notSupported,
                     "modem \(modem.configuration.name) cannot send MMS: the modem driver sends SMS only"
                 )
-            case .ussd:
+            case .ussd(let code):
                 // The answer is in the inbox once this returns.
-                _ = try await modem.ussd(message.recipient.value, beforeSubmit: markSubmitting)
+                _ = try await modem.ussd(code, beforeSubmit: markSubmitting)
                 receipt = SendReceipt(references: [])
                 try await markSent(receipt)
-            case .ring:
+            case .ring(let seconds):
                 // Sent once the modem has dialled; the call then holds the modem for its duration.
                 try await markSubmitting()
-                try await modem.call(message.recipient.value, duration: .seconds(Int(message.text) ?? 10))
+                try await modem.call(recipient, duration: .seconds(seconds))
                 receipt = SendReceipt(references: [])
                 try await markSent(receipt)
             }
@@ -251,19 +257,20 @@ public final class Dispatcher: Service {
                 kind: MessageStatusEvent.kind,
                 body: MessageStatusEvent(
                     id: Int(message.id),
-                    to: message.recipient.value,
+                    to: recipient,
                     status: .sent,
                     at: Date(),
                     modem: modem.configuration.name
                 )
             )
-            if message.kind == .ussd {
-                logger.info("sent USSD request \(message.id) (\(message.recipient)); the answer is in the inbox")
-            } else if message.kind == .ring {
-                logger.info("called \(message.recipient) (call \(message.id), ringing up to \(message.text) s)")
-            } else {
+            switch message.payload {
+            case .ussd(let code):
+                logger.info("sent USSD request \(message.id) (\(code)); the answer is in the inbox")
+            case .ring(let seconds):
+                logger.info("called \(recipient) (call \(message.id), ringing up to \(seconds) s)")
+            case .text, .binary, .mms:
                 logger.info(
-                    "sent message \(message.id) to \(message.recipient) (\(receipt.references.count) part(s), reference \(receipt.references.map(String.init).joined(separator: ",")))"
+                    "sent message \(message.id) to \(recipient) (\(receipt.references.count) part(s), reference \(receipt.references.map(String.init).joined(separator: ",")))"
                 )
             }
             return .sent
@@ -301,14 +308,14 @@ public final class Dispatcher: Service {
                 kind: MessageStatusEvent.kind,
                 body: MessageStatusEvent(
                     id: Int(message.id),
-                    to: message.recipient.value,
+                    to: message.address,
                     status: .failed,
                     at: Date(),
                     modem: nil,
                     error: "\(error)"
                 )
             )
-            logger.error("message \(message.id) to \(message.recipient) failed after \(attempts) attempt(s): \(error)")
+            logger.error("message \(message.id) to \(message.address) failed after \(attempts) attempt(s): \(error)")
         } else {
             logger.warning(
                 "attempt \(attempts) of \(settings.maxAttempts) for message \(message.id) failed: \(error); retrying in \(settings.retryDelay)"

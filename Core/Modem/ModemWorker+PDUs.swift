@@ -22,14 +22,17 @@ extension ModemWorker {
         }
         var options = sms.options
         options.concatenationReference = reference
-        if let binary = sms.binary {
+        switch sms.content {
+        case .text(let text):
+            return SubmitPDU.encode(text: text, to: address, options: options)
+        case .binary(let data, let header, let messageClass):
             do {
                 return [
                     try SubmitPDU.encodeBinary(
-                        data: binary.data,
-                        header: binary.header,
+                        data: data,
+                        header: header,
                         to: address,
-                        messageClass: binary.messageClass,
+                        messageClass: messageClass,
                         options: options
                     )
                 ]
@@ -37,7 +40,6 @@ extension ModemWorker {
                 throw ModemError(.rejected, "\(error)")
             }
         }
-        return SubmitPDU.encode(text: sms.text, to: address, options: options)
     }
 
     static func kind(of pdu: SMSPDU) -> String {

@@ -7,22 +7,26 @@ import Synchronization
 
 /// A message to send through a modem.
 public struct ModemMessage: Sendable {
-    public var recipient: String
-    public var text: String
-    public var options: SubmitOptions
-    /// For an 8-bit message: its data, header (without the length octet) and class; `text` is unused.
-    public var binary: (data: [UInt8], header: [UInt8], messageClass: MessageClass?)?
+    /// What the message carries.
+    public enum Content: Sendable {
+        /// A text, in GSM 7-bit or UCS-2 and split into parts as it needs.
+        case text(String)
+        /// 8-bit data in one part: the header without its length octet, and the TP-DCS class.
+        case binary(data: [UInt8], header: [UInt8], messageClass: MessageClass?)
+    }
 
-    public init(recipient: String, text: String, options: SubmitOptions) {
+    public var recipient: String
+    public var content: Content
+    public var options: SubmitOptions
+
+    public init(recipient: String, content: Content, options: SubmitOptions) {
         self.recipient = recipient
-        self.text = text
+        self.content = content
         self.options = options
     }
 
-    public init(recipient: String, data: [UInt8], header: [UInt8], messageClass: MessageClass?, options: SubmitOptions)
-    {
-        self.init(recipient: recipient, text: "", options: options)
-        binary = (data, header, messageClass)
+    public init(recipient: String, text: String, options: SubmitOptions) {
+        self.init(recipient: recipient, content: .text(text), options: options)
     }
 }
 

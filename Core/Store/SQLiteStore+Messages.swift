@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SMSCodec
 import SwiftletDomain
 
 extension SQLiteStore: MessageStore, InboxWriter {
@@ -16,22 +17,20 @@ extension SQLiteStore: MessageStore, InboxWriter {
             }
             let insert = try db.cachedStatement(
                 sql: """
-                    INSERT INTO outgoing (recipient, text, priority, unicode, flash, modem_no, state, created_by,
-                                          created_at, updated_at, not_before, kind, udh, message_class,
-                                          validity, oid, send_after, send_before)
-                    VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO outgoing (recipient, priority, unicode, flash, modem_no, state, created_by,
+                                          created_at, updated_at, not_before, validity, oid, send_after, send_before,
+                                          kind, text, data, udh, message_class, ussd_code, ring_seconds)
+                    VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
             )
             let ids = try messages.map { message in
                 try insert.execute(
-                    arguments: [
-                        message.recipient.value, message.text, message.options.priority, message.options.unicode,
-                        message.options.flash,
-                        message.options.modemNumber, message.createdBy, now, now, message.notBefore.storeValue,
-                        message.kind.rawValue, message.options.udh, message.options.messageClass,
-                        message.options.validity, message.options.oid, message.options.window?.after,
-                        message.options.window?.before,
-                    ]
+                    arguments: StatementArguments([
+                        message.recipient?.value, message.options.priority, message.options.unicode,
+                        message.options.flash, message.options.modemNumber, message.createdBy, now, now,
+                        message.notBefore.storeValue, message.options.validity, message.options.oid,
+                        message.options.window?.after, message.options.window?.before,
+                    ]) + StatementArguments(message.payload.columns)
                 )
                 let id = db.lastInsertedRowID
                 for (position, attachment) in message.attachments.enumerated() {
@@ -281,15 +280,13 @@ extension OutgoingMessage {
         let references: String = row["message_references"]
         self.init(
             id: row["id"],
-            recipient: PhoneNumber(normalized: row["recipient"]),
-            text: row["text"],
+            recipient: (row["recipient"] as String?).map(PhoneNumber.init(normalized:)),
+            payload: OutgoingPayload(row: row),
             options: SendOptions(
                 priority: row["priority"],
                 unicode: row["unicode"],
                 flash: row["flash"],
                 modemNumber: row["modem_no"],
-                udh: row["udh"],
-                messageClass: row["message_class"],
                 validity: row["validity"],
                 oid: row["oid"],
                 window: Self.window(after: row["send_after"], before: row["send_before"])
@@ -306,8 +303,7 @@ extension OutgoingMessage {
             lastError: row["last_error"],
             modem: row["modem"],
             delivery: (row["delivery"] as String?).flatMap(DeliveryState.init(rawValue:)),
-            deliveredAt: (row["delivered_at"] as Double?).map(Date.init(storeValue:)),
-            kind: MessageKind(rawValue: row["kind"]) ?? .sms
+            deliveredAt: (row["delivered_at"] as Double?).map(Date.init(storeValue:))
         )
     }
 }
@@ -367,5 +363,45 @@ private struct PartSet {
             arguments: [sender, modem, reference, total]
         )
         return id
+    }
+}
+
+extension OutgoingPayload {
+    /// The columns `kind, text, data, udh, message_class, ussd_code, ring_seconds`: each kind fills
+    /// its own and leaves the others NULL (the table's CHECK holds them to it).
+    var columns: [(any DatabaseValueConvertible)?] {
+        switch self {
+        case .text(let text), .mms(let text):
+            [kind.rawValue, text, nil, nil, nil, nil, nil]
+        case .binary(let content):
+            [
+                kind.rawValue, nil, Data(content.data), content.header.isEmpty ? nil : Hex.encode(content.header),
+                content.messageClass, nil, nil,
+            ]
+        case .ussd(let code):
+            [kind.rawValue, nil, nil, nil, nil, code, nil]
+        case .ring(let seconds):
+            [kind.rawValue, nil, nil, nil, nil, nil, seconds]
+        }
+    }
+
+    /// Read from the columns above. An unknown kind cannot be stored (the CHECK on `kind`); a row the
+    /// CHECK let through reads as what it holds.
+    init(row: Row) {
+        switch MessageKind(rawValue: row["kind"]) ?? .sms {
+        case .sms: self = .text(row["text"] ?? "")
+        case .mms: self = .mms(text: row["text"] ?? "")
+        case .binary:
+            let header = (row["udh"] as String?).flatMap(Hex.decode) ?? []
+            self = .binary(
+                BinaryContent(
+                    data: [UInt8](row["data"] as Data? ?? Data()),
+                    header: header,
+                    messageClass: row["message_class"]
+                )
+            )
+        case .ussd: self = .ussd(code: row["ussd_code"] ?? "")
+        case .ring: self = .ring(seconds: row["ring_seconds"] ?? 0)
+        }
     }
 }

@@ -35,8 +35,8 @@ struct OutboxTests {
         )
         #expect(ids == [1, 2])
         let stored = store.enqueued.withLock { $0 }
-        #expect(stored.map(\.recipient.value) == ["+46701234567", "0701234567"])
-        #expect(stored.allSatisfy { $0.notBefore == now && $0.createdBy == "nagios" && $0.text == "Alarm" })
+        #expect(stored.map(\.recipient?.value) == ["+46701234567", "0701234567"])
+        #expect(stored.allSatisfy { $0.notBefore == now && $0.createdBy == "nagios" && $0.payload == .text("Alarm") })
         #expect(wakes.withLock { $0 } == 1)
     }
 
@@ -92,13 +92,13 @@ struct DomainValueTests {
         #expect(PhoneNumber("") == nil)
     }
 
-    @Test func aUSSDRequestIsQueuedWithItsCodeAsTheRecipient() async throws {
+    @Test func aUSSDRequestIsQueuedWithItsCodeAndNoRecipient() async throws {
         let store = RecordingStore()
         let outbox = Outbox(store: store, modemCount: 2)
         #expect(try await outbox.sendUSSD("*101#", modemNumber: 2, createdBy: "api") == 1)
         let stored = try #require(store.enqueued.withLock { $0 }.first)
-        #expect(stored.kind == .ussd)
-        #expect(stored.recipient.value == "*101#")
+        #expect(stored.payload == .ussd(code: "*101#"))
+        #expect(stored.recipient == nil)
         #expect(stored.options.modemNumber == 2)
     }
 

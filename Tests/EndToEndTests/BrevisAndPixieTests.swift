@@ -118,7 +118,7 @@ struct BrevisTests {
             "contact_create",
             [("contactname", "Anna"), ("number", "+46700000001"), ("public", "1")]
         )
-        _ = try await api("contact_create", [("contactname", "Bo"), ("number", "+46700000002"), ("public", "1")])
+        let bo = try await api("contact_create", [("contactname", "Bo"), ("number", "+46700000002"), ("public", "1")])
         let group = try await api("group_create", [("groupname", "oncall"), ("public", "1")])
         _ = try await api(
             "group_addcontact",
@@ -127,9 +127,20 @@ struct BrevisTests {
                 ("contact_id", String(anna.trimmingPrefix("OK; ID="))),
             ]
         )
+        // A group whose name is all digits: `to=112` is a group id if there is one, else a name.
+        let digits = try await api("group_create", [("groupname", "112"), ("public", "1")])
+        _ = try await api(
+            "group_addcontact",
+            [
+                ("group_id", String(digits.trimmingPrefix("OK; ID="))),
+                ("contact_id", String(bo.trimmingPrefix("OK; ID="))),
+            ]
+        )
         let login = "username=apiuser&password=secret"
         for query in [
             "text=group&to=oncall&mode=group", "text=contact&to=Bo&mode=contact",
+            "text=digits&to=112&mode=group",
+            "text=group-id&to=\(group.trimmingPrefix("OK; ID="))&mode=group",
             // An unknown mode is the default mode, number.
             "text=flash&to=%2B46700000003&mode=bogus&flash",
             // The whitelist lets +4670…4 through and keeps 0049… out.
@@ -138,15 +149,17 @@ struct BrevisTests {
             let answer = try await gateway.curl("curl -X POST -d '\(query)&\(login)' '\(gateway.baseURL)/api.php'")
             #expect(answer.status == 200 && answer.body == "OK", "\(query): \(answer.body)")
         }
-        let received = try await eventually("four messages at the network") {
+        let received = try await eventually("six messages at the network") {
             let list = try gateway.simulatorReceived()
-            return list.count == 4 ? list : nil
+            return list.count == 6 ? list : nil
         }
         func recipient(_ text: String) -> String? {
             received.first { $0["text"] as? String == text }?["recipient"] as? String
         }
         #expect(recipient("group") == "+46700000001")
         #expect(recipient("contact") == "+46700000002")
+        #expect(recipient("digits") == "+46700000002")
+        #expect(recipient("group-id") == "+46700000001")
         #expect(recipient("flash") == "+46700000003")
         #expect(received.first { $0["text"] as? String == "flash" }?["flash"] as? Bool == true)
         #expect(recipient("listed") == "+46700000004")
@@ -162,7 +175,7 @@ struct BrevisTests {
             return list.isEmpty ? nil : list
         }
         #expect(calls.map { $0["number"] as? String } == ["+46700000008"])
-        #expect(try gateway.simulatorReceived().count == 4, "ring sent an SMS too")
+        #expect(try gateway.simulatorReceived().count == 6, "ring sent an SMS too")
     }
 }
 

@@ -204,7 +204,7 @@ struct MQTTEndToEndTests {
             var texts: [MessageID: String] = [:]
             for folder in [Folder.outbox, .sentitems, .sendingerror] {
                 for message in try await store.outgoing(matching: MessageQuery(folder: folder)) {
-                    texts[message.id] = message.text
+                    texts[message.id] = message.payload.listedText
                 }
             }
             return Array(texts.values)

@@ -17,65 +17,10 @@ struct StoreTests {
     ) -> NewOutgoingMessage {
         NewOutgoingMessage(
             recipient: PhoneNumber(to)!,
-            text: "text for \(to)",
+            payload: .text("text for \(to)"),
             options: SendOptions(priority: priority),
             createdBy: "test",
             notBefore: notBefore
-        )
-    }
-
-    /// Migration 20 rebuilds `outgoing` to allow calls: rows, attachments, indexes, the event
-    /// triggers and the AUTOINCREMENT counter all survive it.
-    @Test func rebuildingTheOutgoingTableKeepsEverything() async throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let pool = try DatabasePool(path: directory + "/swiftlet.sqlite")
-        try SQLiteStore.migrator.migrate(pool, upTo: "19-webhooks")
-        try await pool.write { db in
-            for number in ["+46700000001", "+46700000002", "+46700000003"] {
-                try db.execute(
-                    sql: """
-                        INSERT INTO outgoing (recipient, text, state, created_by, created_at, updated_at, not_before, kind)
-                        VALUES (?, 'x', 'queued', 'test', 0, 0, 0, 'mms')
-                        """,
-                    arguments: [number]
-                )
-            }
-            try db.execute(
-                sql:
-                    "INSERT INTO outgoing_attachment (message_id, position, content_type, content) VALUES (1, 0, 'image/png', x'00')"
-            )
-            try db.execute(sql: "DELETE FROM outgoing WHERE id = 3")
-        }
-        try pool.close()
-
-        let store = try SQLiteStore(directory: directory)
-        let ids = try await store.enqueue([message("+46700000004")])
-        #expect(ids == [4], "an id was used twice")
-        try await store.pool.read { db in
-            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outgoing") == 3)
-            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outgoing_attachment WHERE message_id = 1") == 1)
-            #expect(
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event WHERE message_id = 4 AND status = 'queued'") == 1
-            )
-            let indexes = try String.fetchAll(
-                db,
-                sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outgoing' AND sql IS NOT NULL"
-            )
-            #expect(Set(indexes).isSuperset(of: ["outgoing_due", "outgoing_recipient", "outgoing_sent_by_modem"]))
-            let triggers = try String.fetchAll(
-                db,
-                sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'outgoing'"
-            )
-            #expect(Set(triggers) == ["event_queued", "event_sent_or_failed", "event_delivery"])
-        }
-        let ring = try await Outbox(store: store).ring(
-            ["+46700000005"],
-            seconds: 5,
-            modemNumber: nil,
-            createdBy: "test"
-        )
-        #expect(
-            try await store.outgoing(matching: MessageQuery(folder: .outbox)).first { $0.id == ring[0] }?.kind == .ring
         )
     }
 
@@ -252,15 +197,27 @@ struct StoreTests {
         #expect(try await SQLiteStore(directory: directory).disabledModems() == ["modem2"])
     }
 
-    @Test func aUSSDRequestIsStoredAsOne() async throws {
+    @Test func eachKindOfPayloadReadsBackAsStored() async throws {
         let store = try SQLiteStore(directory: directory)
-        var request = message("111111")
-        request.recipient = PhoneNumber(normalized: "*101#")
-        request.kind = .ussd
-        _ = try await store.enqueue([request, message("222222")])
+        var ussd = message("111111")
+        ussd.recipient = nil
+        ussd.payload = .ussd(code: "*101#")
+        var binary = message("333333")
+        binary.payload = .binary(
+            BinaryContent(data: [0x00, 0xFF, 0x41], header: [0x03, 0x00, 0x01, 0x02], messageClass: 1)
+        )
+        var mms = message("444444")
+        mms.payload = .mms(text: "see the picture")
+        mms.attachments = [Attachment(contentType: "image/png", content: [1, 2, 3])]
+        var ring = message("555555")
+        ring.payload = .ring(seconds: 42)
+        let written = [ussd, message("222222"), binary, mms, ring]
+        _ = try await store.enqueue(written)
         let outbox = try await store.outgoing(matching: MessageQuery(folder: .outbox))
-        #expect(outbox.map(\.kind) == [.ussd, .sms])
-        #expect(outbox.first?.recipient.value == "*101#")
+        #expect(outbox.map(\.payload) == written.map(\.payload))
+        #expect(outbox.map(\.recipient) == written.map(\.recipient))
+        #expect(outbox.map(\.address) == ["*101#"] + written.dropFirst().map { $0.recipient?.value ?? "" })
+        #expect(outbox.map(\.payload.listedText) == ["*101#", "text for 222222", "00FF41", "see the picture", "42"])
     }
 
     @Test func onlyTheOwnerOfAClaimMovesTheMessageOn() async throws {
@@ -429,7 +386,7 @@ struct DeliveryReportTests {
         let id = try await store.enqueue([
             NewOutgoingMessage(
                 recipient: PhoneNumber(recipient)!,
-                text: "x",
+                payload: .text("x"),
                 options: SendOptions(),
                 createdBy: "t",
                 notBefore: Date(timeIntervalSince1970: 0)

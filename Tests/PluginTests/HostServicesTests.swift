@@ -103,7 +103,7 @@ struct HostServicesTests {
         )
         #expect(ids.count == 3)
         let queued = try await setup.store.outgoing(matching: MessageQuery(folder: .outbox))
-        #expect(Set(queued.map(\.recipient.value)) == ["+46700000011", "+46700000012", "+46700000013"])
+        #expect(Set(queued.map(\.address)) == ["+46700000011", "+46700000012", "+46700000013"])
         #expect(Set(queued.map(\.options.priority)) == [5])
         #expect(Set(queued.map(\.createdBy)) == ["plugin:svc"])
 
@@ -141,7 +141,7 @@ struct HostServicesTests {
             [
                 NewOutgoingMessage(
                     recipient: PhoneNumber("+46700000021")!,
-                    text: "x",
+                    payload: .text("x"),
                     options: SendOptions(),
                     createdBy: "api",
                     notBefore: Date()

@@ -246,8 +246,8 @@ struct LoaderTests {
         try await plugin.create(configuration: Data(#"{"number":"+46700000007"}"#.utf8))
         try await plugin.start(timeout: .seconds(10))
         let queued = try await store.outgoing(matching: MessageQuery(folder: .outbox))
-        #expect(queued.map(\.text) == ["started older"])
-        #expect(queued.map(\.recipient.value) == ["+46700000007"])
+        #expect(queued.map(\.payload) == [.text("started older")])
+        #expect(queued.map(\.address) == ["+46700000007"])
         #expect(queued.map(\.createdBy) == ["plugin:older"])
         // Its stop and destroy lie beyond struct_size and abort if called.
         await plugin.stopAndDestroy(timeout: .seconds(1), started: true)
