@@ -202,13 +202,8 @@ public struct APIv1: Sendable {
         } else {
             throw SwiftletError(.unauthenticated, APIv1Reply.invalidLoginText)
         }
-        do {
-            return try await authenticator.authenticate(credential, client: client, api: "APIv1")
-        } catch let failure as Authenticator.Failure {
-            throw SwiftletError(
-                .unauthenticated,
-                failure.reason == .invalid ? invalid : Authenticator.tooManyAttemptsText
-            )
+        return try await authenticator.authenticate(credential, client: client, api: "APIv1") {
+            SwiftletError(.unauthenticated, $0 == .invalid ? invalid : Authenticator.tooManyAttemptsText)
         }
     }
 

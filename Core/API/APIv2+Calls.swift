@@ -7,14 +7,14 @@ import SwiftletDomain
 /// (it rings for `duration` seconds and hangs up). Text-to-speech needs a voice plugin (SIP/TTS):
 /// until one is enabled, `calls/tts` and `calls/tts_advanced` check the request and answer 503 saying so.
 extension APIv2 {
-    func addCallRoutes<Context: RequestContext>(to router: Router<Context>, prefix: String) {
-        router.post(RouterPath(prefix + "/calls/ring")) { request, context in
+    func addCallRoutes<Context: APIRequestContext>(to router: RouterGroup<Context>) {
+        router.post(RouterPath("/calls/ring")) { request, context in
             await handle(request, context, permission: "call_with_termination") { user in
                 try await ring(try await JSONAPI.object(request), user: user)
             }
         }
         for kind in ["tts", "tts_advanced"] {
-            router.post(RouterPath(prefix + "/calls/" + kind)) { request, context in
+            router.post(RouterPath("/calls/" + kind)) { request, context in
                 await handle(request, context, permission: "call_with_termination") { user in
                     let body = try await JSONAPI.object(request)
                     guard let text = try body.text("text"), !text.isEmpty else {

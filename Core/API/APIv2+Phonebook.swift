@@ -6,8 +6,8 @@ import SwiftletDomain
 /// Changing the phonebook through APIv2: a user creates, changes and deletes its own contacts and
 /// groups (an admin: anyone's), with APIv1's permissions (`contact_create`, `group_update`, …).
 extension APIv2 {
-    func addPhonebookRoutes<Context: RequestContext>(to router: Router<Context>, prefix: String) {
-        router.post(RouterPath(prefix + "/phonebook/contacts")) { request, context in
+    func addPhonebookRoutes<Context: APIRequestContext>(to router: RouterGroup<Context>) {
+        router.post(RouterPath("/phonebook/contacts")) { request, context in
             await handle(request, context, permission: "contact_create") { user in
                 let body = try await JSONAPI.object(request)
                 let id = try await phonebook.createContact(
@@ -18,7 +18,7 @@ extension APIv2 {
                 return (.created, Self.contact(try await ownContact(id, user: user)))
             }
         }
-        router.put(RouterPath(prefix + "/phonebook/contacts/:id")) { request, context in
+        router.put(RouterPath("/phonebook/contacts/:id")) { request, context in
             await handle(request, context, permission: "contact_update") { user in
                 let contact = try await ownContact(try id(context), user: user)
                 let body = try await JSONAPI.object(request)
@@ -33,14 +33,14 @@ extension APIv2 {
                 return (.ok, Self.contact(try await ownContact(contact.id, user: user)))
             }
         }
-        router.delete(RouterPath(prefix + "/phonebook/contacts/:id")) { request, context in
+        router.delete(RouterPath("/phonebook/contacts/:id")) { request, context in
             await handle(request, context, permission: "contact_delete") { user in
                 let contact = try await ownContact(try id(context), user: user)
                 try await phonebook.deleteContact(id: contact.id, name: contact.name, viewerID: user.phonebookViewer)
                 return (.ok, ["id": contact.id, "status": "deleted"])
             }
         }
-        router.post(RouterPath(prefix + "/phonebook/groups")) { request, context in
+        router.post(RouterPath("/phonebook/groups")) { request, context in
             await handle(request, context, permission: "group_create") { user in
                 let body = try await JSONAPI.object(request)
                 let id = try await phonebook.createGroup(
@@ -50,7 +50,7 @@ extension APIv2 {
                 return (.created, Self.group(try await ownGroup(id, user: user)))
             }
         }
-        router.put(RouterPath(prefix + "/phonebook/groups/:id")) { request, context in
+        router.put(RouterPath("/phonebook/groups/:id")) { request, context in
             await handle(request, context, permission: "group_update") { user in
                 let group = try await ownGroup(try id(context), user: user)
                 let body = try await JSONAPI.object(request)
@@ -63,14 +63,14 @@ extension APIv2 {
                 return (.ok, Self.group(try await ownGroup(group.id, user: user)))
             }
         }
-        router.delete(RouterPath(prefix + "/phonebook/groups/:id")) { request, context in
+        router.delete(RouterPath("/phonebook/groups/:id")) { request, context in
             await handle(request, context, permission: "group_delete") { user in
                 let group = try await ownGroup(try id(context), user: user)
                 try await phonebook.deleteGroup(id: group.id, name: group.name, viewerID: user.phonebookViewer)
                 return (.ok, ["id": group.id, "status": "deleted"])
             }
         }
-        router.post(RouterPath(prefix + "/phonebook/groups/:id/contacts")) { request, context in
+        router.post(RouterPath("/phonebook/groups/:id/contacts")) { request, context in
             await handle(request, context, permission: "group_addcontact") { user in
                 let group = try await ownGroup(try id(context), user: user)
                 guard let contacts = try await JSONAPI.object(request).ids("contacts"), !contacts.isEmpty else {
@@ -94,7 +94,7 @@ extension APIv2 {
                 )
             }
         }
-        router.delete(RouterPath(prefix + "/phonebook/groups/:id/contacts/:contact_id")) { request, context in
+        router.delete(RouterPath("/phonebook/groups/:id/contacts/:contact_id")) { request, context in
             await handle(request, context, permission: "group_removecontact") { user in
                 let group = try await ownGroup(try id(context), user: user)
                 guard let text = context.parameters.get("contact_id"), let contactID = Int64(text),

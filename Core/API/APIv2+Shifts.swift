@@ -6,13 +6,13 @@ import SwiftletDomain
 /// Shifts through APIv2: weekly on-duty hours, shared by every user as in APIv1, with APIv1's
 /// permissions (`shift_read`, `shift_create`, …). A user puts its own contacts on a shift.
 extension APIv2 {
-    func addShiftRoutes<Context: RequestContext>(to router: Router<Context>, prefix: String) {
-        router.get(RouterPath(prefix + "/phonebook/shifts")) { request, context in
+    func addShiftRoutes<Context: APIRequestContext>(to router: RouterGroup<Context>) {
+        router.get(RouterPath("/phonebook/shifts")) { request, context in
             await handle(request, context, permission: "shift_read") { _ in
                 try Self.list(try await phonebook.shifts(id: nil, name: nil, enabled: nil).map(Self.shift))
             }
         }
-        router.post(RouterPath(prefix + "/phonebook/shifts")) { request, context in
+        router.post(RouterPath("/phonebook/shifts")) { request, context in
             await handle(request, context, permission: "shift_create") { user in
                 let body = try await JSONAPI.object(request)
                 let days = try Self.days(body)
@@ -28,7 +28,7 @@ extension APIv2 {
                 return (.created, Self.shift(try await shift(id)))
             }
         }
-        router.put(RouterPath(prefix + "/phonebook/shifts/:id")) { request, context in
+        router.put(RouterPath("/phonebook/shifts/:id")) { request, context in
             await handle(request, context, permission: "shift_update") { _ in
                 let current = try await shift(try id(context))
                 let body = try await JSONAPI.object(request)
@@ -41,14 +41,14 @@ extension APIv2 {
                 return (.ok, Self.shift(try await shift(current.id)))
             }
         }
-        router.delete(RouterPath(prefix + "/phonebook/shifts/:id")) { request, context in
+        router.delete(RouterPath("/phonebook/shifts/:id")) { request, context in
             await handle(request, context, permission: "shift_delete") { _ in
                 let current = try await shift(try id(context))
                 try await phonebook.deleteShift(id: current.id)
                 return (.ok, ["id": current.id, "status": "deleted"])
             }
         }
-        router.post(RouterPath(prefix + "/phonebook/shifts/:id/contacts")) { request, context in
+        router.post(RouterPath("/phonebook/shifts/:id/contacts")) { request, context in
             await handle(request, context, permission: "shift_addcontact") { user in
                 let current = try await shift(try id(context))
                 guard let contacts = try await JSONAPI.object(request).ids("contacts"), !contacts.isEmpty else {
@@ -68,7 +68,7 @@ extension APIv2 {
                 return (.ok, ["id": current.id, "contacts": contacts, "status": "added"])
             }
         }
-        router.delete(RouterPath(prefix + "/phonebook/shifts/:id/contacts/:contact_id")) { request, context in
+        router.delete(RouterPath("/phonebook/shifts/:id/contacts/:contact_id")) { request, context in
             await handle(request, context, permission: "shift_removecontact") { user in
                 let current = try await shift(try id(context))
                 guard let text = context.parameters.get("contact_id"), let contact = Int64(text),

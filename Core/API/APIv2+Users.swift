@@ -6,11 +6,11 @@ import SwiftletDomain
 /// Users and tokens through APIv2, for admins only: what `swiftlet user` and `swiftlet token` do.
 /// A new token is shown once, in the answer that makes it; listings show only its id.
 extension APIv2 {
-    func addUserRoutes<Context: RequestContext>(to router: Router<Context>, prefix: String) {
-        router.get(RouterPath(prefix + "/users")) { request, context in
+    func addUserRoutes<Context: APIRequestContext>(to router: RouterGroup<Context>) {
+        router.get(RouterPath("/users")) { request, context in
             await admin(request, context) { _ in try Self.list(try await users.users().map(Self.user)) }
         }
-        router.post(RouterPath(prefix + "/users")) { request, context in
+        router.post(RouterPath("/users")) { request, context in
             await admin(request, context) { admin in
                 let body = try await JSONAPI.object(request)
                 guard let name = try body.text("name") else { throw JSONAPI.Failure.badRequest("name: required") }
@@ -23,7 +23,7 @@ extension APIv2 {
                 return (.created, Self.user(try await existing(name)))
             }
         }
-        router.put(RouterPath(prefix + "/users/:name")) { request, context in
+        router.put(RouterPath("/users/:name")) { request, context in
             await admin(request, context) { admin in
                 let name = try await existing(context).name
                 let body = try await JSONAPI.object(request)
@@ -35,7 +35,7 @@ extension APIv2 {
                 return (.ok, Self.user(try await existing(name)))
             }
         }
-        router.delete(RouterPath(prefix + "/users/:name")) { request, context in
+        router.delete(RouterPath("/users/:name")) { request, context in
             await admin(request, context) { admin in
                 let name = try await existing(context).name
                 _ = try await users.removeUser(name)
@@ -43,13 +43,13 @@ extension APIv2 {
                 return (.ok, ["name": name, "status": "deleted"])
             }
         }
-        router.get(RouterPath(prefix + "/users/:name/tokens")) { request, context in
+        router.get(RouterPath("/users/:name/tokens")) { request, context in
             await admin(request, context) { _ in
                 let name = try await existing(context).name
                 return try Self.list(try await users.tokens(user: name).map(token))
             }
         }
-        router.post(RouterPath(prefix + "/users/:name/tokens")) { request, context in
+        router.post(RouterPath("/users/:name/tokens")) { request, context in
             await admin(request, context) { admin in
                 let name = try await existing(context).name
                 let secret = try await users.createAccessToken(user: name)
@@ -58,7 +58,7 @@ extension APIv2 {
                 return (.created, made.merging(["token": secret]) { _, new in new })
             }
         }
-        router.delete(RouterPath(prefix + "/tokens/:token")) { request, context in
+        router.delete(RouterPath("/tokens/:token")) { request, context in
             await admin(request, context) { admin in
                 let id = context.parameters.get("token") ?? ""
                 guard id.count == 8, id.allSatisfy(\.isHexDigit), try await users.revokeToken(id: id) else {
@@ -73,11 +73,11 @@ extension APIv2 {
     /// Authenticates an admin (403 for any other user) and runs `body`.
     func admin(
         _ request: Request,
-        _ context: some RequestContext,
+        _ context: some APIRequestContext,
         _ body: @escaping (APIUser) async throws -> (HTTPResponse.Status, Any)
     ) async -> Response {
         await json.respond {
-            let user = try await json.authenticate(request, context: context, permission: nil)
+            let user = try json.user(context, permission: nil)
             guard user.isAdmin else { throw JSONAPI.Failure(.forbidden, "Only admins manage users and tokens") }
             return try await body(user)
         }

@@ -8,13 +8,13 @@ import SwiftletSupport
 /// URLs to be told about received messages and its own messages' status changes (an admin's: every
 /// user's), and sees each delivery's attempts and errors.
 extension APIv2 {
-    func addWebhookRoutes<Context: RequestContext>(to router: Router<Context>, prefix: String) {
-        router.post(RouterPath(prefix + "/webhooks")) { request, context in
+    func addWebhookRoutes<Context: APIRequestContext>(to router: RouterGroup<Context>) {
+        router.post(RouterPath("/webhooks")) { request, context in
             await handle(request, context, permission: "read_sms") { user in
                 (.created, try await addWebhook(try await JSONAPI.object(request), user: user))
             }
         }
-        router.get(RouterPath(prefix + "/webhooks")) { request, context in
+        router.get(RouterPath("/webhooks")) { request, context in
             await handle(request, context, permission: "read_sms") { user in
                 var list: [[String: Any]] = []
                 for hook in try await webhooks.webhooks(user: user.isAdmin ? nil : user.name) {
@@ -23,12 +23,12 @@ extension APIv2 {
                 return try Self.list(list)
             }
         }
-        router.get(RouterPath(prefix + "/webhooks/:id")) { request, context in
+        router.get(RouterPath("/webhooks/:id")) { request, context in
             await handle(request, context, permission: "read_sms") { user in
                 (.ok, try await describe(try await webhook(try id(context), user: user)))
             }
         }
-        router.delete(RouterPath(prefix + "/webhooks/:id")) { request, context in
+        router.delete(RouterPath("/webhooks/:id")) { request, context in
             await handle(request, context, permission: "read_sms") { user in
                 let hook = try await webhook(try id(context), user: user)
                 _ = try await webhooks.removeWebhook(id: hook.id)
@@ -36,7 +36,7 @@ extension APIv2 {
                 return (.ok, ["id": hook.id, "status": "deleted"])
             }
         }
-        router.get(RouterPath(prefix + "/webhooks/:id/deliveries")) { request, context in
+        router.get(RouterPath("/webhooks/:id/deliveries")) { request, context in
             await handle(request, context, permission: "read_sms") { user in
                 let hook = try await webhook(try id(context), user: user)
                 let query = try Self.query(request)

@@ -47,58 +47,62 @@ public struct APIv2: Sendable {
         self.logger = logger
     }
 
-    public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
+    public func addRoutes<Context: APIRequestContext>(to router: Router<Context>) {
+        // SMSEagle serves APIv2 under /index.php too: one group per prefix, the same routes in each.
         for prefix in ["/api/v2", "/index.php/api/v2"] {
-            router.get(RouterPath(prefix + "/openapi.json")) { _, _ in
+            let api = router.group(RouterPath(prefix))
+            api.get("openapi.json") { _, _ in
                 Response(
                     status: .ok,
                     headers: [.contentType: "application/json"],
                     body: ResponseBody(byteBuffer: ByteBuffer(string: Self.openAPI))
                 )
             }
-            addWebhookRoutes(to: router, prefix: prefix)
-            addPhonebookRoutes(to: router, prefix: prefix)
-            addCallRoutes(to: router, prefix: prefix)
-            addUserRoutes(to: router, prefix: prefix)
-            addShiftRoutes(to: router, prefix: prefix)
-            router.post(RouterPath(prefix + "/messages/sms")) { request, context in
+            // Everything else needs a token.
+            let routes = api.group().add(middleware: json.authentication(Context.self))
+            addWebhookRoutes(to: routes)
+            addPhonebookRoutes(to: routes)
+            addCallRoutes(to: routes)
+            addUserRoutes(to: routes)
+            addShiftRoutes(to: routes)
+            routes.post(RouterPath("/messages/sms")) { request, context in
                 await handle(request, context, permission: "send_sms") { user in
                     try await send(try await JSONAPI.object(request), kind: .sms, user: user)
                 }
             }
-            router.post(RouterPath(prefix + "/messages/mms")) { request, context in
+            routes.post(RouterPath("/messages/mms")) { request, context in
                 await handle(request, context, permission: "send_sms") { user in
                     try await send(try await JSONAPI.object(request), kind: .mms, user: user)
                 }
             }
-            router.get(RouterPath(prefix + "/messages/:folder")) { request, context in
+            routes.get(RouterPath("/messages/:folder")) { request, context in
                 await handle(request, context, permission: "read_sms") { user in
                     try await messages(in: try folder(context), try Self.query(request), user: user)
                 }
             }
-            router.get(RouterPath(prefix + "/messages/:folder/:id")) { request, context in
+            routes.get(RouterPath("/messages/:folder/:id")) { request, context in
                 await handle(request, context, permission: "read_sms") { user in
                     try await message(try id(context), in: try folder(context), user: user)
                 }
             }
-            router.delete(RouterPath(prefix + "/messages/:folder/:id")) { request, context in
+            routes.delete(RouterPath("/messages/:folder/:id")) { request, context in
                 await handle(request, context, permission: "delete_sms") { user in
                     try await deleteMessage(try id(context), in: try folder(context), user: user)
                 }
             }
             // Without a number, SMSEagle answers the first modem's object, as APIv1 `get_gsmsignal`
             // does without `modem_no`; published checks read `signal_strength` from it (docs/api/apiv2.md).
-            router.get(RouterPath(prefix + "/modem/signal")) { request, context in
+            routes.get(RouterPath("/modem/signal")) { request, context in
                 await handle(request, context, permission: "get_gsmsignal") { _ in
                     (.ok, try signal(modem: 1))
                 }
             }
-            router.get(RouterPath(prefix + "/modem/signal/:modem")) { request, context in
+            routes.get(RouterPath("/modem/signal/:modem")) { request, context in
                 await handle(request, context, permission: "get_gsmsignal") { _ in
                     (.ok, try signal(modem: try modemNumber(context)))
                 }
             }
-            router.get(RouterPath(prefix + "/modem/state/:modem")) { request, context in
+            routes.get(RouterPath("/modem/state/:modem")) { request, context in
                 await handle(request, context, permission: "get_modem_state") { _ in
                     let number = try modemNumber(context)
                     return (
@@ -107,7 +111,7 @@ public struct APIv2: Sendable {
                     )
                 }
             }
-            router.put(RouterPath(prefix + "/modem/state/:modem")) { request, context in
+            routes.put(RouterPath("/modem/state/:modem")) { request, context in
                 await handle(request, context, permission: "set_modem_state") { user in
                     let number = try modemNumber(context)
                     let state = try await JSONAPI.object(request).text("state")
@@ -119,17 +123,17 @@ public struct APIv2: Sendable {
                     return (.ok, ["modem_no": number, "state": state!])
                 }
             }
-            router.get(RouterPath(prefix + "/phonebook/contacts")) { request, context in
+            routes.get(RouterPath("/phonebook/contacts")) { request, context in
                 await handle(request, context, permission: "contact_read") { user in
                     try Self.list(try await phonebook.contacts(Self.owned(by: user)).map(Self.contact))
                 }
             }
-            router.get(RouterPath(prefix + "/phonebook/groups")) { request, context in
+            routes.get(RouterPath("/phonebook/groups")) { request, context in
                 await handle(request, context, permission: "group_read") { user in
                     try Self.list(try await phonebook.groups(Self.owned(by: user)).map(Self.group))
                 }
             }
-            router.get(RouterPath(prefix + "/phonebook/groups/:id/contacts")) { request, context in
+            routes.get(RouterPath("/phonebook/groups/:id/contacts")) { request, context in
                 await handle(request, context, permission: "group_members_read") { user in
                     let group = try id(context)
                     guard try await phonebook.groups(Self.owned(by: user)).contains(where: { $0.id == group }) else {
@@ -143,17 +147,14 @@ public struct APIv2: Sendable {
         }
     }
 
-    /// Authenticates, checks `permission`, runs `body`, and logs what happened (never the token).
+    /// Checks `permission` of the user the token middleware found, runs `body`, and answers JSON.
     func handle(
         _ request: Request,
-        _ context: some RequestContext,
+        _ context: some APIRequestContext,
         permission: String,
         _ body: @escaping (APIUser) async throws -> (HTTPResponse.Status, Any)
     ) async -> Response {
-        await json.respond {
-            let user = try await json.authenticate(request, context: context, permission: permission)
-            return try await body(user)
-        }
+        await json.respond { try await body(try json.user(context, permission: permission)) }
     }
 
     // MARK: - Sending

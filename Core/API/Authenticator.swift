@@ -102,6 +102,22 @@ public struct Authenticator: Sendable {
     }
 }
 
+extension Authenticator {
+    /// ``authenticate(_:client:api:)``, refusing with the API's own error for each ``Failure/Reason``.
+    public func authenticate(
+        _ credential: Credential,
+        client: String,
+        api: String,
+        refusing refusal: (Failure.Reason) -> any Error
+    ) async throws -> APIUser {
+        do {
+            return try await authenticate(credential, client: client, api: api)
+        } catch let failure as Failure {
+            throw refusal(failure.reason)
+        }
+    }
+}
+
 extension HTTPField.Name {
     static let xForwardedFor = HTTPField.Name("X-Forwarded-For")!
 }

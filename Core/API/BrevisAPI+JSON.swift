@@ -76,15 +76,12 @@ extension BrevisAPI {
         guard let username = try body.text("username"), let password = try body.text("password") else {
             throw JSONAPI.Failure.badRequest("username and password are required")
         }
-        let user: APIUser
-        do {
-            user = try await authenticator.authenticate(
-                .password(login: username, password: password),
-                client: client,
-                api: "brevis.one JSON API"
-            )
-        } catch let failure as Authenticator.Failure {
-            throw failure.reason == .invalid
+        let user = try await authenticator.authenticate(
+            .password(login: username, password: password),
+            client: client,
+            api: "brevis.one JSON API"
+        ) {
+            $0 == .invalid
                 ? JSONAPI.Failure(.unauthorized, "Username or password wrong")
                 : JSONAPI.Failure(.tooManyRequests, Authenticator.tooManyAttemptsText)
         }

@@ -81,15 +81,12 @@ public struct BrevisAPI: Sendable {
             else {
                 throw Answer(.badRequest, Self.parameterMissing, because: "username, password, text and to are needed")
             }
-            let account: APIUser
-            do {
-                account = try await authenticator.authenticate(
-                    .password(login: username, password: password),
-                    client: client,
-                    api: "brevis.one API"
-                )
-            } catch let failure as Authenticator.Failure {
-                throw failure.reason == .invalid
+            let account = try await authenticator.authenticate(
+                .password(login: username, password: password),
+                client: client,
+                api: "brevis.one API"
+            ) {
+                $0 == .invalid
                     ? Answer(.unauthorized, Self.unauthorized, because: "wrong user name or password from \(client)")
                     : Answer(.tooManyRequests, Authenticator.tooManyAttemptsText, because: "too many failed logins")
             }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdAuth
 import Logging
 import SwiftletDomain
 
@@ -15,8 +16,8 @@ struct JSONAPI: Sendable {
     /// Largest JSON body accepted: a 1530-character text to 1,000 numbers fits well within it.
     static let maximumBodySize = 1024 * 1024
 
-    /// An answer other than success: `status` and a message for the caller.
-    struct Failure: Error {
+    /// An answer other than success: `status` and a message for the caller, as `{"message": …}`.
+    struct Failure: HTTPResponseError {
         var status: HTTPResponse.Status
         var message: String
 
@@ -27,6 +28,10 @@ struct JSONAPI: Sendable {
 
         static func badRequest(_ message: String) -> Failure { Failure(.badRequest, message) }
         static let notFound = Failure(.notFound, "Resource(s) not found")
+
+        func response(from request: Request, context: some RequestContext) throws -> Response {
+            JSONAPI.response(["message": message], status: status)
+        }
     }
 
     static let accessTokenHeader = HTTPField.Name("access-token")!
@@ -40,23 +45,10 @@ struct JSONAPI: Sendable {
         return String(parts[1]).trimmingCharacters(in: .whitespaces)
     }
 
-    /// The user whose token the request carries, who may call `permission` (an APIv1 method name).
-    func authenticate(_ request: Request, context: some RequestContext, permission: String?) async throws -> APIUser {
-        guard let token = Self.token(request) else {
-            throw Failure(.unauthorized, "An access token is required (header access-token or Authorization: Bearer)")
-        }
-        let user: APIUser
-        do {
-            user = try await authenticator.authenticate(
-                .token(token),
-                client: authenticator.client(request, context: context),
-                api: name
-            )
-        } catch let failure as Authenticator.Failure {
-            throw failure.reason == .invalid
-                ? Failure(.unauthorized, "Invalid access token")
-                : Failure(.tooManyRequests, Authenticator.tooManyAttemptsText)
-        }
+    /// The user the token middleware found (``TokenAuthentication``), who may call `permission` (an
+    /// APIv1 method name; nil: any user).
+    func user(_ context: some APIRequestContext, permission: String?) throws -> APIUser {
+        guard let user = context.identity else { throw Failure(.unauthorized, TokenAuthenticationMessages.missing) }
         if let permission, !user.may(permission) {
             logger.notice(
                 "\(name): refused: no permission",
@@ -65,6 +57,11 @@ struct JSONAPI: Sendable {
             throw Failure(.forbidden, "No permission to use this method (\(permission))")
         }
         return user
+    }
+
+    /// The middleware that authenticates this API's routes, refusing with `{"message": …}`.
+    func authentication<Context: APIRequestContext>(_: Context.Type = Context.self) -> TokenAuthentication<Context> {
+        TokenAuthentication(authenticator: authenticator, api: name) { Failure($0, $1) }
     }
 
     /// The body as a JSON object. With `utf32Escapes`, `\UXXXXXXXX` (eight hex digits, which JSON

@@ -30,17 +30,17 @@ public struct PixieAPI: Sendable {
         self.logger = logger
     }
 
-    public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
-        router.post("/api/v2/sms") { request, context in
+    public func addRoutes<Context: APIRequestContext>(to router: Router<Context>) {
+        let routes = router.group("/api/v2/sms").add(middleware: json.authentication(Context.self))
+        routes.post { request, context in
             await json.respond {
-                let user = try await json.authenticate(request, context: context, permission: "send_sms")
+                let user = try json.user(context, permission: "send_sms")
                 return try await send(try await JSONAPI.object(request, utf32Escapes: true), user: user)
             }
         }
-        router.get("/api/v2/sms/stream") { request, context in
+        routes.get("stream") { request, context in
             await json.respond {
-                let user = try await json.authenticate(request, context: context, permission: "read_sms")
-                return try await stream(APIv2.query(request), user: user)
+                try await stream(APIv2.query(request), user: try json.user(context, permission: "read_sms"))
             }
         }
     }

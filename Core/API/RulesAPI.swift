@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdAuth
 import Logging
 import SwiftletDomain
 import SwiftletRules
@@ -32,19 +33,30 @@ public struct RulesAPI: Sendable {
         self.logger = logger
     }
 
-    struct Failure: Error {
+    /// A refusal, as `{"error": …}`.
+    struct Failure: HTTPResponseError {
         var status: HTTPResponse.Status
         var message: String
+
+        func response(from request: Request, context: some RequestContext) throws -> Response {
+            try RulesAPI.response(["error": message], status: status)
+        }
     }
 
-    public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
+    public func addRoutes<Context: APIRequestContext>(to router: Router<Context>) {
+        // The same token headers as APIv2, or `?access_token=`.
+        let router = router.group().add(
+            middleware: TokenAuthentication<Context>(authenticator: authenticator, api: "rules API", queryToken: true) {
+                Failure(status: $0, message: $1)
+            }
+        )
         let rules = RouterPath(Self.prefix + "/rules")
         router.get(rules) { request, context in
             await handle(request, context) { _ in
                 await engine.list().map { rule -> [String: Any] in
                     [
                         "name": rule.name, "enabled": rule.enabled, "source": rule.source.rawValue,
-                        "status": rule.status,
+                        "status": rule.status.description,
                         "trigger": rule.trigger, "definition": rule.definition,
                     ]
                 }
@@ -138,33 +150,16 @@ public struct RulesAPI: Sendable {
         }
     }
 
-    /// Authenticates an admin, runs `body` with the request's body, and answers JSON.
-    func handle<Context: RequestContext>(
+    /// Lets an admin (the token middleware found the user) run `body` with the request's body, and
+    /// answers JSON.
+    func handle(
         _ request: Request,
-        _ context: Context,
+        _ context: some APIRequestContext,
         _ body: @Sendable (Data) async throws -> Any
     ) async -> Response {
         do {
-            // The same headers as APIv2 (`access-token`, `Authorization: Bearer`), or `?access_token=`.
-            guard
-                let token = JSONAPI.token(request) ?? request.uri.queryParameters["access_token"].map(String.init)
-            else {
-                throw Failure(
-                    status: .unauthorized,
-                    message: "a valid access token is required (header access-token or Authorization: Bearer)"
-                )
-            }
-            let user: APIUser
-            do {
-                user = try await authenticator.authenticate(
-                    .token(token),
-                    client: authenticator.client(request, context: context),
-                    api: "rules API"
-                )
-            } catch let failure as Authenticator.Failure {
-                throw failure.reason == .invalid
-                    ? Failure(status: .unauthorized, message: "invalid access token")
-                    : Failure(status: .tooManyRequests, message: Authenticator.tooManyAttemptsText)
+            guard let user = context.identity else {
+                throw Failure(status: .unauthorized, message: TokenAuthenticationMessages.missing)
             }
             guard user.isAdmin else {
                 logger.notice("rules API: refused, not an admin", metadata: ["user": "\(user.name)"])
@@ -174,8 +169,7 @@ public struct RulesAPI: Sendable {
             let result = try await body(Data(buffer.readableBytesView))
             return try Self.response(result, status: .ok)
         } catch let failure as Failure {
-            return (try? Self.response(["error": failure.message], status: failure.status))
-                ?? Response(status: failure.status)
+            return (try? failure.response(from: request, context: context)) ?? Response(status: failure.status)
         } catch {
             logger.error("rules API: \(error)")
             return (try? Self.response(["error": "internal error"], status: .internalServerError))

@@ -21,8 +21,18 @@ public struct ModemIdentity: Sendable, Equatable {
     public var imsi: String?
     /// The registration found at start.
     public var network: String?
-    /// How status reports reach the gateway: `direct` (`+CDS`), `stored` (`+CDSI`) or `none`.
-    public var statusReports: String?
+    /// How status reports reach the gateway; nil before the modem is set up.
+    public var statusReports: StatusReportRoute?
+}
+
+/// How a modem passes the network's status reports on, as `AT+CNMI` set it up.
+public enum StatusReportRoute: String, Sendable, Equatable {
+    /// Each report as it arrives (`+CDS`).
+    case direct
+    /// Stored on the modem, announced by its index (`+CDSI`); the worker reads and deletes them.
+    case stored
+    /// Not at all: sent messages stay "sent", never "delivered".
+    case none
 }
 
 /// Signal quality as `AT+CSQ` reports it.
@@ -87,7 +97,7 @@ struct ModemDriver {
             logger.notice("modem refused AT+CNMI=\(modes[0]); using AT+CNMI=\(accepted)")
         }
         identity.statusReports =
-            accepted.hasSuffix(",1,0") ? "direct" : accepted.hasSuffix(",2,0") ? "stored" : "none"
+            accepted.hasSuffix(",1,0") ? .direct : accepted.hasSuffix(",2,0") ? .stored : StatusReportRoute.none
         return identity
     }
 

@@ -11,7 +11,7 @@ extension RuleEngine {
                 name: name,
                 enabled: entry.rule.enabled,
                 source: entry.source,
-                status: !entry.rule.enabled ? "disabled" : entry.problem ?? "active",
+                status: !entry.rule.enabled ? .disabled : entry.problem ?? .active,
                 trigger: entry.rule.trigger.kind,
                 definition: entry.rule.definition
             )

@@ -12,10 +12,28 @@ public actor RuleEngine {
         public var name: String
         public var enabled: Bool
         public var source: Source
-        /// `active`, `disabled`, or why the rule cannot run (a plugin kind missing, a bad parameter).
-        public var status: String
+        public var status: Status
         public var trigger: String
         public var definition: String
+    }
+
+    /// Whether a rule runs, and if not, why.
+    public enum Status: Sendable, Equatable, CustomStringConvertible {
+        case active
+        case disabled
+        /// A plugin kind it needs is not registered (yet): it runs once one is. Holds what it waits for.
+        case waiting(String)
+        /// It cannot run as written: a kind of the wrong role, a parameter its plugin refuses.
+        case broken(String)
+
+        public var description: String {
+            switch self {
+            case .active: "active"
+            case .disabled: "disabled"
+            case .waiting(let what): "waiting for \(what)"
+            case .broken(let why): why
+            }
+        }
     }
 
     /// Where a rule's definition comes from.
@@ -31,8 +49,8 @@ public actor RuleEngine {
     struct Entry {
         var rule: Rule
         var source: Source
-        /// Why the rule cannot run now (a plugin's kind not registered), nil if it can.
-        var problem: String?
+        /// Why the rule cannot run now (`.waiting` or `.broken`), nil if it can.
+        var problem: Status?
         var nextFire: Date?
     }
 
@@ -117,7 +135,7 @@ public actor RuleEngine {
             for name in order {
                 prepare(name)
                 guard let problem = entries[name]?.problem, entries[name]?.rule.enabled == true else { continue }
-                if problem.hasPrefix("waiting") {
+                if case .waiting = problem {
                     logger.info("rule \(name) waits: \(problem)")
                 } else {
                     logger.error("rule \(name) does not run: \(problem)")
@@ -161,20 +179,20 @@ public actor RuleEngine {
         entries[name] = entry
     }
 
-    func problem(of rule: Rule) -> String? {
+    func problem(of rule: Rule) -> Status? {
         if case .event(let kind) = rule.trigger, !Trigger.coreKinds.contains(kind) {
             guard let registered = effects.pluginKind(kind) else {
-                return "waiting for a plugin to register the trigger kind '\(kind)'"
+                return .waiting("a plugin to register the trigger kind '\(kind)'")
             }
-            guard registered.role == .trigger else { return "'\(kind)' is an action kind, not a trigger" }
+            guard registered.role == .trigger else { return .broken("'\(kind)' is an action kind, not a trigger") }
         }
         for action in rule.actions {
             guard case .plugin(let kind, let parameters) = action.kind else { continue }
             guard let registered = effects.pluginKind(kind) else {
-                return "waiting for a plugin to register the action kind '\(kind)'"
+                return .waiting("a plugin to register the action kind '\(kind)'")
             }
-            guard registered.role == .action else { return "'\(kind)' is a trigger kind, not an action" }
-            if let reason = registered.check(parameters) { return "\(kind): \(reason)" }
+            guard registered.role == .action else { return .broken("'\(kind)' is a trigger kind, not an action") }
+            if let reason = registered.check(parameters) { return .broken("\(kind): \(reason)") }
         }
         return nil
     }

@@ -54,6 +54,41 @@ extension GatewayProcess {
 
 @Suite("End to end: SMSEagle APIv2")
 struct APIv2Tests {
+    /// Token authentication is middleware on every token API: the document is public, every other
+    /// route (under both APIv2 prefixes, Pixie's and the rules API) answers a missing or wrong token
+    /// in its own format before any handler runs, and passes a valid one on.
+    @Test func everyTokenAPIRefusesAndAdmitsAlike() async throws {
+        let gateway = try GatewayProcess()
+        try await gateway.start()
+        defer { gateway.stop() }
+        let token = try gateway.addUser("ops")
+        let admin = try gateway.addUser("root", admin: true)
+        let base = gateway.baseURL
+        for prefix in ["/api/v2", "/index.php/api/v2"] {
+            #expect(try await gateway.get(prefix + "/openapi.json").status == 200, "\(prefix)")
+            let none = try await gateway.curl("curl '\(base)\(prefix)/messages/inbox'")
+            #expect(none.status == 401 && none.body.contains("An access token is required"), "\(prefix): \(none)")
+            let wrong = try await gateway.curl("curl -H 'access-token: nope' '\(base)\(prefix)/messages/inbox'")
+            #expect(wrong.status == 401 && wrong.body == #"{"message":"Invalid access token"}"#, "\(prefix): \(wrong)")
+            let right = try await gateway.curl(
+                "curl -H 'Authorization: Bearer \(token)' '\(base)\(prefix)/messages/inbox'"
+            )
+            // The handler's own answer: an empty inbox is "not found", as SMSEagle answers it.
+            #expect(right.status == 404 && right.body.contains("Resource(s) not found"), "\(prefix): \(right)")
+        }
+        let pixie = try await gateway.curl("curl -X POST -d '{}' '\(base)/api/v2/sms'")
+        #expect(pixie.status == 401 && pixie.body.contains("access token is required"), "\(pixie)")
+        // The rules API: {"error": …}, the token also in the query, admins only.
+        let rules = try await gateway.curl("curl '\(base)/swiftlet/v1/rules?access_token=nope'")
+        #expect(rules.status == 401 && rules.body == #"{"error":"Invalid access token"}"#, "\(rules)")
+        let user = try await gateway.curl("curl '\(base)/swiftlet/v1/rules?access_token=\(token)'")
+        #expect(user.status == 403, "\(user)")
+        let root = try await gateway.curl("curl -H 'access-token: \(admin)' '\(base)/swiftlet/v1/rules'")
+        #expect(root.status == 200, "\(root)")
+        let log = try String(contentsOfFile: gateway.logFile, encoding: .utf8)
+        #expect(log.contains("api=rules API") && !log.contains(token), "the refusal is logged, the token is not")
+    }
+
     @Test func everyAnswerIsAsTheOpenAPIDocumentSays() async throws {
         let gateway = try GatewayProcess()
         try await gateway.start()

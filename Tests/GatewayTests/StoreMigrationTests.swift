@@ -10,15 +10,8 @@ import Testing
 struct StoreMigrationTests {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-migrate-\(UUID())").path
 
-    func message(_ to: String) -> NewOutgoingMessage {
-        NewOutgoingMessage(
-            recipient: PhoneNumber(to)!,
-            payload: .text("text for \(to)"),
-            options: SendOptions(),
-            createdBy: "test",
-            notBefore: Date(timeIntervalSince1970: 0)
-        )
-    }
+    /// A text message to `to`, as the store tests make them.
+    func message(_ to: String) -> NewOutgoingMessage { StoreTests().message(to) }
 
     /// Migration 23 moves each kind's payload out of the overloaded `recipient` and `text` columns:
     /// rows written by the old schema read back as the payloads they meant, none is lost, and the

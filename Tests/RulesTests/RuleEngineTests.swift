@@ -452,7 +452,7 @@ struct RuleEngineTests {
         let restarted = try await harness.engine(configured)
         let list = await restarted.list()
         #expect(list.map(\.name) == ["from-file", "added"])
-        #expect(list.map(\.status) == ["disabled", "active"])
+        #expect(list.map(\.status) == [.disabled, .active])
         await restarted.handle(harness.sms(from: "+46705550011", "x"))
         #expect(harness.effects.sent.isEmpty)
         #expect(try await restarted.fire("added", fields: ["what": "fired through the API"]) != nil)
@@ -472,7 +472,7 @@ struct RuleEngineTests {
                 - mqtt.publish: {topic: "alarms/{sender}", payload: "{text}", retain: true}
             """
         )
-        #expect(await engine.list().first?.status == "waiting for a plugin to register the action kind 'mqtt.publish'")
+        #expect(await engine.list().first?.status == .waiting("a plugin to register the action kind 'mqtt.publish'"))
         harness.effects.kinds.withLock {
             $0["mqtt.publish"] = PluginRuleKind(plugin: "mqtt", role: .action) { parameters in
                 let object = try? JSONSerialization.jsonObject(with: parameters) as? [String: Any]
@@ -480,7 +480,7 @@ struct RuleEngineTests {
             }
         }
         await engine.kindsChanged()
-        #expect(await engine.list().first?.status == "active")
+        #expect(await engine.list().first?.status == .active)
         await engine.handle(harness.sms(from: "+46705550012", "door open"))
         let (kind, body) = try #require(harness.effects.actions.first)
         #expect(kind == "mqtt.publish")
