@@ -9,15 +9,16 @@ import SwiftletDomain
 extension APIv1 {
     func respondJSONRPC(to request: Request, client: String) async throws -> Response {
         let body = try await request.body.collect(upTo: Self.maximumBodySize)
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any],
-            let fullName = object["method"] as? String
+        guard case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: Data(body.readableBytesView)),
+            case .string(let fullName)? = object["method"]
         else {
             logger.notice("APIv1 JSON-RPC: the body is not {\"method\": …, \"params\": {…}}")
             return Self.jsonResponse(APIv1Reply.wrongParameters.json(extended: false), status: .badRequest)
         }
         // "sms.send_sms", "phonebook.group_read", "signal.get_gsmsignal": the namespace is not checked.
         let method = String(fullName.split(separator: ".").last ?? "")
-        let parameters = FormParameters(((object["params"] as? [String: Any]) ?? [:]).compactMapValues(Self.text))
+        let params: [String: JSONValue] = if case .object(let params)? = object["params"] { params } else { [:] }
+        let parameters = FormParameters(params.compactMapValues(Self.text))
         let extended = parameters["responsetype"] == "extended"
         guard let handler = Self.methods[method] else {
             logger.notice("APIv1 JSON-RPC: unknown method", metadata: ["method": "\(fullName)"])
@@ -26,22 +27,24 @@ extension APIv1 {
                 status: .notFound
             )
         }
-        let reply = await call(method, handler, parameters, responseTypes: ["simple", "extended"], client: client)
+        let reply = await call(method, handler, parameters, responseTypes: ["simple", "extended"]) {
+            try await authenticate(parameters, client: client)
+        }
         return Self.jsonResponse(reply.json(extended: extended))
     }
 
     /// A JSON parameter as the form value PHP would see: strings as they are, numbers and booleans
     /// written out (`1`, `true` → `1`), arrays and objects as JSON text.
-    static func text(_ value: Any) -> String? {
+    static func text(_ value: JSONValue) -> String? {
         switch value {
-        case let string as String: return string
-        case let number as NSNumber:
-            if String(cString: number.objCType) == "c" { return number.boolValue ? "1" : "0" }  // true/false
-            return number.stringValue
-        case is NSNull: return nil
-        default:
-            guard let data = try? JSONSerialization.data(withJSONObject: value) else { return nil }
-            return String(decoding: data, as: UTF8.self)
+        case .string(let string): string
+        case .bool(let flag): flag ? "1" : "0"
+        case .integer(let number): String(number)
+        case .number(let number):
+            // A whole number written with a fraction or exponent (`1.0`, `1e3`) reads as PHP writes it.
+            number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
+        case .null: nil
+        case .array, .object: String(decoding: value.json, as: UTF8.self)
         }
     }
 

@@ -51,30 +51,45 @@ extension APIv1 {
         return .ok
     }
 
-    /// `group_addcontact` and `group_removecontact`: `group_id` may list several groups.
-    func groupMembership(_ parameters: FormParameters, user: APIUser, member: Bool) async throws -> APIv1Reply {
-        let groups = try identifiers(parameters, "group_id")
-        let contact = try identifier(parameters, "contact_id")
-        try await refusingMissingMember(of: "Group") {
-            try await phonebook.setMembership(
-                contactID: contact,
-                groupIDs: groups,
-                member: member,
-                viewerID: user.phonebookViewer
-            )
-        }
-        return .ok
+    /// What a contact can be a member of.
+    enum Container: String {
+        case group = "Group"
+        case shift = "Shift"
     }
 
-    /// Runs `body`, which adds a contact to a group or shift or takes it out; a missing contact or
-    /// `container` is refused with the documented text.
-    func refusingMissingMember(of container: String, _ body: () async throws -> Void) async throws {
+    /// `group_addcontact`, `group_removecontact`, `shift_addcontact` and `shift_removecontact`:
+    /// `group_id` (`shift_id`) may list several. A missing contact or container is refused with the
+    /// documented text.
+    func membership(
+        _ parameters: FormParameters,
+        user: APIUser,
+        of container: Container,
+        member: Bool
+    ) async throws -> APIv1Reply {
+        let containers = try identifiers(parameters, container == .group ? "group_id" : "shift_id")
+        let contact = try identifier(parameters, "contact_id")
         do {
-            try await body()
+            switch container {
+            case .group:
+                try await phonebook.setMembership(
+                    contactID: contact,
+                    groupIDs: containers,
+                    member: member,
+                    viewerID: user.phonebookViewer
+                )
+            case .shift:
+                try await phonebook.setShiftMembership(
+                    contactID: contact,
+                    shiftIDs: containers,
+                    member: member,
+                    viewerID: user.phonebookViewer
+                )
+            }
         } catch let error as SwiftletError where error.kind == .notFound {
-            let missing = error.detail.hasPrefix("contact") ? "Contact" : container
+            let missing = error.detail.hasPrefix("contact") ? "Contact" : container.rawValue
             throw Refusal(.error("\(missing) with the given id does not exists"), because: error.detail)
         }
+        return .ok
     }
 
     func groupMembersRead(_ parameters: FormParameters, user: APIUser) async throws -> APIv1Reply {

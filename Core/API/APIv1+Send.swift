@@ -83,15 +83,18 @@ extension APIv1 {
     /// MMS attachments as JSON-RPC clients send them: `[{"content_type": "image/png", "content":
     /// "<base64>"}, …]` (the reference's sample writes `"content "` with a space; names are trimmed).
     static func attachments(_ json: String?) throws -> [Attachment] {
-        guard let json, let list = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]] else {
+        guard let json, case .array(let list)? = try? JSONDecoder().decode(JSONValue.self, from: Data(json.utf8)) else {
             throw SwiftletError.invalidParameter("attachments", "not a list of {content_type, content}")
         }
         return try list.map { item in
+            guard case .object(let object) = item else {
+                throw SwiftletError.invalidParameter("attachments", "each needs content_type and base64 content")
+            }
             let fields = Dictionary(
-                item.map { ($0.key.trimmingCharacters(in: .whitespaces), $0.value) },
+                object.map { ($0.key.trimmingCharacters(in: .whitespaces), $0.value) },
                 uniquingKeysWith: { first, _ in first }
             )
-            guard let type = fields["content_type"] as? String, let content = fields["content"] as? String,
+            guard case .string(let type)? = fields["content_type"], case .string(let content)? = fields["content"],
                 let data = Data(base64Encoded: content, options: .ignoreUnknownCharacters)
             else { throw SwiftletError.invalidParameter("attachments", "each needs content_type and base64 content") }
             return Attachment(contentType: type, content: [UInt8](data))

@@ -59,21 +59,6 @@ extension APIv1 {
         return .ok
     }
 
-    /// `shift_addcontact` and `shift_removecontact`: `shift_id` may list several shifts.
-    func shiftMembership(_ parameters: FormParameters, user: APIUser, member: Bool) async throws -> APIv1Reply {
-        let shifts = try identifiers(parameters, "shift_id")
-        let contact = try identifier(parameters, "contact_id")
-        try await refusingMissingMember(of: "Shift") {
-            try await phonebook.setShiftMembership(
-                contactID: contact,
-                shiftIDs: shifts,
-                member: member,
-                viewerID: user.phonebookViewer
-            )
-        }
-        return .ok
-    }
-
     func setVacationMode(_ parameters: FormParameters, user: APIUser) async throws -> APIv1Reply {
         let id = try identifier(parameters, "contact_id")
         let name = try required(parameters, "contactname")

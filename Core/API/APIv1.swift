@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdAuth
 import Logging
 import SwiftletDomain
 
@@ -76,10 +77,10 @@ public struct APIv1: Sendable {
         "group_update": { api, parameters, user in try await api.groupUpdate(parameters, user: user) },
         "group_delete": { api, parameters, user in try await api.groupDelete(parameters, user: user) },
         "group_addcontact": { api, parameters, user in
-            try await api.groupMembership(parameters, user: user, member: true)
+            try await api.membership(parameters, user: user, of: .group, member: true)
         },
         "group_removecontact": { api, parameters, user in
-            try await api.groupMembership(parameters, user: user, member: false)
+            try await api.membership(parameters, user: user, of: .group, member: false)
         },
         "group_members_read": { api, parameters, user in try await api.groupMembersRead(parameters, user: user) },
         "contact_create": { api, parameters, user in try await api.contactCreate(parameters, user: user) },
@@ -92,10 +93,10 @@ public struct APIv1: Sendable {
         "shift_update": { api, parameters, _ in try await api.shiftUpdate(parameters) },
         "shift_delete": { api, parameters, _ in try await api.shiftDelete(parameters) },
         "shift_addcontact": { api, parameters, user in
-            try await api.shiftMembership(parameters, user: user, member: true)
+            try await api.membership(parameters, user: user, of: .shift, member: true)
         },
         "shift_removecontact": { api, parameters, user in
-            try await api.shiftMembership(parameters, user: user, member: false)
+            try await api.membership(parameters, user: user, of: .shift, member: false)
         },
         "set_contact_vacation_mode": { api, parameters, user in
             try await api.setVacationMode(parameters, user: user)
@@ -104,12 +105,11 @@ public struct APIv1: Sendable {
         },
     ]
 
-    public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
+    public func addRoutes<Context: APIRequestContext>(to router: Router<Context>) {
         for prefix in ["/http_api", "/index.php/http_api"] {
-            router.get("\(prefix)/:method") { request, context in try await self.respond(to: request, context: context)
-            }
-            router.post("\(prefix)/:method") { request, context in try await self.respond(to: request, context: context)
-            }
+            let methods = router.group(RouterPath(prefix)).add(middleware: authentication(Context.self))
+            methods.get(":method") { request, context in try await self.respond(to: request, context: context) }
+            methods.post(":method") { request, context in try await self.respond(to: request, context: context) }
         }
         for path in ["/jsonrpc/sms", "/index.php/jsonrpc/sms"] {
             router.post(RouterPath(path)) { request, context in
@@ -118,36 +118,74 @@ public struct APIv1: Sendable {
         }
     }
 
-    func respond(to request: Request, context: some RequestContext) async throws -> Response {
+    /// The middleware that authenticates the form methods. An unknown method or response type is
+    /// answered as such by the route, whoever asks; wrong credentials with the documented texts.
+    func authentication<Context: APIRequestContext>(_: Context.Type) -> FormAuthentication<Context> {
+        FormAuthentication(
+            authenticator: authenticator,
+            api: "APIv1",
+            maximumBodySize: Self.maximumBodySize,
+            credential: { parameters, context in
+                guard let method = context.parameters.get("method"), Self.methods[method] != nil,
+                    Self.formResponseTypes.contains(parameters["responsetype"] ?? "text")
+                else { return nil }
+                return Self.credential(parameters)?.credential
+            },
+            refuse: { refusal, parameters in
+                switch refusal {
+                case .unreadableBody(let error):
+                    return error
+                case .credentials(let reason):
+                    let text = reason == .invalid ? Self.credential(parameters)?.invalid : nil
+                    return Answer(.error(text ?? Authenticator.tooManyAttemptsText), parameters)
+                }
+            }
+        )
+    }
+
+    static let formResponseTypes: Set<String> = ["text", "xml"]
+
+    func respond(to request: Request, context: some APIRequestContext) async throws -> Response {
         let method = context.parameters.get("method") ?? ""
-        var parameters = FormParameters(encoded: request.uri.query ?? "")
-        if request.method == .post {
-            let body = try await request.body.collect(upTo: Self.maximumBodySize)
-            parameters.merge(FormParameters(encodedOctets: Array(body.readableBytesView)))
-        }
-        let xml = parameters["responsetype"] == "xml"
+        var request = request
+        let parameters = try await FormParameters.read(&request, maximumBodySize: Self.maximumBodySize)
         guard let handler = Self.methods[method] else {
             logger.notice("APIv1: unknown method", metadata: ["method": "\(method)"])
             return Self.response("Unknown method \(method)", status: .notFound)
         }
-        let reply = await call(
-            method,
-            handler,
-            parameters,
-            responseTypes: ["text", "xml"],
-            client: authenticator.client(request, context: context)
-        )
-        return Self.response(xml ? reply.xml : reply.text, xml: xml)
+        let reply = await call(method, handler, parameters, responseTypes: Self.formResponseTypes) {
+            // The middleware checked the credentials the request carries; it carries none.
+            guard let user = context.identity else {
+                throw SwiftletError(.unauthenticated, APIv1Reply.invalidLoginText)
+            }
+            return user
+        }
+        return Answer(reply, parameters).response
     }
 
-    /// Authenticates, checks the permission, runs the method, and maps domain errors to the
-    /// documented texts. Logs what happened without the credentials.
+    /// An answer in the format the request asks for (`responsetype=xml`, else text), always 200.
+    struct Answer: HTTPResponseError {
+        let reply: APIv1Reply
+        let xml: Bool
+
+        init(_ reply: APIv1Reply, _ parameters: FormParameters) {
+            self.reply = reply
+            self.xml = parameters["responsetype"] == "xml"
+        }
+
+        var status: HTTPResponse.Status { .ok }
+        var response: Response { APIv1.response(xml ? reply.xml : reply.text, xml: xml) }
+        func response(from request: Request, context: some RequestContext) throws -> Response { response }
+    }
+
+    /// Checks the response type, authenticates (`user`), checks the permission, runs the method, and
+    /// maps domain errors to the documented texts. Logs what happened without the credentials.
     func call(
         _ method: String,
         _ handler: @Sendable (APIv1, FormParameters, APIUser) async throws -> APIv1Reply,
         _ parameters: FormParameters,
         responseTypes: Set<String>,
-        client: String
+        user authenticated: () async throws -> APIUser
     ) async -> APIv1Reply {
         var logger = self.logger
         logger[metadataKey: "method"] = "\(method)"
@@ -155,7 +193,7 @@ public struct APIv1: Sendable {
             if let responseType = parameters["responsetype"], !responseTypes.contains(responseType) {
                 return .wrongParameters
             }
-            let user = try await authenticate(parameters, client: client)
+            let user = try await authenticated()
             logger[metadataKey: "user"] = "\(user.name)"
             guard user.may(method) else {
                 logger.notice("APIv1: method not permitted for this user")
@@ -188,18 +226,21 @@ public struct APIv1: Sendable {
         }
     }
 
-    /// `access_token` first; else `login` and `pass`. Throws `.unauthenticated` with the documented
-    /// text, or "too many failed attempts" while the limiter blocks the client.
+    /// The credentials `parameters` carry: `access_token` first, else `login` and `pass`; with the
+    /// documented text for when they are wrong.
+    static func credential(_ parameters: FormParameters) -> (credential: Authenticator.Credential, invalid: String)? {
+        if let token = parameters["access_token"] { return (.token(token), APIv1Reply.invalidTokenText) }
+        if let login = parameters["login"], let password = parameters["pass"] {
+            return (.password(login: login, password: password), APIv1Reply.invalidLoginText)
+        }
+        return nil
+    }
+
+    /// Authenticates the credentials of `parameters` (JSON-RPC's, which carries them in its body).
+    /// Throws `.unauthenticated` with the documented text, or "too many failed attempts" while the
+    /// limiter blocks the client.
     func authenticate(_ parameters: FormParameters, client: String) async throws -> APIUser {
-        let credential: Authenticator.Credential
-        let invalid: String
-        if let token = parameters["access_token"] {
-            credential = .token(token)
-            invalid = APIv1Reply.invalidTokenText
-        } else if let login = parameters["login"], let password = parameters["pass"] {
-            credential = .password(login: login, password: password)
-            invalid = APIv1Reply.invalidLoginText
-        } else {
+        guard let (credential, invalid) = Self.credential(parameters) else {
             throw SwiftletError(.unauthenticated, APIv1Reply.invalidLoginText)
         }
         return try await authenticator.authenticate(credential, client: client, api: "APIv1") {

@@ -33,7 +33,7 @@ extension APIv2 {
 
     /// `POST calls/ring`: `to`, `contacts`, `groups`, `duration` (1–600 s, default 10), `modem_no`,
     /// `priority`. One `{status, id, number, message}` per recipient, as sending answers.
-    func ring(_ body: JSONObject, user: APIUser) async throws -> (HTTPResponse.Status, Any) {
+    func ring(_ body: JSONObject, user: APIUser) async throws -> JSONAPI.Answer {
         let duration = try body.integer("duration", in: 1...600) ?? 10
         let modem = try body.integer("modem_no", in: 1...Int.max)
         let priority = try body.integer("priority", in: 0...9) ?? 0

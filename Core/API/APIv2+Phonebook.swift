@@ -15,7 +15,7 @@ extension APIv2 {
                     number: try Self.number(body),
                     visibility: Visibility(isPublic: try body.flag("public") ?? false, ownerID: user.id)
                 )
-                return (.created, Self.contact(try await ownContact(id, user: user)))
+                return (.created, Contact(try await ownContact(id, user: user)))
             }
         }
         router.put(RouterPath("/phonebook/contacts/:id")) { request, context in
@@ -30,14 +30,14 @@ extension APIv2 {
                     isPublic: try body.flag("public"),
                     viewerID: user.phonebookViewer
                 )
-                return (.ok, Self.contact(try await ownContact(contact.id, user: user)))
+                return (.ok, Contact(try await ownContact(contact.id, user: user)))
             }
         }
         router.delete(RouterPath("/phonebook/contacts/:id")) { request, context in
             await handle(request, context, permission: "contact_delete") { user in
                 let contact = try await ownContact(try id(context), user: user)
                 try await phonebook.deleteContact(id: contact.id, name: contact.name, viewerID: user.phonebookViewer)
-                return (.ok, ["id": contact.id, "status": "deleted"])
+                return (.ok, Outcome(id: contact.id, status: "deleted"))
             }
         }
         router.post(RouterPath("/phonebook/groups")) { request, context in
@@ -47,7 +47,7 @@ extension APIv2 {
                     name: try Self.name(body),
                     visibility: Visibility(isPublic: try body.flag("public") ?? false, ownerID: user.id)
                 )
-                return (.created, Self.group(try await ownGroup(id, user: user)))
+                return (.created, Group(try await ownGroup(id, user: user)))
             }
         }
         router.put(RouterPath("/phonebook/groups/:id")) { request, context in
@@ -60,14 +60,14 @@ extension APIv2 {
                     isPublic: try body.flag("public"),
                     viewerID: user.phonebookViewer
                 )
-                return (.ok, Self.group(try await ownGroup(group.id, user: user)))
+                return (.ok, Group(try await ownGroup(group.id, user: user)))
             }
         }
         router.delete(RouterPath("/phonebook/groups/:id")) { request, context in
             await handle(request, context, permission: "group_delete") { user in
                 let group = try await ownGroup(try id(context), user: user)
                 try await phonebook.deleteGroup(id: group.id, name: group.name, viewerID: user.phonebookViewer)
-                return (.ok, ["id": group.id, "status": "deleted"])
+                return (.ok, Outcome(id: group.id, status: "deleted"))
             }
         }
         router.post(RouterPath("/phonebook/groups/:id/contacts")) { request, context in
@@ -90,7 +90,7 @@ extension APIv2 {
                     )
                 }
                 return try Self.list(
-                    try await phonebook.members(ofGroup: group.id, Self.owned(by: user)).map(Self.contact)
+                    try await phonebook.members(ofGroup: group.id, Self.owned(by: user)).map(Contact.init)
                 )
             }
         }
@@ -108,7 +108,7 @@ extension APIv2 {
                     member: false,
                     viewerID: user.phonebookViewer
                 )
-                return (.ok, ["id": contactID, "group_id": group.id, "status": "removed"])
+                return (.ok, Outcome(id: contactID, groupID: group.id, status: "removed"))
             }
         }
     }

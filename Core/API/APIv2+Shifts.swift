@@ -9,7 +9,7 @@ extension APIv2 {
     func addShiftRoutes<Context: APIRequestContext>(to router: RouterGroup<Context>) {
         router.get(RouterPath("/phonebook/shifts")) { request, context in
             await handle(request, context, permission: "shift_read") { _ in
-                try Self.list(try await phonebook.shifts(id: nil, name: nil, enabled: nil).map(Self.shift))
+                try Self.list(try await phonebook.shifts(id: nil, name: nil, enabled: nil).map(ShiftHours.init))
             }
         }
         router.post(RouterPath("/phonebook/shifts")) { request, context in
@@ -25,7 +25,7 @@ extension APIv2 {
                         ownerID: user.id
                     )
                 )
-                return (.created, Self.shift(try await shift(id)))
+                return (.created, ShiftHours(try await shift(id)))
             }
         }
         router.put(RouterPath("/phonebook/shifts/:id")) { request, context in
@@ -38,14 +38,14 @@ extension APIv2 {
                     enabled: try body.flag("enabled"),
                     days: try Self.days(body)
                 )
-                return (.ok, Self.shift(try await shift(current.id)))
+                return (.ok, ShiftHours(try await shift(current.id)))
             }
         }
         router.delete(RouterPath("/phonebook/shifts/:id")) { request, context in
             await handle(request, context, permission: "shift_delete") { _ in
                 let current = try await shift(try id(context))
                 try await phonebook.deleteShift(id: current.id)
-                return (.ok, ["id": current.id, "status": "deleted"])
+                return (.ok, Outcome(id: current.id, status: "deleted"))
             }
         }
         router.post(RouterPath("/phonebook/shifts/:id/contacts")) { request, context in
@@ -65,7 +65,7 @@ extension APIv2 {
                         viewerID: user.phonebookViewer
                     )
                 }
-                return (.ok, ["id": current.id, "contacts": contacts, "status": "added"])
+                return (.ok, Outcome(id: current.id, contacts: contacts, status: "added"))
             }
         }
         router.delete(RouterPath("/phonebook/shifts/:id/contacts/:contact_id")) { request, context in
@@ -82,7 +82,7 @@ extension APIv2 {
                     member: false,
                     viewerID: user.phonebookViewer
                 )
-                return (.ok, ["id": contact, "shift_id": current.id, "status": "removed"])
+                return (.ok, Outcome(id: contact, shiftID: current.id, status: "removed"))
             }
         }
     }
@@ -121,13 +121,4 @@ extension APIv2 {
         return days
     }
 
-    static func shift(_ shift: Shift) -> [String: Any] {
-        var days: [String: Any] = [:]
-        for (index, name) in Shift.dayNames.enumerated() {
-            days[name] =
-                shift.days[index].map { ["from": DayHours.text($0.from), "to": DayHours.text($0.to)] as Any }
-                ?? NSNull()
-        }
-        return ["id": shift.id, "name": shift.name, "enabled": shift.enabled, "days": days]
-    }
 }

@@ -8,7 +8,7 @@ import SwiftletDomain
 extension APIv2 {
     func addUserRoutes<Context: APIRequestContext>(to router: RouterGroup<Context>) {
         router.get(RouterPath("/users")) { request, context in
-            await admin(request, context) { _ in try Self.list(try await users.users().map(Self.user)) }
+            await admin(request, context) { _ in try Self.list(try await users.users().map(User.init)) }
         }
         router.post(RouterPath("/users")) { request, context in
             await admin(request, context) { admin in
@@ -20,7 +20,7 @@ extension APIv2 {
                     permissions: try Self.permissions(body) ?? ["*"]
                 )
                 logger.notice("APIv2: user added", metadata: ["user": "\(admin.name)", "added": "\(name)"])
-                return (.created, Self.user(try await existing(name)))
+                return (.created, User(try await existing(name)))
             }
         }
         router.put(RouterPath("/users/:name")) { request, context in
@@ -32,7 +32,7 @@ extension APIv2 {
                 }
                 if let flag = try body.flag("admin") { _ = try await users.setAdmin(name, flag) }
                 logger.notice("APIv2: user changed", metadata: ["user": "\(admin.name)", "changed": "\(name)"])
-                return (.ok, Self.user(try await existing(name)))
+                return (.ok, User(try await existing(name)))
             }
         }
         router.delete(RouterPath("/users/:name")) { request, context in
@@ -53,9 +53,10 @@ extension APIv2 {
             await admin(request, context) { admin in
                 let name = try await existing(context).name
                 let secret = try await users.createAccessToken(user: name)
-                let made = try await users.tokens(user: name).last.map(token) ?? [:]
+                var made = try await users.tokens(user: name).last.map(token)
+                made?.token = secret
                 logger.notice("APIv2: token made", metadata: ["user": "\(admin.name)", "for": "\(name)"])
-                return (.created, made.merging(["token": secret]) { _, new in new })
+                return (.created, made ?? Token(id: "", user: name, createdAt: "", token: secret))
             }
         }
         router.delete(RouterPath("/tokens/:token")) { request, context in
@@ -74,7 +75,7 @@ extension APIv2 {
     func admin(
         _ request: Request,
         _ context: some APIRequestContext,
-        _ body: @escaping (APIUser) async throws -> (HTTPResponse.Status, Any)
+        _ body: @escaping (APIUser) async throws -> JSONAPI.Answer
     ) async -> Response {
         await json.respond {
             let user = try json.user(context, permission: nil)
@@ -104,14 +105,7 @@ extension APIv2 {
         return Set(names)
     }
 
-    static func user(_ user: UserSummary) -> [String: Any] {
-        [
-            "id": user.id, "name": user.name, "admin": user.isAdmin, "permissions": user.permissions.sorted(),
-            "tokens": user.tokens, "password": user.hasPassword,
-        ]
-    }
-
-    func token(_ token: TokenSummary) -> [String: Any] {
-        ["id": token.id, "user": token.user, "created_at": JSONAPI.timestamp(token.createdAt, dates.timeZone)]
+    func token(_ token: TokenSummary) -> Token {
+        Token(id: token.id, user: token.user, createdAt: JSONAPI.timestamp(token.createdAt, dates.timeZone))
     }
 }

@@ -16,7 +16,7 @@ extension APIv2 {
         }
         router.get(RouterPath("/webhooks")) { request, context in
             await handle(request, context, permission: "read_sms") { user in
-                var list: [[String: Any]] = []
+                var list: [WebhookAnswer] = []
                 for hook in try await webhooks.webhooks(user: user.isAdmin ? nil : user.name) {
                     list.append(try await describe(hook))
                 }
@@ -33,7 +33,7 @@ extension APIv2 {
                 let hook = try await webhook(try id(context), user: user)
                 _ = try await webhooks.removeWebhook(id: hook.id)
                 logger.notice("APIv2: webhook removed", metadata: ["user": "\(user.name)", "webhook": "\(hook.id)"])
-                return (.ok, ["id": hook.id, "status": "deleted"])
+                return (.ok, Outcome(id: hook.id, status: "deleted"))
             }
         }
         router.get(RouterPath("/webhooks/:id/deliveries")) { request, context in
@@ -58,7 +58,7 @@ extension APIv2 {
     /// `POST webhooks`: `url` (http or https), `events` (default: all), `format` (`json` or
     /// `smseagle`), `method` (`POST`; `GET` for the SMSEagle format), `secret` (made when not given;
     /// shown only in this answer), `apikey` (SMSEagle format).
-    func addWebhook(_ body: JSONObject, user: APIUser) async throws -> [String: Any] {
+    func addWebhook(_ body: JSONObject, user: APIUser) async throws -> WebhookAnswer {
         guard let text = try body.text("url"), let url = URL(string: text), let scheme = url.scheme?.lowercased(),
             scheme == "http" || scheme == "https", url.host?.isEmpty == false
         else { throw JSONAPI.Failure.badRequest("url: required, an http:// or https:// URL") }
@@ -104,7 +104,7 @@ extension APIv2 {
             metadata: ["user": "\(user.name)", "webhook": "\(hook.id)", "url": "\(url.redacted)"]
         )
         var answer = try await describe(hook)
-        answer["secret"] = secret
+        answer.secret = secret
         return answer
     }
 
@@ -115,27 +115,35 @@ extension APIv2 {
         return hook
     }
 
-    func describe(_ hook: Webhook) async throws -> [String: Any] {
+    func describe(_ hook: Webhook) async throws -> WebhookAnswer {
         let counts = try await webhooks.webhookCounts(id: hook.id)
-        return [
-            "id": hook.id, "user": hook.user, "url": hook.url.absoluteString,
-            "events": hook.events.map(\.rawValue).sorted(), "format": hook.format.rawValue, "method": hook.method,
-            "all_users": hook.allUsers, "created_at": JSONAPI.timestamp(hook.createdAt, dates.timeZone),
-            "deliveries": ["pending": counts.pending, "delivered": counts.delivered, "failed": counts.failed],
-        ]
+        return WebhookAnswer(
+            id: hook.id,
+            user: hook.user,
+            url: hook.url.absoluteString,
+            events: hook.events.map(\.rawValue).sorted(),
+            format: hook.format.rawValue,
+            method: hook.method,
+            allUsers: hook.allUsers,
+            createdAt: JSONAPI.timestamp(hook.createdAt, dates.timeZone),
+            deliveries: .init(pending: counts.pending, delivered: counts.delivered, failed: counts.failed)
+        )
     }
 
-    func delivery(_ delivery: WebhookDelivery) -> [String: Any] {
+    func delivery(_ delivery: WebhookDelivery) -> DeliveryAnswer {
         let event = delivery.event
-        return [
-            "id": delivery.id, "event_id": event.id, "event": event.status ?? event.kind.rawValue,
-            "message_id": event.messageID, "state": delivery.state.rawValue, "attempts": delivery.attempts,
-            "next_attempt_at": delivery.state == .pending
-                ? JSONAPI.timestamp(delivery.nextAttemptAt, dates.timeZone) as Any : NSNull(),
-            "last_error": delivery.lastError ?? NSNull(),
-            "delivered_at": delivery.deliveredAt.map { JSONAPI.timestamp($0, dates.timeZone) as Any } ?? NSNull(),
-            "queued_at": JSONAPI.timestamp(delivery.createdAt, dates.timeZone),
-        ]
+        return DeliveryAnswer(
+            id: delivery.id,
+            eventID: event.id,
+            event: event.status ?? event.kind.rawValue,
+            messageID: event.messageID,
+            state: delivery.state.rawValue,
+            attempts: delivery.attempts,
+            nextAttemptAt: delivery.state == .pending ? JSONAPI.timestamp(delivery.nextAttemptAt, dates.timeZone) : nil,
+            lastError: delivery.lastError,
+            deliveredAt: delivery.deliveredAt.map { JSONAPI.timestamp($0, dates.timeZone) },
+            queuedAt: JSONAPI.timestamp(delivery.createdAt, dates.timeZone)
+        )
     }
 
     static func randomSecret() -> String {

@@ -107,7 +107,10 @@ public struct APIv2: Sendable {
                     let number = try modemNumber(context)
                     return (
                         .ok,
-                        ["modem_no": number, "state": try modems.isEnabled(modem: number) ? "enabled" : "disabled"]
+                        ModemState(
+                            modemNumber: number,
+                            state: try modems.isEnabled(modem: number) ? "enabled" : "disabled"
+                        )
                     )
                 }
             }
@@ -120,17 +123,17 @@ public struct APIv2: Sendable {
                     }
                     try await modems.setEnabled(modem: number, state == "enabled")
                     logger.notice("APIv2: modem \(number) \(state!)", metadata: ["user": "\(user.name)"])
-                    return (.ok, ["modem_no": number, "state": state!])
+                    return (.ok, ModemState(modemNumber: number, state: state!))
                 }
             }
             routes.get(RouterPath("/phonebook/contacts")) { request, context in
                 await handle(request, context, permission: "contact_read") { user in
-                    try Self.list(try await phonebook.contacts(Self.owned(by: user)).map(Self.contact))
+                    try Self.list(try await phonebook.contacts(Self.owned(by: user)).map(Contact.init))
                 }
             }
             routes.get(RouterPath("/phonebook/groups")) { request, context in
                 await handle(request, context, permission: "group_read") { user in
-                    try Self.list(try await phonebook.groups(Self.owned(by: user)).map(Self.group))
+                    try Self.list(try await phonebook.groups(Self.owned(by: user)).map(Group.init))
                 }
             }
             routes.get(RouterPath("/phonebook/groups/:id/contacts")) { request, context in
@@ -140,7 +143,7 @@ public struct APIv2: Sendable {
                         throw JSONAPI.Failure.notFound
                     }
                     return try Self.list(
-                        try await phonebook.members(ofGroup: group, Self.owned(by: user)).map(Self.contact)
+                        try await phonebook.members(ofGroup: group, Self.owned(by: user)).map(Contact.init)
                     )
                 }
             }
@@ -152,7 +155,7 @@ public struct APIv2: Sendable {
         _ request: Request,
         _ context: some APIRequestContext,
         permission: String,
-        _ body: @escaping (APIUser) async throws -> (HTTPResponse.Status, Any)
+        _ body: @escaping (APIUser) async throws -> JSONAPI.Answer
     ) async -> Response {
         await json.respond { try await body(try json.user(context, permission: permission)) }
     }
@@ -163,7 +166,7 @@ public struct APIv2: Sendable {
     /// per contact in `contacts` and per member of the groups in `groups`. Answers one
     /// `{status, id, number, message}` per recipient, in that order; a number that is not one is
     /// answered `status: error` and the others are still sent.
-    func send(_ body: JSONObject, kind: MessageKind, user: APIUser) async throws -> (HTTPResponse.Status, Any) {
+    func send(_ body: JSONObject, kind: MessageKind, user: APIUser) async throws -> JSONAPI.Answer {
         guard let text = try body.text("text"), !text.isEmpty else {
             throw JSONAPI.Failure.badRequest("text: required, the message's text")
         }
@@ -222,19 +225,19 @@ public struct APIv2: Sendable {
     static let notARecipient =
         "Invalid phone number: neither a number nor the name of one of your phonebook groups (give group ids in groups)"
 
-    static func answers(given: [String], recipients: [String], ids: [MessageID]) throws -> (HTTPResponse.Status, Any) {
-        var answers: [[String: Any]] = []
+    static func answers(given: [String], recipients: [String], ids: [MessageID]) throws -> JSONAPI.Answer {
+        var answers: [SendOutcome] = []
         var next = 0
         for number in given {
             if PhoneNumber(number) == nil {
-                answers.append(sendAnswer(status: "error", id: nil, number: number, message: notARecipient))
+                answers.append(.refused(number, because: notARecipient))
             } else {
-                answers.append(sendAnswer(status: "queued", id: ids[next], number: number, message: "OK"))
+                answers.append(.queued(ids[next], to: number))
                 next += 1
             }
         }
         for (number, id) in zip(recipients[next...], ids[next...]) {
-            answers.append(sendAnswer(status: "queued", id: id, number: number, message: "OK"))
+            answers.append(.queued(id, to: number))
         }
         guard !answers.isEmpty else {
             throw JSONAPI.Failure.badRequest("Every contact is on vacation or has no shift hours")
@@ -296,10 +299,6 @@ public struct APIv2: Sendable {
         }
     }
 
-    static func sendAnswer(status: String, id: MessageID?, number: String, message: String) -> [String: Any] {
-        ["status": status, "id": id.map { $0 as Any } ?? NSNull(), "number": number, "message": message]
-    }
-
     func timeOfDay(_ body: JSONObject, _ name: String) throws -> Int? {
         guard let text = try body.text(name), !text.isEmpty else { return nil }
         guard let minutes = DayHours.minutes(text) else {
@@ -315,7 +314,7 @@ public struct APIv2: Sendable {
         in folder: Folder,
         _ query: FormParameters,
         user: APIUser
-    ) async throws -> (HTTPResponse.Status, Any) {
+    ) async throws -> JSONAPI.Answer {
         var filter = MessageQuery(folder: folder, for: user)
         filter.idFrom = try Self.queryInteger(query, "id_from").map(Int64.init)
         filter.idTo = try Self.queryInteger(query, "id_to").map(Int64.init)
@@ -329,28 +328,26 @@ public struct APIv2: Sendable {
         if let number = try Self.queryInteger(query, "modem_no") {
             filter.modem = (number, try modems.name(ofModem: number))
         }
-        let list: [[String: Any]] =
-            folder == .inbox
-            ? try await store.incoming(matching: filter).map(incoming)
-            : try await store.outgoing(matching: filter).map(outgoing)
-        return try Self.list(list)
+        return folder == .inbox
+            ? try Self.list(try await store.incoming(matching: filter).map(received))
+            : try Self.list(try await store.outgoing(matching: filter).map(sent))
     }
 
     /// `GET messages/{folder}/{id}`.
-    func message(_ id: MessageID, in folder: Folder, user: APIUser) async throws -> (HTTPResponse.Status, Any) {
+    func message(_ id: MessageID, in folder: Folder, user: APIUser) async throws -> JSONAPI.Answer {
         var filter = MessageQuery(folder: folder, for: user)
         filter.idFrom = id
         filter.idTo = id
-        let found: [String: Any]? =
+        let found: (any Encodable)? =
             folder == .inbox
-            ? try await store.incoming(matching: filter).first.map(incoming)
-            : try await store.outgoing(matching: filter).first.map(outgoing)
+            ? try await store.incoming(matching: filter).first.map(received)
+            : try await store.outgoing(matching: filter).first.map(sent)
         guard let found else { throw JSONAPI.Failure.notFound }
         return (.ok, found)
     }
 
     /// `DELETE messages/{folder}/{id}`: a message a modem has taken from the outbox cannot be called back (409).
-    func deleteMessage(_ id: MessageID, in folder: Folder, user: APIUser) async throws -> (HTTPResponse.Status, Any) {
+    func deleteMessage(_ id: MessageID, in folder: Folder, user: APIUser) async throws -> JSONAPI.Answer {
         _ = try await message(id, in: folder, user: user)
         guard try await store.delete(from: folder, ids: id...id, owner: user.messageOwner) == 1 else {
             throw JSONAPI.Failure(.conflict, "Message \(id) is being sent and cannot be deleted")
@@ -359,20 +356,24 @@ public struct APIv2: Sendable {
             "APIv2: deleted a message",
             metadata: ["user": "\(user.name)", "folder": "\(folder.rawValue)", "message.id": "\(id)"]
         )
-        return (.ok, ["id": id, "folder": folder.rawValue, "status": "deleted"])
+        return (.ok, Outcome(id: id, folder: folder.rawValue, status: "deleted"))
     }
 
-    func incoming(_ message: IncomingMessage) -> [String: Any] {
-        [
-            "id": message.id, "folder": "inbox", "sender": message.sender, "text": message.text,
-            "encoding": message.unicode ? "unicode" : "standard", "modem_no": modemNumber(named: message.modem),
-            "sent_at": JSONAPI.timestamp(message.sentAt, dates.timeZone),
-            "received_at": JSONAPI.timestamp(message.receivedAt, dates.timeZone), "read": !message.unread,
-            "oid": message.oid ?? NSNull(),
-        ]
+    func received(_ message: IncomingMessage) -> Received {
+        Received(
+            id: message.id,
+            sender: message.sender,
+            text: message.text,
+            encoding: message.unicode ? "unicode" : "standard",
+            modemNumber: modemNumber(named: message.modem),
+            sentAt: JSONAPI.timestamp(message.sentAt, dates.timeZone),
+            receivedAt: JSONAPI.timestamp(message.receivedAt, dates.timeZone),
+            read: !message.unread,
+            oid: message.oid
+        )
     }
 
-    func outgoing(_ message: OutgoingMessage) -> [String: Any] {
+    func sent(_ message: OutgoingMessage) -> Sent {
         let status: String =
             switch message.state {
             case .queued: "queued"
@@ -380,51 +381,44 @@ public struct APIv2: Sendable {
             case .sent: "sent"
             case .failed: "failed"
             }
-        return [
-            "id": message.id, "folder": message.state.folder.rawValue, "kind": message.payload.kind.rawValue,
-            "to": message.address,
-            "text": message.payload.listedText, "status": status, "priority": message.options.priority,
-            "encoding": message.options.unicode ? "unicode" : "standard", "flash": message.options.flash,
-            "modem_no": message.modem.map(modemNumber(named:)) ?? message.options.modemNumber.map { $0 as Any }
-                ?? NSNull(),
-            "created_by": message.createdBy, "created_at": JSONAPI.timestamp(message.createdAt, dates.timeZone),
-            "send_after": JSONAPI.timestamp(message.notBefore, dates.timeZone),
-            "sent_at": message.sentAt.map { JSONAPI.timestamp($0, dates.timeZone) as Any } ?? NSNull(),
-            "parts": message.parts, "attempts": message.attempts,
-            "delivery": message.delivery?.rawValue ?? NSNull(), "error": message.lastError ?? NSNull(),
-            "oid": message.options.oid ?? NSNull(),
-        ]
+        return Sent(
+            id: message.id,
+            folder: message.state.folder.rawValue,
+            kind: message.payload.kind.rawValue,
+            to: message.address,
+            text: message.payload.listedText,
+            status: status,
+            priority: message.options.priority,
+            encoding: message.options.unicode ? "unicode" : "standard",
+            flash: message.options.flash,
+            modemNumber: message.modem.map(modemNumber(named:)) ?? message.options.modemNumber,
+            createdBy: message.createdBy,
+            createdAt: JSONAPI.timestamp(message.createdAt, dates.timeZone),
+            sendAfter: JSONAPI.timestamp(message.notBefore, dates.timeZone),
+            sentAt: message.sentAt.map { JSONAPI.timestamp($0, dates.timeZone) },
+            parts: message.parts,
+            attempts: message.attempts,
+            delivery: message.delivery?.rawValue,
+            error: message.lastError,
+            oid: message.options.oid
+        )
     }
 
-    /// A modem's number (1…N) from its configured name; nil (JSON null) for one no longer configured.
-    func modemNumber(named name: String) -> Any {
-        guard modems.modemCount > 0 else { return NSNull() }
-        return (1...modems.modemCount).first { (try? modems.name(ofModem: $0)) == name } ?? NSNull()
+    /// A modem's number (1…N) from its configured name; nil for one no longer configured.
+    func modemNumber(named name: String) -> Int? {
+        guard modems.modemCount > 0 else { return nil }
+        return (1...modems.modemCount).first { (try? modems.name(ofModem: $0)) == name }
     }
 
-    func signal(modem number: Int) throws -> [String: Any] {
-        ["modem_no": number, "signal_strength": try modems.signalPercent(modem: number)]
-    }
-
-    static func contact(_ entry: PhonebookEntry) -> [String: Any] {
-        [
-            "id": entry.id, "name": entry.name, "number": entry.number ?? "", "public": entry.visibility.isPublic,
-            "vacation": entry.vacation, "owner_id": entry.visibility.ownerID.map { $0 as Any } ?? NSNull(),
-        ]
-    }
-
-    static func group(_ entry: PhonebookEntry) -> [String: Any] {
-        [
-            "id": entry.id, "name": entry.name, "public": entry.visibility.isPublic,
-            "owner_id": entry.visibility.ownerID.map { $0 as Any } ?? NSNull(),
-        ]
+    func signal(modem number: Int) throws -> Signal {
+        Signal(modemNumber: number, signalStrength: try modems.signalPercent(modem: number))
     }
 
     /// A user's own phonebook entries; an admin's view is everyone's.
     static func owned(by user: APIUser) -> PhonebookFilter { PhonebookScope.of(user).filter }
 
     /// SMSEagle's list answer: the items, or 404 "Resource(s) not found" when there are none.
-    static func list(_ items: [[String: Any]]) throws -> (HTTPResponse.Status, Any) {
+    static func list(_ items: [some Encodable]) throws -> JSONAPI.Answer {
         guard !items.isEmpty else { throw JSONAPI.Failure.notFound }
         return (.ok, items)
     }

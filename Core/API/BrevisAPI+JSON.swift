@@ -70,7 +70,7 @@ extension BrevisAPI {
 
     var json: JSONAPI { JSONAPI(authenticator: authenticator, logger: logger, name: "brevis.one JSON API") }
 
-    func signIn(_ request: Request, client: String) async throws -> (HTTPResponse.Status, Any) {
+    func signIn(_ request: Request, client: String) async throws -> JSONAPI.Answer {
         guard let sessions else { throw JSONAPI.Failure.notFound }
         let body = try await JSONAPI.object(request)
         guard let username = try body.text("username"), let password = try body.text("password") else {
@@ -87,10 +87,10 @@ extension BrevisAPI {
         }
         let (jwt, expireAt) = try await sessions.sign(user)
         logger.info("brevis.one JSON API: signed in", metadata: ["user": "\(user.name)", "client": "\(client)"])
-        return (.ok, ["jwt": jwt, "expireAt": Int(expireAt.timeIntervalSince1970)])
+        return (.ok, SignedIn(jwt: jwt, expireAt: Int(expireAt.timeIntervalSince1970)))
     }
 
-    func messages(_ request: Request, client: String) async throws -> (HTTPResponse.Status, Any) {
+    func messages(_ request: Request, client: String) async throws -> JSONAPI.Answer {
         guard let sessions else { throw JSONAPI.Failure.notFound }
         guard let jwt = JSONAPI.token(request), let user = await sessions.user(jwt) else {
             logger.notice("brevis.one JSON API: refused: no valid session", metadata: ["client": "\(client)"])
@@ -142,6 +142,18 @@ extension BrevisAPI {
             throw JSONAPI.Failure.badRequest("recipients: \(answer.reason ?? answer.text)")
         }
         logger.info("brevis.one JSON API: queued", metadata: ["user": "\(user.name)", "message.ids": "\(ids)"])
-        return (.ok, ["status": "queued", "ids": ids])
+        return (.ok, Queued(ids: ids))
+    }
+
+    /// `POST /api/signin`'s answer: the session token and when it expires (Unix time).
+    struct SignedIn: Encodable {
+        var jwt: String
+        var expireAt: Int
+    }
+
+    /// `POST /api/messages`'s answer: `{"status": "queued", "ids": […]}`.
+    struct Queued: Encodable {
+        var status = "queued"
+        var ids: [MessageID]
     }
 }

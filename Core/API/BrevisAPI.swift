@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdAuth
 import Logging
 import SMSCodec
 import SwiftletDomain
@@ -43,7 +44,8 @@ public struct BrevisAPI: Sendable {
         self.logger = logger
     }
 
-    struct Answer: Error {
+    /// An answer other than success, as text with its status.
+    struct Answer: HTTPResponseError {
         var status: HTTPResponse.Status
         var text: String
         /// For the log: what was wrong (the answer itself says only "see the logs").
@@ -54,42 +56,57 @@ public struct BrevisAPI: Sendable {
             self.text = text
             self.reason = reason
         }
+
+        func response(from request: Request, context: some RequestContext) throws -> Response {
+            BrevisAPI.response(text, status: status)
+        }
     }
 
-    public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
-        router.get("/api.php") { request, context in
-            await respond(to: request, client: authenticator.client(request, context: context))
-        }
-        router.post("/api.php") { request, context in
-            await respond(to: request, client: authenticator.client(request, context: context))
-        }
+    public func addRoutes<Context: APIRequestContext>(to router: Router<Context>) {
+        let form = router.group("/api.php").add(middleware: authentication(Context.self))
+        form.get { request, context in await respond(to: request, context: context) }
+        form.post { request, context in await respond(to: request, context: context) }
         addJSONRoutes(to: router)
     }
 
-    func respond(to request: Request, client: String) async -> Response {
-        var parameters = FormParameters(encoded: request.uri.query ?? "")
+    /// The middleware that authenticates `api.php`. A request missing any of `username`, `password`,
+    /// `text` and `to` is answered "parameter miss" by the route, before its credentials are checked.
+    func authentication<Context: APIRequestContext>(_: Context.Type) -> FormAuthentication<Context> {
+        FormAuthentication(
+            authenticator: authenticator,
+            api: "brevis.one API",
+            maximumBodySize: APIv1.maximumBodySize,
+            credential: { parameters, _ in
+                guard let username = parameters["username"], let password = parameters["password"],
+                    parameters["text"] != nil, parameters["to"]?.isEmpty == false
+                else { return nil }
+                return .password(login: username, password: password)
+            },
+            refuse: { refusal, _ in
+                switch refusal {
+                case .unreadableBody:
+                    Answer(.requestTimeout, Self.timeout, because: "the body could not be read (or is too large)")
+                case .credentials(.invalid):
+                    Answer(.unauthorized, Self.unauthorized, because: "wrong user name or password")
+                case .credentials(.tooManyAttempts):
+                    Answer(.tooManyRequests, Authenticator.tooManyAttemptsText, because: "too many failed logins")
+                }
+            }
+        )
+    }
+
+    func respond(to request: Request, context: some APIRequestContext) async -> Response {
         var user = "?"
         do {
-            if request.method == .post {
-                guard let body = try? await request.body.collect(upTo: APIv1.maximumBodySize) else {
-                    throw Answer(.requestTimeout, Self.timeout, because: "the body could not be read (or is too large)")
-                }
-                parameters.merge(FormParameters(encodedOctets: Array(body.readableBytesView)))
-            }
-            guard let username = parameters["username"], let password = parameters["password"],
+            var request = request
+            let parameters = try await FormParameters.read(&request, maximumBodySize: APIv1.maximumBodySize)
+            guard parameters["username"] != nil, parameters["password"] != nil,
                 let text = parameters["text"], let to = parameters["to"], !to.isEmpty
             else {
                 throw Answer(.badRequest, Self.parameterMissing, because: "username, password, text and to are needed")
             }
-            let account = try await authenticator.authenticate(
-                .password(login: username, password: password),
-                client: client,
-                api: "brevis.one API"
-            ) {
-                $0 == .invalid
-                    ? Answer(.unauthorized, Self.unauthorized, because: "wrong user name or password from \(client)")
-                    : Answer(.tooManyRequests, Authenticator.tooManyAttemptsText, because: "too many failed logins")
-            }
+            // The middleware checked the credentials.
+            guard let account = context.identity else { throw Answer(.unauthorized, Self.unauthorized) }
             user = account.name
             guard account.may("send_sms") else {
                 throw Answer(.forbidden, Self.forbidden, because: "no send_sms permission")

@@ -1,3 +1,4 @@
+import Hummingbird
 import SMSCodec
 
 /// Parameters of a query string or an `application/x-www-form-urlencoded` body, decoded as PHP does
@@ -37,6 +38,17 @@ public struct FormParameters: Sendable, Equatable {
     }
 
     public subscript(name: String) -> String? { values[name] }
+
+    /// The query's parameters and, for a POST, the form body's over them (at most `maximumBodySize`
+    /// octets). The body stays readable: it is collected into the request.
+    static func read(_ request: inout Request, maximumBodySize: Int) async throws -> FormParameters {
+        var parameters = FormParameters(encoded: request.uri.query ?? "")
+        if request.method == .post {
+            let body = try await request.collectBody(upTo: maximumBodySize)
+            parameters.merge(FormParameters(encodedOctets: Array(body.readableBytesView)))
+        }
+        return parameters
+    }
 
     /// Adds `other`'s values, replacing those of the same name.
     public mutating func merge(_ other: FormParameters) {

@@ -30,7 +30,7 @@ struct JSONAPI: Sendable {
         static let notFound = Failure(.notFound, "Resource(s) not found")
 
         func response(from request: Request, context: some RequestContext) throws -> Response {
-            JSONAPI.response(["message": message], status: status)
+            JSONAPI.response(Message(message: message), status: status)
         }
     }
 
@@ -124,32 +124,41 @@ struct JSONAPI: Sendable {
         return Data(replaced.utf8)
     }
 
-    /// Runs `body` and answers its value as JSON (200), a `Failure` with its status, and anything
-    /// else as 500 (logged).
-    func respond(_ body: () async throws -> (HTTPResponse.Status, Any)) async -> Response {
+    /// An answer that is only a message: `{"message": "…"}`.
+    struct Message: Encodable {
+        var message: String
+    }
+
+    /// What a handler answers: the status and the value to encode.
+    typealias Answer = (status: HTTPResponse.Status, value: any Encodable)
+
+    /// Runs `body` and answers its value as JSON, a `Failure` with its status, and anything else as
+    /// 500 (logged).
+    func respond(_ body: () async throws -> Answer) async -> Response {
         do {
             let (status, value) = try await body()
             return Self.response(value, status: status)
         } catch let failure as Failure {
-            return Self.response(["message": failure.message], status: failure.status)
+            return Self.response(Message(message: failure.message), status: failure.status)
         } catch let error as SwiftletError where error.kind == .invalidParameter {
-            return Self.response(["message": error.detail], status: .badRequest)
+            return Self.response(Message(message: error.detail), status: .badRequest)
         } catch let error as SwiftletError where error.kind == .notFound {
-            return Self.response(["message": "Resource(s) not found"], status: .notFound)
+            return Self.response(Message(message: Failure.notFound.message), status: .notFound)
         } catch let error as SwiftletError where error.kind == .unavailable || error.kind == .notSupported {
             // Understood, but the gateway cannot do it now (a modem away) or at all: say why.
             logger.notice("\(name): cannot do it", metadata: ["reason": "\(error.detail)"])
-            return Self.response(["message": error.detail], status: .serviceUnavailable)
+            return Self.response(Message(message: error.detail), status: .serviceUnavailable)
         } catch {
             logger.error("\(name): failed", metadata: ["error": "\(error)"])
-            return Self.response(["message": "Internal error"], status: .internalServerError)
+            return Self.response(Message(message: "Internal error"), status: .internalServerError)
         }
     }
 
-    static func response(_ value: Any, status: HTTPResponse.Status) -> Response {
-        let data =
-            (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes]))
-            ?? Data("{}".utf8)
+    /// `value` as JSON, keys sorted and slashes as they are, with `status`.
+    static func response(_ value: some Encodable, status: HTTPResponse.Status) -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
         return Response(
             status: status,
             headers: [.contentType: "application/json"],

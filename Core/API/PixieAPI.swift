@@ -49,7 +49,7 @@ public struct PixieAPI: Sendable {
     /// first message; the others follow it), `smsCount` (SMS parts over all recipients) and
     /// `totalCost` (0: the gateway's own SIM), with each message's id, and the recipients that are
     /// not numbers under `failed`.
-    func send(_ body: JSONObject, user: APIUser) async throws -> (HTTPResponse.Status, Any) {
+    func send(_ body: JSONObject, user: APIUser) async throws -> JSONAPI.Answer {
         guard let text = try body.text("message"), !text.isEmpty else {
             throw JSONAPI.Failure.badRequest("message: required, the text to send")
         }
@@ -75,27 +75,30 @@ public struct PixieAPI: Sendable {
         }
         let valid = recipients.filter { PhoneNumber($0) != nil }
         let failed = recipients.filter { PhoneNumber($0) == nil }.map {
-            ["recipient": $0, "reason": "not a telephone number"]
+            Failed(recipient: $0, reason: "not a telephone number")
         }
         guard !valid.isEmpty else {
-            return (.badRequest, ["message": "recipients: none is a telephone number", "failed": failed])
+            return (.badRequest, Refused(message: "recipients: none is a telephone number", failed: failed))
         }
         let ids = try await outbox.send(SendRequest(recipients: valid, text: text, createdBy: user.name))
         let parts = MessageSplitter.split(text).parts.count
         logger.info("Pixie API: queued", metadata: ["user": "\(user.name)", "message.ids": "\(ids)"])
         return (
             .ok,
-            [
-                "id": ids[0], "smsCount": parts * valid.count, "totalCost": 0,
-                "messages": zip(valid, ids).map { ["recipient": $0, "id": $1] }, "failed": failed,
-            ] as [String: Any]
+            Sent(
+                id: ids[0],
+                smsCount: parts * valid.count,
+                totalCost: 0,
+                messages: zip(valid, ids).map { Sent.Message(recipient: $0, id: $1) },
+                failed: failed
+            )
         )
     }
 
     /// What is new for this token, oldest first, each item once: `limit` (1–1000, default 100) at
     /// a time. `after=EVENT` reads again from after that event without moving the token's place (for
     /// a client that lost an answer).
-    func stream(_ query: FormParameters, user: APIUser) async throws -> (HTTPResponse.Status, Any) {
+    func stream(_ query: FormParameters, user: APIUser) async throws -> JSONAPI.Answer {
         let limit = try APIv2.queryInteger(query, "limit", in: 1...1000) ?? 100
         let list: [GatewayEvent]
         if let after = try APIv2.queryInteger(query, "after") {
@@ -118,22 +121,63 @@ public struct PixieAPI: Sendable {
     }
 
     /// An item as Pixie's documentation shows it, with the event's number in `eventId`.
-    static func item(_ event: GatewayEvent) -> [String: Any] {
-        var item: [String: Any] = [
-            "kind": event.kind.rawValue, "id": event.messageID, "text": event.text,
-            "timestamp": timestamp(event.at), "eventId": event.id,
-        ]
+    static func item(_ event: GatewayEvent) -> Item {
+        var item = Item(
+            kind: event.kind.rawValue,
+            id: event.messageID,
+            text: event.text,
+            timestamp: timestamp(event.at),
+            eventId: event.id
+        )
         switch event.kind {
         case .incoming:
-            item["sender"] = event.number
-            item["recipient"] = NSNull()
+            item.sender = event.number
         case .outgoing:
-            item["sender"] = NSNull()
-            item["recipient"] = event.number
-            item["status"] = event.status
-            if let detail = event.detail { item["error"] = detail }
+            item.recipient = event.number
+            item.status = event.status
+            item.error = event.detail
         }
         return item
+    }
+
+    /// `POST /api/v2/sms`'s answer: the first id, parts and cost, and each recipient's message.
+    struct Sent: Encodable {
+        struct Message: Encodable {
+            var recipient: String
+            var id: MessageID
+        }
+
+        var id: MessageID
+        var smsCount: Int
+        var totalCost: Int
+        var messages: [Message]
+        var failed: [Failed]
+    }
+
+    /// A recipient that was not sent to, and why.
+    struct Failed: Encodable {
+        var recipient: String
+        var reason: String
+    }
+
+    /// A send with no valid recipient: 400 with each one's reason.
+    struct Refused: Encodable {
+        var message: String
+        var failed: [Failed]
+    }
+
+    /// A stream item: `sender` for a received message, `recipient`, `status` (and `error`) for a
+    /// status change; the other of sender and recipient is null.
+    struct Item: Encodable {
+        var kind: String
+        var id: MessageID
+        var text: String
+        var timestamp: String
+        var eventId: Int64
+        @Nullable var sender: String?
+        @Nullable var recipient: String?
+        var status: String?
+        var error: String?
     }
 
     /// `2023-06-15T10:23:55+0000`, as Pixie writes times.

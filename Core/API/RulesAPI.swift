@@ -39,7 +39,7 @@ public struct RulesAPI: Sendable {
         var message: String
 
         func response(from request: Request, context: some RequestContext) throws -> Response {
-            try RulesAPI.response(["error": message], status: status)
+            try RulesAPI.response(Refusal(error: message), status: status)
         }
     }
 
@@ -53,12 +53,15 @@ public struct RulesAPI: Sendable {
         let rules = RouterPath(Self.prefix + "/rules")
         router.get(rules) { request, context in
             await handle(request, context) { _ in
-                await engine.list().map { rule -> [String: Any] in
-                    [
-                        "name": rule.name, "enabled": rule.enabled, "source": rule.source.rawValue,
-                        "status": rule.status.description,
-                        "trigger": rule.trigger, "definition": rule.definition,
-                    ]
+                await engine.list().map { rule in
+                    Rule(
+                        name: rule.name,
+                        enabled: rule.enabled,
+                        source: rule.source.rawValue,
+                        status: rule.status.description,
+                        trigger: rule.trigger,
+                        definition: rule.definition
+                    )
                 }
             }
         }
@@ -69,12 +72,16 @@ public struct RulesAPI: Sendable {
                     rule: request.uri.queryParameters["rule"].map(String.init),
                     limit: limit
                 )
-                .map { firing -> [String: Any] in
-                    [
-                        "id": firing.id, "rule": firing.rule, "trigger": firing.trigger,
-                        "at": Self.timestamp(firing.at), "event": firing.event, "matched": firing.matched,
-                        "outcomes": firing.outcomes,
-                    ]
+                .map { firing in
+                    Firing(
+                        id: firing.id,
+                        rule: firing.rule,
+                        trigger: firing.trigger,
+                        at: Self.timestamp(firing.at),
+                        event: firing.event,
+                        matched: firing.matched,
+                        outcomes: firing.outcomes
+                    )
                 }
             }
         }
@@ -83,7 +90,7 @@ public struct RulesAPI: Sendable {
                 let name = try context.parameters.require("name")
                 do {
                     let created = try await engine.put(name: name, definition: String(decoding: body, as: UTF8.self))
-                    return ["name": name, "created": created]
+                    return Changed(name: name, created: created)
                 } catch let error as RuleError {
                     throw Failure(status: .badRequest, message: error.description)
                 }
@@ -94,7 +101,7 @@ public struct RulesAPI: Sendable {
                 await handle(request, context) { _ in
                     let name = try context.parameters.require("name")
                     try await Self.refusing(.notFound) { try await engine.setEnabled(name, enabled) }
-                    return ["name": name, "enabled": enabled]
+                    return Changed(name: name, enabled: enabled)
                 }
             }
         }
@@ -102,7 +109,7 @@ public struct RulesAPI: Sendable {
             await handle(request, context) { _ in
                 let name = try context.parameters.require("name")
                 let result = try await Self.refusing(.badRequest) { try await engine.remove(name) }
-                return ["name": name, "result": result]
+                return Changed(name: name, result: result)
             }
         }
         router.post(RouterPath(Self.prefix + "/rules/:name/fire")) { request, context in
@@ -116,7 +123,7 @@ public struct RulesAPI: Sendable {
                     fields = event.fields
                 }
                 let firing = try await Self.refusing(.badRequest) { try await engine.fire(name, fields: fields) }
-                return ["name": name, "fired": firing != nil, "firing": firing.map { Int($0) } ?? NSNull()]
+                return Fired(name: name, fired: firing != nil, firing: firing)
             }
         }
         router.get(RouterPath(Self.prefix + "/escalations")) { request, context in
@@ -125,7 +132,7 @@ public struct RulesAPI: Sendable {
                     activeOnly: request.uri.queryParameters["active"] == "1",
                     limit: try Self.limit(request)
                 )
-                .map(Self.json)
+                .map(EscalationAnswer.init)
             }
         }
         router.post(RouterPath(Self.prefix + "/escalations/:id/ack")) { request, context in
@@ -143,7 +150,7 @@ public struct RulesAPI: Sendable {
                     }
                     if let by = given.fields["by"], !by.isEmpty { who = String(by.prefix(100)) }
                 }
-                return Self.json(
+                return EscalationAnswer(
                     try await Self.refusing(.conflict) { try await engine.acknowledge(escalation: id, by: who) }
                 )
             }
@@ -155,7 +162,7 @@ public struct RulesAPI: Sendable {
     func handle(
         _ request: Request,
         _ context: some APIRequestContext,
-        _ body: @Sendable (Data) async throws -> Any
+        _ body: @Sendable (Data) async throws -> any Encodable
     ) async -> Response {
         do {
             guard let user = context.identity else {
@@ -172,7 +179,7 @@ public struct RulesAPI: Sendable {
             return (try? failure.response(from: request, context: context)) ?? Response(status: failure.status)
         } catch {
             logger.error("rules API: \(error)")
-            return (try? Self.response(["error": "internal error"], status: .internalServerError))
+            return (try? Self.response(Refusal(error: "internal error"), status: .internalServerError))
                 ?? Response(status: .internalServerError)
         }
     }
@@ -194,26 +201,9 @@ public struct RulesAPI: Sendable {
         return limit
     }
 
-    static func json(_ escalation: Escalation) -> [String: Any] {
-        [
-            "id": escalation.id, "rule": escalation.rule, "firing": escalation.firing,
-            "state": escalation.state.rawValue,
-            "step": escalation.step + 1, "steps": escalation.steps.count, "text": escalation.text,
-            "alerted": escalation.alerted, "started_at": timestamp(escalation.startedAt),
-            "next_at": escalation.state == .active ? timestamp(escalation.nextAt) : NSNull(),
-            "acknowledged_by": escalation.acknowledgedBy ?? NSNull(),
-            "acknowledged_at": escalation.acknowledgedAt.map(timestamp) ?? NSNull(), "journal": escalation.journal,
-        ]
-    }
-
     static func timestamp(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
 
-    static func response(_ value: Any, status: HTTPResponse.Status) throws -> Response {
-        let data = try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes])
-        return Response(
-            status: status,
-            headers: [.contentType: "application/json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data))
-        )
+    static func response(_ value: some Encodable, status: HTTPResponse.Status) throws -> Response {
+        JSONAPI.response(value, status: status)
     }
 }

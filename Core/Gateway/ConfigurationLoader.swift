@@ -59,117 +59,60 @@ public struct ConfigurationLoader {
                 configuration.timeZone = zone
             }
         }
-        if let node = top["http"] {
-            let http = try mapping(
-                node,
-                key: "http",
-                known: [
-                    "listen", "trusted_proxies", "max_connections", "header_timeout", "body_timeout", "idle_timeout",
-                ]
-            )
-            if let listen = http["listen"] {
-                let (host, port) = try hostPort(listen, "http.listen")
+        if let http = try fields(
+            top,
+            "http",
+            known: [
+                "listen", "trusted_proxies", "max_connections", "header_timeout", "body_timeout", "idle_timeout",
+            ]
+        ) {
+            if let (host, port) = try http.value("listen", hostPort) {
                 configuration.http.host = host
                 configuration.http.port = port
             }
-            if let value = http["trusted_proxies"] {
-                configuration.http.trustedProxies = try networks(value, "http.trusted_proxies")
-            }
-            if let value = http["max_connections"] {
-                configuration.http.maxConnections = try integer(value, "http.max_connections", in: 1...1_000_000)
-            }
-            if let value = http["header_timeout"] {
-                configuration.http.headerTimeout = try duration(value, "http.header_timeout")
-            }
-            if let value = http["body_timeout"] {
-                configuration.http.bodyTimeout = try duration(value, "http.body_timeout")
-            }
-            if let value = http["idle_timeout"] {
-                configuration.http.idleTimeout = try duration(value, "http.idle_timeout")
-            }
+            try http.read("trusted_proxies", into: &configuration.http.trustedProxies, networks)
+            try http.read("max_connections", into: &configuration.http.maxConnections, integer(in: 1...1_000_000))
+            try http.read("header_timeout", into: &configuration.http.headerTimeout, duration)
+            try http.read("body_timeout", into: &configuration.http.bodyTimeout, duration)
+            try http.read("idle_timeout", into: &configuration.http.idleTimeout, duration)
         }
-        if let node = top["log"] {
-            let log = try mapping(node, key: "log", known: ["level"])
-            if let level = log["level"] {
-                let name = try string(level, "log.level")
-                guard let parsed = Logger.Level(rawValue: name) else {
-                    throw error(
-                        level,
-                        "log.level",
-                        "'\(name)' is not one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))"
-                    )
-                }
-                configuration.logLevel = parsed
-            }
+        if let log = try fields(top, "log", known: ["level"]) {
+            try log.read("level", into: &configuration.logLevel, choice)
         }
-        if let node = top["store"] {
-            let store = try mapping(node, key: "store", known: ["synchronous"])
-            if let value = store["synchronous"] {
-                let name = try string(value, "store.synchronous")
-                guard let parsed = SQLiteStore.Synchronous(rawValue: name) else {
-                    throw error(value, "store.synchronous", "'\(name)' is not full or normal")
-                }
-                configuration.synchronous = parsed
-            }
+        if let store = try fields(top, "store", known: ["synchronous"]) {
+            try store.read("synchronous", into: &configuration.synchronous, choice)
         }
-        if let node = top["dispatcher"] {
-            let dispatcher = try mapping(
-                node,
-                key: "dispatcher",
-                known: [
-                    "lease", "max_attempts", "retry_delay", "sweep_interval", "delivery_reports", "bench_after",
-                    "bench_for",
-                ]
-            )
-            if let value = dispatcher["bench_after"] {
-                configuration.dispatcher.benchAfter = try integer(value, "dispatcher.bench_after", in: 1...1000)
-            }
-            if let value = dispatcher["bench_for"] {
-                configuration.dispatcher.benchFor = try duration(value, "dispatcher.bench_for")
-            }
-            if let value = dispatcher["delivery_reports"] {
-                configuration.dispatcher.deliveryReports = try boolean(value, "dispatcher.delivery_reports")
-            }
-            if let value = dispatcher["lease"] {
-                configuration.dispatcher.lease = try duration(value, "dispatcher.lease")
-            }
-            if let value = dispatcher["max_attempts"] {
-                configuration.dispatcher.maxAttempts = try integer(value, "dispatcher.max_attempts", in: 1...100)
-            }
-            if let value = dispatcher["retry_delay"] {
-                configuration.dispatcher.retryDelay = try duration(value, "dispatcher.retry_delay")
-            }
-            if let value = dispatcher["sweep_interval"] {
-                configuration.dispatcher.sweepInterval = try duration(value, "dispatcher.sweep_interval")
-            }
+        if let dispatcher = try fields(
+            top,
+            "dispatcher",
+            known: [
+                "lease", "max_attempts", "retry_delay", "sweep_interval", "delivery_reports", "bench_after",
+                "bench_for",
+            ]
+        ) {
+            try dispatcher.read("bench_after", into: &configuration.dispatcher.benchAfter, integer(in: 1...1000))
+            try dispatcher.read("bench_for", into: &configuration.dispatcher.benchFor, duration)
+            try dispatcher.read("delivery_reports", into: &configuration.dispatcher.deliveryReports, boolean)
+            try dispatcher.read("lease", into: &configuration.dispatcher.lease, duration)
+            try dispatcher.read("max_attempts", into: &configuration.dispatcher.maxAttempts, integer(in: 1...100))
+            try dispatcher.read("retry_delay", into: &configuration.dispatcher.retryDelay, duration)
+            try dispatcher.read("sweep_interval", into: &configuration.dispatcher.sweepInterval, duration)
         }
-        if let node = top["webhooks"] {
-            let webhooks = try mapping(
-                node,
-                key: "webhooks",
-                known: ["first_retry", "max_retry_interval", "give_up_after", "timeout", "allowed_networks"]
-            )
-            if let value = webhooks["allowed_networks"] {
-                configuration.webhooks.allowedNetworks = try networks(value, "webhooks.allowed_networks")
-            }
-            if let value = webhooks["first_retry"] {
-                configuration.webhooks.firstRetry = try duration(value, "webhooks.first_retry")
-            }
-            if let value = webhooks["max_retry_interval"] {
-                configuration.webhooks.maxRetryInterval = try duration(value, "webhooks.max_retry_interval")
-            }
-            if let value = webhooks["give_up_after"] {
-                configuration.webhooks.giveUpAfter = try duration(value, "webhooks.give_up_after")
-            }
-            if let value = webhooks["timeout"] {
-                configuration.webhooks.timeout = try duration(value, "webhooks.timeout")
-            }
+        if let webhooks = try fields(
+            top,
+            "webhooks",
+            known: [
+                "first_retry", "max_retry_interval", "give_up_after", "timeout", "allowed_networks",
+            ]
+        ) {
+            try webhooks.read("allowed_networks", into: &configuration.webhooks.allowedNetworks, networks)
+            try webhooks.read("first_retry", into: &configuration.webhooks.firstRetry, duration)
+            try webhooks.read("max_retry_interval", into: &configuration.webhooks.maxRetryInterval, duration)
+            try webhooks.read("give_up_after", into: &configuration.webhooks.giveUpAfter, duration)
+            try webhooks.read("timeout", into: &configuration.webhooks.timeout, duration)
         }
-        if let node = top["inbox"] {
-            let inbox = try mapping(node, key: "inbox", known: ["multipart_timeout"])
-            if let value = inbox["multipart_timeout"] {
-                configuration.multipartTimeout = try duration(value, "inbox.multipart_timeout")
-            }
+        if let inbox = try fields(top, "inbox", known: ["multipart_timeout"]) {
+            try inbox.read("multipart_timeout", into: &configuration.multipartTimeout, duration)
         }
         if let node = top["modems"] { configuration.modems = try modems(node) }
         if let node = top["rules"] {
@@ -213,44 +156,28 @@ public struct ConfigurationLoader {
             }
         }
         try loadDropIns(into: &configuration.plugins)
-        if let node = top["simulator"] {
-            let simulator = try mapping(
-                node,
-                key: "simulator",
-                known: [
-                    "send_delay", "signal", "delivery_report_delay", "undeliverable", "ussd_answers", "voice",
-                    "busy_numbers", "modems", "refused_numbers",
-                ]
+        if let simulator = try fields(
+            top,
+            "simulator",
+            known: [
+                "send_delay", "signal", "delivery_report_delay", "undeliverable", "ussd_answers", "voice",
+                "busy_numbers",
+                "modems", "refused_numbers",
+            ]
+        ) {
+            try simulator.read("send_delay", into: &configuration.simulator.sendDelay, durationOrZero)
+            try simulator.read("modems", into: &configuration.simulator.modems, integer(in: 1...64))
+            try simulator.read("signal", into: &configuration.simulator.signal, integer(in: 0...31))
+            try simulator.read(
+                "delivery_report_delay",
+                into: &configuration.simulator.deliveryReportDelay,
+                durationOrZero
             )
-            if let value = simulator["send_delay"] {
-                configuration.simulator.sendDelay = try duration(value, "simulator.send_delay", allowZero: true)
-            }
-            if let value = simulator["modems"] {
-                configuration.simulator.modems = try integer(value, "simulator.modems", in: 1...64)
-            }
-            if let value = simulator["signal"] {
-                configuration.simulator.signal = try integer(value, "simulator.signal", in: 0...31)
-            }
-            if let value = simulator["delivery_report_delay"] {
-                configuration.simulator.deliveryReportDelay = try duration(
-                    value,
-                    "simulator.delivery_report_delay",
-                    allowZero: true
-                )
-            }
-            if let value = simulator["undeliverable"] {
-                configuration.simulator.undeliverable = try numbers(value, "simulator.undeliverable")
-            }
-            if let value = simulator["refused_numbers"] {
-                configuration.simulator.refusedNumbers = try numbers(value, "simulator.refused_numbers")
-            }
-            if let value = simulator["busy_numbers"] {
-                configuration.simulator.busyNumbers = try numbers(value, "simulator.busy_numbers")
-            }
-            if let value = simulator["voice"] {
-                configuration.simulator.voice = try boolean(value, "simulator.voice")
-            }
-            if let value = simulator["ussd_answers"] {
+            try simulator.read("undeliverable", into: &configuration.simulator.undeliverable, numbers)
+            try simulator.read("refused_numbers", into: &configuration.simulator.refusedNumbers, numbers)
+            try simulator.read("busy_numbers", into: &configuration.simulator.busyNumbers, numbers)
+            try simulator.read("voice", into: &configuration.simulator.voice, boolean)
+            if let value = simulator.nodes["ussd_answers"] {
                 guard let pairs = value.mapping else {
                     throw error(
                         value,
@@ -279,24 +206,27 @@ public struct ConfigurationLoader {
         var names = Set<String>()
         return try sequence.enumerated().map { offset, item in
             let key = "modems[\(offset)]"
-            let fields = try mapping(
-                item,
-                key: key,
-                known: [
-                    "name", "device", "baud", "command_timeout", "send_timeout", "network_timeout",
-                    "health_check_interval", "pin",
-                    "registration_timeout", "max_per_minute",
-                ]
+            let fields = Fields(
+                prefix: key,
+                nodes: try mapping(
+                    item,
+                    key: key,
+                    known: [
+                        "name", "device", "baud", "command_timeout", "send_timeout", "network_timeout",
+                        "health_check_interval", "pin",
+                        "registration_timeout", "max_per_minute",
+                    ]
+                )
             )
-            guard let deviceNode = fields["device"] else { throw error(item, key, "'device' is required") }
+            guard let deviceNode = fields.nodes["device"] else { throw error(item, key, "'device' is required") }
             var modem = ModemConfiguration(
-                name: try fields["name"].map { try string($0, key + ".name") } ?? "modem\(offset + 1)",
+                name: try fields.value("name", string) ?? "modem\(offset + 1)",
                 device: try string(deviceNode, key + ".device")
             )
             guard names.insert(modem.name).inserted else {
                 throw error(item, key + ".name", "'\(modem.name)' is used twice")
             }
-            if let value = fields["baud"] {
+            if let value = fields.nodes["baud"] {
                 let baud = try integer(value, key + ".baud", in: 1...4_000_000)
                 guard SerialPort.supportedBaudRates.contains(baud) else {
                     throw error(
@@ -307,29 +237,19 @@ public struct ConfigurationLoader {
                 }
                 modem.baudRate = baud
             }
-            if let value = fields["command_timeout"] {
-                modem.timeouts.command = try duration(value, key + ".command_timeout")
-            }
-            if let value = fields["send_timeout"] { modem.timeouts.send = try duration(value, key + ".send_timeout") }
-            if let value = fields["network_timeout"] {
-                modem.timeouts.network = try duration(value, key + ".network_timeout")
-            }
-            if let value = fields["pin"] {
+            try fields.read("command_timeout", into: &modem.timeouts.command, duration)
+            try fields.read("send_timeout", into: &modem.timeouts.send, duration)
+            try fields.read("network_timeout", into: &modem.timeouts.network, duration)
+            if let value = fields.nodes["pin"] {
                 let pin = try string(value, key + ".pin")
                 guard (4...8).contains(pin.count), pin.allSatisfy(\.isNumber) else {
                     throw error(value, key + ".pin", "a PIN is 4 to 8 digits (quote it, e.g. pin: \"0012\")")
                 }
                 modem.pin = pin
             }
-            if let value = fields["max_per_minute"] {
-                modem.maxPerMinute = try integer(value, key + ".max_per_minute", in: 1...6000)
-            }
-            if let value = fields["registration_timeout"] {
-                modem.registrationTimeout = try duration(value, key + ".registration_timeout")
-            }
-            if let value = fields["health_check_interval"] {
-                modem.healthCheckInterval = try duration(value, key + ".health_check_interval")
-            }
+            try fields.read("max_per_minute", into: &modem.maxPerMinute, integer(in: 1...6000))
+            try fields.read("registration_timeout", into: &modem.registrationTimeout, duration)
+            try fields.read("health_check_interval", into: &modem.healthCheckInterval, duration)
             return modem
         }
     }
@@ -416,6 +336,12 @@ public struct ConfigurationLoader {
         return result
     }
 
+    /// The mapping `top[name]`, its keys checked against `known`; nil when the file has no `name`.
+    func fields(_ top: [String: Node], _ name: String, known: [String]) throws -> Fields? {
+        guard let node = top[name] else { return nil }
+        return Fields(prefix: name, nodes: try mapping(node, key: name, known: known))
+    }
+
     func string(_ node: Node, _ key: String) throws -> String {
         guard let value = node.scalar?.string, !value.isEmpty else {
             throw error(node, key, "must be a non-empty text")
@@ -442,7 +368,34 @@ public struct ConfigurationLoader {
         return value
     }
 
-    func duration(_ node: Node, _ key: String, allowZero: Bool = false) throws -> Duration {
+    /// One of the cases of `Choice`, by name.
+    func choice<Choice: RawRepresentable & CaseIterable>(_ node: Node, _ key: String) throws -> Choice
+    where Choice.RawValue == String {
+        let name = try string(node, key)
+        guard let choice = Choice(rawValue: name) else {
+            let names = Choice.allCases.map(\.rawValue)
+            let list = names.dropLast().joined(separator: ", ") + (names.count > 1 ? " or " : "") + (names.last ?? "")
+            throw error(node, key, "'\(name)' is not \(list)")
+        }
+        return choice
+    }
+
+    /// A reader of whole numbers in `range`, for ``Fields/read(_:into:_:)``.
+    func integer(in range: ClosedRange<Int>) -> (Node, String) throws -> Int {
+        { try integer($0, $1, in: range) }
+    }
+
+    /// A duration longer than zero.
+    func duration(_ node: Node, _ key: String) throws -> Duration {
+        try duration(node, key, allowZero: false)
+    }
+
+    /// A duration, zero included (`0s`: at once).
+    func durationOrZero(_ node: Node, _ key: String) throws -> Duration {
+        try duration(node, key, allowZero: true)
+    }
+
+    func duration(_ node: Node, _ key: String, allowZero: Bool) throws -> Duration {
         let text = node.scalar?.string ?? ""
         guard let value = Self.duration(text), allowZero || value > .zero else {
             throw error(node, key, "'\(text)' is not a duration (write e.g. 500ms, 30s, 5m or 1h)")
@@ -484,5 +437,24 @@ public struct ConfigurationLoader {
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         guard !host.isEmpty else { return nil }
         return (host, port)
+    }
+}
+
+/// The values of one mapping of the file (`http`, `modems[0]`…), each read by a reader that names
+/// the whole key (`http.header_timeout`) in its error.
+struct Fields {
+    /// The mapping's own key.
+    let prefix: String
+    let nodes: [String: Node]
+
+    /// Sets `target` to the value of `key`, as `reader` reads it; leaves it as it is when absent.
+    func read<Value>(_ key: String, into target: inout Value, _ reader: (Node, String) throws -> Value) rethrows {
+        if let value = try value(key, reader) { target = value }
+    }
+
+    /// The value of `key`, as `reader` reads it; nil when absent.
+    func value<Value>(_ key: String, _ reader: (Node, String) throws -> Value) rethrows -> Value? {
+        guard let node = nodes[key] else { return nil }
+        return try reader(node, prefix + "." + key)
     }
 }

@@ -21,73 +21,59 @@ public enum Gateway {
     ///
     /// - Parameter executable: how the `swiftlet` command is spelt in the hints it logs.
     public static func run(configuration: GatewayConfiguration, executable: String, logger: Logger) async throws {
-        try FileManager.default.createDirectory(
-            atPath: configuration.dataDirectory,
-            withIntermediateDirectories: true,
-            attributes: [.posixPermissions: 0o700]
-        )
-        _ = try DataDirectoryLock(directory: configuration.dataDirectory)
-        let store = try SQLiteStore(directory: configuration.dataDirectory, synchronous: configuration.synchronous)
-        let (journal, synchronous) = try await store.pragmas()
-        logger.info(
-            "store ready",
-            metadata: ["path": "\(store.path)", "journal_mode": "\(journal)", "synchronous": "\(synchronous)"]
-        )
-
+        let store = try await openStore(configuration, logger: logger)
         let (plugins, refusedPlugins) = try configuration.preparePlugins()
         for (id, reason) in refusedPlugins {
             logger.error("plugin \(id) is enabled but cannot be loaded: \(reason)", metadata: ["plugin": "\(id)"])
         }
         let events = EventBus()
-
-        var services: [any Service] = []
-        var modemConfigurations = configuration.modems
-        var simulators: [(name: String, simulator: ModemSimulator)] = []
-        if modemConfigurations.isEmpty {
-            for number in 1...configuration.simulator.modems {
-                let simulated = try ModemSimulator(settings: configuration.simulator, logger: logger)
-                let name = number == 1 ? "simulator" : "simulator\(number)"
-                simulators.append((name, simulated))
-                services.append(SimulatorService(simulator: simulated))
-                modemConfigurations.append(ModemConfiguration(name: name, device: simulated.devicePath))
-            }
-            let devices = simulators.map(\.simulator.devicePath).joined(separator: ", ")
-            logger.notice(
-                "no modem is configured: using \(simulators.count == 1 ? "a simulated modem" : "\(simulators.count) simulated modems") on \(devices); messages reach no phone (list them with '\(executable) sim received')"
-            )
-        }
-
-        let disabled = try await store.disabledModems()
         let wakeup = Wakeup()
         let inbox = PublishingInbox(store: store, events: events, logger: logger)
-        let modems = modemConfigurations.enumerated().map { index, modem in
-            let observer = ModemObserver(
-                modem: modem.name,
-                number: index + 1,
-                inbox: inbox,
-                queue: store,
+        let simulators = try simulatedModems(configuration, executable: executable, logger: logger)
+        let modems = try await modemWorkers(
+            configuration.modems
+                + simulators.map { ModemConfiguration(name: $0.name, device: $0.simulator.devicePath) },
+            store: store,
+            inbox: inbox,
+            events: events,
+            wakeup: wakeup,
+            logger: logger
+        )
+        let outbox = Outbox(
+            store: store,
+            modemCount: modems.count,
+            timeZone: configuration.timeZone,
+            didQueue: { wakeup.signalSoon() }
+        )
+        let recipients = RecipientResolver(directory: store, timeZone: configuration.timeZone)
+        let ruleKinds = RuleKindRegistry()
+        let rules = RuleEngine(
+            rules: configuration.rules,
+            parser: RuleParser(timeZone: configuration.timeZone),
+            store: store,
+            effects: GatewayRuleEffects(
+                outbox: outbox,
+                store: store,
                 events: events,
-                wakeup: wakeup,
+                kinds: ruleKinds,
+                resolver: recipients,
                 logger: logger
-            )
-            return ModemWorker(
-                configuration: modem,
-                enabled: !disabled.contains(modem.name),
-                logger: logger,
-                receive: { try await observer.received($0) },
-                deliveryReport: { try await observer.deliveryReport($0) },
-                stateChanged: { observer.stateChanged($0) },
-                incomingCall: { observer.incomingCall(from: $0) }
-            )
-        }
+            ),
+            logger: logger
+        )
+        // One failed-login limiter for every way in: the HTTP APIs and plugins' own logins (SMTP AUTH).
+        let limiter = AuthenticationLimiter(logger: logger)
+        let authenticator = Authenticator(
+            users: store,
+            limiter: limiter,
+            trustedProxies: configuration.http.trustedProxies,
+            logger: logger
+        )
+
+        var services: [any Service] = simulators.map { SimulatorService(simulator: $0.simulator) }
         services += modems.map(ModemService.init)
         services.append(
-            Housekeeping(
-                inbox: inbox,
-                multipartTimeout: configuration.multipartTimeout,
-                events: store,
-                logger: logger
-            )
+            Housekeeping(inbox: inbox, multipartTimeout: configuration.multipartTimeout, events: store, logger: logger)
         )
         services.append(
             WebhookSender(
@@ -109,57 +95,23 @@ public enum Gateway {
                 logger: logger
             )
         )
-
-        let outbox = Outbox(
-            store: store,
-            modemCount: modems.count,
-            timeZone: configuration.timeZone,
-            didQueue: { wakeup.signalSoon() }
-        )
-        let ruleKinds = RuleKindRegistry()
-        let rules = RuleEngine(
-            rules: configuration.rules,
-            parser: RuleParser(timeZone: configuration.timeZone),
-            store: store,
-            effects: GatewayRuleEffects(
-                outbox: outbox,
-                store: store,
-                events: events,
-                kinds: ruleKinds,
-                resolver: RecipientResolver(directory: store, timeZone: configuration.timeZone),
-                logger: logger
-            ),
-            logger: logger
-        )
         services.append(RuleService(engine: rules, events: events, kinds: ruleKinds))
-        // One failed-login limiter for every way in: the HTTP APIs and plugins' own logins (SMTP AUTH).
-        let limiter = AuthenticationLimiter(logger: logger)
         if !plugins.isEmpty {
+            let host = HostServices(
+                outbox: outbox,
+                phonebook: store,
+                recipients: recipients,
+                state: store,
+                events: events,
+                inbox: inbox,
+                ruleKinds: ruleKinds,
+                health: store,
+                limiter: limiter
+            )
             services.append(
-                PluginService(
-                    plugins: plugins,
-                    digests: configuration.plugins.digests,
-                    services: HostServices(
-                        outbox: outbox,
-                        phonebook: store,
-                        recipients: RecipientResolver(directory: store, timeZone: configuration.timeZone),
-                        state: store,
-                        events: events,
-                        inbox: inbox,
-                        ruleKinds: ruleKinds,
-                        health: store,
-                        limiter: limiter
-                    ),
-                    logger: logger
-                )
+                PluginService(plugins: plugins, digests: configuration.plugins.digests, services: host, logger: logger)
             )
         }
-        let authenticator = Authenticator(
-            users: store,
-            limiter: limiter,
-            trustedProxies: configuration.http.trustedProxies,
-            logger: logger
-        )
         let router = try await Self.router(
             configuration: configuration,
             outbox: outbox,
@@ -179,7 +131,86 @@ public enum Gateway {
                 logger: logger
             )
         )
+        try await runUntilSignalled(services, configuration: configuration, logger: logger)
+        logger.info("stopped")
+    }
 
+    /// The data directory (created private), locked for this process, and its store.
+    static func openStore(_ configuration: GatewayConfiguration, logger: Logger) async throws -> SQLiteStore {
+        try FileManager.default.createDirectory(
+            atPath: configuration.dataDirectory,
+            withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700]
+        )
+        _ = try DataDirectoryLock(directory: configuration.dataDirectory)
+        let store = try SQLiteStore(directory: configuration.dataDirectory, synchronous: configuration.synchronous)
+        let (journal, synchronous) = try await store.pragmas()
+        logger.info(
+            "store ready",
+            metadata: ["path": "\(store.path)", "journal_mode": "\(journal)", "synchronous": "\(synchronous)"]
+        )
+        return store
+    }
+
+    /// The simulated modems that stand in when no modem is configured (none when one is).
+    static func simulatedModems(
+        _ configuration: GatewayConfiguration,
+        executable: String,
+        logger: Logger
+    ) throws -> [(name: String, simulator: ModemSimulator)] {
+        guard configuration.modems.isEmpty else { return [] }
+        let simulators = try (1...configuration.simulator.modems).map { number in
+            (
+                name: number == 1 ? "simulator" : "simulator\(number)",
+                simulator: try ModemSimulator(settings: configuration.simulator, logger: logger)
+            )
+        }
+        let devices = simulators.map(\.simulator.devicePath).joined(separator: ", ")
+        logger.notice(
+            "no modem is configured: using \(simulators.count == 1 ? "a simulated modem" : "\(simulators.count) simulated modems") on \(devices); messages reach no phone (list them with '\(executable) sim received')"
+        )
+        return simulators
+    }
+
+    /// A worker per modem, numbered from 1 in order, each reporting to its ``ModemObserver``; those
+    /// an admin disabled start disabled.
+    static func modemWorkers(
+        _ modems: [ModemConfiguration],
+        store: SQLiteStore,
+        inbox: PublishingInbox,
+        events: EventBus,
+        wakeup: Wakeup,
+        logger: Logger
+    ) async throws -> [ModemWorker] {
+        let disabled = try await store.disabledModems()
+        return modems.enumerated().map { index, modem in
+            let observer = ModemObserver(
+                modem: modem.name,
+                number: index + 1,
+                inbox: inbox,
+                queue: store,
+                events: events,
+                wakeup: wakeup,
+                logger: logger
+            )
+            return ModemWorker(
+                configuration: modem,
+                enabled: !disabled.contains(modem.name),
+                logger: logger,
+                receive: { try await observer.received($0) },
+                deliveryReport: { try await observer.deliveryReport($0) },
+                stateChanged: { observer.stateChanged($0) },
+                incomingCall: { observer.incomingCall(from: $0) }
+            )
+        }
+    }
+
+    /// Runs `services` until SIGTERM or SIGINT, then shuts them down gracefully, last first.
+    static func runUntilSignalled(
+        _ services: [any Service],
+        configuration: GatewayConfiguration,
+        logger: Logger
+    ) async throws {
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
@@ -190,7 +221,6 @@ public enum Gateway {
                 "cannot listen on \(configuration.http.host):\(configuration.http.port): the address is in use by another program; choose another with --http or http.listen"
             )
         }
-        logger.info("stopped")
     }
 
     static func urlHost(_ host: String) -> String { host.contains(":") ? "[\(host)]" : host }

@@ -56,56 +56,35 @@ extension SQLiteStore: MessageStore, InboxWriter {
     }
 
     public func outgoing(matching query: MessageQuery) async throws -> [OutgoingMessage] {
-        var conditions = [
+        var conditions = Conditions(
             "state IN (\(OutgoingState.states(in: query.folder).map { "'\($0.rawValue)'" }.joined(separator: ",")))"
-        ]
-        var arguments = StatementArguments()
-        Self.common(query, dateColumn: "COALESCE(sent_at, created_at)", &conditions, &arguments)
-        if let recipient = query.recipient {
-            conditions.append("recipient = ?")
-            _ = arguments.append(contentsOf: [recipient])
-        }
-        if let createdBy = query.createdBy {
-            conditions.append("created_by = ?")
-            _ = arguments.append(contentsOf: [createdBy])
-        }
-        if let owner = query.owner {
-            conditions.append("created_by = ?")
-            _ = arguments.append(contentsOf: [owner])
-        }
+        )
+        Self.common(query, dateColumn: "COALESCE(sent_at, created_at)", &conditions)
+        conditions.add("recipient = ?", ifGiven: query.recipient)
+        conditions.add("created_by = ?", ifGiven: query.createdBy)
+        conditions.add("created_by = ?", ifGiven: query.owner)
         if let modem = query.modem {
-            conditions.append("(modem = ? OR (modem IS NULL AND modem_no = ?))")
-            _ = arguments.append(contentsOf: [modem.name, modem.number])
+            conditions.add("(modem = ? OR (modem IS NULL AND modem_no = ?))", modem.name, modem.number)
         }
-        let sql =
-            "SELECT * FROM outgoing WHERE \(conditions.joined(separator: " AND ")) ORDER BY id" + Self.limit(query)
-        return try await pool.read { [arguments] db in
+        let sql = "SELECT * FROM outgoing WHERE \(conditions.sql) ORDER BY id" + Self.limit(query)
+        return try await pool.read { [arguments = conditions.arguments] db in
             try Row.fetchAll(db, sql: sql, arguments: arguments).map(OutgoingMessage.init(row:))
         }
     }
 
     public func incoming(matching query: MessageQuery) async throws -> [IncomingMessage] {
-        var conditions = ["1"]
-        var arguments = StatementArguments()
-        Self.common(query, dateColumn: "received_at", &conditions, &arguments)
-        if let sender = query.sender {
-            conditions.append("sender = ?")
-            _ = arguments.append(contentsOf: [sender])
-        }
-        if query.unreadOnly { conditions.append("unread = 1") }
+        var conditions = Conditions("1")
+        Self.common(query, dateColumn: "received_at", &conditions)
+        conditions.add("sender = ?", ifGiven: query.sender)
+        if query.unreadOnly { conditions.add("unread = 1") }
         if let folder = query.customFolder {
-            conditions.append("folder_id = (SELECT id FROM custom_folder WHERE name = ?)")
-            _ = arguments.append(contentsOf: [folder])
+            conditions.add("folder_id = (SELECT id FROM custom_folder WHERE name = ?)", folder)
         } else {
-            conditions.append("folder_id IS NULL")
+            conditions.add("folder_id IS NULL")
         }
-        if let modem = query.modem {
-            conditions.append("modem = ?")
-            _ = arguments.append(contentsOf: [modem.name])
-        }
-        let sql =
-            "SELECT * FROM incoming WHERE \(conditions.joined(separator: " AND ")) ORDER BY id" + Self.limit(query)
-        return try await pool.read { [arguments] db in
+        conditions.add("modem = ?", ifGiven: query.modem?.name)
+        let sql = "SELECT * FROM incoming WHERE \(conditions.sql) ORDER BY id" + Self.limit(query)
+        return try await pool.read { [arguments = conditions.arguments] db in
             try Row.fetchAll(db, sql: sql, arguments: arguments).map(IncomingMessage.init(row:))
         }
     }
@@ -119,38 +98,30 @@ extension SQLiteStore: MessageStore, InboxWriter {
         -> Int
     {
         let (table, condition, time) = Self.folderTable(folder)
-        var sql = "SELECT COUNT(*) FROM \(table) WHERE \(condition)"
-        var arguments = StatementArguments()
+        var conditions = Conditions(condition)
         if let modem {
             if folder == .inbox {
-                sql += " AND modem = ?"
-                _ = arguments.append(contentsOf: [modem.name])
+                conditions.add("modem = ?", modem.name)
             } else {
-                sql += " AND (modem = ? OR (modem IS NULL AND modem_no = ?))"
-                _ = arguments.append(contentsOf: [modem.name, modem.number])
+                conditions.add("(modem = ? OR (modem IS NULL AND modem_no = ?))", modem.name, modem.number)
             }
         }
-        if let from {
-            sql += " AND \(time) >= ?"
-            _ = arguments.append(contentsOf: [from.storeValue])
+        conditions.add("\(time) >= ?", ifGiven: from?.storeValue)
+        conditions.add("\(time) <= ?", ifGiven: to?.storeValue)
+        let sql = "SELECT COUNT(*) FROM \(table) WHERE \(conditions.sql)"
+        return try await pool.read { [arguments = conditions.arguments] db in
+            try Int.fetchOne(db, sql: sql, arguments: arguments) ?? 0
         }
-        if let to {
-            sql += " AND \(time) <= ?"
-            _ = arguments.append(contentsOf: [to.storeValue])
-        }
-        return try await pool.read { [sql, arguments] db in try Int.fetchOne(db, sql: sql, arguments: arguments) ?? 0 }
     }
 
     public func delete(from folder: Folder, ids: ClosedRange<MessageID>, owner: String?) async throws -> Int {
         // A claimed or submitting message is in a modem's hands; deleting it would not stop it.
         let (table, condition, _) = Self.folderTable(folder == .outbox ? nil : folder)
-        var sql = "DELETE FROM \(table) WHERE \(condition) AND id BETWEEN ? AND ?"
-        var arguments: StatementArguments = [ids.lowerBound, ids.upperBound]
-        if let owner, folder != .inbox {
-            sql += " AND created_by = ?"
-            _ = arguments.append(contentsOf: [owner])
-        }
-        return try await write { [sql, arguments] db in
+        var conditions = Conditions(condition)
+        conditions.add("id BETWEEN ? AND ?", ids.lowerBound, ids.upperBound)
+        if folder != .inbox { conditions.add("created_by = ?", ifGiven: owner) }
+        let sql = "DELETE FROM \(table) WHERE \(conditions.sql)"
+        return try await write { [arguments = conditions.arguments] db in
             try db.execute(sql: sql, arguments: arguments)
             return db.changesCount
         }
@@ -242,28 +213,12 @@ extension SQLiteStore: MessageStore, InboxWriter {
         return db.lastInsertedRowID
     }
 
-    private static func common(
-        _ query: MessageQuery,
-        dateColumn: String,
-        _ conditions: inout [String],
-        _ arguments: inout StatementArguments
-    ) {
-        if let idFrom = query.idFrom {
-            conditions.append("id >= ?")
-            _ = arguments.append(contentsOf: [idFrom])
-        }
-        if let idTo = query.idTo {
-            conditions.append("id <= ?")
-            _ = arguments.append(contentsOf: [idTo])
-        }
-        if let dateFrom = query.dateFrom {
-            conditions.append("\(dateColumn) >= ?")
-            _ = arguments.append(contentsOf: [dateFrom.storeValue])
-        }
-        if let dateTo = query.dateTo {
-            conditions.append("\(dateColumn) <= ?")
-            _ = arguments.append(contentsOf: [dateTo.storeValue])
-        }
+    /// The conditions every folder query has: ids and dates from and to.
+    private static func common(_ query: MessageQuery, dateColumn: String, _ conditions: inout Conditions) {
+        conditions.add("id >= ?", ifGiven: query.idFrom)
+        conditions.add("id <= ?", ifGiven: query.idTo)
+        conditions.add("\(dateColumn) >= ?", ifGiven: query.dateFrom?.storeValue)
+        conditions.add("\(dateColumn) <= ?", ifGiven: query.dateTo?.storeValue)
     }
 
     private static func limit(_ query: MessageQuery) -> String {
@@ -403,5 +358,27 @@ extension OutgoingPayload {
         case .ussd: self = .ussd(code: row["ussd_code"] ?? "")
         case .ring: self = .ring(seconds: row["ring_seconds"] ?? 0)
         }
+    }
+}
+
+/// A WHERE clause built condition by condition, with its arguments in order.
+struct Conditions {
+    private var clauses: [String]
+    private(set) var arguments = StatementArguments()
+
+    init(_ first: String) { clauses = [first] }
+
+    /// The conditions joined with AND.
+    var sql: String { clauses.joined(separator: " AND ") }
+
+    /// Adds `clause`, whose placeholders take `values`.
+    mutating func add(_ clause: String, _ values: any DatabaseValueConvertible...) {
+        clauses.append(clause)
+        _ = arguments.append(contentsOf: StatementArguments(values))
+    }
+
+    /// Adds `clause` with `value` for its placeholder, when there is a value.
+    mutating func add(_ clause: String, ifGiven value: (any DatabaseValueConvertible)?) {
+        if let value { add(clause, value) }
     }
 }

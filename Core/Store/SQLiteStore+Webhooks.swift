@@ -135,10 +135,7 @@ extension SQLiteStore: WebhookStore {
         try await pool.read { db in
             try Row.fetchAll(
                 db,
-                sql: """
-                    SELECT d.id AS delivery_id, d.webhook_id, d.state, d.attempts, d.next_at, d.last_error,
-                           d.delivered_at, d.created_at AS queued_at, e.*
-                    FROM webhook_delivery d JOIN event e ON e.id = d.event_id
+                sql: Self.deliveries + """
                     WHERE d.state = 'pending' AND d.next_at <= ?
                       AND NOT EXISTS (SELECT 1 FROM webhook_delivery p
                                       WHERE p.webhook_id = d.webhook_id AND p.message_key = d.message_key
@@ -193,10 +190,7 @@ extension SQLiteStore: WebhookStore {
         try await pool.read { db in
             try Row.fetchAll(
                 db,
-                sql: """
-                    SELECT d.id AS delivery_id, d.webhook_id, d.state, d.attempts, d.next_at, d.last_error,
-                           d.delivered_at, d.created_at AS queued_at, e.*
-                    FROM webhook_delivery d JOIN event e ON e.id = d.event_id
+                sql: Self.deliveries + """
                     WHERE d.webhook_id = ? AND (? IS NULL OR d.state = ?)
                     ORDER BY d.id DESC LIMIT ?
                     """,
@@ -204,6 +198,15 @@ extension SQLiteStore: WebhookStore {
             ).map(Self.delivery)
         }
     }
+
+    /// Deliveries (`d`) with their events (`e`), as ``delivery(_:)`` reads them; a query adds its
+    /// WHERE clause.
+    static let deliveries = """
+        SELECT d.id AS delivery_id, d.webhook_id, d.state, d.attempts, d.next_at, d.last_error,
+               d.delivered_at, d.created_at AS queued_at, e.*
+        FROM webhook_delivery d JOIN event e ON e.id = d.event_id
+
+        """
 
     static func webhook(_ row: Row) -> Webhook {
         Webhook(
