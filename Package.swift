@@ -320,25 +320,54 @@ let package = Package(
             path: "Tests/SMSCodecTests",
             swiftSettings: swiftSettings
         ),
+        // A test target per source target (the folder says which), then the plugins' and the whole
+        // gateway's (EndToEndTests, against the built binary).
+        .testTarget(
+            name: "StoreTests",
+            dependencies: [
+                "SwiftletStore", "SwiftletDomain",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "Tests/StoreTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ModemTests",
+            dependencies: [
+                "SwiftletModem", "ModemSimulator", "SMSCodec", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Tests/ModemTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "APITests",
+            dependencies: [
+                "SwiftletAPI", "SwiftletDomain", "SwiftletStore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/APITests",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "GatewayTests",
             dependencies: [
                 "SwiftletGateway", "SwiftletStore", "SwiftletDomain", "SwiftletModem", "ModemSimulator", "SwiftletAPI",
-                "SMSCodec", "SwiftletPluginHost", "SwiftletPluginSDK",
+                "SMSCodec", "SwiftletPluginHost", "SwiftletPluginSDK", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Tests/GatewayTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "PluginTests",
+            name: "PluginHostTests",
             dependencies: [
                 "SwiftletPluginHost", "SwiftletPluginSDK", "SwiftletStore", "SwiftletDomain", "SwiftletAPI",
                 .product(name: "Logging", package: "swift-log"),
             ],
-            path: "Tests/PluginTests",
+            path: "Tests/PluginHostTests",
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),

@@ -54,11 +54,11 @@ public final class Dispatcher: Service {
     public func run() async throws {
         let reclaimed = try await queue.reclaimAll(ownedBy: owner, now: Date())
         if reclaimed.count > 0 {
-            logger.notice("took back \(reclaimed.count) message(s) claimed before the last stop")
+            logger.notice("took back messages claimed before the last stop", metadata: ["count": "\(reclaimed.count)"])
         }
         for id in reclaimed.wereSubmitting {
             logger.warning(
-                "message \(id) was being submitted when the gateway stopped; sending it again (the recipient may get it twice)",
+                "a message was being submitted when the gateway stopped; sending it again (the recipient may get it twice)",
                 metadata: ["message.id": "\(id)"]
             )
         }
@@ -143,8 +143,11 @@ public final class Dispatcher: Service {
                         failuresInARow = 0
                         failedRecipients = []
                         logger.warning(
-                            "modem \(modem.configuration.name) failed \(settings.benchAfter) messages in a row; not using it for \(settings.benchFor)",
-                            metadata: ["modem": "\(modem.configuration.name)"]
+                            "modem failed messages in a row; not using it for a while",
+                            metadata: [
+                                "modem": "\(modem.configuration.name)", "failures": "\(settings.benchAfter)",
+                                "for": "\(settings.benchFor)",
+                            ]
                         )
                         await wakeup.signal()  // the other modems may take its messages now
                         await stop.wait(since: 0, timeout: settings.benchFor)
@@ -157,7 +160,10 @@ public final class Dispatcher: Service {
                 }
                 await wakeup.wait(since: seen, timeout: timeout)
             } catch {
-                logger.error("cannot read the queue: \(error); trying again in \(settings.sweepInterval)")
+                logger.error(
+                    "cannot read the queue; trying again",
+                    metadata: ["error": "\(error)", "in": "\(settings.sweepInterval)"]
+                )
                 await stop.wait(since: 0, timeout: settings.sweepInterval)
             }
         }
@@ -179,7 +185,7 @@ public final class Dispatcher: Service {
         // the next one.
         let now = Date()
         if let window = message.options.window, case let next = window.next(from: now, calendar: calendar), next > now {
-            logger.info("message \(message.id) is outside its send window; waiting until \(next)")
+            logger.info("message is outside its send window; waiting", metadata: ["until": "\(next)"])
             try? await queue.release(message.id, owner: owner, until: next)
             return .notAttempted
         }
@@ -265,21 +271,25 @@ public final class Dispatcher: Service {
             )
             switch message.payload {
             case .ussd(let code):
-                logger.info("sent USSD request \(message.id) (\(code)); the answer is in the inbox")
+                logger.info("sent USSD request; the answer is in the inbox", metadata: ["code": "\(code)"])
             case .ring(let seconds):
-                logger.info("called \(recipient) (call \(message.id), ringing up to \(seconds) s)")
+                logger.info("called", metadata: ["to": "\(recipient)", "ringing": "\(seconds)s"])
             case .text, .binary, .mms:
                 logger.info(
-                    "sent message \(message.id) to \(recipient) (\(receipt.references.count) part(s), reference \(receipt.references.map(String.init).joined(separator: ",")))"
+                    "sent message",
+                    metadata: [
+                        "to": "\(recipient)", "parts": "\(receipt.references.count)",
+                        "references": "\(receipt.references.map(String.init).joined(separator: ","))",
+                    ]
                 )
             }
             return .sent
         } catch let error as ModemError where error.kind == .unavailable || error.kind == .disabled {
-            logger.debug("modem not ready; message \(message.id) goes back to the queue")
+            logger.debug("modem not ready; the message goes back to the queue")
             try? await queue.release(message.id, owner: owner, until: nil)
             return .notAttempted
         } catch DispatchError.claimLost {
-            logger.warning("the claim on message \(message.id) was lost before sending; another node has it")
+            logger.warning("the claim on the message was lost before sending; another node has it")
             return .notAttempted
         } catch {
             await recordFailure(message, error: error, logger: logger)
@@ -300,7 +310,7 @@ public final class Dispatcher: Service {
                 retryAt: giveUp ? nil : Date().addingTimeInterval(settings.retryDelay.seconds)
             )
         } catch {
-            logger.error("cannot record the failure of message \(message.id): \(error); its claim will be retaken")
+            logger.error("cannot record the failure; the claim will be retaken", metadata: ["error": "\(error)"])
             return
         }
         if giveUp {
@@ -315,10 +325,17 @@ public final class Dispatcher: Service {
                     error: "\(error)"
                 )
             )
-            logger.error("message \(message.id) to \(message.address) failed after \(attempts) attempt(s): \(error)")
+            logger.error(
+                "message failed; giving up",
+                metadata: ["to": "\(message.address)", "attempts": "\(attempts)", "error": "\(error)"]
+            )
         } else {
             logger.warning(
-                "attempt \(attempts) of \(settings.maxAttempts) for message \(message.id) failed: \(error); retrying in \(settings.retryDelay)"
+                "attempt failed; retrying",
+                metadata: [
+                    "attempt": "\(attempts)", "of": "\(settings.maxAttempts)", "error": "\(error)",
+                    "in": "\(settings.retryDelay)",
+                ]
             )
         }
     }
@@ -331,9 +348,11 @@ public final class Dispatcher: Service {
             if await stopping { return }
             do {
                 let reclaimed = try await queue.reclaimExpired(before: Date(), sparing: owner)
-                if reclaimed.count > 0 { logger.notice("took back \(reclaimed.count) message(s) whose claim expired") }
+                if reclaimed.count > 0 {
+                    logger.notice("took back messages whose claim expired", metadata: ["count": "\(reclaimed.count)"])
+                }
             } catch {
-                logger.error("cannot reclaim expired claims: \(error)")
+                logger.error("cannot reclaim expired claims", metadata: ["error": "\(error)"])
             }
             await wakeup.signal()
         }

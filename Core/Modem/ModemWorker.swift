@@ -196,7 +196,7 @@ public final class ModemWorker: Sendable {
                     concatenation: nil
                 )
             )
-            self.logger.info("USSD \(code) answered", metadata: ["characters": "\(text.count)"])
+            self.logger.info("USSD answered", metadata: ["code": "\(code)", "characters": "\(text.count)"])
             return text
         }
     }
@@ -218,7 +218,7 @@ public final class ModemWorker: Sendable {
                 run: { [logger] driver in
                     do {
                         let outcome = try await driver.call(number, duration: duration) { resume(.success(())) }
-                        logger.info("call to \(number) ended: \(outcome)")
+                        logger.info("call ended", metadata: ["to": "\(number)", "outcome": "\(outcome)"])
                     } catch {
                         resume(.failure(error))
                         if Self.endsSession(error) { throw error }
@@ -285,7 +285,7 @@ public final class ModemWorker: Sendable {
         while !Task.isCancelled {
             if !isEnabled {
                 setState(.disabled)
-                logger.notice("modem \(configuration.name) is disabled; its device stays closed until it is enabled")
+                logger.notice("modem is disabled; its device stays closed until it is enabled")
                 while !isEnabled {
                     guard await enabledChanges.next() != nil else { break }
                 }
@@ -432,11 +432,11 @@ public final class ModemWorker: Sendable {
                 return last.number != caller || now - last.at > .seconds(30)
             }
             if isNew {
-                logger.info("incoming call from \(caller); not answered")
+                logger.info("incoming call; not answered", metadata: ["from": "\(caller)"])
                 if let number, !number.isEmpty { incomingCall(number) }
             }
         } else {
-            logger.debug("unsolicited: \(line)")
+            logger.debug("unsolicited line", metadata: ["line": "\(line)"])
         }
     }
 
@@ -450,7 +450,7 @@ public final class ModemWorker: Sendable {
             throw ModemError(.disabled, "disabled by the admin")
         case .networkUSSD(let line):
             guard let answer = USSDAnswer(String(line.dropFirst("+CUSD:".count))), let text = answer.text else {
-                logger.notice("the network sent a USSD notice without text: \(line)")
+                logger.notice("the network sent a USSD notice without text", metadata: ["line": "\(line)"])
                 return
             }
             if answer.status == 1 { _ = try? await driver.port.run("AT+CUSD=2", timeout: driver.timeouts.command) }
@@ -466,7 +466,10 @@ public final class ModemWorker: Sendable {
                     )
                 )
             } catch {
-                logger.error("cannot store a USSD message from the network: \(error)", metadata: ["text": "\(text)"])
+                logger.error(
+                    "cannot store a USSD message from the network",
+                    metadata: ["error": "\(error)", "text": "\(text)"]
+                )
             }
         case .readStoredReport(let memory, let index):
             try await driver.withMemory(memory) {
@@ -535,7 +538,10 @@ public final class ModemWorker: Sendable {
         case .success(.statusReport(let report)):
             if await record(report, hex: message.hex) { try await driver.delete(index: message.index) }
         case .success(let other):
-            logger.notice("slot \(message.index) holds a \(Self.kind(of: other)), not handled yet; left on the modem")
+            logger.notice(
+                "a stored message of a kind not handled yet is left on the modem",
+                metadata: ["slot": "\(message.index)", "kind": "\(Self.kind(of: other))"]
+            )
         }
     }
 
@@ -546,7 +552,7 @@ public final class ModemWorker: Sendable {
             try await deliveryReport(report)
             return true
         } catch {
-            logger.error("cannot record a status report: \(error)", metadata: ["pdu": "\(hex)"])
+            logger.error("cannot record a status report", metadata: ["error": "\(error)", "pdu": "\(hex)"])
             return false
         }
     }

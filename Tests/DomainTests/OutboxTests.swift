@@ -4,7 +4,7 @@ import Testing
 
 @testable import SwiftletDomain
 
-/// Records what the domain asks of its store (the real SQLite store is tested in GatewayTests).
+/// Records what the domain asks of its store (the real SQLite store is tested in StoreTests).
 final class RecordingStore: MessageStore {
     let enqueued = Mutex<[NewOutgoingMessage]>([])
 

@@ -18,7 +18,7 @@ struct DurabilityTests {
         let id = try #require(answer.body.firstMatch(of: /^OK; ID=(\d+)$/)).output.1
         gateway.kill()
         #expect(
-            !gateway.log.contains("sent message \(id)"),
+            !gateway.logged("sent message", ["message.id": String(id)]),
             "the message was sent before the kill; the test proves nothing"
         )
 
@@ -96,7 +96,7 @@ struct StoppingTests {
             return (answer.body as? [String: Any])?["status"] as? String == "sending" ? true : nil
         }
         #expect(gateway.stop() == 0)
-        #expect(gateway.log.contains("sent message \(id)"))
+        #expect(gateway.logged("sent message", ["message.id": String(id)]))
         #expect(gateway.log.contains("stopped"))
 
         // After a restart the message is in sentitems and is not sent a second time.

@@ -88,6 +88,31 @@ final class GatewayProcess: @unchecked Sendable {
 
     /// Waits for a log line containing `text` and returns it.
     @discardableResult
+    /// The log's lines that say `message` with each of `metadata`, as swift-log's stream handler
+    /// writes them: `… level label : key=value … [module] message`.
+    func lines(saying message: String, _ metadata: KeyValuePairs<String, String> = [:]) -> [Substring] {
+        log.split(separator: "\n").filter { line in
+            line.hasSuffix("] " + message) && metadata.allSatisfy { line.contains(" \($0)=\($1) ") }
+        }
+    }
+
+    /// Whether the log has a line that says `message` with each of `metadata`.
+    func logged(_ message: String, _ metadata: KeyValuePairs<String, String> = [:]) -> Bool {
+        !lines(saying: message, metadata).isEmpty
+    }
+
+    /// Waits for a line that says `message` with each of `metadata`.
+    @discardableResult
+    func waitForLog(
+        saying message: String,
+        _ metadata: KeyValuePairs<String, String>,
+        timeout: Duration = .seconds(20)
+    ) async throws -> String {
+        try await eventually(timeout: timeout, "log line '\(message)' with \(metadata)\n--- log ---\n\(log)") {
+            lines(saying: message, metadata).last.map(String.init)
+        }
+    }
+
     func waitForLog(_ text: String, timeout: Duration = .seconds(20)) async throws -> String {
         try await eventually(timeout: timeout, "log line containing '\(text)'\n--- log ---\n\(log)") {
             log.split(separator: "\n").last { $0.contains(text) }.map(String.init)

@@ -87,7 +87,10 @@ struct ModemAPITests {
         gateway.stop()
 
         try await gateway.start()
-        try await gateway.waitForLog("modem simulator is disabled")
+        try await gateway.waitForLog(
+            saying: "modem is disabled; its device stays closed until it is enabled",
+            ["modem": "simulator"]
+        )
         #expect(try await method("get_modem_state") == "disabled")
         #expect(try await method("get_queue_length") == "1")
         #expect(try gateway.simulatorReceived().isEmpty)

@@ -33,7 +33,7 @@ struct SendAndReceiveTests {
         #expect(row["TPMR"] == "\((received["references"] as? [Int])?.first ?? -1)")
         let queue = try await gateway.get("/http_api/get_queue_length", [("access_token", token)])
         #expect(queue.body == "0")
-        try await gateway.waitForLog("sent message \(id) to +46701234567")
+        try await gateway.waitForLog(saying: "sent message", ["message.id": String(id), "to": "+46701234567"])
     }
 
     /// The reference's example: a WAP push (port-addressing header) with its data.

@@ -5,6 +5,7 @@ import ServiceLifecycle
 import SwiftletDomain
 import SwiftletModem
 import SwiftletStore
+import TestSupport
 import Testing
 
 @testable import SwiftletGateway

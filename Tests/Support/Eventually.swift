@@ -17,3 +17,12 @@ public func eventually<T>(
     }
     throw TestFailure("timed out after \(timeout) waiting for \(what())")
 }
+
+/// Polls `condition` every 50 ms until it holds, failing after `timeout`.
+public func waitUntil(
+    _ what: @autoclosure () -> String,
+    timeout: Duration = .seconds(10),
+    _ condition: () async throws -> Bool
+) async throws {
+    _ = try await eventually(timeout: timeout, what()) { try await condition() ? true : nil }
+}

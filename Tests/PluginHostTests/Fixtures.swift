@@ -7,7 +7,7 @@ enum Fixtures {
         .deletingLastPathComponent().path
     static let include = packageRoot + "/PluginSDK/include"
     static let exports = packageRoot + "/PluginSDK/plugin.exports"
-    static let testPlugin = packageRoot + "/Tests/PluginTests/Fixtures/test_plugin.c"
+    static let testPlugin = packageRoot + "/Tests/PluginHostTests/Fixtures/test_plugin.c"
 
     /// The build directory of the test run (the repository's plugin libraries are there).
     static var buildDirectory: String { packageRoot + "/.build/debug" }

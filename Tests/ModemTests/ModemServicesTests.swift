@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import SMSCodec
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import ModemSimulator

@@ -27,7 +27,7 @@ struct LoaderTests {
         "swiftlet_plugin.h compiles as C99 and C++17 with -Wall -Wextra -pedantic -Werror, and its 1.0 to 1.3 layout is pinned"
     )
     func headerCompiles() throws {
-        let source = Fixtures.packageRoot + "/Tests/PluginTests/Fixtures/abi_layout.c"
+        let source = Fixtures.packageRoot + "/Tests/PluginHostTests/Fixtures/abi_layout.c"
         let object = FileManager.default.temporaryDirectory.appendingPathComponent("abi-\(UUID().uuidString).o").path
         defer { try? FileManager.default.removeItem(atPath: object) }
         let c = try Fixtures.run(

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import SMSCodec
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import ModemSimulator
@@ -38,14 +39,6 @@ func withModem(
         group.addTask { await worker.run() }
         defer { group.cancelAll() }
         try await body(simulator, worker)
-    }
-}
-
-func waitUntil(_ what: String, timeout: Duration = .seconds(10), _ condition: () async -> Bool) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while !(await condition()) {
-        guard ContinuousClock.now < deadline else { throw ModemError(.timeout, "timed out waiting for \(what)") }
-        try await Task.sleep(for: .milliseconds(20))
     }
 }
 
