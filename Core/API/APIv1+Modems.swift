@@ -61,7 +61,7 @@ extension APIv1 {
             return .error("Wrong modem state")
         }
         try await modems.setEnabled(modem: modem, status == "enabled")
-        logger.notice("APIv1: modem \(modem) \(status)")
+        logger.notice("APIv1: modem state set", metadata: ["modem_no": "\(modem)", "state": "\(status)"])
         return .ok
     }
 
@@ -92,7 +92,10 @@ extension APIv1 {
         }
         do {
             try await modems.setCallForwarding(modem: modem, to: target)
-            logger.notice("APIv1: call forwarding of modem \(modem) \(target.map { "to \($0)" } ?? "off")")
+            logger.notice(
+                "APIv1: call forwarding set",
+                metadata: ["modem_no": "\(modem)", "to": "\(target.map { "\($0)" } ?? "off")"]
+            )
             return .ok
         } catch let error as SwiftletError where error.kind == .unavailable || error.kind == .notSupported {
             logger.warning("APIv1: setting call forwarding failed", metadata: ["reason": "\(error.detail)"])
@@ -110,7 +113,10 @@ extension APIv1 {
         }
         guard try modems.isEnabled(modem: new) else { return .error("Wrong modem state") }
         let moved = try await store.moveQueued(fromModem: current, toModem: new)
-        logger.notice("APIv1: \(moved) queued message(s) moved from modem \(current) to modem \(new)")
+        logger.notice(
+            "APIv1: queued messages moved to another modem",
+            metadata: ["moved": "\(moved)", "from_modem_no": "\(current)", "to_modem_no": "\(new)"]
+        )
         return .ok
     }
 

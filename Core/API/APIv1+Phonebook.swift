@@ -201,40 +201,6 @@ extension APIv1 {
         }
     }
 
-    /// A non-empty value, else the documented `Wrong or missing >>name<< parameter`.
-    func required(_ parameters: FormParameters, _ name: String) throws -> String {
-        guard let value = parameters[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty,
-            value.count <= 255, PhonebookEntry.isAcceptableName(value)
-        else { throw Refusal(.error(Self.wrongOrMissing(name))) }
-        return value
-    }
-
-    func identifier(_ parameters: FormParameters, _ name: String) throws -> Int64 {
-        guard let id = parameters[name].flatMap({ Int64($0) }), id > 0 else {
-            throw Refusal(.error(Self.wrongOrMissing(name)))
-        }
-        return id
-    }
-
-    func phoneNumber(_ parameters: FormParameters, _ name: String) throws -> PhoneNumber {
-        guard let number = parameters[name].flatMap({ PhoneNumber(Self.number($0)) }) else {
-            throw Refusal(.error(Self.wrongOrMissing(name)))
-        }
-        return number
-    }
-
-    func flag(_ parameters: FormParameters, _ name: String, default value: Bool, else text: String) throws -> Bool {
-        try optionalFlag(parameters, name, else: text) ?? value
-    }
-
-    func optionalFlag(_ parameters: FormParameters, _ name: String, else text: String) throws -> Bool? {
-        switch parameters[name] {
-        case nil, "": nil
-        case "0": false
-        case "1": true
-        default: throw Refusal(.error(text))
-        }
-    }
 }
 
 /// A documented refusal: the method answers `reply`, and the log says why.

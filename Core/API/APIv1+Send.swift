@@ -73,7 +73,9 @@ extension APIv1 {
         if case .name(let name)? = delivery.emptyGroups.first {
             throw SwiftletError.invalidParameter("groupname", "group '\(name)' has no members")
         }
-        for note in delivery.notes { logger.info("APIv1: \(note.text)", metadata: ["contact": "\(note.contact)"]) }
+        for note in delivery.notes {
+            logger.info("APIv1: recipient policy", metadata: ["contact": "\(note.contact)", "policy": "\(note.text)"])
+        }
         guard !delivery.numbers.isEmpty else {
             throw SwiftletError.invalidParameter("recipients", "every contact is on vacation or has no shift hours")
         }
@@ -155,26 +157,4 @@ extension APIv1 {
         return .queued(try await outbox.send(request))
     }
 
-    /// A number as PHP hands it over: an unencoded `+` arrives as a space, which is put back.
-    static func number(_ text: String) -> String {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        if text.hasPrefix(" "), trimmed.first?.isNumber == true { return "+" + trimmed }
-        return trimmed
-    }
-
-    func flag(_ parameters: FormParameters, _ name: String) throws -> Bool {
-        switch parameters[name] {
-        case nil, "", "0": false
-        case "1": true
-        case let value?: throw SwiftletError.invalidParameter(name, "'\(value)' is not 0 or 1")
-        }
-    }
-
-    func integer(_ parameters: FormParameters, _ name: String, in range: ClosedRange<Int>) throws -> Int? {
-        guard let text = parameters[name], !text.isEmpty else { return nil }
-        guard let value = Int(text), range.contains(value) else {
-            throw SwiftletError.invalidParameter(name, "'\(text)' is not a number in \(range)")
-        }
-        return value
-    }
 }

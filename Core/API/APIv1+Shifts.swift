@@ -108,15 +108,4 @@ extension APIv1 {
         return days
     }
 
-    /// A comma-separated list of ids, else `Wrong or missing >>name<< parameter`.
-    func identifiers(_ parameters: FormParameters, _ name: String) throws -> [Int64] {
-        let ids = try (parameters[name] ?? "").split(separator: ",").map { text in
-            guard let id = Int64(text.trimmingCharacters(in: .whitespaces)), id > 0 else {
-                throw Refusal(.error(Self.wrongOrMissing(name)))
-            }
-            return id
-        }
-        guard !ids.isEmpty else { throw Refusal(.error(Self.wrongOrMissing(name))) }
-        return ids
-    }
 }

@@ -21,7 +21,10 @@ extension APIv2 {
                         throw JSONAPI.Failure.badRequest("text: required, what the call says")
                     }
                     _ = try await recipients(body, user: user, start: Date())
-                    logger.notice("APIv2: calls/\(kind) refused: no voice plugin", metadata: ["user": "\(user.name)"])
+                    logger.notice(
+                        "APIv2: call refused: no voice plugin",
+                        metadata: ["user": "\(user.name)", "kind": "\(kind)"]
+                    )
                     throw JSONAPI.Failure(
                         .serviceUnavailable,
                         "Text-to-speech calls need a voice plugin (SIP/TTS), and none is enabled on this gateway"

@@ -122,7 +122,10 @@ public struct APIv2: Sendable {
                         throw JSONAPI.Failure.badRequest("state: required, enabled or disabled")
                     }
                     try await modems.setEnabled(modem: number, state == "enabled")
-                    logger.notice("APIv2: modem \(number) \(state!)", metadata: ["user": "\(user.name)"])
+                    logger.notice(
+                        "APIv2: modem state set",
+                        metadata: ["user": "\(user.name)", "modem_no": "\(number)", "state": "\(state!)"]
+                    )
                     return (.ok, ModemState(modemNumber: number, state: state!))
                 }
             }
@@ -267,7 +270,10 @@ public struct APIv2: Sendable {
                 }
                 groupIDs.append(group.id)
                 numbers.removeAll { $0 == name }
-                logger.info("APIv2: to \(name) is phonebook group \(group.id)", metadata: ["user": "\(user.name)"])
+                logger.info(
+                    "APIv2: a name in 'to' is a phonebook group",
+                    metadata: ["user": "\(user.name)", "name": "\(name)", "group": "\(group.id)"]
+                )
             }
         }
         let list = RecipientList(
@@ -281,7 +287,9 @@ public struct APIv2: Sendable {
         } catch let unknown as UnknownRecipient {
             throw JSONAPI.Failure.badRequest("\(unknown.kind.rawValue)s: \(unknown.description)")
         }
-        for note in delivery.notes { logger.info("APIv2: \(note.text)", metadata: ["contact": "\(note.contact)"]) }
+        for note in delivery.notes {
+            logger.info("APIv2: recipient policy", metadata: ["contact": "\(note.contact)", "policy": "\(note.text)"])
+        }
         return (numbers, delivery)
     }
 

@@ -215,7 +215,10 @@ public struct BrevisAPI: Sendable {
             throw Answer(.badRequest, Self.failed, because: "\(unknown.description) (public)")
         }
         for note in delivery.notes {
-            logger.info("brevis.one API: \(note.text)", metadata: ["contact": "\(note.contact)"])
+            logger.info(
+                "brevis.one API: recipient policy",
+                metadata: ["contact": "\(note.contact)", "policy": "\(note.text)"]
+            )
         }
         guard !delivery.numbers.isEmpty else {
             throw Answer(.badRequest, Self.failed, because: "nobody to send to: empty groups, or all away")
@@ -249,7 +252,10 @@ public struct BrevisAPI: Sendable {
             if matches == (list == "white") {
                 kept.append(number)
             } else {
-                logger.info("brevis.one API: not sent to \(number): \(list)list", metadata: ["regex": "\(pattern)"])
+                logger.info(
+                    "brevis.one API: not sent to a number on the list",
+                    metadata: ["to": "\(number)", "list": "\(list)list", "regex": "\(pattern)"]
+                )
             }
         }
         guard !kept.isEmpty else {

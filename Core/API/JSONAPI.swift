@@ -51,8 +51,8 @@ struct JSONAPI: Sendable {
         guard let user = context.identity else { throw Failure(.unauthorized, TokenAuthenticationMessages.missing) }
         if let permission, !user.may(permission) {
             logger.notice(
-                "\(name): refused: no permission",
-                metadata: ["user": "\(user.name)", "permission": "\(permission)"]
+                "refused: no permission",
+                metadata: ["api": "\(name)", "user": "\(user.name)", "permission": "\(permission)"]
             )
             throw Failure(.forbidden, "No permission to use this method (\(permission))")
         }
@@ -146,10 +146,10 @@ struct JSONAPI: Sendable {
             return Self.response(Message(message: Failure.notFound.message), status: .notFound)
         } catch let error as SwiftletError where error.kind == .unavailable || error.kind == .notSupported {
             // Understood, but the gateway cannot do it now (a modem away) or at all: say why.
-            logger.notice("\(name): cannot do it", metadata: ["reason": "\(error.detail)"])
+            logger.notice("cannot do it", metadata: ["api": "\(name)", "reason": "\(error.detail)"])
             return Self.response(Message(message: error.detail), status: .serviceUnavailable)
         } catch {
-            logger.error("\(name): failed", metadata: ["error": "\(error)"])
+            logger.error("request failed", metadata: ["api": "\(name)", "error": "\(error)"])
             return Self.response(Message(message: "Internal error"), status: .internalServerError)
         }
     }

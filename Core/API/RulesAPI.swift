@@ -178,7 +178,7 @@ public struct RulesAPI: Sendable {
         } catch let failure as Failure {
             return (try? failure.response(from: request, context: context)) ?? Response(status: failure.status)
         } catch {
-            logger.error("rules API: \(error)")
+            logger.error("rules API: request failed", metadata: ["error": "\(error)"])
             return (try? Self.response(Refusal(error: "internal error"), status: .internalServerError))
                 ?? Response(status: .internalServerError)
         }

@@ -24,7 +24,10 @@ public enum Gateway {
         let store = try await openStore(configuration, logger: logger)
         let (plugins, refusedPlugins) = try configuration.preparePlugins()
         for (id, reason) in refusedPlugins {
-            logger.error("plugin \(id) is enabled but cannot be loaded: \(reason)", metadata: ["plugin": "\(id)"])
+            logger.error(
+                "plugin is enabled but cannot be loaded",
+                metadata: ["plugin": "\(id)", "reason": "\(reason)"]
+            )
         }
         let events = EventBus()
         let wakeup = Wakeup()

@@ -23,14 +23,14 @@ struct Housekeeping: Service {
                     )
                     for id in ids {
                         logger.warning(
-                            "message \(id) went to the inbox incomplete: parts were missing after \(multipartTimeout)",
-                            metadata: ["message.id": "\(id)"]
+                            "a message went to the inbox incomplete: parts were missing",
+                            metadata: ["message.id": "\(id)", "waited": "\(multipartTimeout)"]
                         )
                     }
                 } catch is CancellationError {
                     return
                 } catch {
-                    logger.error("cannot deliver incomplete messages: \(error)")
+                    logger.error("cannot deliver incomplete messages", metadata: ["error": "\(error)"])
                 }
                 do {
                     if let events,
@@ -38,12 +38,15 @@ struct Housekeeping: Service {
                             before: Date().addingTimeInterval(-eventRetention.seconds)
                         ), pruned > 0
                     {
-                        logger.info("event log: removed \(pruned) event(s) older than \(eventRetention)")
+                        logger.info(
+                            "event log pruned",
+                            metadata: ["removed": "\(pruned)", "older_than": "\(eventRetention)"]
+                        )
                     }
                 } catch is CancellationError {
                     return
                 } catch {
-                    logger.error("cannot prune the event log: \(error)")
+                    logger.error("cannot prune the event log", metadata: ["error": "\(error)"])
                 }
                 try? await Task.sleep(for: interval)
             }

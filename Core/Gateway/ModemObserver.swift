@@ -36,13 +36,15 @@ struct ModemObserver: Sendable {
         )
         if let id {
             logger.info(
-                "received message \(id) from \(sms.sender)",
-                metadata: ["modem": "\(modem)", "message.id": "\(id)"]
+                "received message",
+                metadata: ["modem": "\(modem)", "message.id": "\(id)", "from": "\(sms.sender)"]
             )
         } else if let part {
             logger.info(
-                "received part \(part.sequence) of \(part.total) from \(sms.sender); waiting for the rest",
-                metadata: ["modem": "\(modem)"]
+                "received a part; waiting for the rest",
+                metadata: [
+                    "modem": "\(modem)", "part": "\(part.sequence)", "of": "\(part.total)", "from": "\(sms.sender)",
+                ]
             )
         }
     }
@@ -59,12 +61,14 @@ struct ModemObserver: Sendable {
         )
         guard let (id, delivery) = recorded else {
             logger.notice(
-                "status report for reference \(report.messageReference) to \(report.recipient) matches no sent message",
-                metadata: ["modem": "\(modem)"]
+                "a status report matches no sent message",
+                metadata: [
+                    "modem": "\(modem)", "reference": "\(report.messageReference)", "to": "\(report.recipient)",
+                ]
             )
             return
         }
-        let detail = delivery == .failed ? " (status 0x\(String(report.status, radix: 16)))" : ""
+
         if delivery != .pending {
             events.publish(
                 kind: MessageStatusEvent.kind,
@@ -78,8 +82,13 @@ struct ModemObserver: Sendable {
             )
         }
         logger.info(
-            "message \(id) \(delivery == .delivered ? "delivered" : delivery == .failed ? "not delivered" : "still pending")\(detail)",
-            metadata: ["modem": "\(modem)", "message.id": "\(id)"]
+            "status report",
+            metadata: [
+                "modem": "\(modem)", "message.id": "\(id)",
+                "delivery":
+                    "\(delivery == .delivered ? "delivered" : delivery == .failed ? "not delivered" : "pending")",
+                "status": "0x\(String(report.status, radix: 16))",
+            ]
         )
     }
 

@@ -35,7 +35,10 @@ struct PublishingInbox: InboxWriter {
         do {
             messages = try await store.incoming(matching: query)
         } catch {
-            logger.error("message(s) \(ids) are in the inbox, but cannot be read back to tell plugins: \(error)")
+            logger.error(
+                "messages are in the inbox, but cannot be read back to tell plugins",
+                metadata: ["message.ids": "\(ids)", "error": "\(error)"]
+            )
             return
         }
         for message in messages where ids.contains(message.id) {

@@ -42,7 +42,10 @@ struct GatewayRuleEffects: RuleEffects {
         }
         if let notBefore, notBefore > Date() { delivery.hold(until: notBefore) }
         for note in delivery.notes {
-            logger.info("rule \(rule): \(note.text)", metadata: ["contact": "\(note.contact)"])
+            logger.info(
+                "rule: recipient policy",
+                metadata: ["rule": "\(rule)", "contact": "\(note.contact)", "policy": "\(note.text)"]
+            )
         }
         let (numbers, heldUntil) = (delivery.numbers, delivery.heldUntil)
         guard !numbers.isEmpty else {

@@ -36,7 +36,7 @@ struct WebhookSender: Service {
                 } catch is CancellationError {
                     return
                 } catch {
-                    logger.error("webhooks: \(error)")
+                    logger.error("webhooks: cannot deliver", metadata: ["error": "\(error)"])
                     try? await Task.sleep(for: .seconds(1))
                 }
             }
@@ -105,7 +105,11 @@ struct WebhookSender: Service {
         if age >= settings.giveUpAfter.seconds {
             try await store.markWebhookAttemptFailed(delivery.id, error: failure, retryAt: nil)
             logger.error(
-                "webhook \(hook.id) (\(hook.url.redacted)): gave up on event \(delivery.event.id) after \(attempt) attempts over \(Int(age)) s: \(failure)"
+                "webhook: gave up on event",
+                metadata: [
+                    "webhook": "\(hook.id)", "url": "\(hook.url.redacted)", "event": "\(delivery.event.id)",
+                    "attempts": "\(attempt)", "over": "\(Int(age)) s", "error": "\(failure)",
+                ]
             )
             return
         }
@@ -115,7 +119,11 @@ struct WebhookSender: Service {
         // The first failure of a delivery is a warning; the retries that follow are notices.
         logger.log(
             level: attempt == 1 ? .warning : .notice,
-            "webhook \(hook.id) (\(hook.url.redacted)): attempt \(attempt) failed: \(failure); next in \(Int(backoff.rounded(.up))) s"
+            "webhook: attempt failed; retrying",
+            metadata: [
+                "webhook": "\(hook.id)", "url": "\(hook.url.redacted)", "attempt": "\(attempt)",
+                "error": "\(failure)", "in": "\(Int(backoff.rounded(.up))) s",
+            ]
         )
     }
 

@@ -94,7 +94,10 @@ struct ModemDriver {
             throw ModemError(.rejected, "the modem accepts none of AT+CNMI=\(modes.joined(separator: " | "))")
         }
         if accepted != modes[0] {
-            logger.notice("modem refused AT+CNMI=\(modes[0]); using AT+CNMI=\(accepted)")
+            logger.notice(
+                "the modem refused the preferred new-message indications; using another",
+                metadata: ["refused": "AT+CNMI=\(modes[0])", "using": "AT+CNMI=\(accepted)"]
+            )
         }
         identity.statusReports =
             accepted.hasSuffix(",1,0") ? .direct : accepted.hasSuffix(",2,0") ? .stored : StatusReportRoute.none

@@ -75,7 +75,12 @@ public struct HostServices: Sendable {
         } catch let unknown as UnknownRecipient {
             throw SwiftletError(.notFound, "\(unknown.kind.rawValue)s: \(unknown.description)")
         }
-        for note in delivery.notes { logger.info("send_sms: \(note.text)", metadata: ["contact": "\(note.contact)"]) }
+        for note in delivery.notes {
+            logger.info(
+                "send_sms: recipient policy",
+                metadata: ["contact": "\(note.contact)", "policy": "\(note.text)"]
+            )
+        }
         if delivery.numbers.isEmpty, !sms.groups.isEmpty || !sms.contacts.isEmpty {
             throw SwiftletError(
                 .invalidParameter,

@@ -70,7 +70,8 @@ enum HostTable {
         }
         guard plugin.manifest.allows(capability) else {
             plugin.logger.warning(
-                "refused \(function): the manifest does not declare capability '\(capability.rawValue)'"
+                "refused a host call: the manifest does not declare its capability",
+                metadata: ["function": "\(function)", "capability": "\(capability.rawValue)"]
             )
             return .failure(
                 PluginError(
@@ -91,7 +92,7 @@ enum HostTable {
         let kind = kind.string
         guard !kind.isEmpty else { return SWIFTLET_ERR_INVALID }
         plugin.subscribe(kind)
-        plugin.logger.debug("subscribed to \(kind)")
+        plugin.logger.debug("subscribed", metadata: ["kind": "\(kind)"])
         return SWIFTLET_OK
     }
 
@@ -116,7 +117,8 @@ enum HostTable {
     static func publishable(_ plugin: HostedPlugin, _ kind: String, _ json: Data) -> Result<Data, PluginError> {
         guard kind.hasPrefix(plugin.id + "."), kind.count > plugin.id.count + 1 else {
             plugin.logger.warning(
-                "refused to publish '\(sanitized(kind))': a plugin publishes only '\(plugin.id).<name>'"
+                "refused to publish: a plugin publishes only its own kinds (<plugin id>.<name>)",
+                metadata: ["kind": "\(sanitized(kind))"]
             )
             return .failure(PluginError(.denied, "a plugin publishes only '\(plugin.id).<name>'"))
         }
@@ -146,7 +148,10 @@ enum HostTable {
         case SWIFTLET_HEALTH_DEGRADED: state = "degraded"
         case SWIFTLET_HEALTH_DOWN: state = "down"
         default:
-            plugin.logger.warning("refused report_health: \(health) is not SWIFTLET_HEALTH_OK, _DEGRADED or _DOWN")
+            plugin.logger.warning(
+                "refused report_health: not SWIFTLET_HEALTH_OK, _DEGRADED or _DOWN",
+                metadata: ["health": "\(health)"]
+            )
             return
         }
         plugin.report(state: state, detail: sanitized(detail.string))
@@ -168,7 +173,10 @@ enum HostTable {
         case SWIFTLET_LOGIN_FAILED:
             return limiter.recordFailure(keys) ? SWIFTLET_ERR_UNAVAILABLE : SWIFTLET_OK
         default:
-            plugin.logger.warning("refused login_attempt: phase \(phase) is not SWIFTLET_LOGIN_CHECK or _FAILED")
+            plugin.logger.warning(
+                "refused login_attempt: the phase is not SWIFTLET_LOGIN_CHECK or _FAILED",
+                metadata: ["phase": "\(phase)"]
+            )
             return SWIFTLET_ERR_INVALID
         }
     }
@@ -213,12 +221,16 @@ enum HostTable {
                 !name.dropFirst(plugin.id.count + 1).contains(".")
             else {
                 plugin.logger.warning(
-                    "refused to register '\(sanitized(name))': a plugin's kinds are '\(plugin.id).<name>'"
+                    "refused to register a rule kind: a plugin's kinds are <plugin id>.<name>",
+                    metadata: ["kind": "\(sanitized(name))"]
                 )
                 return SWIFTLET_ERR_DENIED
             }
             guard let role = RuleKindRegistry.Role(rawValue: role) else {
-                plugin.logger.warning("refused to register '\(name)': role \(role) is not trigger (1) or action (2)")
+                plugin.logger.warning(
+                    "refused to register a rule kind: the role is not trigger (1) or action (2)",
+                    metadata: ["kind": "\(name)", "role": "\(role)"]
+                )
                 return SWIFTLET_ERR_INVALID
             }
             var parsed: ConfigurationSchema?
@@ -226,13 +238,19 @@ enum HostTable {
                 do {
                     parsed = try JSONDecoder().decode(ConfigurationSchema.self, from: schema.bytes)
                 } catch {
-                    plugin.logger.warning("refused to register '\(name)': its schema does not read (\(error))")
+                    plugin.logger.warning(
+                        "refused to register a rule kind: its schema does not read",
+                        metadata: ["kind": "\(name)", "error": "\(error)"]
+                    )
                     return SWIFTLET_ERR_INVALID
                 }
             }
             if role == .action { plugin.subscribe(name) }
             registry.register(name, .init(plugin: plugin.id, role: role, schema: parsed))
-            plugin.logger.info("registered the rule \(role == .action ? "action" : "trigger") \(name)")
+            plugin.logger.info(
+                "registered a rule kind",
+                metadata: ["kind": "\(name)", "role": "\(role == .action ? "action" : "trigger")"]
+            )
             return SWIFTLET_OK
         }
 
@@ -246,7 +264,7 @@ enum HostTable {
         answer(host, reply, context, .sendSMS, request.bytes) { plugin, body in
             let sms = try JSONCoding.decoder.decode(OutgoingSMS.self, from: body)
             let ids = try await plugin.services.send(sms, plugin: plugin.id, logger: plugin.logger)
-            plugin.logger.debug("queued message(s) \(ids.map(String.init).joined(separator: ", "))")
+            plugin.logger.debug("queued", metadata: ["message.ids": "\(ids.map(String.init).joined(separator: ","))"])
             return try JSONSerialization.data(withJSONObject: ["ids": ids])
         }
     }
@@ -255,7 +273,10 @@ enum HostTable {
         answer(host, reply, context, .deliverIncoming, request.bytes) { plugin, body in
             let sms = try JSONCoding.decoder.decode(IncomingSMS.self, from: body)
             let id = try await plugin.services.deliverIncoming(sms, plugin: plugin.id)
-            plugin.logger.info("received message \(id) from \(sms.from) through plugin \(plugin.id)")
+            plugin.logger.info(
+                "received a message through the plugin",
+                metadata: ["message.id": "\(id)", "from": "\(sms.from)"]
+            )
             return try JSONSerialization.data(withJSONObject: ["id": id])
         }
     }
@@ -271,7 +292,13 @@ enum HostTable {
         answer(host, reply, context, .phonebookWrite, request.bytes) { plugin, body in
             let change = try JSONCoding.decoder.decode(HostServices.GroupChange.self, from: body)
             let changed = try await plugin.services.update(change)
-            plugin.logger.debug("\(change.op) \(change.group) \(change.number): \(changed ? "changed" : "unchanged")")
+            plugin.logger.debug(
+                "group membership",
+                metadata: [
+                    "op": "\(change.op)", "group": "\(change.group)", "number": "\(change.number)",
+                    "changed": "\(changed)",
+                ]
+            )
             return try JSONSerialization.data(withJSONObject: ["changed": changed])
         }
     }
@@ -345,7 +372,8 @@ enum HostTable {
                 let failure = pluginError(error)
                 if failure.code == .internalError || failure.code == .unavailable {
                     plugin.logger.error(
-                        "a \(capability.rawValue) request of plugin \(plugin.id) failed: \(failure.detail)"
+                        "a plugin's request failed",
+                        metadata: ["capability": "\(capability.rawValue)", "error": "\(failure.detail)"]
                     )
                 }
                 reply.fail(failure)

@@ -110,9 +110,15 @@ final class HostedPlugin: @unchecked Sendable {
                 self.queue.async { stop(instance.value, milliseconds, reply, context.value) }
             }
             if status == OneShot.timedOut {
-                logger.warning("plugin \(id) did not stop within \(timeout); going on without it")
+                logger.warning(
+                    "plugin did not stop in time; going on without it",
+                    metadata: ["plugin": "\(id)", "timeout": "\(timeout)"]
+                )
             } else if status != SWIFTLET_OK {
-                logger.warning("plugin \(id) reported a problem while stopping: \(detail)")
+                logger.warning(
+                    "plugin reported a problem while stopping",
+                    metadata: ["plugin": "\(id)", "detail": "\(detail)"]
+                )
             }
         }
         accepting.store(false, ordering: .releasing)
@@ -153,12 +159,11 @@ final class HostedPlugin: @unchecked Sendable {
             return (true, stateChanged)
         }
         guard changed, state != "starting", state != "stopped" else { return }
-        let line = "health \(state)\(detail.isEmpty ? "" : ": \(detail)")"
-        if state == "ok" || state == "starting" || state == "stopped" || !stateChanged {
-            logger.info("\(line)")
-        } else {
-            logger.warning("\(line)")
-        }
+        logger.log(
+            level: state == "ok" || state == "starting" || state == "stopped" || !stateChanged ? .info : .warning,
+            "plugin health",
+            metadata: ["health": "\(state)", "detail": "\(detail)"]
+        )
     }
 
     var healthState: String { health.withLock { $0.state } }

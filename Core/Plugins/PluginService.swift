@@ -38,7 +38,7 @@ public final class PluginService: Service {
             do {
                 library = try PluginLibrary.load(plugin.entry, allowedDigests: digests)
             } catch {
-                logger.error("plugin \(id) is not loaded: \(error)", metadata: ["plugin": "\(id)"])
+                logger.error("plugin not loaded", metadata: ["plugin": "\(id)", "error": "\(error)"])
                 try? await services.health?.setPluginHealth(
                     PluginHealthReport(plugin: id, state: "failed", detail: "not loaded: \(error)", since: Date())
                 )
@@ -54,7 +54,7 @@ public final class PluginService: Service {
             do {
                 try await instance.create(configuration: plugin.configuration)
             } catch {
-                logger.error("plugin \(id) is not started: \(error)", metadata: ["plugin": "\(id)"])
+                logger.error("plugin not started", metadata: ["plugin": "\(id)", "error": "\(error)"])
                 instance.report(state: "failed", detail: "not started: \(error)")
                 await instance.healthWritten()
                 continue
@@ -62,7 +62,7 @@ public final class PluginService: Service {
             do {
                 try await instance.start(timeout: startTimeout)
             } catch {
-                logger.error("plugin \(id) is not started: \(error)", metadata: ["plugin": "\(id)"])
+                logger.error("plugin not started", metadata: ["plugin": "\(id)", "error": "\(error)"])
                 services.ruleKinds?.removeAll(plugin: id)
                 await instance.stopAndDestroy(timeout: stopTimeout, started: false)
                 instance.report(state: "failed", detail: "not started: \(error)")
@@ -73,8 +73,11 @@ public final class PluginService: Service {
             if instance.healthState == "starting" { instance.report(state: "ok", detail: "running") }
             running.append(instance)
             logger.notice(
-                "plugin \(id) \(plugin.manifest.version) started (ABI \(ABIVersion.format(library.abiVersion)))",
-                metadata: ["plugin": "\(id)"]
+                "plugin started",
+                metadata: [
+                    "plugin": "\(id)", "version": "\(plugin.manifest.version)",
+                    "abi": "\(ABIVersion.format(library.abiVersion))",
+                ]
             )
         }
         try? await gracefulShutdown()
@@ -83,7 +86,7 @@ public final class PluginService: Service {
             await instance.stopAndDestroy(timeout: stopTimeout, started: true)
             instance.report(state: "stopped", detail: "the gateway stopped")
             await instance.healthWritten()
-            logger.info("plugin \(instance.id) stopped", metadata: ["plugin": "\(instance.id)"])
+            logger.info("plugin stopped", metadata: ["plugin": "\(instance.id)"])
         }
     }
 }

@@ -20,8 +20,10 @@ extension RuleEngine {
                 at.timeIntervalSince(last) < Self.seconds(limit.period)
             {
                 logger.info(
-                    "rule \(name) matched but fired already at \(Self.localText(last, calendar)) (at most once per \(limit.period))",
-                    metadata: ["rule": "\(name)"]
+                    "rule matched but fired already within its limit",
+                    metadata: [
+                        "rule": "\(name)", "last": "\(Self.localText(last, calendar))", "limit": "\(limit.period)",
+                    ]
                 )
                 return nil
             }
@@ -39,7 +41,10 @@ extension RuleEngine {
         do {
             firing.id = try await store.recordFiring(firing)
         } catch {
-            logger.error("rule \(name): cannot record its firing (\(error)); its actions are not taken")
+            logger.error(
+                "cannot record a rule's firing; its actions are not taken",
+                metadata: ["rule": "\(name)", "error": "\(error)"]
+            )
             failures.append("rule \(name): cannot record its firing (\(error))")
             return nil
         }
@@ -59,8 +64,11 @@ extension RuleEngine {
         }
         try? await store.addOutcomes(outcomes, toFiring: firing.id)
         logger.info(
-            "rule \(name) fired (\(event.kind)): \(outcomes.joined(separator: "; "))",
-            metadata: ["rule": "\(name)", "firing": "\(firing.id)"]
+            "rule fired",
+            metadata: [
+                "rule": "\(name)", "firing": "\(firing.id)", "trigger": "\(event.kind)",
+                "outcomes": "\(outcomes.joined(separator: "; "))",
+            ]
         )
         return firing.id
     }
@@ -128,7 +136,10 @@ extension RuleEngine {
                 return "\(kind) handed to its plugin"
             }
         } catch {
-            logger.error("rule \(rule.name): \(action.name) failed: \(error)", metadata: ["rule": "\(rule.name)"])
+            logger.error(
+                "rule action failed",
+                metadata: ["rule": "\(rule.name)", "action": "\(action.name)", "error": "\(error)"]
+            )
             if effects.isTransient(error) { failures.append("rule \(rule.name): \(action.name) failed: \(error)") }
             return "\(action.name) failed: \(error)"
         }
@@ -150,9 +161,12 @@ extension RuleEngine {
             if attempt < attempts { try? await Task.sleep(for: .seconds(1 << (attempt - 1))) }
         }
         if delivered {
-            logger.info("rule \(rule): \(outcome)", metadata: ["rule": "\(rule)"])
+            logger.info("rule webhook delivered", metadata: ["rule": "\(rule)", "outcome": "\(outcome)"])
         } else {
-            logger.error("rule \(rule): \(outcome); giving up", metadata: ["rule": "\(rule)"])
+            logger.error(
+                "rule webhook not delivered; giving up",
+                metadata: ["rule": "\(rule)", "outcome": "\(outcome)"]
+            )
         }
         try? await store.addOutcomes([outcome], toFiring: firing)
     }

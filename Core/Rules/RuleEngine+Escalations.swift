@@ -43,8 +43,8 @@ extension RuleEngine {
             _ = try await store.saveEscalation(escalation)
             active[id] = nil
             logger.warning(
-                "escalation \(id) of rule \(escalation.rule) ended after \(escalation.steps.count) step(s): nobody acknowledged",
-                metadata: ["escalation": "\(id)"]
+                "escalation ended: nobody acknowledged",
+                metadata: ["escalation": "\(id)", "rule": "\(escalation.rule)", "steps": "\(escalation.steps.count)"]
             )
             return
         }
@@ -65,15 +65,22 @@ extension RuleEngine {
             escalation.journal.append(
                 "\(Self.localText(at, calendar)) step \(escalation.step + 1): not sent (\(error)); going on after its wait"
             )
-            logger.error("escalation \(id) step \(escalation.step + 1): \(error)", metadata: ["escalation": "\(id)"])
+            logger.error(
+                "escalation step not sent; going on after its wait",
+                metadata: ["escalation": "\(id)", "step": "\(escalation.step + 1)", "error": "\(error)"]
+            )
         }
         for number in numbers where !escalation.alerted.contains(number) { escalation.alerted.append(number) }
         escalation.nextAt = at.addingTimeInterval(step.waitSeconds)
         _ = try await store.saveEscalation(escalation)
         active[id] = escalation
         logger.info(
-            "escalation \(id) of rule \(escalation.rule): step \(escalation.step + 1) of \(escalation.steps.count) alerted \(numbers.joined(separator: ", ")); next at \(Self.localText(escalation.nextAt, calendar)) unless acknowledged",
-            metadata: ["escalation": "\(id)"]
+            "escalation step alerted; the next follows unless acknowledged",
+            metadata: [
+                "escalation": "\(id)", "rule": "\(escalation.rule)", "step": "\(escalation.step + 1)",
+                "steps": "\(escalation.steps.count)", "alerted": "\(numbers.joined(separator: ","))",
+                "next": "\(Self.localText(escalation.nextAt, calendar))",
+            ]
         )
     }
 
@@ -105,13 +112,19 @@ extension RuleEngine {
         do {
             _ = try await store.saveEscalation(escalation)
         } catch {
-            logger.error("escalation \(id): cannot store the acknowledgement (\(error))")
+            logger.error(
+                "cannot store an escalation's acknowledgement",
+                metadata: ["escalation": "\(id)", "error": "\(error)"]
+            )
             return
         }
         active[id] = nil
         logger.notice(
-            "escalation \(id) of rule \(escalation.rule) acknowledged by \(who) \(how) at step \(escalation.step + 1)",
-            metadata: ["escalation": "\(id)"]
+            "escalation acknowledged",
+            metadata: [
+                "escalation": "\(id)", "rule": "\(escalation.rule)", "by": "\(who)", "how": "\(how)",
+                "step": "\(escalation.step + 1)",
+            ]
         )
     }
 }

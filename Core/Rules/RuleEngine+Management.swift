@@ -33,8 +33,10 @@ extension RuleEngine {
             entries[name] = Entry(rule: rule, source: source)
             if isNew { order.append(name) }
             prepare(name)
-            logger.notice("rule \(name) \(isNew ? "added" : "changed") through the API", metadata: ["rule": "\(name)"])
-            if let problem = entries[name]?.problem { logger.error("rule \(name) does not run: \(problem)") }
+            logger.notice("rule saved through the API", metadata: ["rule": "\(name)", "new": "\(isNew)"])
+            if let problem = entries[name]?.problem {
+                logger.error("rule does not run", metadata: ["rule": "\(name)", "reason": "\(problem)"])
+            }
             return isNew
         }
     }
@@ -47,10 +49,7 @@ extension RuleEngine {
             entries[name]?.rule.enabled = enabled
             if entry.source == .configuration { entries[name]?.source = .changedThroughAPI }
             prepare(name)
-            logger.notice(
-                "rule \(name) \(enabled ? "enabled" : "disabled") through the API",
-                metadata: ["rule": "\(name)"]
-            )
+            logger.notice("rule switched through the API", metadata: ["rule": "\(name)", "enabled": "\(enabled)"])
         }
     }
 
@@ -66,12 +65,15 @@ extension RuleEngine {
             if let original = configured.first(where: { $0.name == name }) {
                 entries[name] = Entry(rule: original, source: .configuration)
                 prepare(name)
-                logger.notice("rule \(name): the API's change removed; the configuration file's version runs again")
+                logger.notice(
+                    "rule's change through the API removed; the configuration file's version runs again",
+                    metadata: ["rule": "\(name)"]
+                )
                 return "the configuration file's version runs again"
             }
             entries[name] = nil
             order.removeAll { $0 == name }
-            logger.notice("rule \(name) removed through the API", metadata: ["rule": "\(name)"])
+            logger.notice("rule removed through the API", metadata: ["rule": "\(name)"])
             return "removed"
         }
     }

@@ -41,7 +41,10 @@ extension RuleEngine {
                 }
                 matched.append(condition.description)
             } catch {
-                logger.warning("rule \(name): \(condition.description): \(error); the rule does not fire")
+                logger.warning(
+                    "a rule's condition failed; the rule does not fire",
+                    metadata: ["rule": "\(name)", "condition": "\(condition.description)", "error": "\(error)"]
+                )
                 return nil
             }
         }

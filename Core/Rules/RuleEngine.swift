@@ -125,7 +125,10 @@ public actor RuleEngine {
                         if entries[stored.name] == nil { order.append(stored.name) }
                         entries[stored.name] = Entry(rule: rule, source: source)
                     } catch {
-                        logger.error("rule \(stored.name) as stored no longer reads: \(error); it does not run")
+                        logger.error(
+                            "a stored rule no longer reads; it does not run",
+                            metadata: ["rule": "\(stored.name)", "error": "\(error)"]
+                        )
                     }
                 } else {
                     entries[stored.name]?.rule.enabled = stored.enabled
@@ -136,27 +139,36 @@ public actor RuleEngine {
                 prepare(name)
                 guard let problem = entries[name]?.problem, entries[name]?.rule.enabled == true else { continue }
                 if case .waiting = problem {
-                    logger.info("rule \(name) waits: \(problem)")
+                    logger.info("rule waits", metadata: ["rule": "\(name)", "reason": "\(problem)"])
                 } else {
-                    logger.error("rule \(name) does not run: \(problem)")
+                    logger.error("rule does not run", metadata: ["rule": "\(name)", "reason": "\(problem)"])
                 }
             }
             for escalation in try await store.escalations(activeOnly: true, limit: 10_000) {
                 active[escalation.id] = escalation
                 logger.notice(
-                    "escalation \(escalation.id) of rule \(escalation.rule) continues at step \(escalation.step + 1) of \(escalation.steps.count)",
-                    metadata: ["escalation": "\(escalation.id)"]
+                    "escalation continues",
+                    metadata: [
+                        "escalation": "\(escalation.id)", "rule": "\(escalation.rule)",
+                        "step": "\(escalation.step + 1)", "steps": "\(escalation.steps.count)",
+                    ]
                 )
             }
             let enabled = order.filter { entries[$0]?.rule.enabled == true }
-            logger.info("rules: \(enabled.count) enabled of \(order.count); \(active.count) escalation(s) in progress")
+            logger.info(
+                "rules ready",
+                metadata: ["enabled": "\(enabled.count)", "rules": "\(order.count)", "escalations": "\(active.count)"]
+            )
             // A one-shot time that passed while the gateway was down fires now, once.
             for name in order {
                 guard let entry = entries[name], entry.rule.enabled, entry.problem == nil,
                     case .once(let at) = entry.rule.trigger, at <= now(),
                     try await store.firings(rule: name, limit: 1).isEmpty
                 else { continue }
-                logger.notice("rule \(name) was due at \(at) while the gateway was not running; firing it now")
+                logger.notice(
+                    "rule was due while the gateway was not running; firing it now",
+                    metadata: ["rule": "\(name)", "due": "\(at)"]
+                )
                 await fire(
                     name,
                     event: RuleEvent(kind: "at", fields: ["scheduled_for": Self.localText(at, calendar)]),
@@ -204,8 +216,12 @@ public actor RuleEngine {
                 let before = entries[name]?.problem
                 prepare(name)
                 let after = entries[name]?.problem
-                if before != nil, after == nil { logger.info("rule \(name) can run: its plugin kinds are registered") }
-                if let after, after != before { logger.error("rule \(name) does not run: \(after)") }
+                if before != nil, after == nil {
+                    logger.info("rule can run: its plugin kinds are registered", metadata: ["rule": "\(name)"])
+                }
+                if let after, after != before {
+                    logger.error("rule does not run", metadata: ["rule": "\(name)", "reason": "\(after)"])
+                }
             }
         }
     }
@@ -238,7 +254,10 @@ public actor RuleEngine {
                 do {
                     try await advance(escalation.id)
                 } catch {
-                    logger.error("escalation \(escalation.id): \(error); trying again")
+                    logger.error(
+                        "cannot move an escalation on; trying again",
+                        metadata: ["escalation": "\(escalation.id)", "error": "\(error)"]
+                    )
                 }
             }
         }

@@ -180,7 +180,7 @@ public actor ModemSimulator {
             slots.append(slot)
             if notifyNewMessages { await write("\r\n+CMTI: \"SM\",\(slot)\r\n") }
         }
-        logger.info("simulated network delivers a message from \(sender) into slots \(slots)")
+        logger.info("simulated network delivers a message", metadata: ["from": "\(sender)", "slots": "\(slots)"])
         return slots
     }
 
@@ -326,7 +326,7 @@ public actor ModemSimulator {
             try? await Task.sleep(for: delay)
             await self.write("\r\n\(answer)\r\n")
         }
-        logger.info("simulated network answers USSD \(code)")
+        logger.info("simulated network answers USSD", metadata: ["code": "\(code)"])
     }
 
     /// `ATD<number>;`: a voice call, connected at once (or `BUSY`).
@@ -337,7 +337,7 @@ public actor ModemSimulator {
         calls.append(SimulatedCall(number: number, startedAt: Date().timeIntervalSince1970))
         activeCall = calls.count - 1
         await ok()
-        logger.info("simulated modem calls \(number)")
+        logger.info("simulated modem calls", metadata: ["to": "\(number)"])
         if settings.busyNumbers.contains(number) {
             _ = endCall(by: "busy")
             await write("\r\nBUSY\r\n")
@@ -401,7 +401,10 @@ public actor ModemSimulator {
             guard case .submit(let decoded) = try SMSPDU.decode(hex: hex) else { return await cmsError(304) }
             submit = decoded
         } catch {
-            logger.warning("simulated network rejects an undecodable PDU: \(error)", metadata: ["pdu": "\(hex)"])
+            logger.warning(
+                "simulated network rejects an undecodable PDU",
+                metadata: ["error": "\(error)", "pdu": "\(hex)"]
+            )
             return await cmsError(304)
         }
         let smscLength = Int(Hex.decode(hex.prefix(2)).map { $0[0] } ?? 0) + 1
@@ -477,7 +480,10 @@ public actor ModemSimulator {
             message.messageClass = first.coding.messageClass?.rawValue
         }
         delivered.append(message)
-        logger.info("simulated network accepted a message for \(recipient) (\(parts.count) part(s))")
+        logger.info(
+            "simulated network accepted a message",
+            metadata: ["to": "\(recipient)", "parts": "\(parts.count)"]
+        )
     }
 
     private func ok(lines: [String] = []) async {

@@ -80,14 +80,11 @@ final class GatewayProcess: @unchecked Sendable {
     /// rules summary is logged and it did not wait), or it waited and then could run.
     func waitForRule(_ name: String, timeout: Duration = .seconds(20)) async throws {
         try await eventually(timeout: timeout, "rule \(name) runnable\n--- log ---\n\(log)") { () -> Bool? in
-            let log = self.log
-            if log.contains("rule \(name) can run") { return true }
-            return log.contains("] rules: ") && !log.contains("rule \(name) waits") ? true : nil
+            if self.logged("rule can run: its plugin kinds are registered", ["rule": name]) { return true }
+            return self.logged("rules ready") && !self.logged("rule waits", ["rule": name]) ? true : nil
         }
     }
 
-    /// Waits for a log line containing `text` and returns it.
-    @discardableResult
     /// The log's lines that say `message` with each of `metadata`, as swift-log's stream handler
     /// writes them: `… level label : key=value … [module] message`.
     func lines(saying message: String, _ metadata: KeyValuePairs<String, String> = [:]) -> [Substring] {
@@ -113,6 +110,8 @@ final class GatewayProcess: @unchecked Sendable {
         }
     }
 
+    /// Waits for a log line containing `text` and returns it.
+    @discardableResult
     func waitForLog(_ text: String, timeout: Duration = .seconds(20)) async throws -> String {
         try await eventually(timeout: timeout, "log line containing '\(text)'\n--- log ---\n\(log)") {
             log.split(separator: "\n").last { $0.contains(text) }.map(String.init)

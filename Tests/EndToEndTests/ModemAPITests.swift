@@ -121,7 +121,7 @@ struct ModemAPITests {
         #expect(try await method("call_forward_read", [("modem_no", "3")]) == "Wrong parameters")
         #expect(try await method("call_forward_set", [("status", "0")]) == "OK")
         #expect(try await method("call_forward_read") == "0")
-        #expect(gateway.log.contains("call forwarding of modem 1 to +48123456789"))
+        #expect(gateway.logged("APIv1: call forwarding set", ["modem_no": "1", "to": "+48123456789"]))
     }
 
     @Test func readingByModemNumber() async throws {

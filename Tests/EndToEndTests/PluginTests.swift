@@ -89,9 +89,15 @@ struct PluginEndToEndTests {
                 """
         )
         defer { gateway.stop() }
-        try await gateway.waitForLog("plugin keywords 1.0.0 started (ABI 1.3)")
-        try await gateway.waitForLog("plugin hello 1.1.0 started (ABI 1.1)")
-        try await gateway.waitForLog("plugin ghost is enabled but cannot be loaded: no plugin 'ghost' in \(plugins)")
+        try await gateway.waitForLog(
+            saying: "plugin started",
+            ["abi": "1.3", "plugin": "keywords", "version": "1.0.0"]
+        )
+        try await gateway.waitForLog(saying: "plugin started", ["abi": "1.1", "plugin": "hello", "version": "1.1.0"])
+        try await gateway.waitForLog(
+            saying: "plugin is enabled but cannot be loaded",
+            ["plugin": "ghost", "reason": "no plugin 'ghost' in \(plugins)"]
+        )
 
         let subscriber = "+46705550001"
         try inject(gateway, from: subscriber, "Hello there")
@@ -117,8 +123,8 @@ struct PluginEndToEndTests {
         // The unknown word was handled before JOIN (events arrive in order): it got no reply.
         #expect(try gateway.simulatorReceived().count == 3)
         #expect(gateway.stop() == 0)
-        #expect(gateway.log.contains("plugin keywords stopped"))
-        #expect(gateway.log.contains("plugin hello stopped"))
+        #expect(gateway.logged("plugin stopped", ["plugin": "keywords"]))
+        #expect(gateway.logged("plugin stopped", ["plugin": "hello"]))
     }
 
     @Test("plugins list, info, enable and disable, and a bad plugin section refused with file, line, key and reason")

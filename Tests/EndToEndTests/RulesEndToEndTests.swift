@@ -116,7 +116,10 @@ struct RulesEndToEndTests {
         let stepThreeDue = try await nextStepAt(gateway, token: token)
 
         try inject(gateway, from: Self.lead, "ack on my way")
-        try await gateway.waitForLog("acknowledged by \(Self.lead) by SMS at step 2")
+        try await gateway.waitForLog(
+            saying: "escalation acknowledged",
+            ["by": Self.lead, "how": "by SMS", "step": "2"]
+        )
         let (status, body) = try await gateway.request("/swiftlet/v1/escalations", method: .GET, token: token)
         #expect(status == 200)
         let escalation = try #require((try json(body) as? [[String: Any]])?.first)
@@ -148,7 +151,10 @@ struct RulesEndToEndTests {
         let stepThreeDue = try await nextStepAt(gateway, token: token)
         let call = try GatewayProcess.run(["sim", "call", "--url", gateway.baseURL, "--from", Self.lead])
         #expect(call.status == 0, "\(call.stderr)")
-        try await gateway.waitForLog("acknowledged by \(Self.lead) by a call at step 2")
+        try await gateway.waitForLog(
+            saying: "escalation acknowledged",
+            ["by": Self.lead, "how": "by a call", "step": "2"]
+        )
         try await holdPast(stepThreeDue)
         #expect(try gateway.simulatorReceived().count == 2)
     }
@@ -168,7 +174,10 @@ struct RulesEndToEndTests {
 
         try await gateway.start(config: config)
         defer { gateway.stop() }
-        try await gateway.waitForLog("escalation 1 of rule after-hours-alarm continues at step 1 of 3")
+        try await gateway.waitForLog(
+            saying: "escalation continues",
+            ["escalation": "1", "rule": "after-hours-alarm", "step": "1", "steps": "3"]
+        )
         // The new process's simulated network starts empty: the next message is step 2's, to the lead.
         let after = try await received(gateway, count: 1)
         #expect(after.map { $0["recipient"] as? String } == [Self.lead])
@@ -219,7 +228,7 @@ struct RulesEndToEndTests {
                 """
         )
         defer { gateway.stop() }
-        try await gateway.waitForLog("registered the rule action hello.say")
+        try await gateway.waitForLog(saying: "registered a rule kind", ["kind": "hello.say", "role": "action"])
         _ = try await eventually("the rule say to run") { () -> Bool? in
             let list = try await gateway.request("/swiftlet/v1/rules", method: .GET, token: token)
             let rules = try json(list.body) as? [[String: Any]]

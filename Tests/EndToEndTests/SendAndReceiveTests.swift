@@ -154,7 +154,7 @@ struct SendAndReceiveTests {
         }
         #expect(rows.map { $0["Status"] } == ["DeliveryOK", "DeliveryFailed"])
         #expect(rows.allSatisfy { $0["DeliveryDateTime"]?.isEmpty == false })
-        #expect(gateway.log.contains("not delivered (status 0x41)"))
+        #expect(gateway.logged("status report", ["delivery": "not delivered", "status": "0x41"]))
     }
 
     @Test func withoutDeliveryReportsSentitemsSaysSo() async throws {

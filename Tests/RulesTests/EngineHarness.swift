@@ -78,7 +78,12 @@ final class LogRecorder: LogHandler, @unchecked Sendable {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
-    func log(event: LogEvent) { lines.withLock { $0.append("\(event.level): \(event.message)") } }
+    /// `level: message key=value …`, the metadata sorted by key.
+    func log(event: LogEvent) {
+        let all = metadata.merging(event.metadata ?? [:]) { $1 }
+        let pairs = all.sorted { $0.key < $1.key }.map { " \($0.key)=\($0.value)" }.joined()
+        lines.withLock { $0.append("\(event.level): \(event.message)\(pairs)") }
+    }
     var text: String { lines.withLock { $0.joined(separator: "\n") } }
 }
 

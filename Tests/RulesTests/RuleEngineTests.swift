@@ -244,7 +244,7 @@ struct RuleEngineTests {
         let second = try #require(try await engine.escalations(activeOnly: false, limit: 1).first)
         #expect(second.state == .unacknowledged)
         #expect(second.alerted == ["+46700000001", "+46700000002", "+46700000003"])
-        #expect(harness.log.text.contains("ended after 3 step(s): nobody acknowledged"))
+        #expect(harness.log.text.contains("escalation ended: nobody acknowledged escalation=2 rule=escalate steps=3"))
     }
 
     @Test("a restarted engine continues an escalation at its step, neither starting over nor forgetting it")
@@ -305,7 +305,8 @@ struct RuleEngineTests {
         #expect(harness.effects.sent.map(\.text) == ["due 2026-12-24 18:00:00"])
         await engine.tick()
         #expect(harness.effects.sent.count == 1)
-        #expect(harness.log.text.contains("rule eve was due at"))
+        #expect(harness.log.text.contains("rule was due while the gateway was not running; firing it now due="))
+        #expect(harness.log.text.contains(" rule=eve"))
 
         harness.clock.advance(60)
         let restarted = try await harness.engine(Self.christmasEve)
