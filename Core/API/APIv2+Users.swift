@@ -53,10 +53,13 @@ extension APIv2 {
             await admin(request, context) { admin in
                 let name = try await existing(context).name
                 let secret = try await users.createAccessToken(user: name)
-                var made = try await users.tokens(user: name).last.map(token)
-                made?.token = secret
+                // The token just made is the user's newest; this answer alone shows its secret.
+                guard var made = try await users.tokens(user: name).last.map(token) else {
+                    throw JSONAPI.Failure(.internalServerError, "The token was made but cannot be read back")
+                }
+                made.token = secret
                 logger.notice("APIv2: token made", metadata: ["user": "\(admin.name)", "for": "\(name)"])
-                return (.created, made ?? Token(id: "", user: name, createdAt: "", token: secret))
+                return (.created, made)
             }
         }
         router.delete(RouterPath("/tokens/:token")) { request, context in

@@ -39,7 +39,7 @@ public struct RulesAPI: Sendable {
         var message: String
 
         func response(from request: Request, context: some RequestContext) throws -> Response {
-            try RulesAPI.response(Refusal(error: message), status: status)
+            JSONAPI.response(Refusal(error: message), status: status)
         }
     }
 
@@ -174,13 +174,12 @@ public struct RulesAPI: Sendable {
             }
             let buffer = try await request.body.collect(upTo: 256 * 1024)
             let result = try await body(Data(buffer.readableBytesView))
-            return try Self.response(result, status: .ok)
+            return JSONAPI.response(result, status: .ok)
         } catch let failure as Failure {
-            return (try? failure.response(from: request, context: context)) ?? Response(status: failure.status)
+            return JSONAPI.response(Refusal(error: failure.message), status: failure.status)
         } catch {
             logger.error("rules API: request failed", metadata: ["error": "\(error)"])
-            return (try? Self.response(Refusal(error: "internal error"), status: .internalServerError))
-                ?? Response(status: .internalServerError)
+            return JSONAPI.response(Refusal(error: "internal error"), status: .internalServerError)
         }
     }
 
@@ -202,8 +201,4 @@ public struct RulesAPI: Sendable {
     }
 
     static func timestamp(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
-
-    static func response(_ value: some Encodable, status: HTTPResponse.Status) throws -> Response {
-        JSONAPI.response(value, status: status)
-    }
 }
