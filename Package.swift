@@ -28,6 +28,7 @@ let package = Package(
         .library(name: "SwiftletKeywords", type: .dynamic, targets: ["KeywordsPluginEntry"]),
         .library(name: "SwiftletMQTT", type: .dynamic, targets: ["MQTTPluginEntry"]),
         .library(name: "SwiftletEmail", type: .dynamic, targets: ["EmailPluginEntry"]),
+        .library(name: "SwiftletRelayExample", type: .dynamic, targets: ["SwiftRelayEntry"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -157,6 +158,20 @@ let package = Package(
             ],
             path: "Core/Plugins",
             swiftSettings: swiftSettings
+        ),
+        // The SDK's Swift provider example `swiftrelay` (ABI 1.4), the C example `relay` in Swift.
+        .target(
+            name: "SwiftRelay",
+            dependencies: ["SwiftletPluginSDK"],
+            path: "PluginSDK/Examples/SwiftRelay/Sources/SwiftRelay",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SwiftRelayEntry",
+            dependencies: ["SwiftRelay", "SwiftletPluginSDK"],
+            path: "PluginSDK/Examples/SwiftRelay/Sources/Entry",
+            swiftSettings: swiftSettings,
+            linkerSettings: pluginLinkerSettings
         ),
         // Plugin `keywords`: replies, subscriptions and forwarding for incoming SMS by their first word.
         .target(
@@ -369,6 +384,12 @@ let package = Package(
             ],
             path: "Tests/PluginHostTests",
             exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SwiftRelayTests",
+            dependencies: ["SwiftRelay", "SwiftletPluginTestKit"],
+            path: "Tests/SwiftRelayTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

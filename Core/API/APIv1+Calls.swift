@@ -26,20 +26,32 @@ extension APIv1 {
         return .queued(ids)
     }
 
-    /// `tts_call` and `tts_adv_call`: the request is checked as SMSEagle checks it; the call itself
-    /// needs a voice plugin (SIP and text-to-speech), and until one is enabled the answer says so.
+    /// `tts_call` and `tts_adv_call`: the request is checked as SMSEagle checks it, then a
+    /// text-to-speech call per number is queued for a voice provider (a plugin); while none runs the
+    /// answer says so. Answers `OK; ID=…` per call once it is on disk.
     func ttsCall(_ parameters: FormParameters, user: APIUser, advanced: Bool) async throws -> APIv1Reply {
-        _ = try callRecipients(parameters)
-        _ = try callDuration(parameters)
+        let numbers = try callRecipients(parameters)
+        let seconds = try callDuration(parameters)
         guard let text = parameters["message"] ?? parameters["text"], !text.isEmpty else {
             throw Refusal(.wrongParameters, because: "message: required, what the call says")
         }
+        var voice: Int?
         if advanced {
-            guard let voice = parameters["voice_id"], let id = Int(voice), id >= 1 else {
+            guard let given = parameters["voice_id"], let id = Int(given), id >= 1 else {
                 throw Refusal(.wrongParameters, because: "voice_id: required, a voice model's number")
             }
+            voice = id
         }
-        throw Refusal(.error(Self.noVoicePluginText), because: "no voice plugin is enabled")
+        do {
+            let ids = try await outbox.call(
+                numbers,
+                VoiceCall(text: text, seconds: seconds, voice: voice),
+                createdBy: user.name
+            )
+            return .queued(ids)
+        } catch let error as SwiftletError where error.kind == .unavailable {
+            throw Refusal(.error(Self.noVoicePluginText), because: "no voice plugin is enabled")
+        }
     }
 
     static let noVoicePluginText =

@@ -30,6 +30,7 @@ public struct APIv1: Sendable {
         modems: any ModemControl,
         phonebook: any PhonebookAdmin,
         timeZone: TimeZone = .current,
+        directories: (any ExternalDirectory)? = nil,
         authenticator: Authenticator,
         logger: Logger
     ) {
@@ -38,7 +39,7 @@ public struct APIv1: Sendable {
         self.users = users
         self.modems = modems
         self.phonebook = phonebook
-        self.recipients = RecipientResolver(directory: phonebook, timeZone: timeZone)
+        self.recipients = RecipientResolver(directory: phonebook, timeZone: timeZone, external: directories)
         self.authenticator = authenticator
         self.dates = SMSEagleDate(timeZone: timeZone)
         self.logger = logger

@@ -63,9 +63,18 @@ extension APIv2 {
         @Nullable var delivery: String?
         @Nullable var error: String?
         @Nullable var oid: String?
+        /// How a text-to-speech call (kind `call`) ended; null for everything else, and before it did.
+        @Nullable var call: Call?
+
+        struct Call: Encodable {
+            var result: String
+            @Nullable var duration: Int?
+            @Nullable var digits: String?
+        }
 
         enum CodingKeys: String, CodingKey {
-            case id, folder, kind, to, text, status, priority, encoding, flash, parts, attempts, delivery, error, oid
+            case id, folder, kind, to, text, status, priority, encoding, flash, parts, attempts, delivery, error, oid,
+                call
             case modemNumber = "modem_no"
             case createdBy = "created_by"
             case createdAt = "created_at"

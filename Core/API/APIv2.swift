@@ -32,6 +32,7 @@ public struct APIv2: Sendable {
         webhooks: any WebhookStore,
         userAdmin: any UserAdmin,
         timeZone: TimeZone = .current,
+        directories: (any ExternalDirectory)? = nil,
         authenticator: Authenticator,
         logger: Logger
     ) {
@@ -39,7 +40,7 @@ public struct APIv2: Sendable {
         self.store = store
         self.modems = modems
         self.phonebook = phonebook
-        self.recipients = RecipientResolver(directory: phonebook, timeZone: timeZone)
+        self.recipients = RecipientResolver(directory: phonebook, timeZone: timeZone, external: directories)
         self.webhooks = webhooks
         self.users = userAdmin
         self.json = JSONAPI(authenticator: authenticator, logger: logger, name: "APIv2")
@@ -408,7 +409,8 @@ public struct APIv2: Sendable {
             attempts: message.attempts,
             delivery: message.delivery?.rawValue,
             error: message.lastError,
-            oid: message.options.oid
+            oid: message.options.oid,
+            call: message.call.map { Sent.Call(result: $0.result, duration: $0.duration, digits: $0.digits) }
         )
     }
 

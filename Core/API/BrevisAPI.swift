@@ -32,13 +32,14 @@ public struct BrevisAPI: Sendable {
         outbox: Outbox,
         phonebook: any PhonebookAdmin,
         timeZone: TimeZone = .current,
+        directories: (any ExternalDirectory)? = nil,
         authenticator: Authenticator,
         sessions: BrevisSessions? = nil,
         logger: Logger
     ) {
         self.outbox = outbox
         self.phonebook = phonebook
-        self.recipients = RecipientResolver(directory: phonebook, timeZone: timeZone)
+        self.recipients = RecipientResolver(directory: phonebook, timeZone: timeZone, external: directories)
         self.authenticator = authenticator
         self.sessions = sessions
         self.logger = logger

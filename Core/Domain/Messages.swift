@@ -12,6 +12,8 @@ public enum MessageKind: String, Sendable, Equatable {
     case binary
     case mms
     case ring
+    /// A call a voice provider places (text-to-speech), ABI 1.4.
+    case call
 }
 
 /// What an outgoing message carries: one case per kind, each with the fields of its kind and no
@@ -28,6 +30,8 @@ public enum OutgoingPayload: Sendable, Equatable {
     case ring(seconds: Int)
     /// An MMS: its text; the attachments are stored with it.
     case mms(text: String)
+    /// A text-to-speech call, placed by a voice provider (a plugin), not a modem.
+    case call(VoiceCall)
 
     public var kind: MessageKind {
         switch self {
@@ -36,6 +40,7 @@ public enum OutgoingPayload: Sendable, Equatable {
         case .ussd: .ussd
         case .ring: .ring
         case .mms: .mms
+        case .call: .call
         }
     }
 
@@ -47,7 +52,43 @@ public enum OutgoingPayload: Sendable, Equatable {
         case .binary(let content): Hex.encode(content.data)
         case .ussd(let code): code
         case .ring(let seconds): String(seconds)
+        case .call(let call): call.text
         }
+    }
+}
+
+/// A text-to-speech call (APIv2 `calls/tts`, `calls/tts_advanced`; APIv1 `tts_call`, `tts_adv_call`).
+public struct VoiceCall: Sendable, Equatable {
+    /// What the call says.
+    public var text: String
+    /// How long it may ring and play, in seconds (the APIs' `duration`).
+    public var seconds: Int
+    /// A voice model's number (`voice_id`); nil for the provider's default.
+    public var voice: Int?
+    /// A language tag ("en", "sv"); nil for the provider's default.
+    public var language: String?
+
+    public init(text: String, seconds: Int, voice: Int? = nil, language: String? = nil) {
+        self.text = text
+        self.seconds = seconds
+        self.voice = voice
+        self.language = language
+    }
+}
+
+/// How a call ended, as its voice provider reported it.
+public struct CallOutcome: Sendable, Equatable {
+    /// answered, busy, no-answer, rejected, failed
+    public var result: String
+    /// Seconds the answered call lasted.
+    public var duration: Int?
+    /// The keys pressed during the call.
+    public var digits: String?
+
+    public init(result: String, duration: Int? = nil, digits: String? = nil) {
+        self.result = result
+        self.duration = duration
+        self.digits = digits
     }
 }
 
@@ -96,6 +137,8 @@ public struct OutgoingMessage: Sendable, Equatable {
     public var delivery: DeliveryState?
     /// When the network delivered it (or gave up).
     public var deliveredAt: Date?
+    /// How a call (payload `.call`) ended; nil before it did.
+    public var call: CallOutcome?
 
     public init(
         id: MessageID,
@@ -114,8 +157,10 @@ public struct OutgoingMessage: Sendable, Equatable {
         lastError: String? = nil,
         modem: String? = nil,
         delivery: DeliveryState? = nil,
-        deliveredAt: Date? = nil
+        deliveredAt: Date? = nil,
+        call: CallOutcome? = nil
     ) {
+        self.call = call
         self.id = id
         self.recipient = recipient
         self.payload = payload

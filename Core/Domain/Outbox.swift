@@ -53,20 +53,24 @@ public struct Outbox: Sendable {
     private let calendar: Calendar
     private let now: @Sendable () -> Date
     private let didQueue: @Sendable () -> Void
+    private let voiceReady: @Sendable () -> Bool
 
     /// - Parameters:
     ///   - modemCount: how many modems the gateway has, for checking a requested modem number.
     ///   - sendsMMS: whether a modem can send MMS. None can yet (the driver sends SMS only), so an
     ///     MMS is refused when it is requested, not accepted and failed later.
     ///   - didQueue: called after a commit, to wake a dispatcher in this process.
+    ///   - voiceReady: whether a voice provider runs, to place text-to-speech calls.
     public init(
         store: any MessageStore,
         modemCount: Int = 1,
         sendsMMS: Bool = false,
         timeZone: TimeZone = .current,
         now: @escaping @Sendable () -> Date = Date.init,
-        didQueue: @escaping @Sendable () -> Void = {}
+        didQueue: @escaping @Sendable () -> Void = {},
+        voiceReady: @escaping @Sendable () -> Bool = { false }
     ) {
+        self.voiceReady = voiceReady
         self.store = store
         self.modemCount = modemCount
         self.sendsMMS = sendsMMS
@@ -131,6 +135,45 @@ public struct Outbox: Sendable {
                 recipient: number,
                 payload: .ring(seconds: seconds),
                 options: SendOptions(priority: priority, modemNumber: modemNumber),
+                createdBy: createdBy,
+                notBefore: now()
+            )
+        }
+        let ids = try await store.enqueue(messages)
+        didQueue()
+        return ids
+    }
+
+    /// Queues a text-to-speech call to each recipient, placed by a voice provider (a plugin). Throws
+    /// `.unavailable` when none runs: an alarm call is refused then, not accepted and left waiting.
+    /// Returns their ids once they are on disk.
+    public func call(
+        _ recipients: [String],
+        _ call: VoiceCall,
+        priority: Int = 0,
+        createdBy: String
+    ) async throws -> [MessageID] {
+        guard !recipients.isEmpty else { throw SwiftletError.invalidParameter("to", "no recipient") }
+        guard (1...600).contains(call.seconds) else {
+            throw SwiftletError.invalidParameter("duration", "must be 1 to 600 seconds")
+        }
+        guard !call.text.isEmpty else { throw SwiftletError.invalidParameter("text", "what the call says; required") }
+        try Self.check(call.text)
+        guard (0...9).contains(priority) else { throw SwiftletError.invalidParameter("priority", "must be 0 to 9") }
+        guard voiceReady() else {
+            throw SwiftletError(
+                .unavailable,
+                "Text-to-speech calls need a voice plugin (SIP/TTS), and none is enabled on this gateway"
+            )
+        }
+        let messages = try recipients.map { text in
+            guard let number = PhoneNumber(text) else {
+                throw SwiftletError.invalidParameter("to", "'\(text)' is not a telephone number")
+            }
+            return NewOutgoingMessage(
+                recipient: number,
+                payload: .call(call),
+                options: SendOptions(priority: priority),
                 createdBy: createdBy,
                 notBefore: now()
             )
@@ -223,8 +266,8 @@ public struct Outbox: Sendable {
             try Self.check(text)
         case .binary:
             break
-        case .ussd, .ring:
-            throw SwiftletError.invalidParameter("kind", "USSD and calls go through sendUSSD and ring")
+        case .ussd, .ring, .call:
+            throw SwiftletError.invalidParameter("kind", "USSD and calls go through sendUSSD, ring and call")
         }
         if case .mms = request.payload {
             guard !request.attachments.isEmpty else {

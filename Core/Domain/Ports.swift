@@ -60,18 +60,9 @@ public protocol InboxWriter: Sendable {
 /// The outgoing queue as dispatchers see it. A claim is held under a lease by an owner; only the
 /// owner of a live lease may move the message on.
 public protocol OutboxQueue: Sendable {
-    /// Claims the most urgent due message (highest priority, then oldest) that modem `modemNumber` may
-    /// send (one for any modem, or one for that modem) for `owner` until `leaseUntil`. With
-    /// `avoidingRetriesOf`, a message whose last attempt failed on that modem is left for another —
-    /// unless it is pinned to this modem (`modem_no`), which no other may send.
-    func claimNext(
-        owner: String,
-        leaseUntil: Date,
-        now: Date,
-        modemNumber: Int,
-        avoidingRetriesOf modem: String?
-    )
-        async throws -> OutgoingMessage?
+    /// Claims the most urgent due message (highest priority, then oldest) that `filter` lets the
+    /// sender take, for `owner` until `leaseUntil`.
+    func claimNext(owner: String, leaseUntil: Date, now: Date, filter: ClaimFilter) async throws -> OutgoingMessage?
     /// Marks a claimed message as being submitted to the network. Returns false if the claim was lost.
     func markSubmitting(_ id: MessageID, owner: String, modem: String) async throws -> Bool
     /// Records that the network accepted every part; `reportRequested` says whether status reports follow.
@@ -84,6 +75,8 @@ public protocol OutboxQueue: Sendable {
         reportRequested: Bool
     )
         async throws
+    /// Records how a call (payload `.call`) ended: it was placed, so it is `sent`, with its outcome.
+    func markCallEnded(_ id: MessageID, owner: String, outcome: CallOutcome, at: Date) async throws
     /// Matches a status report to the message sent by that modem with that reference to that recipient
     /// (the most recent, within a week) and updates its delivery. Returns the message, nil if none matches.
     func recordDeliveryReport(_ report: DeliveryReport) async throws -> (id: MessageID, delivery: DeliveryState)?
@@ -98,6 +91,54 @@ public protocol OutboxQueue: Sendable {
     func reclaimExpired(before now: Date, sparing owner: String) async throws -> ReclaimedClaims
     /// The earliest `notBefore` of a queued message in the future, to wake up for it.
     func nextScheduled(after now: Date) async throws -> Date?
+}
+
+extension OutboxQueue {
+    /// Claims the most urgent due message that modem `modemNumber` may send (one for any modem, or
+    /// one for that modem). With `avoidingRetriesOf`, a message whose last attempt failed on that
+    /// modem is left for another — unless it is pinned to this modem (`modem_no`), which no other may send.
+    public func claimNext(
+        owner: String,
+        leaseUntil: Date,
+        now: Date,
+        modemNumber: Int,
+        avoidingRetriesOf modem: String? = nil
+    ) async throws -> OutgoingMessage? {
+        try await claimNext(
+            owner: owner,
+            leaseUntil: leaseUntil,
+            now: now,
+            filter: ClaimFilter(modemNumber: modemNumber, avoidingRetriesOf: modem)
+        )
+    }
+}
+
+/// Which queued messages a sender may take.
+public struct ClaimFilter: Sendable, Equatable {
+    /// Messages for any modem and those pinned to this modem number; 0 for a sender that is not a
+    /// modem (a transport): messages for any modem only.
+    public var modemNumber: Int
+    /// A message whose last attempt failed on this sender is left for another, unless pinned to it.
+    public var avoidingRetriesOf: String?
+    /// Only messages of these kinds.
+    public var kinds: [MessageKind]
+    /// Only messages created before this time (a fallback takes those that waited too long).
+    public var createdBefore: Date?
+
+    /// What a modem sends: every kind but calls that need a voice provider.
+    public static let modemKinds: [MessageKind] = [.sms, .binary, .ussd, .ring, .mms]
+
+    public init(
+        modemNumber: Int,
+        avoidingRetriesOf: String? = nil,
+        kinds: [MessageKind] = ClaimFilter.modemKinds,
+        createdBefore: Date? = nil
+    ) {
+        self.modemNumber = modemNumber
+        self.avoidingRetriesOf = avoidingRetriesOf
+        self.kinds = kinds
+        self.createdBefore = createdBefore
+    }
 }
 
 /// Claims put back into the queue.

@@ -80,6 +80,14 @@ public protocol RecipientDirectory: Sendable {
     func shifts(ofContacts ids: [Int64]) async throws -> [Int64: [Shift]]
 }
 
+/// Directories beside the phonebook (a directory provider such as an LDAP plugin), asked for a group
+/// name the phonebook does not have.
+public protocol ExternalDirectory: Sendable {
+    /// The numbers of the group or list called `name`, from the first directory that knows it; nil
+    /// when none does. Throws `.unavailable` when a directory cannot be asked now.
+    func numbers(ofGroup name: String) async throws -> [String]?
+}
+
 /// A contact, group or shift a sender named that its scope does not see. Each API words it its own
 /// way; the rules and plugins show ``description``.
 public struct UnknownRecipient: Error, Sendable, Equatable, CustomStringConvertible {
@@ -101,11 +109,14 @@ public struct UnknownRecipient: Error, Sendable, Equatable, CustomStringConverti
 /// - an entry the sender's ``PhonebookScope`` does not see is an ``UnknownRecipient``.
 public struct RecipientResolver: Sendable {
     public let directory: any RecipientDirectory
+    /// Asked for a group name the phonebook does not have (ABI 1.4 directory providers).
+    public var external: (any ExternalDirectory)?
     /// The calendar shifts' hours are read in (the gateway's time zone).
     public let calendar: Calendar
 
-    public init(directory: any RecipientDirectory, timeZone: TimeZone) {
+    public init(directory: any RecipientDirectory, timeZone: TimeZone, external: (any ExternalDirectory)? = nil) {
         self.directory = directory
+        self.external = external
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         self.calendar = calendar
@@ -122,7 +133,13 @@ public struct RecipientResolver: Sendable {
         }
         for reference in list.groups {
             guard let members = try await directory.members(ofGroup: reference, in: scope) else {
-                throw UnknownRecipient(kind: .group, reference: reference)
+                // Not in the phonebook: a directory's group (LDAP) is everyone's to name.
+                guard case .name(let name) = reference, let numbers = try await external?.numbers(ofGroup: name) else {
+                    throw UnknownRecipient(kind: .group, reference: reference)
+                }
+                if numbers.isEmpty { delivery.emptyGroups.append(reference) }
+                delivery.add(numbers: numbers)
+                continue
             }
             if members.isEmpty { delivery.emptyGroups.append(reference) }
             entries += members
@@ -197,6 +214,14 @@ public struct ContactDelivery: Sendable {
                     heldUntil[numbers.count] = next
                 }
             }
+            numbers.append(number)
+            added.insert(Self.key(number))
+        }
+    }
+
+    /// Adds numbers a directory gave, each once.
+    public mutating func add(numbers given: [String]) {
+        for number in given where !added.contains(Self.key(number)) {
             numbers.append(number)
             added.insert(Self.key(number))
         }

@@ -64,6 +64,40 @@ public struct ModemStatusEvent: Codable, Sendable, Equatable {
     }
 }
 
+/// `call.ended`: a voice provider placed a call (ABI 1.4) and it ended.
+public struct CallEndedEvent: Codable, Sendable, Equatable {
+    public static let kind = "call.ended"
+    /// The call's id in the outbox.
+    public var id: Int
+    public var to: String
+    /// answered, busy, no-answer, rejected, failed
+    public var result: String
+    public var duration: Int?
+    /// The keys pressed during the call.
+    public var digits: String?
+    /// The voice provider's name.
+    public var provider: String
+    public var at: Date
+
+    public init(
+        id: Int,
+        to: String,
+        result: String,
+        duration: Int?,
+        digits: String?,
+        provider: String,
+        at: Date
+    ) {
+        self.id = id
+        self.to = to
+        self.result = result
+        self.duration = duration
+        self.digits = digits
+        self.provider = provider
+        self.at = at
+    }
+}
+
 /// What a plugin's rule action receives (ABI 1.1, `register_rule_kind` with the action role): the
 /// rule that fired, the action's parameters as the rule wrote them (placeholders filled in), and
 /// the triggering event's fields as texts. Decode it with the action's own parameter type:

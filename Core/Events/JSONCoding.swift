@@ -17,3 +17,8 @@ public enum JSONCoding {
         return decoder
     }
 }
+
+/// The gateway's version, as plugins (`host_version`) and the status snapshot see it.
+public enum SwiftletVersion {
+    public static let text = "0.2.0"
+}

@@ -87,7 +87,7 @@ public struct ConfigurationLoader {
             "dispatcher",
             known: [
                 "lease", "max_attempts", "retry_delay", "sweep_interval", "delivery_reports", "bench_after",
-                "bench_for",
+                "bench_for", "transport", "transport_use", "transport_after", "transport_timeout",
             ]
         ) {
             try dispatcher.read("bench_after", into: &configuration.dispatcher.benchAfter, integer(in: 1...1000))
@@ -97,6 +97,10 @@ public struct ConfigurationLoader {
             try dispatcher.read("max_attempts", into: &configuration.dispatcher.maxAttempts, integer(in: 1...100))
             try dispatcher.read("retry_delay", into: &configuration.dispatcher.retryDelay, duration)
             try dispatcher.read("sweep_interval", into: &configuration.dispatcher.sweepInterval, duration)
+            try dispatcher.read("transport", into: &configuration.dispatcher.transport) { try string($0, $1) }
+            try dispatcher.read("transport_use", into: &configuration.dispatcher.transportUse, choice)
+            try dispatcher.read("transport_after", into: &configuration.dispatcher.transportAfter, durationOrZero)
+            try dispatcher.read("transport_timeout", into: &configuration.dispatcher.transportTimeout, duration)
         }
         if let webhooks = try fields(
             top,

@@ -5,6 +5,7 @@ import ServiceLifecycle
 import SwiftletDomain
 import SwiftletEvents
 import SwiftletModem
+import SwiftletPluginHost
 
 /// Moves messages from the queue to the modems: one worker per modem claims the most urgent due
 /// message, marks it `submitting`, hands it to the modem, and records the outcome.
@@ -17,17 +18,19 @@ import SwiftletModem
 /// then stop; nothing is cancelled half-way (a cancelled write would leave a sent message to be
 /// sent again).
 public final class Dispatcher: Service {
-    private let queue: any OutboxQueue
-    private let modems: [ModemWorker]
-    private let settings: GatewayConfiguration.Dispatcher
-    private let owner: String
-    private let logger: Logger
+    let queue: any OutboxQueue
+    let modems: [ModemWorker]
+    let settings: GatewayConfiguration.Dispatcher
+    let owner: String
+    let logger: Logger
     let wakeup: Wakeup
-    private let events: EventBus?
+    let events: EventBus?
+    /// The plugins that provide transports (ABI 1.4); nil when no plugin runs.
+    let providers: ProviderRegistry?
     /// The gateway's time zone, for send windows.
     private let calendar: Calendar
     /// Signalled once, on graceful shutdown.
-    private let stop = Wakeup()
+    let stop = Wakeup()
 
     init(
         queue: any OutboxQueue,
@@ -36,9 +39,11 @@ public final class Dispatcher: Service {
         owner: String,
         wakeup: Wakeup,
         events: EventBus? = nil,
+        providers: ProviderRegistry? = nil,
         timeZone: TimeZone = .current,
         logger: Logger
     ) {
+        self.providers = providers
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         self.calendar = calendar
@@ -67,6 +72,12 @@ public final class Dispatcher: Service {
                 for (index, modem) in self.modems.enumerated() {
                     group.addTask { await self.work(modem, number: index + 1) }
                 }
+                if let transport = self.settings.transport, let providers = self.providers {
+                    group.addTask { await self.work(transport: transport, providers: providers) }
+                }
+                if let providers = self.providers {
+                    group.addTask { await self.workVoice(providers: providers) }
+                }
                 group.addTask { await self.sweep() }
             }
         } onGracefulShutdown: {
@@ -80,7 +91,7 @@ public final class Dispatcher: Service {
 
     /// True once shutdown began: gracefully (the flag) or not (the task was cancelled because
     /// another service failed).
-    private var stopping: Bool {
+    var stopping: Bool {
         get async { Task.isCancelled ? true : await stop.current != 0 }
     }
 
@@ -108,13 +119,17 @@ public final class Dispatcher: Service {
             }
             do {
                 let now = Date()
+                var filter = ClaimFilter(
+                    modemNumber: number,
+                    avoidingRetriesOf: modems.contains { $0 !== modem && $0.state == .ready }
+                        ? modem.configuration.name : nil
+                )
+                if transportIsPrimary { filter.kinds.removeAll { $0 == .sms } }
                 if let message = try await queue.claimNext(
                     owner: owner,
                     leaseUntil: now.addingTimeInterval(settings.lease.seconds),
                     now: now,
-                    modemNumber: number,
-                    avoidingRetriesOf: modems.contains { $0 !== modem && $0.state == .ready }
-                        ? modem.configuration.name : nil
+                    filter: filter
                 ) {
                     lastSend = ContinuousClock.now
                     switch await send(message, via: modem) {
@@ -194,7 +209,7 @@ public final class Dispatcher: Service {
             let reportRequested: Bool
             switch message.payload {
             case .text, .binary, .mms: reportRequested = settings.deliveryReports
-            case .ussd, .ring: reportRequested = false
+            case .ussd, .ring, .call: reportRequested = false
             }
             let markSubmitting: @Sendable () async throws -> Void = { [queue, owner] in
                 guard try await queue.markSubmitting(message.id, owner: owner, modem: modem.configuration.name)
@@ -252,6 +267,9 @@ public final class Dispatcher: Service {
                 _ = try await modem.ussd(code, beforeSubmit: markSubmitting)
                 receipt = SendReceipt(references: [])
                 try await markSent(receipt)
+            case .call:
+                // Modems never claim calls (their ClaimFilter leaves kind 'call' to voice providers).
+                throw ModemError(.notSupported, "a modem does not place text-to-speech calls; a voice provider does")
             case .ring(let seconds):
                 // Sent once the modem has dialled; the call then holds the modem for its duration.
                 try await markSubmitting()
@@ -274,7 +292,7 @@ public final class Dispatcher: Service {
                 logger.info("sent USSD request; the answer is in the inbox", metadata: ["code": "\(code)"])
             case .ring(let seconds):
                 logger.info("called", metadata: ["to": "\(recipient)", "ringing": "\(seconds)s"])
-            case .text, .binary, .mms:
+            case .text, .binary, .mms, .call:
                 logger.info(
                     "sent message",
                     metadata: [
@@ -298,7 +316,7 @@ public final class Dispatcher: Service {
         }
     }
 
-    private func recordFailure(_ message: OutgoingMessage, error: any Error, logger: Logger) async {
+    func recordFailure(_ message: OutgoingMessage, error: any Error, logger: Logger) async {
         let attempts = message.attempts + 1
         // What the modem cannot do at all is not tried again.
         let giveUp = attempts >= settings.maxAttempts || (error as? ModemError)?.kind == .notSupported

@@ -19,6 +19,7 @@ extension Gateway {
         authenticator: Authenticator,
         rules: RuleEngine,
         simulators: [(name: String, simulator: ModemSimulator)],
+        directories: (any ExternalDirectory)? = nil,
         logger: Logger
     ) async throws -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
@@ -31,6 +32,7 @@ extension Gateway {
             modems: modems,
             phonebook: store,
             timeZone: configuration.timeZone,
+            directories: directories,
             authenticator: authenticator,
             logger: logger
         )
@@ -43,6 +45,7 @@ extension Gateway {
             webhooks: store,
             userAdmin: store,
             timeZone: configuration.timeZone,
+            directories: directories,
             authenticator: authenticator,
             logger: logger
         )
@@ -52,6 +55,7 @@ extension Gateway {
             outbox: outbox,
             phonebook: store,
             timeZone: configuration.timeZone,
+            directories: directories,
             authenticator: authenticator,
             sessions: await BrevisSessions(
                 key: try SigningKey.load(directory: configuration.dataDirectory, name: "session.key"),

@@ -42,13 +42,23 @@ public enum Gateway {
             wakeup: wakeup,
             logger: logger
         )
+        // Plugins that provide (ABI 1.4): transports and voice for the dispatcher, directories for the
+        // recipient policy.
+        let providers = ProviderRegistry()
+        let metrics = MetricsRegistry()
+        providers.onChange { Task { await wakeup.signal() } }
         let outbox = Outbox(
             store: store,
             modemCount: modems.count,
             timeZone: configuration.timeZone,
-            didQueue: { wakeup.signalSoon() }
+            didQueue: { wakeup.signalSoon() },
+            voiceReady: { !providers.providers(.voice).isEmpty }
         )
-        let recipients = RecipientResolver(directory: store, timeZone: configuration.timeZone)
+        let recipients = RecipientResolver(
+            directory: store,
+            timeZone: configuration.timeZone,
+            external: ProviderDirectory(registry: providers)
+        )
         let ruleKinds = RuleKindRegistry()
         let rules = RuleEngine(
             rules: configuration.rules,
@@ -94,6 +104,7 @@ public enum Gateway {
                 owner: configuration.nodeName,
                 wakeup: wakeup,
                 events: events,
+                providers: providers,
                 timeZone: configuration.timeZone,
                 logger: logger
             )
@@ -109,7 +120,17 @@ public enum Gateway {
                 inbox: inbox,
                 ruleKinds: ruleKinds,
                 health: store,
-                limiter: limiter
+                limiter: limiter,
+                providers: providers,
+                metrics: metrics,
+                status: GatewayStatus(
+                    store: store,
+                    modems: modems,
+                    providers: providers,
+                    metrics: metrics,
+                    node: configuration.nodeName,
+                    started: Date()
+                ).snapshot
             )
             services.append(
                 PluginService(plugins: plugins, digests: configuration.plugins.digests, services: host, logger: logger)
@@ -123,6 +144,7 @@ public enum Gateway {
             authenticator: authenticator,
             rules: rules,
             simulators: simulators,
+            directories: recipients.external,
             logger: logger
         )
         services.append(

@@ -42,6 +42,22 @@ public struct GatewayConfiguration: Sendable, Equatable {
         /// How often the queue is checked for work this process was not told about: messages queued
         /// by another process (`swiftlet send`) and claims of other nodes whose lease ran out.
         public var sweepInterval: Duration = .seconds(2)
+        /// A transport provider (a plugin, ABI 1.4) that sends SMS beside the modems; nil: modems only.
+        public var transport: String?
+        /// How the transport is used.
+        public var transportUse: TransportUse = .fallback
+        /// `fallback`: an SMS that has waited this long goes to the transport (at once when no modem is ready).
+        public var transportAfter: Duration = .seconds(300)
+        /// How long the transport may take to answer; after that the message is failed, not sent again.
+        public var transportTimeout: Duration = .seconds(60)
+    }
+
+    public enum TransportUse: String, Sendable, CaseIterable {
+        /// SMS go to the transport while it is ready; the modems send them only when it is not.
+        case primary
+        /// The modems send SMS; the transport takes those that waited `transport_after`, and all of
+        /// them while no modem is ready.
+        case fallback
     }
 
     /// How webhooks are retried: `firstRetry` after the first failure, then twice as long each time

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SwiftletDomain
+import SwiftletEvents
 import SwiftletPluginSDK
 
 /// What the host table's functions do, over the domain: queueing through the same `Outbox` as the
@@ -21,6 +22,12 @@ public struct HostServices: Sendable {
     /// The gateway's failed-login limiter, for plugins that check credentials (ABI 1.3
     /// `login_attempt`); nil: nothing is limited.
     public var limiter: (any LoginLimiter)?
+    /// Where plugins register as providers (ABI 1.4); nil: register_provider is unsupported.
+    public var providers: ProviderRegistry?
+    /// Where plugins' metrics go (ABI 1.4 report_metric); nil: unsupported.
+    public var metrics: MetricsRegistry?
+    /// The gateway's state, assembled by the gateway (ABI 1.4 status_snapshot); nil: unsupported.
+    public var status: (@Sendable () async throws -> StatusSnapshot)?
 
     public init(
         outbox: Outbox,
@@ -31,8 +38,14 @@ public struct HostServices: Sendable {
         inbox: any InboxWriter,
         ruleKinds: RuleKindRegistry? = nil,
         health: (any PluginHealthStore)? = nil,
-        limiter: (any LoginLimiter)? = nil
+        limiter: (any LoginLimiter)? = nil,
+        providers: ProviderRegistry? = nil,
+        metrics: MetricsRegistry? = nil,
+        status: (@Sendable () async throws -> StatusSnapshot)? = nil
     ) {
+        self.providers = providers
+        self.metrics = metrics
+        self.status = status
         self.limiter = limiter
         self.ruleKinds = ruleKinds
         self.health = health
@@ -162,6 +175,9 @@ public struct HostServices: Sendable {
         }
         if let group = try await phonebook.group(named: name) {
             return (group.members.map(\.number.value), "phonebook-group")
+        }
+        if let numbers = try await recipients.external?.numbers(ofGroup: name) {
+            return (numbers, "directory")
         }
         throw SwiftletError(.notFound, "nothing is called '\(name)' in the phonebook")
     }

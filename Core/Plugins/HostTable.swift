@@ -8,7 +8,7 @@ import SwiftletPluginSDK
 /// `swiftlet_host *` handle and do the work. They are called from plugin threads: each is
 /// thread-safe, copies what it is given before returning, and answers requests from a task.
 enum HostTable {
-    static let gatewayVersion = "0.2.0"
+    static let gatewayVersion = SwiftletVersion.text
     /// Longest log line a plugin may write; the rest is cut.
     static let maximumLogLength = 8192
     static let maximumKeyLength = 256
@@ -38,6 +38,9 @@ enum HostTable {
         api.publish_and_wait = publishAndWait
         api.report_health = reportHealth
         api.login_attempt = loginAttempt
+        api.register_provider = registerProvider
+        api.status_snapshot = statusSnapshot
+        api.report_metric = reportMetric
         let pointer = UnsafeMutablePointer<swiftlet_host_api>.allocate(capacity: 1)
         pointer.initialize(to: api)
         return pointer
@@ -181,6 +184,88 @@ enum HostTable {
         }
     }
 
+    /// ABI 1.4: a plugin offers a role under a name.
+    static let registerProvider: @convention(c) (OpaquePointer?, Int32, swiftlet_str, swiftlet_str) -> swiftlet_status =
+        { host, role, name, schema in
+            guard let plugin = HostedPlugin.from(host) else { return SWIFTLET_ERR_INVALID }
+            guard let role = ProviderRole(rawValue: role) else {
+                plugin.logger.warning(
+                    "refused register_provider: the role is not SWIFTLET_ROLE_TRANSPORT, _VOICE or _DIRECTORY",
+                    metadata: ["role": "\(role)"]
+                )
+                return SWIFTLET_ERR_INVALID
+            }
+            let capability: PluginManifest.Capability =
+                switch role {
+                case .transport: .transport
+                case .voice: .voice
+                case .directory: .directory
+                }
+            switch caller(host, capability, "register_provider") {
+            case .success: break
+            case .failure(let error): return error.status
+            }
+            guard let registry = plugin.services.providers else { return SWIFTLET_ERR_UNSUPPORTED }
+            guard plugin.library.descriptor.handle_request != nil else {
+                plugin.logger.warning("refused register_provider: the plugin has no handle_request")
+                return SWIFTLET_ERR_UNSUPPORTED
+            }
+            let name = name.string
+            guard PluginManifest.isValidID(name) else {
+                plugin.logger.warning(
+                    "refused register_provider: a provider's name is 1-64 of a-z, 0-9, - and _, starting with a letter",
+                    metadata: ["name": "\(sanitized(name))"]
+                )
+                return SWIFTLET_ERR_INVALID
+            }
+            if schema.size > 0 {
+                do {
+                    _ = try JSONDecoder().decode(ConfigurationSchema.self, from: schema.bytes)
+                } catch {
+                    plugin.logger.warning(
+                        "refused register_provider: its schema does not read",
+                        metadata: ["name": "\(name)", "error": "\(error)"]
+                    )
+                    return SWIFTLET_ERR_INVALID
+                }
+            }
+            do {
+                try registry.register(role, name: name, plugin: plugin)
+            } catch {
+                plugin.logger.warning("refused register_provider", metadata: ["name": "\(name)", "error": "\(error)"])
+                return PluginError.from(error).status
+            }
+            plugin.logger.info("registered a provider", metadata: ["role": "\(role)", "name": "\(name)"])
+            return SWIFTLET_OK
+        }
+
+    /// ABI 1.4: one of the plugin's metrics, published as `swiftlet_<plugin id>_<name>`.
+    static let reportMetric: @convention(c) (OpaquePointer?, swiftlet_str) -> swiftlet_status = { host, metric in
+        let plugin: HostedPlugin
+        switch caller(host, .metrics, "report_metric") {
+        case .success(let caller): plugin = caller
+        case .failure(let error): return error.status
+        }
+        guard let registry = plugin.services.metrics else { return SWIFTLET_ERR_UNSUPPORTED }
+        do {
+            var sample: MetricSample
+            do {
+                sample = try JSONCoding.decoder.decode(MetricSample.self, from: metric.bytes)
+            } catch {
+                throw MetricError("not a metric (name, type counter or gauge, value): \(error)")
+            }
+            guard MetricsRegistry.isName(sample.name, maximumLength: 64) else {
+                throw MetricError("name '\(sanitized(sample.name))': 1-64 of a-z, 0-9 and _, not starting with a digit")
+            }
+            sample.name = "swiftlet_" + plugin.id.replacingOccurrences(of: "-", with: "_") + "_" + sample.name
+            try registry.record(sample, owner: plugin.id)
+            return SWIFTLET_OK
+        } catch {
+            plugin.logger.warning("refused report_metric", metadata: ["error": "\(error)"])
+            return SWIFTLET_ERR_INVALID
+        }
+    }
+
     static let timerStart:
         @convention(c) (
             OpaquePointer?, UInt64, UInt64, swiftlet_timer_fn?, UnsafeMutableRawPointer?, UnsafeMutablePointer<UInt64>?
@@ -309,6 +394,16 @@ enum HostTable {
             let query = try JSONCoding.decoder.decode(Query.self, from: body)
             let (numbers, source) = try await plugin.services.resolve(name: query.name)
             return try JSONSerialization.data(withJSONObject: ["numbers": numbers, "source": source])
+        }
+    }
+
+    /// ABI 1.4: the gateway's state, as the gateway assembles it.
+    static let statusSnapshot: Request = { host, request, reply, context in
+        answer(host, reply, context, .status, request.bytes) { plugin, _ in
+            guard let status = plugin.services.status else {
+                throw SwiftletError(.notSupported, "this gateway offers no status snapshot")
+            }
+            return try JSONCoding.encoder.encode(try await status())
         }
     }
 

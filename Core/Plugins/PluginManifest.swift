@@ -76,6 +76,12 @@ public struct PluginManifest: Decodable, Sendable {
         case timers
         /// register_rule_kind (ABI 1.1)
         case rules
+        /// register_provider of each role (ABI 1.4)
+        case transport, voice, directory
+        /// status_snapshot (ABI 1.4)
+        case status
+        /// report_metric (ABI 1.4)
+        case metrics
     }
 
     enum CodingKeys: String, CodingKey {

@@ -103,6 +103,7 @@ final class HostedPlugin: @unchecked Sendable {
     /// after this are refused.
     func stopAndDestroy(timeout: Duration, started: Bool) async {
         services.events.unsubscribeAll(id)
+        services.providers?.removeAll(plugin: id)
         let instance = Unchecked(self.instance.withLock { $0 })
         if started, let stop = library.descriptor.stop {
             let milliseconds = UInt32(clamping: timeout.components.seconds * 1000)
@@ -131,6 +132,47 @@ final class HostedPlugin: @unchecked Sendable {
             await onQueue { destroy(instance.value) }
         }
     }
+
+    /// Sends a request of a role the plugin provides (ABI 1.4 `handle_request`) and waits for the
+    /// answer at most `timeout`. When the host stops waiting, the plugin is sent a `cancel` notice.
+    func request(kind: String, json: Data, id: UInt64, timeout: Duration) async -> (Int32, String) {
+        guard let handleRequest = library.descriptor.handle_request else {
+            return (SWIFTLET_ERR_UNSUPPORTED, "the plugin has no handle_request")
+        }
+        let (status, body) = await OneShot.wait(timeout: timeout) { reply, context in
+            self.queue.async {
+                guard self.isAccepting, let instance = self.instance.withLock({ $0 }) else {
+                    "the plugin is not running".withSwiftletString {
+                        reply(context.value, SWIFTLET_ERR_UNAVAILABLE, $0)
+                    }
+                    return
+                }
+                kind.withSwiftletString { kind in
+                    json.withSwiftletString { handleRequest(instance, kind, $0, reply, context.value) }
+                }
+            }
+        }
+        if status == OneShot.timedOut || status == OneShot.cancelled {
+            logger.warning(
+                "stopped waiting for a provider's answer",
+                metadata: [
+                    "kind": "\(kind)", "request": "\(id)",
+                    "reason": "\(status == OneShot.timedOut ? "timeout" : "cancelled")",
+                ]
+            )
+            let notice = Data(#"{"request_id":\#(id)}"#.utf8)
+            queue.async {
+                guard self.isAccepting, let instance = self.instance.withLock({ $0 }) else { return }
+                ProviderRequestKind.cancel.withSwiftletString { kind in
+                    notice.withSwiftletString { handleRequest(instance, kind, $0, HostedPlugin.ignoreReply, nil) }
+                }
+            }
+        }
+        return (status, body)
+    }
+
+    /// The reply function of a cancel notice: nothing waits for it.
+    static let ignoreReply: swiftlet_reply_fn = { _, _, _ in }
 
     private func onQueue<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
@@ -243,20 +285,23 @@ struct TimerCallback: @unchecked Sendable {
     let context: UnsafeMutableRawPointer?
 }
 
-/// Waits for one `swiftlet_reply_fn` answer, or gives up after a timeout. The context stays valid
-/// if the answer comes after the timeout (it is then ignored).
+/// Waits for one `swiftlet_reply_fn` answer, or gives up after a timeout or when the waiting task
+/// is cancelled. The context stays valid if the answer comes later (it is then ignored).
 final class OneShot: Sendable {
     static let timedOut: Int32 = -1
-    private let continuation: Mutex<CheckedContinuation<(Int32, String), Never>?>
+    static let cancelled: Int32 = -2
+    private let state = Mutex<(continuation: CheckedContinuation<(Int32, String), Never>?, result: (Int32, String)?)>(
+        (nil, nil)
+    )
 
-    private init(_ continuation: CheckedContinuation<(Int32, String), Never>) {
-        self.continuation = Mutex(continuation)
-    }
+    private init() {}
 
     func resume(_ status: Int32, _ detail: String) {
-        continuation.withLock { continuation in
-            continuation?.resume(returning: (status, detail))
-            continuation = nil
+        state.withLock { state in
+            guard state.result == nil else { return }
+            state.result = (status, detail)
+            state.continuation?.resume(returning: (status, detail))
+            state.continuation = nil
         }
     }
 
@@ -264,14 +309,24 @@ final class OneShot: Sendable {
         timeout: Duration,
         _ call: @escaping @Sendable (swiftlet_reply_fn, Unchecked<UnsafeMutableRawPointer>) -> Void
     ) async -> (Int32, String) {
-        await withCheckedContinuation { continuation in
-            let oneShot = OneShot(continuation)
-            let context = Unmanaged.passRetained(oneShot).toOpaque()
-            Task {
-                try? await Task.sleep(for: timeout)
-                oneShot.resume(timedOut, "timed out")
+        let oneShot = OneShot()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let early = oneShot.state.withLock { state -> (Int32, String)? in
+                    if let result = state.result { return result }
+                    state.continuation = continuation
+                    return nil
+                }
+                if let early { return continuation.resume(returning: early) }
+                let context = Unmanaged.passRetained(oneShot).toOpaque()
+                Task {
+                    try? await Task.sleep(for: timeout)
+                    oneShot.resume(timedOut, "timed out")
+                }
+                call(replied, Unchecked(context))
             }
-            call(replied, Unchecked(context))
+        } onCancel: {
+            oneShot.resume(cancelled, "cancelled")
         }
     }
 

@@ -29,7 +29,8 @@ public struct Rule: Sendable, Equatable {
 }
 
 public enum Trigger: Sendable, Equatable {
-    /// An event of the bus: `sms.incoming`, `sms.status`, `modem.status`, `call.incoming`, or a plugin's kind.
+    /// An event of the bus: `sms.incoming`, `sms.status`, `modem.status`, `call.incoming`, `call.ended`,
+    /// or a plugin's kind.
     case event(String)
     /// A cron-like schedule in the gateway's time zone.
     case schedule(CronSchedule)
@@ -38,7 +39,9 @@ public enum Trigger: Sendable, Equatable {
     /// `POST /swiftlet/v1/rules/{name}/fire`.
     case api
 
-    public static let coreKinds: Set<String> = ["sms.incoming", "sms.status", "modem.status", "call.incoming"]
+    public static let coreKinds: Set<String> = [
+        "sms.incoming", "sms.status", "modem.status", "call.incoming", "call.ended",
+    ]
 
     /// The fields an event of this trigger carries (what conditions and templates may name); nil
     /// when they are not known in advance (API calls and plugin kinds carry what their caller sends).
@@ -50,6 +53,7 @@ public enum Trigger: Sendable, Equatable {
         case .event("sms.status"): return common.union(["id", "to", "status", "at", "modem", "error"])
         case .event("modem.status"): return common.union(["modem", "modem_no", "state", "detail"])
         case .event("call.incoming"): return common.union(["from", "sender", "modem", "at"])
+        case .event("call.ended"): return common.union(["id", "to", "result", "duration", "digits", "provider", "at"])
         case .schedule, .once: return common.union(["scheduled_for"])
         case .event, .api: return nil
         }
@@ -184,6 +188,10 @@ public struct EscalationPlan: Sendable, Equatable {
     public var keyword: String?
     /// An incoming call from someone alerted acknowledges.
     public var byCall: Bool
+    /// Each step's recipients are also called (text-to-speech of the alarm, by a voice provider).
+    public var voice = false
+    /// The key that, pressed during such a call, acknowledges; nil without `voice`.
+    public var digit: String?
 }
 
 public struct Limit: Sendable, Equatable {

@@ -19,6 +19,8 @@ extension RuleEngine {
             steps: plan.steps,
             keyword: plan.keyword,
             byCall: plan.byCall,
+            voice: plan.voice ? true : nil,
+            digit: plan.digit,
             step: -1,
             nextAt: heldUntil ?? now(),
             state: .active,
@@ -70,7 +72,24 @@ extension RuleEngine {
                 metadata: ["escalation": "\(id)", "step": "\(escalation.step + 1)", "error": "\(error)"]
             )
         }
-        for number in numbers where !escalation.alerted.contains(number) { escalation.alerted.append(number) }
+        var called: [String] = []
+        if escalation.voice == true {
+            do {
+                called = try await effects.call(escalation.text, to: step.recipients, rule: escalation.rule)
+                escalation.journal.append(
+                    "\(Self.localText(at, calendar)) step \(escalation.step + 1): called \(called.joined(separator: ", "))"
+                )
+            } catch {
+                escalation.journal.append(
+                    "\(Self.localText(at, calendar)) step \(escalation.step + 1): not called (\(error))"
+                )
+                logger.error(
+                    "escalation step not called",
+                    metadata: ["escalation": "\(id)", "step": "\(escalation.step + 1)", "error": "\(error)"]
+                )
+            }
+        }
+        for number in numbers + called where !escalation.alerted.contains(number) { escalation.alerted.append(number) }
         escalation.nextAt = at.addingTimeInterval(step.waitSeconds)
         _ = try await store.saveEscalation(escalation)
         active[id] = escalation
@@ -84,9 +103,10 @@ extension RuleEngine {
         )
     }
 
-    /// An SMS reply (with the keyword, if one is set) or a call from someone alerted acknowledges.
+    /// An SMS reply (with the keyword, if one is set), a call from someone alerted, or the key pressed
+    /// during a voice escalation's call acknowledges.
     func acknowledge(by event: RuleEvent) async {
-        guard let from = event.fields["from"] else { return }
+        guard let from = event.fields[event.kind == "call.ended" ? "to" : "from"] else { return }
         let firstWord = event.fields["text"]?.split(whereSeparator: \.isWhitespace).first.map { $0.uppercased() }
         for escalation in active.values.sorted(by: { $0.id < $1.id }) {
             guard escalation.alerted.contains(where: { PhoneNumber.sameSubscriber($0, from) }) else { continue }
@@ -94,6 +114,11 @@ extension RuleEngine {
             if event.kind == "call.incoming" {
                 guard escalation.byCall else { continue }
                 how = "by a call"
+            } else if event.kind == "call.ended" {
+                guard let digit = escalation.digit, event.fields["result"] == "answered",
+                    event.fields["digits"]?.contains(digit) == true
+                else { continue }
+                how = "by pressing \(digit) during a call"
             } else {
                 if let keyword = escalation.keyword, firstWord != keyword { continue }
                 how = "by SMS"

@@ -17,7 +17,7 @@ extension RuleEngine {
     public func handle(_ event: RuleEvent) async -> Handled {
         await serially {
             failures = []
-            if event.kind == "sms.incoming" || event.kind == "call.incoming" { await acknowledge(by: event) }
+            if ["sms.incoming", "call.incoming", "call.ended"].contains(event.kind) { await acknowledge(by: event) }
             var fired: [String] = []
             for name in order {
                 guard let entry = entries[name], entry.rule.enabled, entry.problem == nil,

@@ -23,7 +23,8 @@ public struct RuleParseError: Error, Sendable, Equatable, CustomStringConvertibl
 ///       then:
 ///         - escalate:
 ///             text: "ALARM from {sender}: {text}"
-///             ack: {keyword: ACK, call: true}
+///             voice: true                      # also call each step (text-to-speech)
+///             ack: {keyword: ACK, call: true, digit: "1"}
 ///             steps:
 ///               - {shift: oncall, wait: 10m}
 ///               - {contacts: [Team lead], wait: 10m}
@@ -92,7 +93,7 @@ public struct RuleParser: Sendable {
             throw error(
                 node,
                 path("on"),
-                "say what fires the rule: sms.incoming, sms.status, modem.status, call.incoming, api, a plugin's kind, {schedule: \"0 8 * * *\"} or {at: \"2026-12-24T18:00\"}"
+                "say what fires the rule: sms.incoming, sms.status, modem.status, call.incoming, call.ended, api, a plugin's kind, {schedule: \"0 8 * * *\"} or {at: \"2026-12-24T18:00\"}"
             )
         }
         let trigger = try trigger(onNode, path("on"))
@@ -168,7 +169,7 @@ public struct RuleParser: Sendable {
                 throw error(
                     node,
                     key,
-                    "'\(text)' is not a trigger (sms.incoming, sms.status, modem.status, call.incoming, api, a plugin's '<plugin>.<kind>', or {schedule: …} / {at: …})"
+                    "'\(text)' is not a trigger (sms.incoming, sms.status, modem.status, call.incoming, call.ended, api, a plugin's '<plugin>.<kind>', or {schedule: …} / {at: …})"
                 )
             }
         }
@@ -466,7 +467,7 @@ public struct RuleParser: Sendable {
     }
 
     func escalation(_ node: Node, _ key: String, fields known: Set<String>?) throws(RuleParseError) -> EscalationPlan {
-        let fields = try mapping(node, key, known: ["text", "steps", "ack"])
+        let fields = try mapping(node, key, known: ["text", "steps", "ack", "voice"])
         guard let textNode = fields["text"] else { throw error(node, key + ".text", "the alarm needs a text") }
         guard let stepList = fields["steps"]?.sequence, !stepList.isEmpty, stepList.count <= 20 else {
             throw error(fields["steps"] ?? node, key + ".steps", "give 1 to 20 steps, each recipients and a wait")
@@ -488,18 +489,34 @@ public struct RuleParser: Sendable {
         }
         var keyword: String? = "ACK"
         var byCall = true
+        let voice =
+            try fields["voice"].map { node throws(RuleParseError) in try boolean(node, key + ".voice") } ?? false
+        var digit: String? = voice ? "1" : nil
         if let ackNode = fields["ack"] {
-            let ack = try mapping(ackNode, key + ".ack", known: ["keyword", "any_reply", "call"])
+            let ack = try mapping(ackNode, key + ".ack", known: ["keyword", "any_reply", "call", "digit"])
             if let node = ack["keyword"] { keyword = try string(node, key + ".ack.keyword").uppercased() }
             if let node = ack["any_reply"], try boolean(node, key + ".ack.any_reply") { keyword = nil }
             if let node = ack["call"] { byCall = try boolean(node, key + ".ack.call") }
+            if let node = ack["digit"] {
+                guard voice else {
+                    throw error(node, key + ".ack.digit", "a key is pressed during a call: set voice: true")
+                }
+                let text = try string(node, key + ".ack.digit")
+                guard text.count == 1, "0123456789*#".contains(text) else {
+                    throw error(node, key + ".ack.digit", "'\(text)' is not one key of a phone (0-9, * or #)")
+                }
+                digit = text
+            }
         }
-        return EscalationPlan(
+        var plan = EscalationPlan(
             text: try template(textNode, key + ".text", fields: known),
             steps: steps,
             keyword: keyword,
             byCall: byCall
         )
+        plan.voice = voice
+        plan.digit = digit
+        return plan
     }
 
     // MARK: Node helpers

@@ -82,6 +82,10 @@ public struct Escalation: Sendable, Codable, Equatable {
     public var steps: [EscalationPlan.Step]
     public var keyword: String?
     public var byCall: Bool
+    /// Each step's recipients are also called (absent in records made before voice escalations).
+    public var voice: Bool?
+    /// The key that, pressed during such a call, acknowledges.
+    public var digit: String?
     /// The step whose recipients were alerted last (0-based); -1 before the first (held by quiet hours).
     public var step: Int
     /// When the current step's wait ends (or, at step -1, when the first step is due).
@@ -140,6 +144,9 @@ public protocol RuleEffects: Sendable {
     func changeGroup(_ group: String, number: String, add: Bool) async throws -> Bool
     /// POSTs `body` (JSON); returns the HTTP status.
     func post(_ body: Data, to url: URL) async throws -> Int
+    /// Queues a text-to-speech call of `text` to those of `recipients` on duty now (a voice
+    /// provider places it); returns the numbers called.
+    func call(_ text: String, to recipients: Recipients, rule: String) async throws -> [String]
     /// Hands a plugin action to its plugin.
     func perform(pluginAction kind: String, _ body: Data) throws
     /// The plugin kind of that name, if a running plugin registered it.
@@ -151,4 +158,8 @@ public protocol RuleEffects: Sendable {
 
 extension RuleEffects {
     public func isTransient(_ error: any Error) -> Bool { false }
+
+    public func call(_ text: String, to recipients: Recipients, rule: String) async throws -> [String] {
+        throw RuleError("this gateway places no calls")
+    }
 }

@@ -19,8 +19,9 @@ extension SQLiteStore: MessageStore, InboxWriter {
                 sql: """
                     INSERT INTO outgoing (recipient, priority, unicode, flash, modem_no, state, created_by,
                                           created_at, updated_at, not_before, validity, oid, send_after, send_before,
-                                          kind, text, data, udh, message_class, ussd_code, ring_seconds)
-                    VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                          kind, text, data, udh, message_class, ussd_code, ring_seconds,
+                                          call_voice, call_language)
+                    VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
             )
             let ids = try messages.map { message in
@@ -258,7 +259,10 @@ extension OutgoingMessage {
             lastError: row["last_error"],
             modem: row["modem"],
             delivery: (row["delivery"] as String?).flatMap(DeliveryState.init(rawValue:)),
-            deliveredAt: (row["delivered_at"] as Double?).map(Date.init(storeValue:))
+            deliveredAt: (row["delivered_at"] as Double?).map(Date.init(storeValue:)),
+            call: (row["call_result"] as String?).map {
+                CallOutcome(result: $0, duration: row["call_duration"], digits: row["call_digits"])
+            }
         )
     }
 }
@@ -322,21 +326,24 @@ private struct PartSet {
 }
 
 extension OutgoingPayload {
-    /// The columns `kind, text, data, udh, message_class, ussd_code, ring_seconds`: each kind fills
-    /// its own and leaves the others NULL (the table's CHECK holds them to it).
+    /// The columns `kind, text, data, udh, message_class, ussd_code, ring_seconds, call_voice,
+    /// call_language`: each kind fills its own and leaves the others NULL (the table's CHECK holds
+    /// them to it).
     var columns: [(any DatabaseValueConvertible)?] {
         switch self {
         case .text(let text), .mms(let text):
-            [kind.rawValue, text, nil, nil, nil, nil, nil]
+            [kind.rawValue, text, nil, nil, nil, nil, nil, nil, nil]
         case .binary(let content):
             [
                 kind.rawValue, nil, Data(content.data), content.header.isEmpty ? nil : Hex.encode(content.header),
-                content.messageClass, nil, nil,
+                content.messageClass, nil, nil, nil, nil,
             ]
         case .ussd(let code):
-            [kind.rawValue, nil, nil, nil, nil, code, nil]
+            [kind.rawValue, nil, nil, nil, nil, code, nil, nil, nil]
         case .ring(let seconds):
-            [kind.rawValue, nil, nil, nil, nil, nil, seconds]
+            [kind.rawValue, nil, nil, nil, nil, nil, seconds, nil, nil]
+        case .call(let call):
+            [kind.rawValue, call.text, nil, nil, nil, nil, call.seconds, call.voice, call.language]
         }
     }
 
@@ -357,6 +364,15 @@ extension OutgoingPayload {
             )
         case .ussd: self = .ussd(code: row["ussd_code"] ?? "")
         case .ring: self = .ring(seconds: row["ring_seconds"] ?? 0)
+        case .call:
+            self = .call(
+                VoiceCall(
+                    text: row["text"] ?? "",
+                    seconds: row["ring_seconds"] ?? 0,
+                    voice: row["call_voice"],
+                    language: row["call_language"]
+                )
+            )
         }
     }
 }

@@ -479,6 +479,36 @@ extension SQLiteStore {
                     """
             )
         }
+        migrator.registerMigration("24-voice-calls") { db in
+            // Text-to-speech calls a voice provider places (ABI 1.4) are queued like messages, as kind
+            // 'call': the text in `text`, the duration in `ring_seconds`, the voice and language in
+            // columns of their own, and how the call ended in `call_result`, `call_duration`, `call_digits`.
+            try db.execute(
+                sql: """
+                    ALTER TABLE outgoing ADD COLUMN call_voice INTEGER;
+                    ALTER TABLE outgoing ADD COLUMN call_language TEXT;
+                    ALTER TABLE outgoing ADD COLUMN call_result TEXT;
+                    ALTER TABLE outgoing ADD COLUMN call_duration INTEGER;
+                    ALTER TABLE outgoing ADD COLUMN call_digits TEXT;
+                    """
+            )
+            try rebuildOutgoing(db) { table in
+                let kinds = "CHECK (kind IN ('sms', 'ussd', 'binary', 'mms', 'ring'))"
+                let ring = "WHEN 'ring' THEN recipient IS NOT NULL AND ring_seconds IS NOT NULL"
+                guard table.contains(kinds), table.contains(ring) else { return nil }
+                return
+                    table
+                    .replacingOccurrences(
+                        of: kinds,
+                        with: "CHECK (kind IN ('sms', 'ussd', 'binary', 'mms', 'ring', 'call'))"
+                    )
+                    .replacingOccurrences(
+                        of: ring,
+                        with: ring
+                            + "\n        WHEN 'call' THEN recipient IS NOT NULL AND text IS NOT NULL AND ring_seconds IS NOT NULL"
+                    )
+            }
+        }
         return migrator
     }()
 

@@ -7,12 +7,15 @@ extension SQLiteStore: OutboxQueue {
         owner: String,
         leaseUntil: Date,
         now: Date,
-        modemNumber: Int,
-        avoidingRetriesOf modem: String? = nil
+        filter: ClaimFilter
     ) async throws
         -> OutgoingMessage?
     {
-        try await write { db in
+        guard !filter.kinds.isEmpty else { return nil }
+        // The kinds are a handful of fixed names: one cached statement per set of them.
+        let kinds = filter.kinds.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        let modem = filter.avoidingRetriesOf
+        return try await write { db in
             try Row.fetchOne(
                 db.cachedStatement(
                     sql: """
@@ -20,11 +23,15 @@ extension SQLiteStore: OutboxQueue {
                         WHERE id = (SELECT id FROM outgoing WHERE state = 'queued' AND not_before <= ?
                                     AND (modem_no IS NULL OR modem_no = ?)
                                     AND NOT (attempts > 0 AND modem IS ? AND ? IS NOT NULL AND modem_no IS NULL)
+                                    AND kind IN (\(kinds)) AND (? IS NULL OR created_at < ?)
                                     ORDER BY priority DESC, not_before, id LIMIT 1)
                         RETURNING *
                         """
                 ),
-                arguments: [owner, leaseUntil.storeValue, now.storeValue, now.storeValue, modemNumber, modem, modem]
+                arguments: [
+                    owner, leaseUntil.storeValue, now.storeValue, now.storeValue, filter.modemNumber, modem, modem,
+                    filter.createdBefore?.storeValue, filter.createdBefore?.storeValue,
+                ]
             ).map(OutgoingMessage.init(row:))
         }
     }
@@ -113,6 +120,23 @@ extension SQLiteStore: OutboxQueue {
         }
     }
 
+    public func markCallEnded(_ id: MessageID, owner: String, outcome: CallOutcome, at date: Date) async throws {
+        try await write { db in
+            try db.cachedStatement(
+                sql: """
+                    UPDATE outgoing SET state = 'sent', sent_at = ?, updated_at = ?, parts = 1, owner = NULL,
+                                        lease_until = NULL, last_error = NULL, call_result = ?, call_duration = ?,
+                                        call_digits = ?
+                    WHERE id = ? AND owner = ?
+                    """
+            ).execute(
+                arguments: [
+                    date.storeValue, date.storeValue, outcome.result, outcome.duration, outcome.digits, id, owner,
+                ]
+            )
+        }
+    }
+
     public func markAttemptFailed(_ id: MessageID, owner: String, error: String, retryAt: Date?) async throws {
         try await write { db in
             if let retryAt {
@@ -192,6 +216,20 @@ extension SQLiteStore: OutboxQueue {
                 sql: "SELECT MIN(not_before) FROM outgoing WHERE state = 'queued' AND not_before > ?",
                 arguments: [now.storeValue]
             ).map(Date.init(storeValue:))
+        }
+    }
+}
+
+extension SQLiteStore {
+    /// How many outgoing messages are in each state (`queued`, `claimed`, `submitting`, `sent`,
+    /// `failed`); states without messages are absent.
+    public func outgoingCountsByState() async throws -> [String: Int] {
+        try await pool.read { db in
+            var counts: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM outgoing GROUP BY state") {
+                counts[row["state"]] = row["n"]
+            }
+            return counts
         }
     }
 }

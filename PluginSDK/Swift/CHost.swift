@@ -140,6 +140,29 @@ final class CHost: PluginHost, @unchecked Sendable {
         return client.withSwiftletString { client in login.withSwiftletString { attempt(host, client, $0, phase) } }
     }
 
+    func registerProvider(_ role: ProviderRole, name: String, schema: String?) throws {
+        let register = try function(\.register_provider, "register_provider (ABI 1.4)")
+        let status = name.withSwiftletString { name in
+            (schema ?? "").withSwiftletString { register(host, role.rawValue, name, $0) }
+        }
+        try check(status, "register as \(role) provider '\(name)'")
+    }
+
+    func statusSnapshot() async throws -> StatusSnapshot {
+        try await requestJSON(
+            \.status_snapshot,
+            "status_snapshot (ABI 1.4)",
+            [String: String](),
+            as: StatusSnapshot.self
+        )
+    }
+
+    func reportMetric(_ sample: MetricSample) throws {
+        let report = try function(\.report_metric, "report_metric (ABI 1.4)")
+        let json = try JSONCoding.encoder.encode(sample)
+        try check(json.withSwiftletString { report(host, $0) }, "report the metric \(sample.name)")
+    }
+
     func reportHealth(_ health: PluginHealth, _ detail: String) {
         guard let report = ABIStruct.field(\.report_health, of: api, size: size) else {
             log(health == .ok ? .info : .warning, "health \(health): \(detail)")

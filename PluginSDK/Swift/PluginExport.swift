@@ -52,7 +52,8 @@ public enum PluginExport {
                     start: startInstance,
                     handle_event: handleEvent,
                     stop: stopInstance,
-                    destroy: destroyInstance
+                    destroy: destroyInstance,
+                    handle_request: abiVersion >= SWIFTLET_ABI_VERSION_1_4 ? handleRequest : nil
                 )
             )
         }
@@ -61,11 +62,13 @@ public enum PluginExport {
     static let exported = Mutex<Exported?>(nil)
 }
 
-/// One created plugin: the value and the task that hands it events in order.
+/// One created plugin: the value, the task that hands it events in order, and the provider
+/// requests in progress (each in a task of its own, cancelled by the host's `cancel`).
 final class PluginInstance: Sendable {
     let plugin: any Plugin
     let events: AsyncStream<Event>.Continuation
     let consumer: Task<Void, Never>
+    let requests = Mutex<[UInt64: Task<Void, Never>]>([:])
 
     init(plugin: any Plugin) {
         self.plugin = plugin
@@ -168,6 +171,32 @@ private let stopInstance:
             reply(nil)
         }
     }
+
+private let handleRequest:
+    @convention(c) (UnsafeMutableRawPointer?, swiftlet_str, swiftlet_str, swiftlet_reply_fn?, UnsafeMutableRawPointer?)
+        ->
+        Void = { pointer, kind, request, reply, context in
+            let reply = ABIReply(function: reply, context: context)
+            guard let instance = PluginInstance.from(pointer) else {
+                return reply(PluginError(.invalid, "no instance"))
+            }
+            let kind = kind.string
+            let json = request.bytes
+            let id = (try? JSONCoding.decoder.decode(CancelNotice.self, from: json))?.requestId
+            if kind == ProviderRequestKind.cancel {
+                if let id, let task = instance.requests.withLock({ $0.removeValue(forKey: id) }) { task.cancel() }
+                return reply(nil)
+            }
+            let task = Task {
+                do {
+                    reply.succeed(try await ProviderRequests.answer(instance.plugin, kind: kind, json: json))
+                } catch {
+                    reply.fail(PluginError.from(error))
+                }
+                if let id { _ = instance.requests.withLock { $0.removeValue(forKey: id) } }
+            }
+            if let id { instance.requests.withLock { $0[id] = task } }
+        }
 
 private let destroyInstance: @convention(c) (UnsafeMutableRawPointer?) -> Void = { pointer in
     guard let pointer else { return }

@@ -50,6 +50,16 @@ public protocol PluginHost: Sendable {
     /// that blocked them. Ignored by older gateways.
     @discardableResult
     func loginFailed(client: String, login: String) -> Bool
+    /// ABI 1.4: offers `role` under `name`; from then on the gateway sends the plugin that role's
+    /// requests (the plugin type must conform to ``TransportProvider``, ``VoiceProvider`` or
+    /// ``DirectoryProvider``). Register in `start()`. Throws `.unsupported` on an older gateway,
+    /// `.denied` without the manifest capability of the role's name.
+    func registerProvider(_ role: ProviderRole, name: String, schema: String?) throws
+    /// ABI 1.4: the gateway's state, read-only (capability "status").
+    func statusSnapshot() async throws -> StatusSnapshot
+    /// ABI 1.4: adds to a counter or sets a gauge (capability "metrics"), published as
+    /// `swiftlet_<plugin id>_<name>`.
+    func reportMetric(_ sample: MetricSample) throws
 }
 
 /// How a plugin is (ABI 1.2 `report_health`).
@@ -87,6 +97,21 @@ extension PluginHost {
     /// For hosts written before ABI 1.3: nothing is limited.
     @discardableResult
     public func loginFailed(client: String, login: String) -> Bool { false }
+
+    /// For hosts written before ABI 1.4.
+    public func registerProvider(_ role: ProviderRole, name: String, schema: String?) throws {
+        throw PluginError(.unsupported, "this host does not offer register_provider")
+    }
+
+    /// For hosts written before ABI 1.4.
+    public func statusSnapshot() async throws -> StatusSnapshot {
+        throw PluginError(.unsupported, "this host does not offer status_snapshot")
+    }
+
+    /// For hosts written before ABI 1.4.
+    public func reportMetric(_ sample: MetricSample) throws {
+        throw PluginError(.unsupported, "this host does not offer report_metric")
+    }
 
     /// For hosts written before ABI 1.2: logged instead.
     public func reportHealth(_ health: PluginHealth, _ detail: String) {

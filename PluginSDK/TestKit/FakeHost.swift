@@ -30,6 +30,9 @@ public final class FakeHost: PluginHost, Sendable {
         var health: [(health: PluginHealth, detail: String)] = []
         var failedLogins: [String: Int] = [:]
         var rulesFired: @Sendable (Event) -> [String] = { _ in [] }
+        var providers: [ProviderRole: [String]] = [:]
+        var metrics: [MetricSample] = []
+        var snapshot: StatusSnapshot?
     }
 
     private let storage = Mutex(State())
@@ -47,6 +50,10 @@ public final class FakeHost: PluginHost, Sendable {
     public var ruleKinds: [String: RuleKindRole] { storage.withLock { $0.ruleKinds.mapValues(\.role) } }
     public func members(of group: String) -> [String]? { storage.withLock { $0.groups[group] } }
     public var stateValues: [String: String] { storage.withLock { $0.state } }
+    /// The provider names the plugin registered, by role (ABI 1.4).
+    public var providers: [ProviderRole: [String]] { storage.withLock { $0.providers } }
+    /// Every metric reported, in order, as the plugin sent it (ABI 1.4).
+    public var metrics: [MetricSample] { storage.withLock { $0.metrics } }
     /// Every health report, in order (ABI 1.2).
     public var healthReports: [(health: PluginHealth, detail: String)] { storage.withLock { $0.health } }
 
@@ -65,6 +72,30 @@ public final class FakeHost: PluginHost, Sendable {
             state.contacts[number] = name
             for group in groups { state.groups[group, default: []].append(number) }
         }
+    }
+
+    /// What `statusSnapshot()` answers (nil: it throws `.unavailable`).
+    public func setStatus(_ snapshot: StatusSnapshot?) { storage.withLock { $0.snapshot = snapshot } }
+
+    /// Sends the plugin a provider request as the gateway does (ABI 1.4 `handle_request`): the
+    /// request encoded with the ABI's conventions, the answer decoded the same way. The plugin must
+    /// have registered a provider of `role`; errors come back as the gateway would see them.
+    public func request<Answer: Decodable>(
+        _ plugin: some Plugin,
+        _ role: ProviderRole,
+        kind: String,
+        _ request: some Encodable,
+        as answer: Answer.Type
+    ) async throws -> Answer {
+        guard let name = providers[role]?.first else {
+            throw PluginError(.notFound, "the plugin registered no \(role) provider")
+        }
+        var object = try JSONSerialization.jsonObject(with: JSONCoding.encoder.encode(request)) as? [String: Any] ?? [:]
+        object["request_id"] = 1
+        object["provider"] = name
+        let json = try JSONSerialization.data(withJSONObject: object)
+        let reply = try await ProviderRequests.answer(plugin, kind: kind, json: json)
+        return try JSONCoding.decoder.decode(Answer.self, from: reply)
     }
 
     /// Decodes `configuration` (JSON, snake_case keys) as the SDK does in a gateway, and makes the plugin.
@@ -235,6 +266,27 @@ public final class FakeHost: PluginHost, Sendable {
             for key in ["address:\(client)", "login:\(login)"] { storage.failedLogins[key, default: 0] += 1 }
         }
         return !mayCheckLogin(client: client, login: login)
+    }
+
+    public func registerProvider(_ role: ProviderRole, name: String, schema: String?) throws {
+        try storage.withLock { state in
+            guard !(state.providers[role] ?? []).contains(name) else {
+                throw PluginError(.denied, "\(role) '\(name)' is registered already")
+            }
+            state.providers[role, default: []].append(name)
+        }
+    }
+
+    public func statusSnapshot() async throws -> StatusSnapshot {
+        try checkFailure()
+        guard let snapshot = storage.withLock({ $0.snapshot }) else {
+            throw PluginError(.unavailable, "no status set (FakeHost.setStatus)")
+        }
+        return snapshot
+    }
+
+    public func reportMetric(_ sample: MetricSample) throws {
+        storage.withLock { $0.metrics.append(sample) }
     }
 
     public func reportHealth(_ health: PluginHealth, _ detail: String) {

@@ -1,5 +1,5 @@
 /*
- * swiftlet_plugin.h - the Swiftlet plugin ABI, version 1.3.
+ * swiftlet_plugin.h - the Swiftlet plugin ABI, version 1.4.
  *
  * Version notes:
  *   1.0  the first contract.
@@ -16,6 +16,12 @@
  *        plugin's id and version in an ELF section, which a 1.3 host reads before loading the
  *        library (a library whose identity is not its manifest's is refused without running any of
  *        its code). Both optional: a 1.0-1.2 plugin loads unchanged.
+ *   1.4  (additive) plugins as providers. swiftlet_plugin.handle_request: the host asks a plugin
+ *        and waits for its answer (send this message, place this call, resolve this name).
+ *        swiftlet_host_api.register_provider: a plugin offers a role (SWIFTLET_ROLE_TRANSPORT,
+ *        _VOICE, _DIRECTORY) under a name; status_snapshot: the gateway's state, read-only (for
+ *        SNMP and metrics plugins); report_metric: a plugin's counters and gauges. A 1.0-1.3
+ *        plugin loads unchanged; its descriptor ends before handle_request, so it provides nothing.
  *
  * This header is the single source of truth of the contract between the Swiftlet gateway (the
  * host) and a plugin: a shared library the host loads with dlopen. A plugin written in C needs
@@ -67,7 +73,8 @@ extern "C" {
 #define SWIFTLET_ABI_VERSION_1_1 0x00010001u
 #define SWIFTLET_ABI_VERSION_1_2 0x00010002u
 #define SWIFTLET_ABI_VERSION_1_3 0x00010003u
-#define SWIFTLET_ABI_VERSION_CURRENT 0x00010003u
+#define SWIFTLET_ABI_VERSION_1_4 0x00010004u
+#define SWIFTLET_ABI_VERSION_CURRENT 0x00010004u
 
 /* The name of the one symbol a plugin exports. */
 #define SWIFTLET_PLUGIN_ENTRY_SYMBOL "swiftlet_plugin_entry"
@@ -129,6 +136,15 @@ typedef int32_t swiftlet_status;
 /* The phases of a login a plugin checks (ABI 1.3, login_attempt). */
 #define SWIFTLET_LOGIN_CHECK 0
 #define SWIFTLET_LOGIN_FAILED 1
+
+/* What a provider offers (ABI 1.4, register_provider); each needs the manifest capability of its name. */
+/* "transport": sends outgoing SMS instead of a modem (a cloud relay). Requests: "transport.send". */
+#define SWIFTLET_ROLE_TRANSPORT 1
+/* "voice": places calls (ring, text-to-speech, a recording). Requests: "voice.call". */
+#define SWIFTLET_ROLE_VOICE 2
+/* "directory": names to numbers (LDAP). Requests: "directory.resolve", "directory.groups",
+ * "directory.verify". */
+#define SWIFTLET_ROLE_DIRECTORY 3
 
 /* ---------------------------------------------------------------------------------------------
  * Common types
@@ -316,6 +332,49 @@ typedef struct swiftlet_host_api {
      * Quick and thread-safe; needs no capability.
      */
     swiftlet_status (*login_attempt)(swiftlet_host *host, swiftlet_str client, swiftlet_str login, int32_t phase);
+
+    /* ---- ABI 1.4 -------------------------------------------------------------------------- */
+
+    /*
+     * Offers a role (SWIFTLET_ROLE_*) under `name` (1-64 of a-z 0-9 - _, unique among the providers
+     * of that role; admins route work to it by this name). The plugin needs the manifest capability
+     * "transport", "voice" or "directory", and a handle_request function. From then on the host sends
+     * it that role's requests (see handle_request). `schema`: a JSON Schema (the subset manifests'
+     * "configuration" uses) of the options a request may carry in its "options" member, for
+     * documentation and checks; empty for none. Register in start(). Returns SWIFTLET_OK,
+     * SWIFTLET_ERR_INVALID (bad role, name or schema: the detail is logged), SWIFTLET_ERR_DENIED
+     * (capability missing; or the name is another plugin's), SWIFTLET_ERR_UNSUPPORTED (no
+     * handle_request).
+     */
+    swiftlet_status (*register_provider)(swiftlet_host *host, int32_t role, swiftlet_str name, swiftlet_str schema);
+
+    /*
+     * The gateway's state, read-only (capability "status"). Request: {} (members reserved for
+     * filters). Reply:
+     *   {"version": "0.3.0", "node": "gw1", "uptime_seconds": 3600, "at": "2026-12-06T08:00:00Z",
+     *    "queue": {"queued": 0, "claimed": 0, "submitting": 0, "sent": 12, "failed": 1},
+     *    "inbox": 5,
+     *    "modems": [{"no": 1, "name": "modem1", "state": "ready", "enabled": true, "signal": 71,
+     *                "registration": "home", "operator": "Telia"}],
+     *    "plugins": [{"id": "mqtt", "health": "ok", "detail": "connected to localhost:1883"}],
+     *    "providers": [{"role": "transport", "name": "relay", "plugin": "relay"}],
+     *    "metrics": [{"name": "swiftlet_relay_sent_total", "type": "counter", "help": "...",
+     *                 "labels": {"result": "ok"}, "value": 3}]}
+     * "signal" is in percent, -1 when unknown; "registration" one of home, roaming, searching,
+     * denied, unknown. Members may be added.
+     */
+    void (*status_snapshot)(swiftlet_host *host, swiftlet_str query, swiftlet_reply_fn reply, void *context);
+
+    /*
+     * Sets or adds to one of the plugin's metrics (capability "metrics"), kept in the gateway's
+     * registry and shown in status_snapshot (and by the gateway's metrics endpoint). Request:
+     *   {"name": "sent_total", "type": "counter"|"gauge", "help": "Messages relayed",
+     *    "labels": {"result": "ok"}, "value": 1}
+     * The name (a-z 0-9 _, 1-64) is published as "swiftlet_<plugin id>_<name>". A counter adds
+     * `value` (>= 0); a gauge is set to it. At most 10 labels and 1000 series per plugin.
+     * Returns SWIFTLET_OK or SWIFTLET_ERR_INVALID (the detail is logged). Quick and thread-safe.
+     */
+    swiftlet_status (*report_metric)(swiftlet_host *host, swiftlet_str metric);
 } swiftlet_host_api;
 
 /* ---------------------------------------------------------------------------------------------
@@ -363,6 +422,46 @@ typedef struct swiftlet_plugin {
 
     /* Optional. Frees the instance. Called once, after stop's done (or after a failed start). */
     void (*destroy)(void *instance);
+
+    /* ---- ABI 1.4 -------------------------------------------------------------------------- */
+
+    /*
+     * Optional (needed to register_provider). A request of a role the plugin provides. Answer with
+     * `reply(context, status, body)` exactly once, from any thread, when done: SWIFTLET_OK and the
+     * answer's JSON, or an error code and a detail text. Return quickly; do the work elsewhere. The
+     * host owns the time: when it stops waiting (the role's timeout, or the gateway stopping) it
+     * sends a request of kind "cancel", {"request_id": N}, and ignores the late answer (which must
+     * still come, or never: `context` stays valid either way). Every request carries "request_id"
+     * and "provider" (the name it was registered under). Kinds:
+     *
+     *   "transport.send"  one SMS to one number.
+     *     {"request_id": 7, "provider": "relay", "id": 12, "key": "swiftlet-12",
+     *      "to": "+46701234567", "text": "...", "unicode": false, "flash": false, "priority": 0,
+     *      "attempt": 1}
+     *     Answer {"accepted": true, "reference": "upstream id"} once the message is handed on, or
+     *     {"accepted": false, "error": "why", "permanent": true} when it never will be (a retry is
+     *     pointless). An error status is a failed attempt, tried again later. "key" is stable for
+     *     the message: a transport that is offered a key it already accepted (after a gateway crash)
+     *     answers accepted again without sending twice. Timeout 60 s; after it the message is failed
+     *     with "no answer" and not sent again (it may have gone out).
+     *
+     *   "voice.call"  one call to one number.
+     *     {"request_id", "provider", "id": 14, "key": "swiftlet-14", "to": "+46701234567",
+     *      "mode": "tts"|"ring", "text": "Fire in building 3", "language": "en", "voice": 1,
+     *      "repeat": 2, "ring_seconds": 30, "max_seconds": 120, "dtmf": true}
+     *     Answer {"result": "answered"|"busy"|"no-answer"|"rejected"|"failed", "duration": 12,
+     *     "digits": "1", "detail": "..."}: duration in seconds of the answered call, the keys pressed.
+     *     Timeout max_seconds + ring_seconds + 30 s.
+     *
+     *   "directory.resolve"  {"request_id", "provider", "name": "oncall"}
+     *     Answer {"numbers": ["+4670..."], "members": [{"name": "Anna", "number": "+4670..."}]};
+     *     SWIFTLET_ERR_NOT_FOUND when the directory has nothing of that name. Timeout 10 s.
+     *   "directory.groups"  {"request_id", "provider"}  Answer {"groups": [{"name", "members": 4}]}.
+     *   "directory.verify"  {"request_id", "provider", "login", "password"}
+     *     Answer {"valid": true, "groups": ["admins"]}; SWIFTLET_ERR_UNSUPPORTED if not offered.
+     */
+    void (*handle_request)(void *instance, swiftlet_str kind, swiftlet_str request, swiftlet_reply_fn reply,
+                           void *context);
 } swiftlet_plugin;
 
 /*

@@ -390,7 +390,8 @@ struct SIMAndNetworkTests {
                 await simulator.commandCount("+CPIN") >= asked + 3
             }
             #expect(await simulator.remainingPINAttempts() == 2)
-            #expect(down(worker, because: "asks for its PIN"))
+            // Between reconnects the worker is connecting; once the SIM has asked again, it says why.
+            try await waitUntil("the reason after a reconnect") { down(worker, because: "asks for its PIN") }
         }
     }
 

@@ -8,6 +8,8 @@ enum Fixtures {
     static let include = packageRoot + "/PluginSDK/include"
     static let exports = packageRoot + "/PluginSDK/plugin.exports"
     static let testPlugin = packageRoot + "/Tests/PluginHostTests/Fixtures/test_plugin.c"
+    /// The header as ABI 1.3 shipped it, for plugins built before 1.4.
+    static let include13 = packageRoot + "/Tests/PluginHostTests/Fixtures/abi-1.3"
 
     /// The build directory of the test run (the repository's plugin libraries are there).
     static var buildDirectory: String { packageRoot + "/.build/debug" }
@@ -27,7 +29,8 @@ enum Fixtures {
     }
 
     /// Compiles a C plugin as a plugin author would: C99, the header alone, the version script, -z nodelete.
-    static func compile(_ source: String, to library: String, defines: [String] = []) throws {
+    static func compile(_ source: String, to library: String, defines: [String] = [], include: String = include) throws
+    {
         let result = try run(
             "/usr/bin/gcc",
             [
@@ -79,13 +82,15 @@ final class PluginDirectory {
         id: String = "fixture",
         defines: [String] = [],
         binaryVersion: String = "1.0.0",
-        capabilities: [String] = ["send_sms"]
+        capabilities: [String] = ["send_sms"],
+        include: String = Fixtures.include
     ) throws {
         let library = "lib\(id).so"
         try Fixtures.compile(
             Fixtures.testPlugin,
             to: path + "/" + library,
-            defines: ["-DPLUGIN_ID=\"\(id)\"", "-DPLUGIN_VERSION=\"\(binaryVersion)\""] + defines
+            defines: ["-DPLUGIN_ID=\"\(id)\"", "-DPLUGIN_VERSION=\"\(binaryVersion)\""] + defines,
+            include: include
         )
         try writeManifest(id: id, library: library, capabilities: capabilities)
     }

@@ -1,3 +1,4 @@
+import CSwiftletPlugin
 import Foundation
 import Logging
 import SwiftletAPI
@@ -23,12 +24,15 @@ struct HostServicesTests {
         let store: SQLiteStore
         let events: EventBus
         let directory: PluginDirectory
+        let metrics: MetricsRegistry
     }
 
     func setUp(
         capabilities: [String] = PluginManifest.Capability.allCases.map(\.rawValue),
-        limiter: (any LoginLimiter)? = nil
+        limiter: (any LoginLimiter)? = nil,
+        status: (@Sendable () async throws -> StatusSnapshot)? = nil
     ) async throws -> Setup {
+        let metrics = MetricsRegistry()
         let directory = try PluginDirectory()
         try directory.addFixture(id: "svc", capabilities: capabilities)
         let store = try SQLiteStore(
@@ -43,7 +47,10 @@ struct HostServicesTests {
             events: events,
             inbox: store,
             health: store,
-            limiter: limiter
+            limiter: limiter,
+            providers: ProviderRegistry(),
+            metrics: metrics,
+            status: status
         )
         let entry = try #require(try PluginCatalog(directory: directory.path).entry(id: "svc"))
         let plugin = HostedPlugin(
@@ -58,7 +65,8 @@ struct HostServicesTests {
             host: CHost(api: UnsafePointer(plugin.api), host: plugin.handle),
             store: store,
             events: events,
-            directory: directory
+            directory: directory,
+            metrics: metrics
         )
     }
 
@@ -285,5 +293,95 @@ struct HostServicesTests {
         ) {
             try await setup.host.send(OutgoingSMS(to: ["+46700000013"], text: "too late"))
         }
+    }
+
+    @Test(
+        "ABI 1.4: metrics are the plugin's own (prefixed), counters add, gauges are set, and a bad name, a negative count or a changed type is refused"
+    )
+    func metrics() async throws {
+        let setup = try await setUp()
+        let host = setup.host
+        try host.reportMetric(MetricSample(name: "sent_total", type: .counter, labels: ["result": "ok"], value: 2))
+        try host.reportMetric(MetricSample(name: "sent_total", type: .counter, labels: ["result": "ok"], value: 3))
+        try host.reportMetric(MetricSample(name: "queue_depth", type: .gauge, value: 7))
+        try host.reportMetric(MetricSample(name: "queue_depth", type: .gauge, value: 4))
+        #expect(
+            setup.metrics.samples == [
+                MetricSample(name: "swiftlet_svc_queue_depth", type: .gauge, value: 4),
+                MetricSample(name: "swiftlet_svc_sent_total", type: .counter, labels: ["result": "ok"], value: 5),
+            ]
+        )
+        for bad in [
+            MetricSample(name: "Sent-Total", type: .counter, value: 1),
+            MetricSample(name: "sent_total", type: .counter, labels: ["result": "ok"], value: -1),
+            MetricSample(name: "sent_total", type: .gauge, labels: ["result": "ok"], value: 1),
+            MetricSample(name: "ok", type: .gauge, labels: ["Bad-Label": "x"], value: 1),
+        ] {
+            #expect(throws: PluginError(.invalid, "cannot report the metric \(bad.name)")) {
+                try host.reportMetric(bad)
+            }
+        }
+        #expect(setup.metrics.samples.count == 2)
+        let denied = try await setUp(capabilities: ["send_sms"])
+        #expect(throws: PluginError(.denied, "cannot report the metric sent_total")) {
+            try denied.host.reportMetric(MetricSample(name: "sent_total", type: .counter, value: 1))
+        }
+    }
+
+    @Test(
+        "ABI 1.4: the status snapshot reaches the plugin as the gateway made it; without the capability it is refused"
+    )
+    func statusSnapshot() async throws {
+        var queue = StatusSnapshot.Queue()
+        queue.queued = 3
+        queue.sent = 9
+        let snapshot = StatusSnapshot(
+            version: "0.2.0",
+            node: "gw1",
+            uptimeSeconds: 42,
+            at: Date(timeIntervalSince1970: 1_800_000_000),
+            queue: queue,
+            inbox: 5,
+            modems: [
+                .init(
+                    no: 1,
+                    name: "gsm1",
+                    state: "ready",
+                    enabled: true,
+                    signal: 71,
+                    registration: "home",
+                    operator: nil
+                )
+            ],
+            plugins: [.init(id: "svc", health: "ok", detail: "running")],
+            providers: [.init(role: "transport", name: "relay", plugin: "svc")],
+            metrics: []
+        )
+        let setup = try await setUp(status: { snapshot })
+        #expect(try await setup.host.statusSnapshot() == snapshot)
+        let denied = try await setUp(capabilities: ["send_sms"], status: { snapshot })
+        await #expect(throws: PluginError(.denied, "the manifest of 'svc' does not declare capability 'status'")) {
+            try await denied.host.statusSnapshot()
+        }
+    }
+
+    @Test(
+        "ABI 1.4: register_provider is refused without the role's capability, for a plugin without handle_request, and for an unknown role"
+    )
+    func providerRegistration() async throws {
+        let setup = try await setUp()
+        // The C fixture has no handle_request: nothing to send requests to.
+        #expect(throws: PluginError(.unsupported, "cannot register as transport provider 'spool'")) {
+            try setup.host.registerProvider(.transport, name: "spool", schema: nil)
+        }
+        let denied = try await setUp(capabilities: ["send_sms"])
+        #expect(throws: PluginError(.denied, "cannot register as voice provider 'spool'")) {
+            try denied.host.registerProvider(.voice, name: "spool", schema: nil)
+        }
+        let register = try #require(setup.plugin.api.pointee.register_provider)
+        let status = "spool".withSwiftletString { name in
+            "".withSwiftletString { register(setup.plugin.handle, 9, name, $0) }
+        }
+        #expect(status == SWIFTLET_ERR_INVALID)
     }
 }

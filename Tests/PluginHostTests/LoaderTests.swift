@@ -24,7 +24,7 @@ struct LoaderTests {
     }
 
     @Test(
-        "swiftlet_plugin.h compiles as C99 and C++17 with -Wall -Wextra -pedantic -Werror, and its 1.0 to 1.3 layout is pinned"
+        "swiftlet_plugin.h compiles as C99 and C++17 with -Wall -Wextra -pedantic -Werror, and its 1.0 to 1.4 layout is pinned"
     )
     func headerCompiles() throws {
         let source = Fixtures.packageRoot + "/Tests/PluginHostTests/Fixtures/abi_layout.c"
@@ -46,8 +46,8 @@ struct LoaderTests {
             ]
         )
         #expect(cxx.status == 0, "\(cxx.output)")
-        #expect(MemoryLayout<swiftlet_plugin>.size == 64)
-        #expect(MemoryLayout<swiftlet_host_api>.size == 160)
+        #expect(MemoryLayout<swiftlet_plugin>.size == 72)
+        #expect(MemoryLayout<swiftlet_host_api>.size == 184)
     }
 
     @Test(
@@ -73,13 +73,15 @@ struct LoaderTests {
                 toPath: directory.path + "/" + decoded.library
             )
         }
-        let example = Fixtures.packageRoot + "/PluginSDK/Examples/hello/"
-        try Fixtures.compile(example + "hello.c", to: directory.path + "/libhello.so")
-        try FileManager.default.copyItem(
-            atPath: example + "hello.plugin.json",
-            toPath: directory.path + "/hello.plugin.json"
-        )
-        ids.append("hello")
+        for example in ["hello", "relay"] {
+            let folder = Fixtures.packageRoot + "/PluginSDK/Examples/\(example)/"
+            try Fixtures.compile(folder + example + ".c", to: directory.path + "/lib\(example).so")
+            try FileManager.default.copyItem(
+                atPath: folder + example + ".plugin.json",
+                toPath: directory.path + "/\(example).plugin.json"
+            )
+            ids.append(example)
+        }
 
         for id in ids {
             let entry = try entry(directory, id)
@@ -105,16 +107,16 @@ struct LoaderTests {
         let directory = try PluginDirectory()
         try directory.addFixture(id: "future")
         try directory.writeManifest(id: "future", library: "libfuture.so", abi: ("2.0", "2.1"))
-        #expect(try entry(directory, "future").problem == "speaks plugin ABI 2.0–2.1, this gateway 1.0–1.3")
+        #expect(try entry(directory, "future").problem == "speaks plugin ABI 2.0–2.1, this gateway 1.0–1.4")
 
         try directory.addFixture(id: "decliner", defines: ["-DDECLINE"])
         #expect(
             loadError(try entry(directory, "decliner"))
-                == "the plugin declined every ABI version this gateway offers (1.0–1.3)"
+                == "the plugin declined every ABI version this gateway offers (1.0–1.4)"
         )
 
         try directory.addFixture(id: "chooser", defines: ["-DCHOOSE=0x00020000u"])
-        #expect(loadError(try entry(directory, "chooser")) == "the plugin chose ABI 2.0, outside the offered 1.0–1.3")
+        #expect(loadError(try entry(directory, "chooser")) == "the plugin chose ABI 2.0, outside the offered 1.0–1.4")
     }
 
     @Test("the library's id and version must be the manifest's")
@@ -251,6 +253,85 @@ struct LoaderTests {
         #expect(queued.map(\.createdBy) == ["plugin:older"])
         // Its stop and destroy lie beyond struct_size and abort if called.
         await plugin.stopAndDestroy(timeout: .seconds(1), started: true)
+    }
+
+    @Test("a plugin built against the ABI 1.3 header loads and runs in the 1.4 host, and provides nothing")
+    func pluginOfABI13() async throws {
+        let directory = try PluginDirectory()
+        try directory.addFixture(id: "old13", defines: ["-DCHOOSE=0x00010003u"], include: Fixtures.include13)
+        let (services, store) = try services()
+        let plugin = try instance(directory, "old13", services: services)
+        #expect(plugin.library.abiVersion == SWIFTLET_ABI_VERSION_1_3)
+        #expect(plugin.library.descriptor.struct_size == 64)
+        #expect(plugin.library.descriptor.handle_request == nil)
+
+        try await plugin.create(configuration: Data(#"{"number":"+46700000013"}"#.utf8))
+        try await plugin.start(timeout: .seconds(10))
+        let queued = try await store.outgoing(matching: MessageQuery(folder: .outbox))
+        #expect(queued.map(\.payload) == [.text("started old13")])
+        let (status, detail) = await plugin.request(
+            kind: "transport.send",
+            json: Data("{}".utf8),
+            id: 1,
+            timeout: .seconds(1)
+        )
+        #expect(status == SWIFTLET_ERR_UNSUPPORTED)
+        #expect(detail == "the plugin has no handle_request")
+        await plugin.stopAndDestroy(timeout: .seconds(1), started: true)
+    }
+
+    @Test(
+        "ABI 1.4: a provider's name is its own; requests reach the provider and its answer comes back; a stopped plugin provides nothing"
+    )
+    func providerNames() async throws {
+        let directory = try PluginDirectory()
+        for id in ["first", "second"] {
+            try directory.addFixture(id: id, defines: ["-DPROVIDE=\"spool\""])
+            try directory.writeManifest(
+                id: id,
+                library: "lib\(id).so",
+                abi: ("1.4", "1.4"),
+                capabilities: ["send_sms", "transport"]
+            )
+        }
+        var (services, _) = try services()
+        let registry = ProviderRegistry()
+        services.providers = registry
+        let configuration = Data(#"{"number":"+46700000014"}"#.utf8)
+        let first = try instance(directory, "first", services: services)
+        try await first.create(configuration: configuration)
+        try await first.start(timeout: .seconds(10))
+        let second = try instance(directory, "second", services: services)
+        try await second.create(configuration: configuration)
+        await #expect(
+            throws: HostedPlugin.Failure(description: "start failed (denied): cannot register the transport spool")
+        ) {
+            try await second.start(timeout: .seconds(10))
+        }
+        #expect(registry.providers(.transport) == [.init(role: .transport, name: "spool", plugin: "first")])
+        let request = TransportSendRequest(id: 1, key: "k1", to: "+46700000014", text: "hi")
+        let answer = try await registry.request(
+            .transport,
+            name: "spool",
+            kind: ProviderRequestKind.transportSend,
+            request,
+            timeout: .seconds(5),
+            as: TransportAnswer.self
+        )
+        #expect(answer == .accepted(reference: "first"))
+        await second.stopAndDestroy(timeout: .seconds(1), started: false)
+        await first.stopAndDestroy(timeout: .seconds(1), started: true)
+        #expect(registry.providers().isEmpty)
+        await #expect(throws: ProviderRegistry.Failure.noProvider(.transport, "spool")) {
+            try await registry.request(
+                .transport,
+                name: "spool",
+                kind: ProviderRequestKind.transportSend,
+                request,
+                timeout: .seconds(5),
+                as: TransportAnswer.self
+            )
+        }
     }
 
     @Test("create and start failures come back with the plugin's reason; undeclared capabilities are refused")

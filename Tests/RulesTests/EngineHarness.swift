@@ -30,6 +30,8 @@ final class RecordingEffects: RuleEffects {
     )
     let postAnswers: [Int]
     let kinds: Mutex<[String: PluginRuleKind]> = Mutex([:])
+    /// Text-to-speech calls queued, in order.
+    let calls = Mutex<[Sent]>([])
 
     init(groups: [String: Set<String>] = [:], postAnswers: [Int] = [200]) {
         self.postAnswers = postAnswers
@@ -44,6 +46,11 @@ final class RecordingEffects: RuleEffects {
     func send(_ text: String, to recipients: Recipients, notBefore: Date?, rule: String) async throws -> [String] {
         state.withLock { $0.sent.append(Sent(text: text, to: recipients, notBefore: notBefore)) }
         return recipients.numbers + recipients.contacts.map { "contact:\($0)" }
+    }
+
+    func call(_ text: String, to recipients: Recipients, rule: String) async throws -> [String] {
+        calls.withLock { $0.append(Sent(text: text, to: recipients, notBefore: nil)) }
+        return recipients.numbers
     }
 
     func isInGroup(_ number: String, group: String) async throws -> Bool {

@@ -226,6 +226,57 @@ struct RuleEngineTests {
         #expect(escalation.journal.last?.hasSuffix("acknowledged by 0700000002 by SMS") == true)
     }
 
+    @Test(
+        "a voice escalation also calls each step; only the ack key pressed in an answered call of someone alerted acknowledges"
+    )
+    func escalationAcknowledgedByKeyPressed() async throws {
+        let harness = try EngineHarness()
+        let engine = try await harness.engine(
+            """
+            - name: wake
+              on: sms.incoming
+              then:
+                - escalate:
+                    text: "ALARM: {text}"
+                    voice: true
+                    ack: {digit: "5"}
+                    steps:
+                      - {to: ["+46700000001"], wait: 10m}
+                      - {to: ["+46700000002"], wait: 10m}
+            """
+        )
+        await engine.handle(harness.sms(from: "+46705550008", "pump"))
+        #expect(harness.effects.calls.withLock { $0.map(\.to.numbers) } == [["+46700000001"]])
+        #expect(harness.effects.calls.withLock { $0.map(\.text) } == ["ALARM: pump"])
+        func ended(_ to: String, _ result: String, _ digits: String) -> RuleEvent {
+            RuleEvent(kind: "call.ended", fields: ["to": to, "result": result, "digits": digits, "id": "7"])
+        }
+        // Another key, a call not answered, someone not alerted: nothing.
+        await engine.handle(ended("+46700000001", "answered", "12"))
+        await engine.handle(ended("+46700000001", "busy", "5"))
+        await engine.handle(ended("+46700000009", "answered", "5"))
+        #expect(try await engine.escalations(activeOnly: true, limit: 1).count == 1)
+        await engine.handle(ended("+46700000001", "answered", "25#"))
+        let escalation = try #require(try await engine.escalations(activeOnly: false, limit: 1).first)
+        #expect(escalation.state == .acknowledged)
+        #expect(escalation.journal.last?.hasSuffix("acknowledged by +46700000001 by pressing 5 during a call") == true)
+        #expect(escalation.journal.contains { $0.hasSuffix("step 1: called +46700000001") })
+        harness.clock.advance(10 * 60)
+        await engine.tick()
+        #expect(harness.effects.calls.withLock { $0.count } == 1, "the acknowledged escalation called on")
+
+        await #expect(throws: RuleParseError.self) {
+            _ = try await harness.engine(
+                """
+                - name: bad
+                  on: sms.incoming
+                  then:
+                    - escalate: {text: x, ack: {digit: "5"}, steps: [{to: ["+46700000001"], wait: 1m}]}
+                """
+            )
+        }
+    }
+
     @Test("an incoming call from someone alerted acknowledges; unanswered, the chain ends and says so")
     func escalationAcknowledgedByCallOrEnded() async throws {
         let harness = try EngineHarness()

@@ -197,14 +197,17 @@ static void hello_destroy(void *instance) { free(instance); }
 /* Who this library is, readable before it is loaded (ABI 1.3 hosts check it against the manifest). */
 SWIFTLET_PLUGIN_IDENTITY("hello", "1.1.0");
 
-/* One descriptor per ABI version spoken: 1.1 where the host offers it, else 1.0. */
+/* One descriptor per ABI version spoken: 1.1 where the host offers it, else 1.0. Designated
+ * initialisers: members a newer header adds at the end are NULL without a warning. */
 static const swiftlet_plugin descriptor_1_1 = {
-    sizeof(swiftlet_plugin), SWIFTLET_ABI_VERSION_1_1, "hello", "1.1.0",
-    hello_create, hello_start, hello_event, hello_stop, hello_destroy,
+    .struct_size = sizeof(swiftlet_plugin), .abi_version = SWIFTLET_ABI_VERSION_1_1, .id = "hello", .version = "1.1.0",
+    .create = hello_create, .start = hello_start, .handle_event = hello_event, .stop = hello_stop,
+    .destroy = hello_destroy,
 };
 static const swiftlet_plugin descriptor_1_0 = {
-    sizeof(swiftlet_plugin), SWIFTLET_ABI_VERSION_1_0, "hello", "1.1.0",
-    hello_create, hello_start, hello_event, hello_stop, hello_destroy,
+    .struct_size = sizeof(swiftlet_plugin), .abi_version = SWIFTLET_ABI_VERSION_1_0, .id = "hello", .version = "1.1.0",
+    .create = hello_create, .start = hello_start, .handle_event = hello_event, .stop = hello_stop,
+    .destroy = hello_destroy,
 };
 
 const swiftlet_plugin *swiftlet_plugin_entry(uint32_t host_min, uint32_t host_max) {

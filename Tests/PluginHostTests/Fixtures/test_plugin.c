@@ -6,6 +6,7 @@
  *   -DFAIL_START       start reports an error
  *   -DIDENTITY_ID='"x"'  names itself "x" (with PLUGIN_VERSION) in its .swiftlet_plugin section (ABI 1.3)
  *   -DTOUCH_FILE='"/path"'  a constructor creates that file when the library is loaded
+ *   -DPROVIDE='"name"'  (ABI 1.4) registers as the transport "name" at start and accepts every SMS
  * When it starts, it queues an SMS "started <id>" to the number in its configuration (member
  * "number") and reports done only when the host has answered: so a test sees that create, the
  * host table and the asynchronous done all work. */
@@ -85,6 +86,15 @@ static void start(void *instance, swiftlet_reply_fn done, void *done_context) {
 #else
     self->done = done;
     self->done_context = done_context;
+#ifdef PROVIDE
+    {
+        swiftlet_status provided = self->api->register_provider(self->host, SWIFTLET_ROLE_TRANSPORT, str(PROVIDE), str(""));
+        if (provided != SWIFTLET_OK) {
+            done(done_context, provided, str("cannot register the transport " PROVIDE));
+            return;
+        }
+    }
+#endif
     snprintf(request, sizeof request, "{\"to\":[\"%s\"],\"text\":\"started %s\"}", self->number, PLUGIN_ID);
     self->api->send_sms(self->host, str(request), queued, self);
 #endif
@@ -111,9 +121,21 @@ static void stop(void *instance, uint32_t timeout_ms, swiftlet_reply_fn done, vo
 static void destroy(void *instance) { free(instance); }
 #endif
 
+#ifdef PROVIDE
+static void handle_request(void *instance, swiftlet_str kind, swiftlet_str request, swiftlet_reply_fn reply,
+                           void *context) {
+    (void)instance, (void)kind, (void)request;
+    reply(context, SWIFTLET_OK, str("{\"accepted\":true,\"reference\":\"" PLUGIN_ID "\"}"));
+}
+static swiftlet_plugin descriptor = {
+    sizeof(swiftlet_plugin), SWIFTLET_ABI_VERSION_1_4, PLUGIN_ID, PLUGIN_VERSION, create, start, NULL, stop, destroy,
+    handle_request,
+};
+#else
 static swiftlet_plugin descriptor = {
     sizeof(swiftlet_plugin), SWIFTLET_ABI_VERSION_1_0, PLUGIN_ID, PLUGIN_VERSION, create, start, NULL, stop, destroy,
 };
+#endif
 
 const swiftlet_plugin *swiftlet_plugin_entry(uint32_t host_min, uint32_t host_max) {
 #ifdef DECLINE

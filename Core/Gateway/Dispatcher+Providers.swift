@@ -1,0 +1,345 @@
+import Foundation
+import Logging
+import SwiftletDomain
+import SwiftletEvents
+import SwiftletModem
+import SwiftletPluginHost
+import SwiftletPluginSDK
+
+/// SMS through a transport provider (a plugin, ABI 1.4) beside the modems, with the modems' claim
+/// discipline: a message is claimed under a lease and marked `submitting` before the transport sees
+/// it, so no two senders ever hold it; a transport that does not answer in time gets its message
+/// failed, not sent again (it may have gone out). A message left `submitting` by a crash is offered
+/// again after the restart with the same `key`, which the transport uses to send it once.
+extension Dispatcher {
+    /// Whether the modems leave SMS to the transport now: it is primary and ready.
+    var transportIsPrimary: Bool {
+        guard settings.transportUse == .primary, let name = settings.transport, let providers else { return false }
+        return providers.isReady(.transport, name)
+    }
+
+    /// The sender name messages record for a transport, where a modem's name would be.
+    static func senderName(transport: String) -> String { "transport:" + transport }
+
+    /// The transport's loop: while it is ready, claims what it may send (every SMS when primary or
+    /// no modem is ready; else those that waited `transportAfter`) and hands each to it.
+    func work(transport name: String, providers: ProviderRegistry) async {
+        let sender = Self.senderName(transport: name)
+        var announced = false
+        while !(await stopping) {
+            let seen = await wakeup.current
+            guard providers.isReady(.transport, name) else {
+                if announced {
+                    logger.warning("transport not ready; SMS stay with the modems", metadata: ["transport": "\(name)"])
+                    announced = false
+                }
+                await wakeup.wait(since: seen, timeout: settings.sweepInterval)
+                continue
+            }
+            if !announced {
+                logger.notice(
+                    "transport ready",
+                    metadata: ["transport": "\(name)", "use": "\(settings.transportUse.rawValue)"]
+                )
+                announced = true
+            }
+            do {
+                let now = Date()
+                let modemReady = modems.contains { $0.state == .ready }
+                let filter = ClaimFilter(
+                    modemNumber: 0,
+                    avoidingRetriesOf: modemReady ? sender : nil,
+                    kinds: [.sms],
+                    createdBefore: settings.transportUse == .fallback && modemReady
+                        ? now.addingTimeInterval(-settings.transportAfter.seconds) : nil
+                )
+                if let message = try await queue.claimNext(
+                    owner: owner,
+                    leaseUntil: now.addingTimeInterval(settings.lease.seconds + settings.transportTimeout.seconds),
+                    now: now,
+                    filter: filter
+                ) {
+                    await send(message, transport: name, providers: providers)
+                    continue
+                }
+                await wakeup.wait(since: seen, timeout: settings.sweepInterval)
+            } catch {
+                logger.error(
+                    "cannot read the queue; trying again",
+                    metadata: ["error": "\(error)", "in": "\(settings.sweepInterval)"]
+                )
+                await stop.wait(since: 0, timeout: settings.sweepInterval)
+            }
+        }
+    }
+
+    /// The key a transport sends a message under: the same for every attempt and after a restart,
+    /// and different for every message of every gateway sharing the store.
+    static func transportKey(_ message: OutgoingMessage) -> String {
+        "swiftlet-\(message.id)-\(Int64(message.createdAt.timeIntervalSince1970 * 1000))"
+    }
+
+    private func send(_ message: OutgoingMessage, transport name: String, providers: ProviderRegistry) async {
+        var logger = self.logger
+        logger[metadataKey: "message.id"] = "\(message.id)"
+        logger[metadataKey: "transport"] = "\(name)"
+        guard case .text(let text) = message.payload else {
+            try? await queue.release(message.id, owner: owner, until: nil)
+            return
+        }
+        var request = TransportSendRequest(
+            id: Int(message.id),
+            key: Self.transportKey(message),
+            to: message.address,
+            text: text
+        )
+        request.unicode = message.options.unicode
+        request.flash = message.options.flash
+        request.priority = message.options.priority
+        request.attempt = message.attempts + 1
+        guard
+            let answer = await ask(
+                message,
+                role: .transport,
+                name: name,
+                kind: ProviderRequestKind.transportSend,
+                request,
+                timeout: settings.transportTimeout,
+                as: TransportAnswer.self,
+                logger: logger
+            )
+        else { return }
+        guard answer.accepted else {
+            let reason = "transport \(name) refused it: \(answer.error ?? "no reason given")"
+            await failed(message, error: reason, retry: answer.permanent != true, logger: logger)
+            return
+        }
+        do {
+            try await queue.markSent(
+                message.id,
+                owner: owner,
+                references: [],
+                parts: 1,
+                at: Date(),
+                reportRequested: false
+            )
+        } catch {
+            logger.error(
+                "sent, but cannot record it; the claim will be retaken and offered again under the same key",
+                metadata: ["error": "\(error)"]
+            )
+            return
+        }
+        events?.publish(
+            kind: MessageStatusEvent.kind,
+            body: MessageStatusEvent(
+                id: Int(message.id),
+                to: message.address,
+                status: .sent,
+                at: Date(),
+                modem: Self.senderName(transport: name)
+            )
+        )
+        logger.info(
+            "sent message through a transport",
+            metadata: ["to": "\(message.address)", "reference": "\(answer.reference ?? "")"]
+        )
+    }
+
+    // MARK: Voice
+
+    /// The voice providers' loop: while one is ready, claims the calls (kind `call`) one at a time
+    /// and has the first ready provider place each.
+    func workVoice(providers: ProviderRegistry) async {
+        while !(await stopping) {
+            let seen = await wakeup.current
+            guard let provider = providers.providers(.voice).first(where: { providers.isReady(.voice, $0.name) }) else {
+                await wakeup.wait(since: seen, timeout: settings.sweepInterval)
+                continue
+            }
+            do {
+                let now = Date()
+                if let message = try await queue.claimNext(
+                    owner: owner,
+                    leaseUntil: now.addingTimeInterval(settings.lease.seconds + Self.longestCall.seconds),
+                    now: now,
+                    filter: ClaimFilter(modemNumber: 0, kinds: [.call])
+                ) {
+                    await call(message, provider: provider.name, providers: providers)
+                    continue
+                }
+                await wakeup.wait(since: seen, timeout: settings.sweepInterval)
+            } catch {
+                logger.error(
+                    "cannot read the queue; trying again",
+                    metadata: ["error": "\(error)", "in": "\(settings.sweepInterval)"]
+                )
+                await stop.wait(since: 0, timeout: settings.sweepInterval)
+            }
+        }
+    }
+
+    /// How long a call may ring before it is answered, and the margin the host gives a provider.
+    static let ringSeconds = 30
+    static let callMargin: Duration = .seconds(30)
+    /// The longest a provider may take for one call: the longest duration an API accepts, ringing and margin.
+    static let longestCall: Duration = .seconds(600 + ringSeconds) + callMargin
+
+    private func call(_ message: OutgoingMessage, provider name: String, providers: ProviderRegistry) async {
+        var logger = self.logger
+        logger[metadataKey: "message.id"] = "\(message.id)"
+        logger[metadataKey: "voice"] = "\(name)"
+        guard case .call(let call) = message.payload else {
+            try? await queue.release(message.id, owner: owner, until: nil)
+            return
+        }
+        var request = VoiceCallRequest(
+            id: Int(message.id),
+            key: Self.transportKey(message),
+            to: message.address,
+            mode: .tts
+        )
+        request.text = call.text
+        request.voice = call.voice
+        request.language = call.language
+        request.ringSeconds = Self.ringSeconds
+        request.maxSeconds = call.seconds
+        request.dtmf = true
+        guard
+            let result = await ask(
+                message,
+                role: .voice,
+                name: name,
+                kind: ProviderRequestKind.voiceCall,
+                request,
+                timeout: .seconds(call.seconds + Self.ringSeconds) + Self.callMargin,
+                as: VoiceCallResult.self,
+                logger: logger
+            )
+        else { return }
+        guard result.result != .failed else {
+            let reason = "voice \(name) could not place the call: \(result.detail ?? "no reason given")"
+            await failed(message, error: reason, retry: true, logger: logger)
+            return
+        }
+        let outcome = CallOutcome(result: result.result.rawValue, duration: result.duration, digits: result.digits)
+        do {
+            try await queue.markCallEnded(message.id, owner: owner, outcome: outcome, at: Date())
+        } catch {
+            logger.error("the call ended, but cannot record it", metadata: ["error": "\(error)"])
+            return
+        }
+        events?.publish(
+            kind: CallEndedEvent.kind,
+            body: CallEndedEvent(
+                id: Int(message.id),
+                to: message.address,
+                result: outcome.result,
+                duration: outcome.duration,
+                digits: outcome.digits,
+                provider: name,
+                at: Date()
+            )
+        )
+        logger.info(
+            "call ended",
+            metadata: [
+                "to": "\(message.address)", "result": "\(outcome.result)", "duration": "\(outcome.duration ?? 0)",
+                "digits": "\(outcome.digits ?? "")",
+            ]
+        )
+    }
+
+    // MARK: Asking a provider
+
+    /// Marks the claimed message `submitting` under the provider's sender name and asks the
+    /// provider; nil when there is no answer to act on (the failure is then recorded, or the
+    /// message left for the restart).
+    private func ask<Answer: Decodable>(
+        _ message: OutgoingMessage,
+        role: ProviderRole,
+        name: String,
+        kind: String,
+        _ request: some Encodable,
+        timeout: Duration,
+        as answer: Answer.Type,
+        logger: Logger
+    ) async -> Answer? {
+        do {
+            guard try await queue.markSubmitting(message.id, owner: owner, modem: "\(role.name):\(name)") else {
+                logger.warning("the claim on the message was lost before sending; another node has it")
+                return nil
+            }
+        } catch {
+            logger.error(
+                "cannot mark the message as being sent; it goes back to the queue",
+                metadata: ["error": "\(error)"]
+            )
+            try? await queue.release(message.id, owner: owner, until: nil)
+            return nil
+        }
+        guard let providers else { return nil }
+        do {
+            return try await providers.request(role, name: name, kind: kind, request, timeout: timeout, as: answer)
+        } catch .cancelled {
+            // The gateway is stopping without waiting: the message stays `submitting` and is offered
+            // again, under the same key, after the restart.
+            return nil
+        } catch .noProvider {
+            // It stopped before it was asked: nothing was sent.
+            await failed(message, error: "\(role) \(name) stopped before it was asked", retry: true, logger: logger)
+            return nil
+        } catch let failure {
+            switch failure {
+            case .refused(_, let error) where error.code != .internalError:
+                await failed(message, error: "\(failure)", retry: true, logger: logger)
+            default:
+                // No answer, or one that does not read: it may have been done. Not done again.
+                await failed(
+                    message,
+                    error: "\(failure); it may have gone out, so it is not tried again",
+                    retry: false,
+                    logger: logger
+                )
+            }
+            return nil
+        }
+    }
+
+    /// Records a failed attempt through a provider: queued again after `retryDelay` while attempts remain and
+    /// `retry` allows, else failed for good.
+    private func failed(_ message: OutgoingMessage, error: String, retry: Bool, logger: Logger) async {
+        let attempts = message.attempts + 1
+        let giveUp = !retry || attempts >= settings.maxAttempts
+        do {
+            try await queue.markAttemptFailed(
+                message.id,
+                owner: owner,
+                error: error,
+                retryAt: giveUp ? nil : Date().addingTimeInterval(settings.retryDelay.seconds)
+            )
+        } catch {
+            logger.error("cannot record the failure; the claim will be retaken", metadata: ["error": "\(error)"])
+            return
+        }
+        guard giveUp else {
+            logger.warning(
+                "attempt through a provider failed; retrying",
+                metadata: ["attempt": "\(attempts)", "of": "\(settings.maxAttempts)", "error": "\(error)"]
+            )
+            return
+        }
+        events?.publish(
+            kind: MessageStatusEvent.kind,
+            body: MessageStatusEvent(
+                id: Int(message.id),
+                to: message.address,
+                status: .failed,
+                at: Date(),
+                modem: nil,
+                error: error
+            )
+        )
+        logger.error("message failed; giving up", metadata: ["to": "\(message.address)", "error": "\(error)"])
+    }
+}
