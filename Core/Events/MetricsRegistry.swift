@@ -7,6 +7,8 @@ public final class MetricsRegistry: Sendable {
     /// Most series one owner (a plugin) may have.
     public static let maximumSeriesPerOwner = 1000
     public static let maximumLabels = 10
+    /// Longest label value and help text, in bytes.
+    public static let maximumText = 256
 
     private struct Series {
         var owner: String
@@ -26,6 +28,12 @@ public final class MetricsRegistry: Sendable {
         }
         for name in labels.keys where !Self.isName(name, maximumLength: 64) {
             throw MetricError("label '\(name)': a-z, 0-9 and _, not starting with a digit")
+        }
+        for value in labels.values where value.utf8.count > Self.maximumText {
+            throw MetricError("a label value is longer than \(Self.maximumText) bytes")
+        }
+        guard (sample.help?.utf8.count ?? 0) <= Self.maximumText else {
+            throw MetricError("help: longer than \(Self.maximumText) bytes")
         }
         guard sample.value.isFinite else { throw MetricError("value: not a finite number") }
         guard sample.type == .gauge || sample.value >= 0 else {

@@ -6,11 +6,12 @@ import SwiftletModem
 import SwiftletPluginHost
 import SwiftletPluginSDK
 
-/// SMS through a transport provider (a plugin, ABI 1.4) beside the modems, with the modems' claim
-/// discipline: a message is claimed under a lease and marked `submitting` before the transport sees
-/// it, so no two senders ever hold it; a transport that does not answer in time gets its message
-/// failed, not sent again (it may have gone out). A message left `submitting` by a crash is offered
-/// again after the restart with the same `key`, which the transport uses to send it once.
+/// SMS through a transport provider and text-to-speech calls through a voice provider (plugins, ABI
+/// 1.4), with the modems' claim discipline: a message is claimed under a lease and marked `submitting`
+/// before the provider sees it, so no two senders ever hold it; a provider that does not answer in
+/// time gets its message failed, not sent again (it may have gone out). A message left `submitting`
+/// by a crash is offered again after the restart with the same `key`, which a transport uses to send
+/// it once.
 extension Dispatcher {
     /// Whether the modems leave SMS to the transport now: it is primary and ready.
     var transportIsPrimary: Bool {
