@@ -289,6 +289,7 @@ let package = Package(
             name: "swiftlet",
             dependencies: [
                 "SwiftletAPI",
+                "SwiftletEvents",
                 "SwiftletGateway",
                 "SwiftletPluginHost",
                 "SwiftletDomain",

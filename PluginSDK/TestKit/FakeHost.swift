@@ -36,8 +36,49 @@ public final class FakeHost: PluginHost, Sendable {
     }
 
     private let storage = Mutex(State())
+    /// The plugin's manifest, when the host was made from one: its capabilities are enforced and its
+    /// configuration defaults filled in, as the gateway does.
+    private let manifest: Manifest?
 
-    public init() {}
+    struct Manifest: Sendable {
+        var id: String
+        var capabilities: Set<String>
+        /// The top-level defaults of the configuration schema, as a JSON object.
+        var defaults: Data
+    }
+
+    /// A host that allows every host call and fills in no configuration defaults.
+    public init() { manifest = nil }
+
+    /// A host that behaves like the gateway for the plugin of this manifest (`<id>.plugin.json`):
+    /// a host call outside the manifest's `capabilities` is refused with `.denied`, as the gateway
+    /// refuses it, and ``makePlugin(_:configuration:)`` fills in the defaults of the top-level keys
+    /// of its `configuration` schema. (The gateway also checks the configuration against the schema
+    /// and fills nested defaults; this host does not.)
+    public init(manifest path: String) throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let id = object["id"] as? String
+        else { throw PluginError(.invalid, "\(path): not a plugin manifest (no id)") }
+        let properties = (object["configuration"] as? [String: Any])?["properties"] as? [String: Any] ?? [:]
+        var defaults: [String: Any] = [:]
+        for (key, value) in properties {
+            if let value = (value as? [String: Any])?["default"] { defaults[key] = value }
+        }
+        manifest = Manifest(
+            id: id,
+            capabilities: Set(object["capabilities"] as? [String] ?? []),
+            defaults: try JSONSerialization.data(withJSONObject: defaults)
+        )
+    }
+
+    /// Throws what the gateway answers a host call its plugin's manifest does not allow.
+    private func require(_ capability: String) throws {
+        guard let manifest, !manifest.capabilities.contains(capability),
+            !(capability == "phonebook" && manifest.capabilities.contains("phonebook_write"))
+        else { return }
+        throw PluginError(.denied, "the manifest of '\(manifest.id)' does not declare capability '\(capability)'")
+    }
 
     // MARK: What the plugin did
 
@@ -98,9 +139,17 @@ public final class FakeHost: PluginHost, Sendable {
         return try JSONCoding.decoder.decode(Answer.self, from: reply)
     }
 
-    /// Decodes `configuration` (JSON, snake_case keys) as the SDK does in a gateway, and makes the plugin.
+    /// Decodes `configuration` (JSON, snake_case keys) as the SDK does in a gateway, with the
+    /// manifest's defaults filled in when the host was made from one, and makes the plugin.
     public func makePlugin<P: Plugin>(_ type: P.Type, configuration: String = "{}") throws -> P {
-        let decoded = try JSONCoding.decoder.decode(P.Configuration.self, from: Data(configuration.utf8))
+        var json = Data(configuration.utf8)
+        if let manifest {
+            var object = try JSONSerialization.jsonObject(with: json) as? [String: Any] ?? [:]
+            let defaults = try JSONSerialization.jsonObject(with: manifest.defaults) as? [String: Any] ?? [:]
+            for (key, value) in defaults where object[key] == nil { object[key] = value }
+            json = try JSONSerialization.data(withJSONObject: object)
+        }
+        let decoded = try JSONCoding.decoder.decode(P.Configuration.self, from: json)
         return try P(configuration: decoded, host: self)
     }
 
@@ -128,6 +177,7 @@ public final class FakeHost: PluginHost, Sendable {
     }
 
     public func send(_ sms: OutgoingSMS) async throws -> [Int] {
+        try require("send_sms")
         try checkFailure()
         guard !sms.text.isEmpty else { throw PluginError(.invalid, "text: empty") }
         return try storage.withLock { state in
@@ -153,6 +203,7 @@ public final class FakeHost: PluginHost, Sendable {
     }
 
     public func deliverIncoming(_ sms: IncomingSMS) async throws -> Int {
+        try require("deliver_incoming")
         try checkFailure()
         return storage.withLock { state in
             state.delivered.append(sms)
@@ -162,6 +213,7 @@ public final class FakeHost: PluginHost, Sendable {
     }
 
     public func lookUpPhonebook(_ query: PhonebookQuery) async throws -> PhonebookEntries {
+        try require("phonebook")
         try checkFailure()
         return storage.withLock { state in
             func contact(_ number: String, _ id: Int) -> PhonebookEntries.Contact {
@@ -193,6 +245,7 @@ public final class FakeHost: PluginHost, Sendable {
         contactName: String?,
         createGroup: Bool
     ) async throws -> Bool {
+        try require("phonebook_write")
         try checkFailure()
         return try storage.withLock { state in
             guard state.groups[group] != nil || createGroup else { throw PluginError(.notFound, "no group '\(group)'") }
@@ -204,6 +257,7 @@ public final class FakeHost: PluginHost, Sendable {
     }
 
     public func removeFromGroup(_ group: String, number: String) async throws -> Bool {
+        try require("phonebook_write")
         try checkFailure()
         return try storage.withLock { state in
             guard let members = state.groups[group] else { throw PluginError(.notFound, "no group '\(group)'") }
@@ -213,6 +267,7 @@ public final class FakeHost: PluginHost, Sendable {
     }
 
     public func resolve(name: String) async throws -> [String] {
+        try require("phonebook")
         try checkFailure()
         return try storage.withLock { state in
             if let number = state.contacts.first(where: { $0.value == name })?.key { return [number] }
@@ -222,11 +277,13 @@ public final class FakeHost: PluginHost, Sendable {
     }
 
     public func subscribe(_ kind: String) throws {
+        try require("events")
         guard !kind.isEmpty else { throw PluginError(.invalid, "an empty event kind") }
         storage.withLock { _ = $0.subscriptions.insert(kind) }
     }
 
     public func registerRuleKind(_ kind: String, role: RuleKindRole, schema: String?) throws {
+        try require("rules")
         guard kind.split(separator: ".").count == 2 else {
             throw PluginError(.invalid, "'\(kind)' is not <plugin>.<name>")
         }
@@ -234,6 +291,7 @@ public final class FakeHost: PluginHost, Sendable {
     }
 
     public func publish(_ kind: String, json: Data) throws {
+        try require("publish")
         guard (try? JSONSerialization.jsonObject(with: json)) is [String: Any] else {
             throw PluginError(.invalid, "an event body must be a JSON object")
         }
@@ -242,6 +300,7 @@ public final class FakeHost: PluginHost, Sendable {
 
     /// Records the event in `published`, like `publish`, and answers what `answerPublishAndWait` says.
     public func publishAndWait(_ kind: String, json: Data) async throws -> [String] {
+        try require("publish")
         try checkFailure()
         try publish(kind, json: json)
         let answer = storage.withLock { $0.rulesFired }
@@ -269,6 +328,7 @@ public final class FakeHost: PluginHost, Sendable {
     }
 
     public func registerProvider(_ role: ProviderRole, name: String, schema: String?) throws {
+        try require(role.name)
         try storage.withLock { state in
             guard !(state.providers[role] ?? []).contains(name) else {
                 throw PluginError(.denied, "\(role) '\(name)' is registered already")
@@ -278,6 +338,7 @@ public final class FakeHost: PluginHost, Sendable {
     }
 
     public func statusSnapshot() async throws -> StatusSnapshot {
+        try require("status")
         try checkFailure()
         guard let snapshot = storage.withLock({ $0.snapshot }) else {
             throw PluginError(.unavailable, "no status set (FakeHost.setStatus)")
@@ -286,6 +347,7 @@ public final class FakeHost: PluginHost, Sendable {
     }
 
     public func reportMetric(_ sample: MetricSample) throws {
+        try require("metrics")
         storage.withLock { $0.metrics.append(sample) }
     }
 
@@ -294,16 +356,19 @@ public final class FakeHost: PluginHost, Sendable {
     }
 
     public func stateValue(forKey key: String) async throws -> String? {
+        try require("state")
         try checkFailure()
         return storage.withLock { $0.state[key] }
     }
 
     public func setState(_ value: String, forKey key: String) async throws {
+        try require("state")
         try checkFailure()
         storage.withLock { $0.state[key] = value }
     }
 
     public func removeState(forKey key: String) async throws {
+        try require("state")
         try checkFailure()
         storage.withLock { _ = $0.state.removeValue(forKey: key) }
     }
@@ -316,6 +381,7 @@ public final class FakeHost: PluginHost, Sendable {
     ) throws
         -> UInt64
     {
+        try require("timers")
         let id = storage.withLock { state in
             state.nextID += 1
             return UInt64(state.nextID)
@@ -333,6 +399,7 @@ public final class FakeHost: PluginHost, Sendable {
     }
 
     public func cancelTimer(_ id: UInt64) throws {
+        try require("timers")
         guard let task = timers.withLock({ $0.removeValue(forKey: id) }) else {
             throw PluginError(.notFound, "no timer \(id)")
         }

@@ -49,7 +49,8 @@
  *   do not know, so members can be added without a new ABI version.
  * - THREADS. The host calls a plugin from its own threads, never two lifecycle calls at once, and
  *   delivers events one at a time, in order. A plugin may call the host API from any thread at any
- *   time between create() returning SWIFTLET_OK and destroy(). Every host function is thread-safe.
+ *   time between create() returning SWIFTLET_OK and the end of stop() (its done); after that the
+ *   host refuses calls (SWIFTLET_ERR_UNAVAILABLE). Every host function is thread-safe.
  *   Neither side may block for long inside a call from the other: a plugin that needs to wait (a
  *   socket, a C library's loop) does so on a thread of its own.
  * - TRUST. A plugin runs inside the gateway's process: if it crashes, the gateway crashes.

@@ -150,7 +150,8 @@ class Swiftlet:
             # start on their own after the HTTP API; idle RSS is meant to count them.
             wait_for(lambda: len(re.findall(r"modem \S+ ready on", self.log_text())) >= modems, 30, "the simulated modems")
             for plugin in self.PLUGINS if plugins else []:
-                line = re.compile(rf"plugin {plugin} \S+ started \(ABI")
+                # "plugin started" with the values in metadata, e.g. "abi=1.4 plugin=keywords version=1.0.0".
+                line = re.compile(rf"plugin={plugin} .*\] plugin started$", re.MULTILINE)
                 wait_for(lambda: line.search(self.log_text()), 30, f"plugin {plugin} to start")
         except RuntimeError as error:
             self.process.kill()

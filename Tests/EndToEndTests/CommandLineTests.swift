@@ -4,6 +4,14 @@ import Testing
 
 @Suite("End to end: the swiftlet command line")
 struct CommandLineTests {
+    @Test("--version names the gateway, the Swift it was built with (Swift plugins need the same) and the plugin ABI")
+    func version() throws {
+        let result = try GatewayProcess.run(["--version"])
+        #expect(result.status == 0)
+        let expected = /^swiftlet \d+\.\d+\.\d+ \(built with Swift \d+\.\d+; plugin ABI 1\.0–1\.4\)\n$/
+        #expect(result.stdout.firstMatch(of: expected) != nil, "\(result.stdout)")
+    }
+
     @Test func configCheckNamesFileLineKeyAndReason() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-config-\(UUID())").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -96,3 +96,56 @@ struct SwiftRelayTests {
         }
     }
 }
+
+/// A plugin whose configuration has no defaults of its own: the host must fill them in.
+struct NeedsDefaults: Plugin {
+    struct Configuration: Decodable, Sendable {
+        var spool: String
+        var digits: String
+    }
+    static let id = "swiftrelay"
+    static let version = "1.0.0"
+    let configuration: Configuration
+    init(configuration: Configuration, host: any PluginHost) throws { self.configuration = configuration }
+}
+
+@Suite("FakeHost made from a manifest behaves like the gateway")
+struct ManifestHostTests {
+    static let manifest = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("PluginSDK/Examples/SwiftRelay/swiftrelay.plugin.json").path
+
+    @Test(
+        "the manifest's defaults are filled in, and a host call outside its capabilities is refused as the gateway refuses it"
+    )
+    func manifestHost() async throws {
+        let host = try FakeHost(manifest: Self.manifest)
+        let plugin = try host.makePlugin(NeedsDefaults.self, configuration: #"{"spool": "/tmp/x"}"#)
+        #expect(plugin.configuration.digits == "1")
+        #expect(throws: DecodingError.self) {
+            try FakeHost().makePlugin(NeedsDefaults.self, configuration: #"{"spool": "/tmp/x"}"#)
+        }
+
+        let allowed = try host.makePlugin(SwiftRelay.self, configuration: #"{"spool": "/tmp/x"}"#)
+        try await allowed.start()
+        await #expect(
+            throws: PluginError(.denied, "the manifest of 'swiftrelay' does not declare capability 'send_sms'")
+        ) {
+            try await host.send(OutgoingSMS(to: ["+46701234567"], text: "not allowed"))
+        }
+
+        // The same plugin with a manifest that does not declare the transport role.
+        let data = try Data(contentsOf: URL(fileURLWithPath: Self.manifest))
+        var object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        object["capabilities"] = ["voice", "directory", "status", "metrics", "timers"]
+        let limited = FileManager.default.temporaryDirectory.appendingPathComponent("limited-\(UUID()).plugin.json")
+        defer { try? FileManager.default.removeItem(at: limited) }
+        try JSONSerialization.data(withJSONObject: object).write(to: limited)
+        let strict = try FakeHost(manifest: limited.path)
+        let refused = try strict.makePlugin(SwiftRelay.self, configuration: #"{"spool": "/tmp/x"}"#)
+        await #expect(
+            throws: PluginError(.denied, "the manifest of 'swiftrelay' does not declare capability 'transport'")
+        ) {
+            try await refused.start()
+        }
+    }
+}
