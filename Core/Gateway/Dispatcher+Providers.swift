@@ -26,41 +26,62 @@ extension Dispatcher {
     /// no modem is ready; else those that waited `transportAfter`) and hands each to it.
     func work(transport name: String, providers: ProviderRegistry) async {
         let sender = Self.senderName(transport: name)
-        var announced = false
-        while !(await stopping) {
-            let seen = await wakeup.current
-            guard providers.isReady(.transport, name) else {
-                if announced {
-                    logger.warning("transport not ready; SMS stay with the modems", metadata: ["transport": "\(name)"])
-                    announced = false
-                }
-                await wakeup.wait(since: seen, timeout: settings.sweepInterval)
-                continue
-            }
-            if !announced {
-                logger.notice(
-                    "transport ready",
-                    metadata: ["transport": "\(name)", "use": "\(settings.transportUse.rawValue)"]
-                )
-                announced = true
-            }
-            do {
-                let now = Date()
+        await serve(
+            .transport,
+            ready: { providers.isReady(.transport, name) ? name : nil },
+            leaseExtra: settings.transportTimeout,
+            filter: { now in
                 let modemReady = modems.contains { $0.state == .ready }
-                let filter = ClaimFilter(
+                return ClaimFilter(
                     modemNumber: 0,
                     avoidingRetriesOf: modemReady ? sender : nil,
                     kinds: [.sms],
                     createdBefore: settings.transportUse == .fallback && modemReady
                         ? now.addingTimeInterval(-settings.transportAfter.seconds) : nil
                 )
+            },
+            send: { message, name in await send(message, transport: name, providers: providers) }
+        )
+    }
+
+    /// One provider role's loop: while `ready` names a provider, claims the most urgent message
+    /// `filter` allows, under a lease longer by `leaseExtra` (the provider's timeout), and hands it to
+    /// `send`; otherwise waits for a wake-up. Says when the role's provider becomes ready or goes.
+    private func serve(
+        _ role: ProviderRole,
+        ready: () -> String?,
+        leaseExtra: Duration,
+        filter: (Date) -> ClaimFilter,
+        send: (OutgoingMessage, String) async -> Void
+    ) async {
+        var serving: String?
+        while !(await stopping) {
+            let seen = await wakeup.current
+            let provider = ready()
+            if provider != serving {
+                if let provider {
+                    logger.notice("provider ready", metadata: ["role": "\(role)", "name": "\(provider)"])
+                } else if let serving {
+                    logger.warning(
+                        "provider not ready; its work waits",
+                        metadata: ["role": "\(role)", "name": "\(serving)"]
+                    )
+                }
+                serving = provider
+            }
+            guard let provider else {
+                await wakeup.wait(since: seen, timeout: settings.sweepInterval)
+                continue
+            }
+            do {
+                let now = Date()
                 if let message = try await queue.claimNext(
                     owner: owner,
-                    leaseUntil: now.addingTimeInterval(settings.lease.seconds + settings.transportTimeout.seconds),
+                    leaseUntil: now.addingTimeInterval(settings.lease.seconds + leaseExtra.seconds),
                     now: now,
-                    filter: filter
+                    filter: filter(now)
                 ) {
-                    await send(message, transport: name, providers: providers)
+                    await send(message, provider)
                     continue
                 }
                 await wakeup.wait(since: seen, timeout: settings.sweepInterval)
@@ -152,32 +173,13 @@ extension Dispatcher {
     /// The voice providers' loop: while one is ready, claims the calls (kind `call`) one at a time
     /// and has the first ready provider place each.
     func workVoice(providers: ProviderRegistry) async {
-        while !(await stopping) {
-            let seen = await wakeup.current
-            guard let provider = providers.providers(.voice).first(where: { providers.isReady(.voice, $0.name) }) else {
-                await wakeup.wait(since: seen, timeout: settings.sweepInterval)
-                continue
-            }
-            do {
-                let now = Date()
-                if let message = try await queue.claimNext(
-                    owner: owner,
-                    leaseUntil: now.addingTimeInterval(settings.lease.seconds + Self.longestCall.seconds),
-                    now: now,
-                    filter: ClaimFilter(modemNumber: 0, kinds: [.call])
-                ) {
-                    await call(message, provider: provider.name, providers: providers)
-                    continue
-                }
-                await wakeup.wait(since: seen, timeout: settings.sweepInterval)
-            } catch {
-                logger.error(
-                    "cannot read the queue; trying again",
-                    metadata: ["error": "\(error)", "in": "\(settings.sweepInterval)"]
-                )
-                await stop.wait(since: 0, timeout: settings.sweepInterval)
-            }
-        }
+        await serve(
+            .voice,
+            ready: { providers.providers(.voice).first { providers.isReady(.voice, $0.name) }?.name },
+            leaseExtra: Self.longestCall,
+            filter: { _ in ClaimFilter(modemNumber: 0, kinds: [.call]) },
+            send: { message, name in await call(message, provider: name, providers: providers) }
+        )
     }
 
     /// How long a call may ring before it is answered, and the margin the host gives a provider.

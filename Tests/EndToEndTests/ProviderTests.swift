@@ -86,7 +86,7 @@ struct ProviderEndToEndTests {
         let gateway = try GatewayProcess()
         try await start(gateway, example, plugins: plugins, spool: spool)
         defer { gateway.stop() }
-        try await gateway.waitForLog(saying: "transport ready", ["transport": example.transport, "use": "primary"])
+        try await gateway.waitForLog(saying: "provider ready", ["name": example.transport, "role": "transport"])
         let api = try gateway.apiv1()
 
         let sent = try await api("send_sms", [("to", "+46701234567"), ("message", "Pump 3 stopped")])
