@@ -339,4 +339,46 @@ struct ProviderEndToEndTests {
         #expect(calls.first?["text"] as? String == "ALARM: ALARM boiler pressure")
         #expect(calls.first?["max_seconds"] as? Int == 60)
     }
+
+    @Test(
+        "mail to GROUP@ for a group only the directory knows reaches its members: the e-mail plugin asks through directory_lookup"
+    )
+    func mailToADirectoryGroup() async throws {
+        let plugins = try stagedPluginDirectory()
+        defer { try? FileManager.default.removeItem(atPath: plugins) }
+        let port = MosquittoBroker.freePort()
+        let gateway = try GatewayProcess()
+        try await start(
+            gateway,
+            .c,
+            plugins: plugins,
+            spool: temporaryFile("spool"),
+            dispatcher: "  max_attempts: 3\n",
+            relay: """
+                  email:
+                    country_code: "46"
+                    listener:
+                      port: \(port)
+                      domains: [sms.test]
+
+                """
+        )
+        defer { gateway.stop() }
+        try await gateway.waitForLog("SMTP listener on 127.0.0.1:\(port)")
+        let sent = try await Swaks.send(
+            port: port,
+            ["--from", "noc@corp.test", "--to", "oncall@sms.test", "--header", "Subject: ALARM", "--body", "Pump 2"]
+        )
+        #expect(sent.status == 0, "\(sent.transcript)")
+        let received = try await eventually("both members' SMS on the simulated network") {
+            let list = try gateway.simulatorReceived()
+            return list.count >= 2 ? list : nil
+        }
+        #expect(Set(received.compactMap { $0["recipient"] as? String }) == ["+46701110001", "+46701110002"])
+        let unknown = try await Swaks.send(
+            port: port,
+            ["--from", "noc@corp.test", "--to", "nobody@sms.test", "--header", "Subject: x", "--body", "x"]
+        )
+        #expect(unknown.transcript.contains("550 5.1.1"), "\(unknown.transcript)")
+    }
 }
