@@ -35,8 +35,16 @@ public enum ProviderRequestKind {
     public static let cancel = "cancel"
 }
 
+/// What every provider request carries besides its own members: the host sets both when it sends it.
+public protocol ProviderRequestBody: Encodable, Sendable {
+    /// The host's number for the request (a `cancel` names it).
+    var requestId: UInt64 { get set }
+    /// The name the provider registered under.
+    var provider: String { get set }
+}
+
 /// `transport.send`: one SMS to one number.
-public struct TransportSendRequest: Codable, Sendable, Equatable {
+public struct TransportSendRequest: ProviderRequestBody, Codable, Equatable {
     public var requestId: UInt64 = 0
     public var provider: String = ""
     /// The message's id in the gateway.
@@ -80,7 +88,7 @@ public struct TransportAnswer: Codable, Sendable, Equatable {
 }
 
 /// `voice.call`: one call to one number.
-public struct VoiceCallRequest: Codable, Sendable, Equatable {
+public struct VoiceCallRequest: ProviderRequestBody, Codable, Equatable {
     public enum Mode: String, Codable, Sendable { case tts, ring, audio }
     public var requestId: UInt64 = 0
     public var provider: String = ""
@@ -135,7 +143,7 @@ public struct VoiceCallResult: Codable, Sendable, Equatable {
 }
 
 /// `directory.resolve`, `directory.groups` and `directory.verify`.
-public struct DirectoryRequest: Codable, Sendable, Equatable {
+public struct DirectoryRequest: ProviderRequestBody, Codable, Equatable {
     public var requestId: UInt64 = 0
     public var provider: String = ""
     public var name: String?

@@ -128,6 +128,7 @@ extension Dispatcher {
                 request,
                 timeout: settings.transportTimeout,
                 as: TransportAnswer.self,
+                providers: providers,
                 logger: logger
             )
         else { return }
@@ -217,6 +218,7 @@ extension Dispatcher {
                 request,
                 timeout: .seconds(call.seconds + Self.ringSeconds) + Self.callMargin,
                 as: VoiceCallResult.self,
+                providers: providers,
                 logger: logger
             )
         else { return }
@@ -263,9 +265,10 @@ extension Dispatcher {
         role: ProviderRole,
         name: String,
         kind: String,
-        _ request: some Encodable,
+        _ request: some ProviderRequestBody,
         timeout: Duration,
         as answer: Answer.Type,
+        providers: ProviderRegistry,
         logger: Logger
     ) async -> Answer? {
         do {
@@ -281,7 +284,6 @@ extension Dispatcher {
             try? await queue.release(message.id, owner: owner, until: nil)
             return nil
         }
-        guard let providers else { return nil }
         do {
             return try await providers.request(role, name: name, kind: kind, request, timeout: timeout, as: answer)
         } catch .cancelled {

@@ -106,7 +106,7 @@ public final class ProviderRegistry: Sendable {
         _ role: ProviderRole,
         name: String?,
         kind: String,
-        _ request: some Encodable,
+        _ request: some ProviderRequestBody,
         timeout: Duration,
         as answer: Answer.Type
     ) async throws(Failure) -> Answer {
@@ -117,13 +117,12 @@ public final class ProviderRegistry: Sendable {
         else { throw .noProvider(role, name) }
         let provider = entry.provider.name
         let id = nextRequest.add(1, ordering: .relaxed).oldValue
+        var request = request
+        request.requestId = id
+        request.provider = provider
         let json: Data
         do {
-            var object =
-                try JSONSerialization.jsonObject(with: JSONCoding.encoder.encode(request)) as? [String: Any] ?? [:]
-            object["request_id"] = id
-            object["provider"] = provider
-            json = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            json = try JSONCoding.encoder.encode(request)
         } catch {
             throw .malformed(provider: provider, "the request does not encode: \(error)")
         }

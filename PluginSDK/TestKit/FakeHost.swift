@@ -125,16 +125,16 @@ public final class FakeHost: PluginHost, Sendable {
         _ plugin: some Plugin,
         _ role: ProviderRole,
         kind: String,
-        _ request: some Encodable,
+        _ request: some ProviderRequestBody,
         as answer: Answer.Type
     ) async throws -> Answer {
         guard let name = providers[role]?.first else {
             throw PluginError(.notFound, "the plugin registered no \(role) provider")
         }
-        var object = try JSONSerialization.jsonObject(with: JSONCoding.encoder.encode(request)) as? [String: Any] ?? [:]
-        object["request_id"] = 1
-        object["provider"] = name
-        let json = try JSONSerialization.data(withJSONObject: object)
+        var request = request
+        request.requestId = 1
+        request.provider = name
+        let json = try JSONCoding.encoder.encode(request)
         let reply = try await ProviderRequests.answer(plugin, kind: kind, json: json)
         return try JSONCoding.decoder.decode(Answer.self, from: reply)
     }
