@@ -28,6 +28,7 @@ let package = Package(
         .library(name: "SwiftletKeywords", type: .dynamic, targets: ["KeywordsPluginEntry"]),
         .library(name: "SwiftletMQTT", type: .dynamic, targets: ["MQTTPluginEntry"]),
         .library(name: "SwiftletEmail", type: .dynamic, targets: ["EmailPluginEntry"]),
+        .library(name: "SwiftletVoice", type: .dynamic, targets: ["VoicePluginEntry"]),
         .library(name: "SwiftletRelayExample", type: .dynamic, targets: ["SwiftRelayEntry"]),
     ],
     dependencies: [
@@ -235,6 +236,27 @@ let package = Package(
             swiftSettings: swiftSettings,
             linkerSettings: pluginLinkerSettings
         ),
+        // Plugin `voice`: SIP calls through a supervised baresip (baresip-core), text-to-speech with
+        // eSpeak NG (libespeak-ng-dev).
+        .systemLibrary(
+            name: "CEspeakNG",
+            path: "Plugins/Voice/Sources/CEspeakNG",
+            pkgConfig: "espeak-ng",
+            providers: [.apt(["libespeak-ng-dev"])]
+        ),
+        .target(
+            name: "VoicePlugin",
+            dependencies: ["CEspeakNG", "SwiftletPluginSDK"],
+            path: "Plugins/Voice/Sources/VoicePlugin",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "VoicePluginEntry",
+            dependencies: ["VoicePlugin", "SwiftletPluginSDK"],
+            path: "Plugins/Voice/Sources/Entry",
+            swiftSettings: swiftSettings,
+            linkerSettings: pluginLinkerSettings
+        ),
         // SMSEagle-compatible HTTP APIs.
         .target(
             name: "SwiftletAPI",
@@ -327,7 +349,9 @@ let package = Package(
         .target(
             name: "TestSupport",
             path: "Tests/Support",
-            exclude: ["gammu_oracle.py", "oauth2_server.py", "smseagle_client.py", "smtp_sink.py"],
+            exclude: [
+                "gammu_oracle.py", "oauth2_server.py", "openapi_exchange.py", "smseagle_client.py", "smtp_sink.py",
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -403,6 +427,12 @@ let package = Package(
             name: "MQTTPluginTests",
             dependencies: ["MQTTPlugin", "SwiftletPluginTestKit", "TestSupport"],
             path: "Tests/MQTTPluginTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "VoicePluginTests",
+            dependencies: ["VoicePlugin", "SwiftletPluginTestKit"],
+            path: "Tests/VoicePluginTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -14,6 +14,16 @@ extension APIv2 {
                 try await ring(try await JSONAPI.object(request), user: user)
             }
         }
+        router.get(RouterPath("/calls/done")) { request, context in
+            await handle(request, context, permission: "read_sms") { user in
+                try await callsDone(try Self.query(request), user: user)
+            }
+        }
+        router.post(RouterPath("/calls/wave")) { request, context in
+            await handle(request, context, permission: "call_with_termination") { user in
+                try await wave(try await JSONAPI.object(request), user: user)
+            }
+        }
         for kind in ["tts", "tts_advanced"] {
             router.post(RouterPath("/calls/" + kind)) { request, context in
                 await handle(request, context, permission: "call_with_termination") { user in
@@ -34,21 +44,22 @@ extension APIv2 {
             throw JSONAPI.Failure.badRequest("text: required, what the call says")
         }
         let duration = try body.integer("duration", in: 1...600) ?? 10
-        let voice = try body.integer("voice_id", in: 1...Int.max)
+        // Published clients send voice_id 0 for "the default voice" (Zabbix's media type does).
+        let voice = try body.integer("voice_id", in: 0...Int.max)
         if advanced, voice == nil { throw JSONAPI.Failure.badRequest("voice_id: required, a voice model's number") }
+        return try await queueCalls(body, VoiceCall(text: text, seconds: duration, voice: voice), user: user)
+    }
+
+    /// Queues `call` to each recipient of `body` on duty now (as calls/ring: a contact off shift
+    /// is not woken up), with `priority`; 503 while no voice plugin runs. Answered as sending is.
+    private func queueCalls(_ body: JSONObject, _ call: VoiceCall, user: APIUser) async throws -> JSONAPI.Answer {
         let priority = try body.integer("priority", in: 0...9) ?? 0
         let (numbers, delivery) = try await recipients(body, user: user, start: Date())
-        // As calls/ring: only those on duty now are called.
         let called = delivery.numbers.indices.filter { delivery.heldUntil[$0] == nil }.map { delivery.numbers[$0] }
         var ids: [MessageID] = []
         if !called.isEmpty {
             do {
-                ids = try await outbox.call(
-                    called,
-                    VoiceCall(text: text, seconds: duration, voice: voice),
-                    priority: priority,
-                    createdBy: user.name
-                )
+                ids = try await outbox.call(called, call, priority: priority, createdBy: user.name)
             } catch let error as SwiftletError where error.kind == .unavailable {
                 logger.notice("APIv2: call refused: no voice plugin", metadata: ["user": "\(user.name)"])
                 throw JSONAPI.Failure(.serviceUnavailable, error.detail)
@@ -56,6 +67,19 @@ extension APIv2 {
             logger.info("APIv2: calls queued", metadata: ["user": "\(user.name)", "message.ids": "\(ids)"])
         }
         return try Self.answers(given: numbers, recipients: called, ids: ids)
+    }
+
+    /// `POST calls/wave`: `to`, `contacts`, `groups`, `wave_id` (a recorded clip, SMSEagle's
+    /// soundboard: the voice plugin plays `clips_directory/ID.wav`), `duration`, `priority`.
+    func wave(_ body: JSONObject, user: APIUser) async throws -> JSONAPI.Answer {
+        guard let clip = try body.integer("wave_id", in: 0...Int.max) else {
+            throw JSONAPI.Failure.badRequest("wave_id: required, a recorded clip's number")
+        }
+        return try await queueCalls(
+            body,
+            VoiceCall(text: "", seconds: try body.integer("duration", in: 1...600) ?? 10, clip: String(clip)),
+            user: user
+        )
     }
 
     /// `POST calls/ring`: `to`, `contacts`, `groups`, `duration` (1–600 s, default 10), `modem_no`,
@@ -79,5 +103,57 @@ extension APIv2 {
             logger.info("APIv2: calls queued", metadata: ["user": "\(user.name)", "message.ids": "\(ids)"])
         }
         return try Self.answers(given: numbers, recipients: called, ids: ids)
+    }
+
+    /// One finished call of `calls/done`, as SMSEagle's `proxcalld` reports it: `status_code` 0
+    /// when it was answered (a wake-up call: when it rang), 255 when it failed after its retries.
+    struct DoneCall: Encodable {
+        var id: MessageID
+        var number: String
+        var type: String
+        var status_code: Int
+        var retries: Int
+        var result: String?
+        var duration: Int?
+        var dtmf: String?
+        var date: String
+    }
+
+    /// `GET calls/done?id_from=&id_to=`: the calls that left the queue, oldest first; 404
+    /// "Resource(s) not found" when none did (clients such as Zabbix's call-tracking media type
+    /// poll it until each of their ids appears, and read `status_code`).
+    func callsDone(_ query: FormParameters, user: APIUser) async throws -> JSONAPI.Answer {
+        var done: [DoneCall] = []
+        for folder in [Folder.sentitems, .sendingerror] {
+            var filter = MessageQuery(folder: folder, for: user)
+            filter.idFrom = try Self.queryInteger(query, "id_from").map(Int64.init)
+            filter.idTo = try Self.queryInteger(query, "id_to").map(Int64.init)
+            filter.limit = try Self.queryInteger(query, "limit", in: 1...10_000) ?? 1000
+            for message in try await store.outgoing(matching: filter) {
+                let type: String
+                switch message.payload {
+                case .call(let call): type = call.clip == nil ? "tts" : "wave"
+                case .ring: type = "ring"
+                default: continue
+                }
+                // A call succeeded when answered; a wake-up call when it rang (answered or not).
+                let succeeded = type == "ring" ? ["answered", "no-answer"] : ["answered"]
+                let answered = folder == .sentitems && (message.call.map { succeeded.contains($0.result) } ?? true)
+                done.append(
+                    DoneCall(
+                        id: message.id,
+                        number: message.recipient?.description ?? "",
+                        type: type,
+                        status_code: answered ? 0 : 255,
+                        retries: max(0, message.attempts - 1),
+                        result: message.call?.result ?? (folder == .sentitems ? nil : "failed"),
+                        duration: message.call?.duration,
+                        dtmf: message.call?.digits,
+                        date: JSONAPI.timestamp(message.updatedAt, dates.timeZone)
+                    )
+                )
+            }
+        }
+        return try Self.list(done.sorted { $0.id < $1.id })
     }
 }

@@ -57,9 +57,10 @@ public enum OutgoingPayload: Sendable, Equatable {
     }
 }
 
-/// A text-to-speech call (APIv2 `calls/tts`, `calls/tts_advanced`; APIv1 `tts_call`, `tts_adv_call`).
+/// A text-to-speech call (APIv2 `calls/tts`, `calls/tts_advanced`; APIv1 `tts_call`, `tts_adv_call`),
+/// or a call that plays a recorded clip (APIv2 `calls/wave`, SMSEagle's soundboard).
 public struct VoiceCall: Sendable, Equatable {
-    /// What the call says.
+    /// What the call says (empty when it plays a clip).
     public var text: String
     /// How long it may ring and play, in seconds (the APIs' `duration`).
     public var seconds: Int
@@ -67,8 +68,11 @@ public struct VoiceCall: Sendable, Equatable {
     public var voice: Int?
     /// A language tag ("en", "sv"); nil for the provider's default.
     public var language: String?
+    /// The recorded clip it plays instead of speech (`wave_id`): the voice provider's name for it.
+    public var clip: String?
 
-    public init(text: String, seconds: Int, voice: Int? = nil, language: String? = nil) {
+    public init(text: String, seconds: Int, voice: Int? = nil, language: String? = nil, clip: String? = nil) {
+        self.clip = clip
         self.text = text
         self.seconds = seconds
         self.voice = voice

@@ -54,6 +54,7 @@ public struct Outbox: Sendable {
     private let now: @Sendable () -> Date
     private let didQueue: @Sendable () -> Void
     private let voiceReady: @Sendable () -> Bool
+    private let ringsViaVoice: Bool
 
     /// - Parameters:
     ///   - modemCount: how many modems the gateway has, for checking a requested modem number.
@@ -61,6 +62,8 @@ public struct Outbox: Sendable {
     ///     MMS is refused when it is requested, not accepted and failed later.
     ///   - didQueue: called after a commit, to wake a dispatcher in this process.
     ///   - voiceReady: whether a voice provider runs, to place text-to-speech calls.
+    ///   - ringsViaVoice: wake-up calls go to the voice provider (`dispatcher.ring_via: voice`), so
+    ///     they are not pinned to a modem (`modem_no` is checked, then not kept).
     public init(
         store: any MessageStore,
         modemCount: Int = 1,
@@ -68,9 +71,11 @@ public struct Outbox: Sendable {
         timeZone: TimeZone = .current,
         now: @escaping @Sendable () -> Date = Date.init,
         didQueue: @escaping @Sendable () -> Void = {},
-        voiceReady: @escaping @Sendable () -> Bool = { false }
+        voiceReady: @escaping @Sendable () -> Bool = { false },
+        ringsViaVoice: Bool = false
     ) {
         self.voiceReady = voiceReady
+        self.ringsViaVoice = ringsViaVoice
         self.store = store
         self.modemCount = modemCount
         self.sendsMMS = sendsMMS
@@ -112,8 +117,8 @@ public struct Outbox: Sendable {
         return ids[0]
     }
 
-    /// Queues a wake-up call to each recipient: the modem rings the number for `seconds` (1–600) and
-    /// hangs up. Returns their ids once they are on disk.
+    /// Queues a wake-up call to each recipient: a modem (or the voice provider, `ringsViaVoice`)
+    /// rings the number for `seconds` (1–600) and hangs up. Returns their ids once they are on disk.
     public func ring(
         _ recipients: [String],
         seconds: Int,
@@ -134,7 +139,7 @@ public struct Outbox: Sendable {
             return NewOutgoingMessage(
                 recipient: number,
                 payload: .ring(seconds: seconds),
-                options: SendOptions(priority: priority, modemNumber: modemNumber),
+                options: SendOptions(priority: priority, modemNumber: ringsViaVoice ? nil : modemNumber),
                 createdBy: createdBy,
                 notBefore: now()
             )
@@ -157,8 +162,16 @@ public struct Outbox: Sendable {
         guard (1...600).contains(call.seconds) else {
             throw SwiftletError.invalidParameter("duration", "must be 1 to 600 seconds")
         }
-        guard !call.text.isEmpty else { throw SwiftletError.invalidParameter("text", "what the call says; required") }
-        try Self.check(call.text)
+        if let clip = call.clip {
+            guard (1...100).contains(clip.count), clip.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+                throw SwiftletError.invalidParameter("wave_id", "a clip's number or name: letters and digits")
+            }
+        } else {
+            guard !call.text.isEmpty else {
+                throw SwiftletError.invalidParameter("text", "what the call says; required")
+            }
+            try Self.check(call.text)
+        }
         guard (0...9).contains(priority) else { throw SwiftletError.invalidParameter("priority", "must be 0 to 9") }
         guard voiceReady() else {
             throw SwiftletError(

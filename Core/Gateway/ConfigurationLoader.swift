@@ -87,7 +87,8 @@ public struct ConfigurationLoader {
             "dispatcher",
             known: [
                 "lease", "max_attempts", "retry_delay", "sweep_interval", "delivery_reports", "bench_after",
-                "bench_for", "transport", "transport_use", "transport_after", "transport_timeout",
+                "bench_for", "transport", "transport_use", "transport_after", "transport_timeout", "call_attempts",
+                "call_retry_delay", "call_ring_time", "ring_via",
             ]
         ) {
             try dispatcher.read("bench_after", into: &configuration.dispatcher.benchAfter, integer(in: 1...1000))
@@ -101,6 +102,10 @@ public struct ConfigurationLoader {
             try dispatcher.read("transport_use", into: &configuration.dispatcher.transportUse, choice)
             try dispatcher.read("transport_after", into: &configuration.dispatcher.transportAfter, durationOrZero)
             try dispatcher.read("transport_timeout", into: &configuration.dispatcher.transportTimeout, duration)
+            try dispatcher.read("call_attempts", into: &configuration.dispatcher.callAttempts, integer(in: 1...20))
+            try dispatcher.read("call_retry_delay", into: &configuration.dispatcher.callRetryDelay, duration)
+            try dispatcher.read("call_ring_time", into: &configuration.dispatcher.callRingTime, duration)
+            try dispatcher.read("ring_via", into: &configuration.dispatcher.ringVia, choice)
         }
         if let webhooks = try fields(
             top,

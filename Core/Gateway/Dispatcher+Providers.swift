@@ -171,44 +171,52 @@ extension Dispatcher {
 
     // MARK: Voice
 
-    /// The voice providers' loop: while one is ready, claims the calls (kind `call`) one at a time
-    /// and has the first ready provider place each.
+    /// The voice providers' loop: while one is ready, claims the calls (kind `call`, and `ring`
+    /// with `ring_via: voice`) one at a time and has the first ready provider place each.
     func workVoice(providers: ProviderRegistry) async {
         await serve(
             .voice,
             ready: { providers.providers(.voice).first { providers.isReady(.voice, $0.name) }?.name },
-            leaseExtra: Self.longestCall,
-            filter: { _ in ClaimFilter(modemNumber: 0, kinds: [.call]) },
+            leaseExtra: .seconds(600) + settings.callRingTime + Self.callMargin,
+            filter: { _ in ClaimFilter(modemNumber: 0, kinds: settings.ringVia == .voice ? [.call, .ring] : [.call]) },
             send: { message, name in await call(message, provider: name, providers: providers) }
         )
     }
 
-    /// How long a call may ring before it is answered, and the margin the host gives a provider.
-    static let ringSeconds = 30
+    /// The margin the host gives a provider beyond ringing and the call's duration. The lease
+    /// covers the longest call an API accepts (600 s).
     static let callMargin: Duration = .seconds(30)
-    /// The longest a provider may take for one call: the longest duration an API accepts, ringing and margin.
-    static let longestCall: Duration = .seconds(600 + ringSeconds) + callMargin
 
     private func call(_ message: OutgoingMessage, provider name: String, providers: ProviderRegistry) async {
         var logger = self.logger
         logger[metadataKey: "message.id"] = "\(message.id)"
         logger[metadataKey: "voice"] = "\(name)"
-        guard case .call(let call) = message.payload else {
-            try? await queue.release(message.id, owner: owner, until: nil)
-            return
-        }
+        let ringSeconds = Int(settings.callRingTime.components.seconds)
         var request = VoiceCallRequest(
             id: Int(message.id),
             key: Self.transportKey(message),
             to: message.address,
             mode: .tts
         )
-        request.text = call.text
-        request.voice = call.voice
-        request.language = call.language
-        request.ringSeconds = Self.ringSeconds
-        request.maxSeconds = call.seconds
-        request.dtmf = true
+        switch message.payload {
+        case .call(let call):
+            request.mode = call.clip == nil ? .tts : .audio
+            request.text = call.clip == nil ? call.text : nil
+            request.audio = call.clip
+            request.voice = call.voice
+            request.language = call.language
+            request.ringSeconds = ringSeconds
+            request.maxSeconds = call.seconds
+            request.dtmf = true
+        case .ring(let seconds):
+            // A wake-up call: it rings for its duration and is hung up, answered or not.
+            request.mode = .ring
+            request.ringSeconds = seconds
+            request.maxSeconds = 1
+        default:
+            try? await queue.release(message.id, owner: owner, until: nil)
+            return
+        }
         guard
             let result = await ask(
                 message,
@@ -216,7 +224,7 @@ extension Dispatcher {
                 name: name,
                 kind: ProviderRequestKind.voiceCall,
                 request,
-                timeout: .seconds(call.seconds + Self.ringSeconds) + Self.callMargin,
+                timeout: .seconds(request.maxSeconds + request.ringSeconds) + Self.callMargin,
                 as: VoiceCallResult.self,
                 providers: providers,
                 logger: logger
@@ -228,6 +236,12 @@ extension Dispatcher {
             return
         }
         let outcome = CallOutcome(result: result.result.rawValue, duration: result.duration, digits: result.digits)
+        // A wake-up call that rang out unanswered did its job; a call with something to say did not.
+        let again: Set<VoiceCallResult.Result> = request.mode == .ring ? [.busy] : [.busy, .noAnswer]
+        if again.contains(result.result), message.attempts + 1 < settings.callAttempts {
+            await callAgain(message, outcome: outcome, logger: logger)
+            return
+        }
         do {
             try await queue.markCallEnded(message.id, owner: owner, outcome: outcome, at: Date())
         } catch {
@@ -251,6 +265,28 @@ extension Dispatcher {
             metadata: [
                 "to": "\(message.address)", "result": "\(outcome.result)", "duration": "\(outcome.duration ?? 0)",
                 "digits": "\(outcome.digits ?? "")",
+            ]
+        )
+    }
+
+    /// A busy or unanswered call, placed again after `call_retry_delay` (up to `call_attempts` times).
+    private func callAgain(_ message: OutgoingMessage, outcome: SwiftletDomain.CallOutcome, logger: Logger) async {
+        do {
+            try await queue.markAttemptFailed(
+                message.id,
+                owner: owner,
+                error: outcome.result,
+                retryAt: Date().addingTimeInterval(settings.callRetryDelay.seconds)
+            )
+        } catch {
+            logger.error("cannot record the attempt; the claim will be retaken", metadata: ["error": "\(error)"])
+            return
+        }
+        logger.notice(
+            "call not answered; calling again",
+            metadata: [
+                "to": "\(message.address)", "result": "\(outcome.result)", "attempt": "\(message.attempts + 1)",
+                "of": "\(settings.callAttempts)", "in": "\(settings.callRetryDelay)",
             ]
         )
     }

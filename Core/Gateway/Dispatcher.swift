@@ -125,6 +125,7 @@ public final class Dispatcher: Service {
                         ? modem.configuration.name : nil
                 )
                 if transportIsPrimary { filter.kinds.removeAll { $0 == .sms } }
+                if settings.ringVia == .voice { filter.kinds.removeAll { $0 == .ring } }
                 if let message = try await queue.claimNext(
                     owner: owner,
                     leaseUntil: now.addingTimeInterval(settings.lease.seconds),

@@ -52,7 +52,8 @@ public enum Gateway {
             modemCount: modems.count,
             timeZone: configuration.timeZone,
             didQueue: { wakeup.signalSoon() },
-            voiceReady: { !providers.providers(.voice).isEmpty }
+            voiceReady: { !providers.providers(.voice).isEmpty },
+            ringsViaVoice: configuration.dispatcher.ringVia == .voice
         )
         let recipients = RecipientResolver(
             directory: store,

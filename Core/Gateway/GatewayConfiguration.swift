@@ -50,6 +50,18 @@ public struct GatewayConfiguration: Sendable, Equatable {
         public var transportAfter: Duration = .seconds(300)
         /// How long the transport may take to answer; after that the message is failed, not sent again.
         public var transportTimeout: Duration = .seconds(60)
+        /// Times a text-to-speech call is placed while the callee is busy or does not answer.
+        public var callAttempts = 3
+        /// Wait before a busy or unanswered call is placed again.
+        public var callRetryDelay: Duration = .seconds(60)
+        /// How long a call rings before it counts as not answered.
+        public var callRingTime: Duration = .seconds(30)
+        /// Who places wake-up calls (APIv2 `calls/ring`, APIv1 `ring_call`): a modem, or the voice provider.
+        public var ringVia: RingVia = .modem
+    }
+
+    public enum RingVia: String, Sendable, CaseIterable {
+        case modem, voice
     }
 
     public enum TransportUse: String, Sendable, CaseIterable {

@@ -20,8 +20,8 @@ extension SQLiteStore: MessageStore, InboxWriter {
                     INSERT INTO outgoing (recipient, priority, unicode, flash, modem_no, state, created_by,
                                           created_at, updated_at, not_before, validity, oid, send_after, send_before,
                                           kind, text, data, udh, message_class, ussd_code, ring_seconds,
-                                          call_voice, call_language)
-                    VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                          call_voice, call_language, call_clip)
+                    VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
             )
             let ids = try messages.map { message in
@@ -327,23 +327,23 @@ private struct PartSet {
 
 extension OutgoingPayload {
     /// The columns `kind, text, data, udh, message_class, ussd_code, ring_seconds, call_voice,
-    /// call_language`: each kind fills its own and leaves the others NULL (the table's CHECK holds
+    /// call_language, call_clip`: each kind fills its own and leaves the others NULL (the table's CHECK holds
     /// them to it).
     var columns: [(any DatabaseValueConvertible)?] {
         switch self {
         case .text(let text), .mms(let text):
-            [kind.rawValue, text, nil, nil, nil, nil, nil, nil, nil]
+            [kind.rawValue, text, nil, nil, nil, nil, nil, nil, nil, nil]
         case .binary(let content):
             [
                 kind.rawValue, nil, Data(content.data), content.header.isEmpty ? nil : Hex.encode(content.header),
-                content.messageClass, nil, nil, nil, nil,
+                content.messageClass, nil, nil, nil, nil, nil,
             ]
         case .ussd(let code):
-            [kind.rawValue, nil, nil, nil, nil, code, nil, nil, nil]
+            [kind.rawValue, nil, nil, nil, nil, code, nil, nil, nil, nil]
         case .ring(let seconds):
-            [kind.rawValue, nil, nil, nil, nil, nil, seconds, nil, nil]
+            [kind.rawValue, nil, nil, nil, nil, nil, seconds, nil, nil, nil]
         case .call(let call):
-            [kind.rawValue, call.text, nil, nil, nil, nil, call.seconds, call.voice, call.language]
+            [kind.rawValue, call.text, nil, nil, nil, nil, call.seconds, call.voice, call.language, call.clip]
         }
     }
 
@@ -370,7 +370,8 @@ extension OutgoingPayload {
                     text: row["text"] ?? "",
                     seconds: row["ring_seconds"] ?? 0,
                     voice: row["call_voice"],
-                    language: row["call_language"]
+                    language: row["call_language"],
+                    clip: row["call_clip"]
                 )
             )
         }

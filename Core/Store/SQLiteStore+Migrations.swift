@@ -509,6 +509,10 @@ extension SQLiteStore {
                     )
             }
         }
+        migrator.registerMigration("25-call-clips") { db in
+            // A call may play a recorded clip (APIv2 `calls/wave`) instead of speaking its text.
+            try db.execute(sql: "ALTER TABLE outgoing ADD COLUMN call_clip TEXT")
+        }
         return migrator
     }()
 

@@ -4,7 +4,7 @@ import SwiftletStore
 import TestSupport
 import Testing
 
-/// A plugin directory with the repository's `keywords`, `mqtt` and `email` plugins and the SDK's
+/// A plugin directory with the repository's `keywords`, `mqtt`, `email` and `voice` plugins and the SDK's
 /// Swift example `swiftrelay` (as built), and the C examples `hello` and `relay` (compiled with gcc
 /// from the header alone), as an admin would install them.
 func stagedPluginDirectory() throws -> String {
@@ -36,6 +36,11 @@ func stagedPluginDirectory() throws -> String {
         toPath: directory + "/email.plugin.json"
     )
     try FileManager.default.copyItem(atPath: build + "/libSwiftletEmail.so", toPath: directory + "/libSwiftletEmail.so")
+    try FileManager.default.copyItem(
+        atPath: root + "/Plugins/Voice/voice.plugin.json",
+        toPath: directory + "/voice.plugin.json"
+    )
+    try FileManager.default.copyItem(atPath: build + "/libSwiftletVoice.so", toPath: directory + "/libSwiftletVoice.so")
     try FileManager.default.copyItem(
         atPath: root + "/PluginSDK/Examples/SwiftRelay/swiftrelay.plugin.json",
         toPath: directory + "/swiftrelay.plugin.json"

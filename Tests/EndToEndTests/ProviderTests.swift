@@ -252,7 +252,7 @@ struct ProviderEndToEndTests {
             example,
             plugins: plugins,
             spool: spool,
-            dispatcher: "  max_attempts: 3\n",
+            dispatcher: "  max_attempts: 3\n  call_attempts: 2\n  call_retry_delay: 1s\n",
             relay: "    digits: \"1#\"\n"
         )
         defer { gateway.stop() }
@@ -281,7 +281,9 @@ struct ProviderEndToEndTests {
         let api = try gateway.apiv1(user: "alarm")
         let viaV1 = try await api("tts_call", [("to", "+46990000002"), ("message", "Water leak"), ("duration", "20")])
         let v1ID = try #require(viaV1.firstMatch(of: /^OK; ID=(\d+)$/)).output.1
+        // Busy: called again once (call_attempts 2), then ended as busy.
         try await gateway.waitForLog(saying: "call ended", ["message.id": String(v1ID), "result": "busy"])
+        #expect(gateway.lines(saying: "call not answered; calling again", ["message.id": String(v1ID)]).count == 1)
 
         let calls = spooled(spool).filter { $0["kind"] as? String == "call" }
         #expect(calls.map { $0["to"] as? String } == ["+46700000005"])

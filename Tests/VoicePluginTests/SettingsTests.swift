@@ -1,0 +1,76 @@
+import Foundation
+import SwiftletPluginSDK
+import Testing
+
+@testable import VoicePlugin
+
+@Suite struct SettingsTests {
+    func make(_ yaml: [String: Any]) throws -> Settings {
+        let data = try JSONSerialization.data(withJSONObject: yaml)
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try Settings(try decoder.decode(VoiceConfiguration.self, from: data))
+    }
+
+    @Test func defaultsCallStraightToSIPAddressesWithoutRegistering() throws {
+        let settings = try make([:])
+        #expect(settings.listen == "0.0.0.0:5060")
+        #expect(settings.dial == "sip:{number}@127.0.0.1")
+        #expect(settings.account.registrar == nil)
+        #expect(settings.baresipAccount.hasSuffix(";regint=0"))
+        #expect(settings.voices[2] == Speech.Voice(name: "sv"))
+        #expect(settings.directory.lastPathComponent == "swiftlet-voice-\(getuid())-5060")
+    }
+
+    @Test func aRegistrarAccountCarriesItsCredentials() throws {
+        let settings = try make([
+            "account": ["user": "2001", "password": "pw", "domain": "pbx.example.com", "registrar": "10.0.0.5:5060"],
+            "dial": "sip:{number}@pbx.example.com;user=phone",
+        ])
+        #expect(
+            settings.baresipAccount
+                == "<sip:2001@pbx.example.com;transport=udp>;answermode=manual;audio_codecs=PCMU,PCMA;auth_user=2001"
+                + ";auth_pass=pw;outbound=\"sip:10.0.0.5:5060;transport=udp\";regint=600"
+        )
+        #expect(settings.uri(for: "+46701234567") == "sip:+46701234567@pbx.example.com;user=phone")
+    }
+
+    /// A setting that could rewrite baresip's account line, or a number that could rewrite the
+    /// dial command, is refused.
+    @Test func injectionIsRefused() throws {
+        #expect(throws: PluginError.self) { try make(["account": ["user": "2001>;x=1", "domain": "d"]]) }
+        #expect(throws: PluginError.self) {
+            try make(["account": ["user": "2001", "password": "a;outbound=sip:evil", "domain": "d"]])
+        }
+        #expect(throws: PluginError.self) { try make(["dial": "sip:{number}@d\nhangup"]) }
+        #expect(throws: PluginError.self) { try make(["dial": "http://{number}"]) }
+        #expect(throws: PluginError.self) { try make(["listen": "nowhere"]) }
+        #expect(throws: PluginError.self) { try make(["tts_command": ["piper"]]) }
+        #expect(throws: PluginError.self) { try make(["baresip": "/nonexistent/baresip"]) }
+        let settings = try make(["dial": "sip:{number}@pbx"])
+        #expect(settings.uri(for: "+4670 123") == nil)
+        #expect(settings.uri(for: "123@evil") == nil)
+        #expect(settings.uri(for: "") == nil)
+        #expect(settings.uri(for: "*21#") == "sip:*21#@pbx")
+    }
+
+    @Test func howAnUnansweredCallEndedComesFromTheSIPAnswer() {
+        #expect(VoicePlugin.result(of: "486 Busy Here") == .busy)
+        #expect(VoicePlugin.result(of: "600 Busy Everywhere") == .busy)
+        #expect(VoicePlugin.result(of: "603 Decline") == .rejected)
+        #expect(VoicePlugin.result(of: "480 Temporarily Unavailable") == .noAnswer)
+        #expect(VoicePlugin.result(of: "404 Not Found") == .failed)
+        #expect(VoicePlugin.result(of: "Connection refused") == .failed)
+    }
+
+    /// Every language the issue names has a voice, and speech is sound: it renders at eSpeak NG's
+    /// rate and lasts about as long as the words take to say.
+    @Test(arguments: ["en", "sv", "de", "pl", "no", "da", "fi"])
+    func languagesSpeak(_ language: String) throws {
+        let audio = try Speech.render("one two three four five six", voice: Speech.Voice(name: language))
+        #expect(audio.rate == 22050)
+        #expect((1.0...6.0).contains(audio.seconds), "\(audio.seconds) s")
+        #expect(audio.samples.contains { abs(Int($0)) > 3000 })
+        #expect(throws: Speech.Failure.self) { try Speech.render("x", voice: Speech.Voice(name: "zz-nowhere")) }
+    }
+}
