@@ -59,7 +59,7 @@ struct GatewayRuleEffects: RuleEffects {
         }
     }
 
-    func call(_ text: String, to recipients: Recipients, rule: String) async throws -> [String] {
+    func call(_ text: String, to recipients: Recipients, seconds: Int, rule: String) async throws -> [String] {
         let list = RecipientList(
             numbers: recipients.numbers,
             contacts: recipients.contacts.map(PhonebookReference.name),
@@ -75,12 +75,9 @@ struct GatewayRuleEffects: RuleEffects {
         // Only those on duty now are woken, as APIv2 calls/ring does.
         let called = delivery.numbers.indices.filter { delivery.heldUntil[$0] == nil }.map { delivery.numbers[$0] }
         guard !called.isEmpty else { throw SwiftletError(.invalidParameter, "nobody on duty to call") }
-        _ = try await outbox.call(called, VoiceCall(text: text, seconds: Self.callSeconds), createdBy: "rule:" + rule)
+        _ = try await outbox.call(called, VoiceCall(text: text, seconds: seconds), createdBy: "rule:" + rule)
         return called
     }
-
-    /// How long an escalation's call may last once answered: the alarm, said a few times.
-    static let callSeconds = 60
 
     func isInGroup(_ number: String, group: String) async throws -> Bool {
         guard let members = try await store.members(ofGroup: .name(group), in: .everything) else { return false }

@@ -153,6 +153,8 @@ public struct Action: Sendable, Equatable {
         case removeFromGroup(String)
         case webhook(URL, body: MessageTemplate?, attempts: Int)
         case escalate(EscalationPlan)
+        /// A text-to-speech call to the recipients on duty now, lasting `seconds` once answered.
+        case call(Recipients, MessageTemplate, seconds: Int)
         /// A plugin's action kind, with its parameters (a JSON object whose strings are templates).
         case plugin(String, parameters: Data)
     }
@@ -169,6 +171,7 @@ public struct Action: Sendable, Equatable {
         case .removeFromGroup: "remove_from_group"
         case .webhook: "webhook"
         case .escalate: "escalate"
+        case .call: "call"
         case .plugin(let kind, _): kind
         }
     }
@@ -192,6 +195,8 @@ public struct EscalationPlan: Sendable, Equatable {
     public var voice = false
     /// The key that, pressed during such a call, acknowledges; nil without `voice`.
     public var digit: String?
+    /// Answering such a call acknowledges, without a key (`ack.answered`).
+    public var byAnswer = false
 }
 
 public struct Limit: Sendable, Equatable {

@@ -128,6 +128,16 @@ extension RuleEngine {
                     heldUntil: held
                 )
                 return "escalation \(escalation.id) started\(until)"
+            case .call(let recipients, let template, let seconds):
+                // A call cannot wait for quiet hours to end as a message does: it is skipped then.
+                if let held { return "call skipped: quiet hours until \(Self.localText(held, calendar))" }
+                let called = try await effects.call(
+                    template.render(fields, captures: captures),
+                    to: recipients,
+                    seconds: seconds,
+                    rule: rule.name
+                )
+                return "call to \(called.joined(separator: ", "))"
             case .plugin(let kind, let parameters):
                 try effects.perform(
                     pluginAction: kind,

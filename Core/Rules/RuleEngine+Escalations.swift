@@ -21,6 +21,7 @@ extension RuleEngine {
             byCall: plan.byCall,
             voice: plan.voice ? true : nil,
             digit: plan.digit,
+            byAnswer: plan.byAnswer ? true : nil,
             step: -1,
             nextAt: heldUntil ?? now(),
             state: .active,
@@ -75,7 +76,12 @@ extension RuleEngine {
         var called: [String] = []
         if escalation.voice == true {
             do {
-                called = try await effects.call(escalation.text, to: step.recipients, rule: escalation.rule)
+                called = try await effects.call(
+                    escalation.text,
+                    to: step.recipients,
+                    seconds: Self.escalationCallSeconds,
+                    rule: escalation.rule
+                )
                 escalation.journal.append(
                     "\(Self.localText(at, calendar)) step \(escalation.step + 1): called \(called.joined(separator: ", "))"
                 )
@@ -103,6 +109,9 @@ extension RuleEngine {
         )
     }
 
+    /// How long an escalation's call may last once answered: the alarm, said a few times.
+    static let escalationCallSeconds = 60
+
     /// An SMS reply (with the keyword, if one is set), a call from someone alerted, or the key pressed
     /// during a voice escalation's call acknowledges.
     func acknowledge(by event: RuleEvent) async {
@@ -115,10 +124,14 @@ extension RuleEngine {
                 guard escalation.byCall else { continue }
                 how = "by a call"
             } else if event.kind == "call.ended" {
-                guard let digit = escalation.digit, event.fields["result"] == "answered",
-                    event.fields["digits"]?.contains(digit) == true
-                else { continue }
-                how = "by pressing \(digit) during a call"
+                guard event.fields["result"] == "answered" else { continue }
+                if let digit = escalation.digit, event.fields["digits"]?.contains(digit) == true {
+                    how = "by pressing \(digit) during a call"
+                } else if escalation.byAnswer == true {
+                    how = "by answering a call"
+                } else {
+                    continue
+                }
             } else {
                 if let keyword = escalation.keyword, firstWord != keyword { continue }
                 how = "by SMS"

@@ -311,7 +311,7 @@ public actor RuleEngine {
 extension Action.Kind {
     var sendsMessages: Bool {
         switch self {
-        case .sendSMS, .reply, .escalate: true
+        case .sendSMS, .reply, .escalate, .call: true
         default: false
         }
     }

@@ -30,8 +30,9 @@ extension RuleParser {
         let voice =
             try fields["voice"].map { node throws(RuleParseError) in try boolean(node, key + ".voice") } ?? false
         var digit: String? = voice ? "1" : nil
+        var byAnswer = false
         if let ackNode = fields["ack"] {
-            let ack = try mapping(ackNode, key + ".ack", known: ["keyword", "any_reply", "call", "digit"])
+            let ack = try mapping(ackNode, key + ".ack", known: ["keyword", "any_reply", "call", "digit", "answered"])
             if let node = ack["keyword"] { keyword = try string(node, key + ".ack.keyword").uppercased() }
             if let node = ack["any_reply"], try boolean(node, key + ".ack.any_reply") { keyword = nil }
             if let node = ack["call"] { byCall = try boolean(node, key + ".ack.call") }
@@ -45,6 +46,10 @@ extension RuleParser {
                 }
                 digit = text
             }
+            if let node = ack["answered"] {
+                guard voice else { throw error(node, key + ".ack.answered", "answering needs a call: set voice: true") }
+                byAnswer = try boolean(node, key + ".ack.answered")
+            }
         }
         var plan = EscalationPlan(
             text: try template(textNode, key + ".text", fields: known),
@@ -54,6 +59,7 @@ extension RuleParser {
         )
         plan.voice = voice
         plan.digit = digit
+        plan.byAnswer = byAnswer
         return plan
     }
 }

@@ -427,6 +427,21 @@ public struct RuleParser: Sendable {
             )
         case "escalate":
             kind = .escalate(try escalation(value, path, fields: known))
+        case "call":
+            let fields = try mapping(value, path, known: ["to", "contacts", "groups", "shift", "text", "duration"])
+            guard let text = fields["text"] else { throw error(value, path + ".text", "the call needs a text to say") }
+            let seconds =
+                try fields["duration"].map { node throws(RuleParseError) in
+                    guard let seconds = Int(node.scalar?.string ?? ""), (1...600).contains(seconds) else {
+                        throw error(node, path + ".duration", "must be a whole number of seconds from 1 to 600")
+                    }
+                    return seconds
+                } ?? 60
+            kind = .call(
+                try recipients(value, fields, path),
+                try template(text, path + ".text", fields: known),
+                seconds: seconds
+            )
         case _ where Self.isPluginKind(name):
             guard value.mapping != nil || (value.scalar?.string.isEmpty == true) else {
                 throw error(value, path, "a plugin action's parameters are a mapping")
@@ -436,7 +451,7 @@ public struct RuleParser: Sendable {
             throw error(
                 pairs.first { $0.key.string == name }?.key ?? node,
                 path,
-                "not an action (send_sms, reply, add_to_group, remove_from_group, webhook, escalate, or a plugin's '<plugin>.<kind>')"
+                "not an action (send_sms, reply, add_to_group, remove_from_group, webhook, escalate, call, or a plugin's '<plugin>.<kind>')"
             )
         }
         return Action(kind: kind, urgent: urgent)

@@ -86,6 +86,8 @@ public struct Escalation: Sendable, Codable, Equatable {
     public var voice: Bool?
     /// The key that, pressed during such a call, acknowledges.
     public var digit: String?
+    /// Answering such a call acknowledges (absent: only the key does).
+    public var byAnswer: Bool?
     /// The step whose recipients were alerted last (0-based); -1 before the first (held by quiet hours).
     public var step: Int
     /// When the current step's wait ends (or, at step -1, when the first step is due).
@@ -146,7 +148,7 @@ public protocol RuleEffects: Sendable {
     func post(_ body: Data, to url: URL) async throws -> Int
     /// Queues a text-to-speech call of `text` to those of `recipients` on duty now (a voice
     /// provider places it); returns the numbers called.
-    func call(_ text: String, to recipients: Recipients, rule: String) async throws -> [String]
+    func call(_ text: String, to recipients: Recipients, seconds: Int, rule: String) async throws -> [String]
     /// Hands a plugin action to its plugin.
     func perform(pluginAction kind: String, _ body: Data) throws
     /// The plugin kind of that name, if a running plugin registered it.
@@ -159,7 +161,7 @@ public protocol RuleEffects: Sendable {
 extension RuleEffects {
     public func isTransient(_ error: any Error) -> Bool { false }
 
-    public func call(_ text: String, to recipients: Recipients, rule: String) async throws -> [String] {
+    public func call(_ text: String, to recipients: Recipients, seconds: Int, rule: String) async throws -> [String] {
         throw RuleError("this gateway places no calls")
     }
 }

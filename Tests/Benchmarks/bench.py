@@ -14,6 +14,9 @@ Phases:
   modems     4 simulated modems taking 3 s per AT+CMGS: the share of wall time each spends sending.
   group      send_togroup to a public group of 100,000 contacts: time to the answer, all queued.
   footprint  start to ready, RSS idle with every plugin of the repository loaded, RSS peak after e2e.
+  voice      text-to-speech calls back to back through the voice plugin to a baresip on loopback that
+             answers at once: from the API's answer to the callee answering (claim, speech, SIP set-up),
+             and calls per minute on the one line (each call 1 s of audio). Not run by default.
 """
 
 import argparse
@@ -41,6 +44,18 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def free_port_pair():
+    """A port whose next port is free too (baresip binds SIP over TLS on PORT+1)."""
+    while True:
+        port = free_port()
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port + 1))
+                return port
+            except OSError:
+                continue
 
 
 def http_get(url, timeout=600):
@@ -111,7 +126,7 @@ def wrk(base, path, requests, clients, keepalive, pattern):
 
 
 class Swiftlet:
-    def __init__(self, binary, plugin_dir, modems=1, send_delay="0s", delivery_reports=False, plugins=False):
+    def __init__(self, binary, plugin_dir, modems=1, send_delay="0s", delivery_reports=False, plugins=False, extra=""):
         # The configuration file is in a temporary directory: a relative plugin directory would be
         # taken relative to it.
         plugin_dir = os.path.realpath(plugin_dir)
@@ -132,6 +147,8 @@ class Swiftlet:
             if staged != set(self.PLUGINS):
                 raise RuntimeError(f"plugins staged: {sorted(staged)}; bench.py configures {sorted(self.PLUGINS)}")
             config.append(self.every_plugin(free_port()))
+        if extra:
+            config.append(extra)
         self.config = os.path.join(self.directory, "swiftlet.yaml")
         with open(self.config, "w") as file:
             file.write("\n".join(config) + "\n")
@@ -159,7 +176,7 @@ class Swiftlet:
             raise RuntimeError(f"{error}; its log ends:\n{self.log_text()[-2000:]}") from None
         self.database = sqlite3.connect(os.path.join(self.data, "swiftlet.sqlite"), timeout=30)
 
-    PLUGINS = ("keywords", "mqtt", "email")
+    PLUGINS = ("keywords", "mqtt", "email", "voice")
 
     @staticmethod
     def every_plugin(email_port):
@@ -180,6 +197,8 @@ class Swiftlet:
                 "    listener:",
                 f"      port: {email_port}",
                 "      domains: [sms.example.com]",
+                "  voice:",
+                f"    listen: 127.0.0.1:{free_port_pair()}",
             ]
         )
 
@@ -427,13 +446,72 @@ def group_send(args, size=100_000):
         instance.stop()
 
 
+def voice(args, calls=20):
+    """Calls back to back to a baresip that answers at once and records; see the module's text."""
+    directory = tempfile.mkdtemp(prefix="callee-bench-")
+    port, control = free_port_pair(), free_port()
+    with open(os.path.join(directory, "silence.wav"), "wb") as file:
+        samples = 8000 * 5
+        file.write(b"RIFF" + (36 + 2 * samples).to_bytes(4, "little") + b"WAVEfmt " + (16).to_bytes(4, "little")
+                   + (1).to_bytes(2, "little") + (1).to_bytes(2, "little") + (8000).to_bytes(4, "little")
+                   + (16000).to_bytes(4, "little") + (2).to_bytes(2, "little") + (16).to_bytes(2, "little")
+                   + b"data" + (2 * samples).to_bytes(4, "little") + bytes(2 * samples))
+    os.makedirs(os.path.join(directory, "recordings"))
+    with open(os.path.join(directory, "config"), "w") as file:
+        file.write("\n".join([
+            f"sip_listen 127.0.0.1:{port}", "module_path /usr/lib/baresip/modules", "module g711.so",
+            "module aufile.so", "module sndfile.so", "module account.so", "module menu.so", "module ctrl_tcp.so",
+            f"ctrl_tcp_listen 127.0.0.1:{control}", "audio_player aufile,/dev/null",
+            f"audio_source aufile,{directory}/silence.wav", f"snd_path {directory}/recordings", "",
+        ]))
+    with open(os.path.join(directory, "accounts"), "w") as file:
+        file.write(f"<sip:+46700000001@127.0.0.1:{port}>;regint=0;answermode=auto;audio_codecs=PCMU,PCMA\n")
+    callee = subprocess.Popen(["/usr/bin/baresip", "-f", directory], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    extra = "\n".join([
+        "plugins:", "  voice:", f"    listen: 127.0.0.1:{free_port_pair()}",
+        f'    dial: "sip:{{number}}@127.0.0.1:{port}"',
+    ])
+    instance = Swiftlet(args.swiftlet, args.plugins, extra=extra)
+    try:
+        line = re.compile(r"name=sip role=voice .*\] provider ready$", re.MULTILINE)
+        wait_for(lambda: line.search(instance.log_text()), 30, "the voice provider")
+        latencies = []
+        started = time.monotonic()
+        for number in range(calls):
+            recordings = os.path.join(directory, "recordings")
+            before = len(os.listdir(recordings))
+            body = json.dumps({"to": ["+46700000001"], "text": f"Benchmark alarm number {number}", "duration": 1})
+            request = urllib.request.Request(
+                instance.base + "/api/v2/calls/tts", data=body.encode(), method="POST",
+                headers={"access-token": instance.token, "Content-Type": "application/json"},
+            )
+            queued_at = time.time()
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                call = json.load(answer)[0]["id"]
+            wait_for(lambda: len(os.listdir(recordings)) > before, 30, f"call {call} answered")
+            # The recording's file is created when the callee answers.
+            created = max(os.stat(os.path.join(recordings, name)).st_ctime for name in os.listdir(recordings))
+            latencies.append(created - queued_at)
+            done = re.compile(rf"message.id={call} result=answered .*\] call ended$", re.MULTILINE)
+            wait_for(lambda: done.search(instance.log_text()), 30, f"call {call} ended")
+        elapsed = time.monotonic() - started
+        latencies.sort()
+        return {"answered_p50": statistics.median(latencies), "answered_max": latencies[-1],
+                "per_minute": calls / elapsed * 60}
+    finally:
+        instance.stop()
+        callee.kill()
+        callee.wait()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--swiftlet", required=True, help="the release swiftlet binary")
     parser.add_argument("--plugins", required=True, help="plugin directory with every plugin staged")
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (the median is shown)")
     parser.add_argument("--requests", type=int, default=20_000, help="requests per load")
-    parser.add_argument("--only", choices=["ingest", "e2e", "modems", "group"], action="append")
+    parser.add_argument("--only", choices=["ingest", "e2e", "modems", "group", "voice"], action="append")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
     phases = args.only or ["ingest", "e2e", "modems", "group"]
@@ -465,6 +543,10 @@ def main():
         say("send_togroup: 100,000 contacts")
         runs = [group_send(args) for _ in range(args.runs)]
         figures["group"] = {key: statistics.median([r[key] for r in runs]) for key in runs[0]}
+    if "voice" in phases:
+        say("voice: 20 text-to-speech calls back to back to a baresip on loopback")
+        runs = [voice(args) for _ in range(args.runs)]
+        figures["voice"] = {key: statistics.median([r[key] for r in runs]) for key in runs[0]}
 
     print(table(figures, args))
     if args.json:
@@ -507,6 +589,10 @@ def table(figures, args):
     if "group" in figures:
         g = figures["group"]
         rows.append(f"| send_togroup, 100,000 contacts: answered (all queued) | {g['answered']:.2f} s | — | — |")
+    if "voice" in figures:
+        v = figures["voice"]
+        rows.append(f"| voice call, API answer to callee answering: median / slowest | {v['answered_p50']:.2f} s / {v['answered_max']:.2f} s | — | — |")
+        rows.append(f"| voice calls back to back (1 s of audio each) | {v['per_minute']:.1f} per minute | — | — |")
     with open("/proc/cpuinfo") as cpuinfo:
         cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "?")
     header = [

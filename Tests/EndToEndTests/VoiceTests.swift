@@ -378,14 +378,26 @@ struct VoiceEndToEndTests {
     }
 
     @Test(
-        "swiftlet call queues a call that the running gateway places over SIP; with no plugin that places calls it refuses, saying why"
+        "swiftlet call, and a rule's call action, queue calls that the running gateway places over SIP; with no plugin that places calls swiftlet call refuses, saying why"
     )
-    func callFromTheCommandLine() async throws {
+    func callFromTheCommandLineAndARule() async throws {
         let plugins = try stagedPluginDirectory()
         defer { try? FileManager.default.removeItem(atPath: plugins) }
         let callee = try await BaresipCallee(number: "+46700000601")
         let gateway = try GatewayProcess()
-        try await start(gateway, plugins: plugins, calleePort: callee.port)
+        try await start(
+            gateway,
+            plugins: plugins,
+            calleePort: callee.port,
+            top: """
+                rules:
+                  - name: wake
+                    on: sms.incoming
+                    then:
+                      - call: {to: ["+46700000601"], text: "Alarm: {text}", duration: 3}
+
+                """
+        )
         defer { gateway.stop() }
         let config = gateway.dataDirectory + "-swiftlet.yaml"
         let queued = try GatewayProcess.run(
@@ -404,6 +416,17 @@ struct VoiceEndToEndTests {
         )
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("need a voice plugin"), "\(refused.stderr)")
+
+        try gateway.inject(from: "+46705550002", "boiler pressure low")
+        try await gateway.waitForLog(
+            saying: "call ended",
+            ["to": "+46700000601", "result": "answered", "message.id": "2"]
+        )
+        let heard = try SpeechEnvelope.of(wav: try #require(callee.recordings().last))
+        // The rule's text, not the command line's, is what the second call said.
+        let rendered = SpeechEnvelope.match(heard, try await spoken("Alarm: boiler pressure low"))
+        let other = SpeechEnvelope.match(heard, try await spoken("Test call from Swiftlet"))
+        #expect(rendered > 0.8 && rendered > other + 0.2, "rule's text \(rendered), command line's \(other)")
     }
 
     func callOnce(_ gateway: GatewayProcess, token: String, to number: String) async throws -> Int {

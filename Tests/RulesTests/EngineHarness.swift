@@ -23,6 +23,8 @@ final class RecordingEffects: RuleEffects {
         var text: String
         var to: Recipients
         var notBefore: Date?
+        /// How long a call may last once answered.
+        var seconds: Int? = nil
     }
 
     private let state = Mutex<(sent: [Sent], groups: [String: Set<String>], posts: Int, actions: [(String, Data)])>(
@@ -48,8 +50,8 @@ final class RecordingEffects: RuleEffects {
         return recipients.numbers + recipients.contacts.map { "contact:\($0)" }
     }
 
-    func call(_ text: String, to recipients: Recipients, rule: String) async throws -> [String] {
-        calls.withLock { $0.append(Sent(text: text, to: recipients, notBefore: nil)) }
+    func call(_ text: String, to recipients: Recipients, seconds: Int, rule: String) async throws -> [String] {
+        calls.withLock { $0.append(Sent(text: text, to: recipients, notBefore: nil, seconds: seconds)) }
         return recipients.numbers
     }
 

@@ -137,7 +137,7 @@ struct Email2SMS: Sendable {
             notes.append("MMS is not available on this gateway: sent as SMS without its \(images) image(s)")
         }
         if let call = rule.call {
-            notes.append("a voice call (\(call)) after the SMS is not available: no voice plugin is enabled")
+            notes.append("a voice call (\(call)) after the SMS is not placed: plugins cannot queue calls yet (ABI 1.4)")
         }
         var sms = OutgoingSMS(to: given, contacts: contacts, groups: groups, text: text)
         sms.unicode = rule.unicode ? true : nil
