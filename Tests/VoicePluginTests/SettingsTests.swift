@@ -1,5 +1,6 @@
 import Foundation
 import SwiftletPluginSDK
+import SwiftletPluginTestKit
 import Testing
 
 @testable import VoicePlugin
@@ -47,6 +48,7 @@ import Testing
         #expect(throws: PluginError.self) { try make(["listen": "nowhere"]) }
         #expect(throws: PluginError.self) { try make(["tts_command": ["piper"]]) }
         #expect(throws: PluginError.self) { try make(["baresip": "/nonexistent/baresip"]) }
+        #expect(throws: PluginError.self) { try make(["work_directory": "/var/lib/a,b"]) }
         let settings = try make(["dial": "sip:{number}@pbx"])
         #expect(settings.uri(for: "+4670 123") == nil)
         #expect(settings.uri(for: "123@evil") == nil)
@@ -72,5 +74,57 @@ import Testing
         #expect((1.0...6.0).contains(audio.seconds), "\(audio.seconds) s")
         #expect(audio.samples.contains { abs(Int($0)) > 3000 })
         #expect(throws: Speech.Failure.self) { try Speech.render("x", voice: Speech.Voice(name: "zz-nowhere")) }
+    }
+}
+
+/// The audio a call plays, from the plugin itself (with the SDK's fake host).
+@Suite struct CallAudioTests {
+    func plugin(_ configuration: [String: Any]) throws -> VoicePlugin {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        let data = try JSONSerialization.data(withJSONObject: configuration)
+        return try VoicePlugin(configuration: decoder.decode(VoiceConfiguration.self, from: data), host: FakeHost())
+    }
+
+    func request(_ mode: VoiceCallRequest.Mode, text: String? = nil, seconds: Int = 10) -> VoiceCallRequest {
+        var request = VoiceCallRequest(id: 1, key: "k", to: "+46700000001", mode: mode)
+        request.text = text
+        request.maxSeconds = seconds
+        return request
+    }
+
+    /// tts_command: the site's program gets the text on its standard input and writes the WAV; the
+    /// call plays what it wrote, at 8 kHz, repeated to the call's duration. A program that fails
+    /// fails the call's audio, saying how.
+    @Test func externalSpeechProgram() async throws {
+        let external = try plugin([
+            "tts_command": ["/bin/sh", "-c", "espeak-ng -v \"$0\" -w \"$1\" --stdin", "{language}", "{output}"],
+            "work_directory": FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path,
+        ])
+        try FileManager.default.createDirectory(at: external.settings.directory, withIntermediateDirectories: true)
+        let audio = try await external.audio(for: request(.tts, text: "Pump two has stopped", seconds: 10))
+        #expect(audio.rate == 8000)
+        #expect((9.0...10.5).contains(audio.seconds), "\(audio.seconds) s")
+        #expect(audio.samples.contains { abs(Int($0)) > 3000 })
+        // The program spoke the text it was given: a longer text, a longer sound.
+        let short = try await external.audio(for: request(.tts, text: "Pump", seconds: 1))
+        let long = try await external.audio(
+            for: request(.tts, text: "Pump two has stopped at the north station, call the engineer on duty", seconds: 1)
+        )
+        #expect(long.seconds > short.seconds + 2, "\(short.seconds) s and \(long.seconds) s")
+
+        let failing = try plugin(["tts_command": ["/bin/false"]])
+        await #expect(throws: Speech.Failure.self) { try await failing.audio(for: request(.tts, text: "x")) }
+    }
+
+    @Test func ringCallsPlaySilenceAndClipsMustBeThere() async throws {
+        let plain = try plugin([:])
+        let ring = try await plain.audio(for: request(.ring, seconds: 1))
+        #expect(ring.samples.allSatisfy { $0 == 0 })
+        var clip = request(.audio)
+        clip.audio = "../etc/passwd"
+        await #expect(throws: Speech.Failure.self) { try await plain.audio(for: clip) }
+        clip.audio = "3"
+        await #expect(throws: Speech.Failure.self) { try await plain.audio(for: clip) }
     }
 }

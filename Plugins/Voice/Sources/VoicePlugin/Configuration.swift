@@ -145,6 +145,12 @@ struct Settings: Sendable {
                     .path
                 : work
         )
+        // baresip reads a file source as "aufile,PATH" and its configuration line by line.
+        guard !directory.path.contains(where: { ",\r\n".contains($0) }) else {
+            throw invalid(
+                "work_directory: '\(work)' may not hold commas or line breaks (baresip reads it as MODULE,PATH)"
+            )
+        }
         controlPort = configuration.controlPort ?? 0
         rtpPorts = try plain(configuration.rtpPorts ?? "10000-20000", "rtp_ports")
         baresip = configuration.baresip ?? "/usr/bin/baresip"
