@@ -127,7 +127,7 @@ struct VoiceEndToEndTests {
     }
 
     @Test(
-        "tts_advanced's voice_id picks the language: voice 2 speaks Swedish, and it is Swedish the callee hears"
+        "tts_advanced's voice_id picks the language: voice 2 speaks Swedish, and it is Swedish the callee hears (the body ElastAlert2's SMSEagle alerter sends, its lines included)"
     )
     func voiceModelPicksTheLanguage() async throws {
         let plugins = try stagedPluginDirectory()
@@ -136,13 +136,14 @@ struct VoiceEndToEndTests {
         let gateway = try GatewayProcess()
         try await start(gateway, plugins: plugins, calleePort: callee.port)
         defer { gateway.stop() }
-        let token = try gateway.addUser("kuma")
-        let text = "Larm i pumpstation två"
+        let token = try gateway.addUser("elastalert")
+        // ElastAlert2 sends the rule's name, a blank line and the match's fields, duration 10.
+        let text = "Larm i pumpstation två\n\nnivå: hög\n"
         let answer = try await gateway.apiv2(
             "POST",
             "/calls/tts_advanced",
             token: token,
-            json: ["to": ["+46700000102"], "text": text, "voice_id": 2, "duration": 4]
+            json: ["to": ["+46700000102"], "text": text, "duration": 10, "voice_id": 2]
         )
         let id = try #require((answer.body as? [[String: Any]])?.first?["id"] as? Int, "\(answer)")
         #expect(try await done(gateway, token: token, id: id)["status_code"] as? Int == 0)
