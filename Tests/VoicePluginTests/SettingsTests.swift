@@ -112,8 +112,14 @@ import Testing
             for: request(.tts, text: "Pump two has stopped at the north station, call the engineer on duty", seconds: 1)
         )
         #expect(long.seconds > short.seconds + 2, "\(short.seconds) s and \(long.seconds) s")
+        // A message far longer than the call's duration is cut 20 s after it.
+        let speech = String(repeating: "The pump at the north station has stopped. ", count: 9)
+        let cut = try await external.audio(for: request(.tts, text: speech, seconds: 1))
+        #expect(abs(cut.seconds - 21) < 0.01, "\(cut.seconds) s")
 
-        let failing = try plugin(["tts_command": ["/bin/false"]])
+        let failing = try plugin([
+            "tts_command": ["/bin/false"], "work_directory": external.settings.directory.path,
+        ])
         await #expect(throws: Speech.Failure.self) { try await failing.audio(for: request(.tts, text: "x")) }
     }
 

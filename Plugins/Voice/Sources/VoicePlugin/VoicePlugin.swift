@@ -256,7 +256,12 @@ public final class VoicePlugin: VoiceProvider {
                 try settings.ttsCommand.isEmpty
                 ? Speech.render(text, voice: voice) : await externalSpeech(text, voice: voice)
         }
-        return message.resampled(to: 8000).repeated(toFill: Double(request.maxSeconds), gap: settings.pause)
+        // A message longer than the call may last plays whole, but not past the time the gateway
+        // waits for the call (its duration, ringing and 30 s): cut 20 s after the duration.
+        var whole = message
+        let longest = (request.maxSeconds + 20) * whole.rate
+        if whole.samples.count > longest { whole.samples.removeLast(whole.samples.count - longest) }
+        return whole.resampled(to: 8000).repeated(toFill: Double(request.maxSeconds), gap: settings.pause)
     }
 
     func voice(for request: VoiceCallRequest) -> Speech.Voice {
@@ -286,12 +291,14 @@ public final class VoicePlugin: VoiceProvider {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: arguments[0])
         process.arguments = Array(arguments.dropFirst())
-        let input = Pipe()
-        process.standardInput = input
+        // The text from a file, not a pipe: a program that exits before reading it all would have
+        // the gateway's write to the pipe raise SIGPIPE, which ends the whole process.
+        let textFile = output.deletingPathExtension().appendingPathExtension("txt")
+        try Data(text.utf8).write(to: textFile)
+        defer { try? FileManager.default.removeItem(at: textFile) }
+        process.standardInput = try FileHandle(forReadingFrom: textFile)
         process.standardOutput = FileHandle.nullDevice
         try process.run()
-        try input.fileHandleForWriting.write(contentsOf: Data(text.utf8))
-        try input.fileHandleForWriting.close()
         let deadline = ContinuousClock.now + .seconds(60)
         while process.isRunning {
             guard ContinuousClock.now < deadline else {
