@@ -42,6 +42,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
@@ -93,6 +94,7 @@ let package = Package(
                 "SMSCodec",
                 "SwiftletDomain",
                 "SwiftletRules",
+                "SwiftletSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -276,6 +278,40 @@ let package = Package(
             resources: [.embedInCode("openapi.json")],
             swiftSettings: swiftSettings
         ),
+        // The web interface for admins and users: server-rendered pages on the core's domain.
+        .target(
+            name: "SwiftletWeb",
+            dependencies: [
+                "SMSCodec",
+                "SwiftletAPI",
+                "SwiftletDomain",
+                "SwiftletEvents",
+                "SwiftletRules",
+                "SwiftletSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            path: "Core/Web",
+            exclude: ["README.md"],
+            // Templates, the style sheet and the script, compiled in: nothing to install beside the binary.
+            resources: [
+                .embedInCode("Templates/layout.mustache"),
+                .embedInCode("Templates/login.mustache"),
+                .embedInCode("Templates/dashboard.mustache"),
+                .embedInCode("Templates/compose.mustache"),
+                .embedInCode("Templates/folder.mustache"),
+                .embedInCode("Templates/phonebook.mustache"),
+                .embedInCode("Templates/rules.mustache"),
+                .embedInCode("Templates/plugins.mustache"),
+                .embedInCode("Templates/plugin.mustache"),
+                .embedInCode("Templates/users.mustache"),
+                .embedInCode("Assets/swiftlet.css"), .embedInCode("Assets/compose.js"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Configuration, dispatcher, and the wiring of a running gateway.
         .target(
             name: "SwiftletGateway",
@@ -287,6 +323,7 @@ let package = Package(
                 "SwiftletModem",
                 "ModemSimulator",
                 "SwiftletAPI",
+                "SwiftletWeb",
                 "SMSCodec",
                 "SwiftletPluginHost",
                 "SwiftletPluginSDK",
@@ -394,7 +431,7 @@ let package = Package(
             name: "GatewayTests",
             dependencies: [
                 "SwiftletGateway", "SwiftletStore", "SwiftletDomain", "SwiftletModem", "ModemSimulator", "SwiftletAPI",
-                "SMSCodec", "SwiftletPluginHost", "SwiftletPluginSDK", "TestSupport",
+                "SMSCodec", "SwiftletPluginHost", "SwiftletPluginSDK", "SwiftletWeb", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

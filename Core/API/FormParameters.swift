@@ -41,7 +41,7 @@ public struct FormParameters: Sendable, Equatable {
 
     /// The query's parameters and, for a POST, the form body's over them (at most `maximumBodySize`
     /// octets). The body stays readable: it is collected into the request.
-    static func read(_ request: inout Request, maximumBodySize: Int) async throws -> FormParameters {
+    public static func read(_ request: inout Request, maximumBodySize: Int) async throws -> FormParameters {
         var parameters = FormParameters(encoded: request.uri.query ?? "")
         if request.method == .post {
             let body = try await request.collectBody(upTo: maximumBodySize)

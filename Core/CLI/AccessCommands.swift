@@ -113,12 +113,31 @@ struct User: AsyncParsableCommand {
         @Option(help: "The APIv1 methods it may call, comma-separated, or * for all.")
         var methods = "*"
 
+        @Flag(
+            help: """
+                Read-only: it may read messages, the phonebook and the modems' state, and change nothing (the web interface's read-only role; the same as --methods with every read method).
+                """
+        )
+        var readOnly = false
+
+        /// The APIv1 methods that change nothing.
+        static let readMethods = [
+            "read_sms", "get_queue_length", "get_inbox_length", "get_sentitems_length", "get_sendingerror_length",
+            "get_gsmsignal", "get_modem_state", "call_forward_read", "group_read", "group_members_read",
+            "contact_read", "userid_read", "shift_read", "get_contact_vacation_mode",
+        ]
+
         func run() async throws {
-            let permissions = try Permissions.parse(methods)
+            if readOnly, admin || methods != "*" {
+                throw ValidationError("--read-only cannot be given with --admin or --methods")
+            }
+            let permissions = try Permissions.parse(readOnly ? Self.readMethods.joined(separator: ",") : methods)
             try await CommandFailure.reporting {
                 try await data.openStore().addUser(name, admin: admin, allUsers: allUsers, permissions: permissions)
             }
-            print("user \(name) added\(admin ? " (admin)" : allUsers ? " (all users' messages)" : "")")
+            print(
+                "user \(name) added\(admin ? " (admin)" : readOnly ? " (read-only)" : allUsers ? " (all users' messages)" : "")"
+            )
         }
     }
 

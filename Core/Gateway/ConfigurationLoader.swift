@@ -35,13 +35,14 @@ public struct ConfigurationLoader {
             throw ConfigurationError(file: file, line: nil, key: "", reason: "not valid YAML: \(error)")
         }
         var configuration = GatewayConfiguration()
+        configuration.file = file
         guard let root else { return configuration }  // an empty file: every default
         let top = try mapping(
             root,
             key: "",
             known: [
                 "data_dir", "http", "log", "time_zone", "store", "node_name", "dispatcher", "inbox", "modems",
-                "simulator", "plugin_directory", "plugin_digests", "plugins", "rules", "webhooks",
+                "simulator", "plugin_directory", "plugin_digests", "plugins", "rules", "webhooks", "web",
             ]
         )
         if let node = top["data_dir"] { configuration.dataDirectory = try string(node, "data_dir") }
@@ -119,6 +120,17 @@ public struct ConfigurationLoader {
             try webhooks.read("max_retry_interval", into: &configuration.webhooks.maxRetryInterval, duration)
             try webhooks.read("give_up_after", into: &configuration.webhooks.giveUpAfter, duration)
             try webhooks.read("timeout", into: &configuration.webhooks.timeout, duration)
+        }
+        if let web = try fields(top, "web", known: ["enabled", "path", "secure_cookies"]) {
+            try web.read("enabled", into: &configuration.web.enabled, boolean)
+            try web.read("path", into: &configuration.web.path) { node, key in
+                let path = try string(node, key)
+                guard path.hasPrefix("/"), !path.contains("?"), !path.contains("#"), !path.contains("//") else {
+                    throw error(node, key, "'\(path)' is not a path (e.g. / or /admin/)")
+                }
+                return path.hasSuffix("/") ? path : path + "/"
+            }
+            try web.read("secure_cookies", into: &configuration.web.secureCookies, boolean)
         }
         if let inbox = try fields(top, "inbox", known: ["multipart_timeout"]) {
             try inbox.read("multipart_timeout", into: &configuration.multipartTimeout, duration)

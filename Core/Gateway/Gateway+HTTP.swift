@@ -7,6 +7,7 @@ import SwiftletAPI
 import SwiftletDomain
 import SwiftletRules
 import SwiftletStore
+import SwiftletWeb
 
 extension Gateway {
     /// Every HTTP API of the gateway on one router: APIv1 (and its `/index.php` aliases), APIv2,
@@ -20,6 +21,7 @@ extension Gateway {
         rules: RuleEngine,
         simulators: [(name: String, simulator: ModemSimulator)],
         directories: (any ExternalDirectory)? = nil,
+        web: WebGUI? = nil,
         logger: Logger
     ) async throws -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
@@ -66,6 +68,7 @@ extension Gateway {
         .addRoutes(to: router)
         RulesAPI(engine: rules, authenticator: authenticator, logger: logger).addRoutes(to: router)
         if !simulators.isEmpty { SimulatorRoutes(simulators: simulators).addRoutes(to: router) }
+        web?.addRoutes(to: router, path: configuration.web.path, secureCookies: configuration.web.secureCookies)
 
         return router
     }

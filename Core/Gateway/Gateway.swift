@@ -12,6 +12,7 @@ import SwiftletPluginHost
 import SwiftletPluginSDK
 import SwiftletRules
 import SwiftletStore
+import SwiftletWeb
 import UnixSignals
 
 /// A running gateway: store, modems (or the simulator), dispatcher and HTTP APIs under one service
@@ -111,32 +112,54 @@ public enum Gateway {
             )
         )
         services.append(RuleService(engine: rules, events: events, kinds: ruleKinds))
-        if !plugins.isEmpty {
-            let host = HostServices(
+        let status = GatewayStatus(
+            store: store,
+            modems: modems,
+            providers: providers,
+            metrics: metrics,
+            node: configuration.nodeName,
+            started: Date()
+        )
+        let host = HostServices(
+            outbox: outbox,
+            phonebook: store,
+            recipients: recipients,
+            state: store,
+            events: events,
+            inbox: inbox,
+            ruleKinds: ruleKinds,
+            health: store,
+            limiter: limiter,
+            providers: providers,
+            metrics: metrics,
+            status: status.snapshot
+        )
+        // Runs even with no plugin enabled: the web interface may enable one.
+        let pluginService = PluginService(
+            plugins: plugins,
+            digests: configuration.plugins.digests,
+            services: host,
+            logger: logger
+        )
+        services.append(pluginService)
+        let web =
+            configuration.web.enabled
+            ? try WebGUI(
                 outbox: outbox,
+                messages: store,
                 phonebook: store,
                 recipients: recipients,
-                state: store,
-                events: events,
-                inbox: inbox,
-                ruleKinds: ruleKinds,
-                health: store,
-                limiter: limiter,
-                providers: providers,
-                metrics: metrics,
-                status: GatewayStatus(
-                    store: store,
-                    modems: modems,
-                    providers: providers,
-                    metrics: metrics,
-                    node: configuration.nodeName,
-                    started: Date()
-                ).snapshot
-            )
-            services.append(
-                PluginService(plugins: plugins, digests: configuration.plugins.digests, services: host, logger: logger)
-            )
-        }
+                users: store,
+                userAdmin: store,
+                authenticator: authenticator,
+                rules: rules,
+                status: status.snapshot,
+                plugins: configuration.file.map {
+                    WebPlugins(file: $0, service: pluginService, health: store, logger: logger)
+                },
+                timeZone: configuration.timeZone,
+                logger: logger
+            ) : nil
         let router = try await Self.router(
             configuration: configuration,
             outbox: outbox,
@@ -146,6 +169,7 @@ public enum Gateway {
             rules: rules,
             simulators: simulators,
             directories: recipients.external,
+            web: web,
             logger: logger
         )
         services.append(

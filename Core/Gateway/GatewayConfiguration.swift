@@ -85,8 +85,23 @@ public struct GatewayConfiguration: Sendable, Equatable {
         public var allowedNetworks: [IPNetwork] = []
     }
 
+    /// The web interface for admins and users.
+    public struct Web: Sendable, Equatable {
+        /// Whether the pages are served at all (the APIs are served either way).
+        public var enabled = true
+        /// Where the pages are, beside the APIs; starts and ends with `/`.
+        public var path = "/"
+        /// Whether the session cookie is sent only over HTTPS. Set it behind a TLS-terminating proxy;
+        /// off by default, because the gateway itself serves plain HTTP.
+        public var secureCookies = false
+    }
+
+    /// The configuration file these settings came from; nil for the embedded defaults. Plugins
+    /// enabled from the web interface are written into `plugins.d` beside it.
+    public var file: String?
     public var dataDirectory: String
     public var http = HTTP()
+    public var web = Web()
     /// The plugin directory, the digest allow-list, and the enabled plugins with their sections.
     public var plugins = PluginSettings()
     public var logLevel: Logger.Level = .info

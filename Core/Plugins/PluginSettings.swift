@@ -57,6 +57,12 @@ public struct PreparedPlugin: Sendable {
     public var manifest: PluginManifest
     /// The checked configuration, defaults filled in, as JSON.
     public var configuration: Data
+
+    public init(entry: PluginCatalog.Entry, manifest: PluginManifest, configuration: Data) {
+        self.entry = entry
+        self.manifest = manifest
+        self.configuration = configuration
+    }
 }
 
 /// A plugin section that does not match its plugin's schema.

@@ -3,12 +3,13 @@ import Foundation
 import GRDB
 import HummingbirdBcrypt
 import SwiftletDomain
+import SwiftletSupport
 
 extension SQLiteStore: UserDirectory {
     /// Creates `user` if it does not exist (allowed every APIv1 method), adds a new access token to it,
     /// and returns the token. Only the token's SHA-256 digest is stored.
     public func createAccessToken(user: String) async throws -> String {
-        let token = Self.randomToken()
+        let token = Secrets.randomToken()
         let digest = Self.digest(token)
         try await write { db in try Self.insertToken(db, digest: digest, user: user) }
         return token
@@ -43,7 +44,7 @@ extension SQLiteStore: UserDirectory {
                 arguments: [digest]
             )
         }
-        guard let row, Self.constantTimeEqual(row["token_hash"], digest) else { return nil }
+        guard let row, Secrets.constantTimeEqual(row["token_hash"] as Data, digest) else { return nil }
         return Self.user(row)
     }
 
@@ -86,19 +87,6 @@ extension SQLiteStore: UserDirectory {
 
     static func digest(_ token: String) -> Data { Data(SHA256.hash(data: Data(token.utf8))) }
 
-    static func constantTimeEqual(_ a: Data, _ b: Data) -> Bool {
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for (x, y) in zip(a, b) { difference |= x ^ y }
-        return difference == 0
-    }
-
-    /// 32 characters from [A-Za-z0-9] (about 190 bits), safe in a URL without encoding.
-    static func randomToken() -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
-        var generator = SystemRandomNumberGenerator()
-        return String((0..<32).map { _ in alphabet[Int(generator.next(upperBound: UInt64(alphabet.count)))] })
-    }
 }
 
 extension SQLiteStore {

@@ -21,7 +21,9 @@ struct ConfigurationTests {
     }
 
     @Test func anEmptyFileMeansEveryDefault() throws {
-        let configuration = try parse("")
+        var configuration = try parse("")
+        #expect(configuration.file == "test.yaml")
+        configuration.file = nil
         #expect(configuration == GatewayConfiguration())
         #expect(configuration.http.host == "127.0.0.1" && configuration.http.port == 8080)
         #expect(configuration.modems.isEmpty)
@@ -34,8 +36,18 @@ struct ConfigurationTests {
         var configuration = try ConfigurationLoader.load(file: path)
         var defaults = GatewayConfiguration()
         defaults.dataDirectory = "/var/lib/swiftlet"
+        defaults.file = path
         configuration.timeZone = defaults.timeZone
         #expect(configuration == defaults)
+    }
+
+    @Test func theWebInterfaceSection() throws {
+        let configuration = try parse("web:\n  path: /admin\n  secure_cookies: true\n")
+        #expect(configuration.web == GatewayConfiguration.Web(enabled: true, path: "/admin/", secureCookies: true))
+        #expect(try parse("web:\n  enabled: false\n").web.enabled == false)
+        #expect(error("web:\n  path: admin\n").contains("'admin' is not a path"))
+        #expect(error("web:\n  path: /a?b\n").contains("is not a path"))
+        #expect(error("web:\n  port: 80\n").contains("port"))
     }
 
     @Test func modemsAndDurationsAreRead() throws {
