@@ -1,8 +1,10 @@
 import Foundation
 
 /// The date formats of SMSEagle's APIv1, in the gateway's time zone.
-struct SMSEagleDate {
+public struct SMSEagleDate: Sendable {
     let timeZone: TimeZone
+
+    public init(timeZone: TimeZone) { self.timeZone = timeZone }
 
     /// Parses `YYYYmmDDHHMM` (`date`) or `YYYYmmDDHHMMSS` (`datefrom`, `dateto`); nil if malformed.
     func parse(_ text: String, withSeconds: Bool) -> Date? {
@@ -30,7 +32,7 @@ struct SMSEagleDate {
 
     /// APIv2's times: ISO 8601 with an offset (`2026-11-23T08:00:00Z`, `…+01:00`), or
     /// `YYYY-MM-DD HH:MM[:SS]` in the gateway's time zone; nil if malformed.
-    func parseAPIv2(_ text: String) -> Date? {
+    public func parseAPIv2(_ text: String) -> Date? {
         if let date = ISO8601DateFormatter().date(from: text) { return date }
         let digits = text.filter(\.isNumber)
         guard text.count == 16 || text.count == 19,
@@ -40,7 +42,7 @@ struct SMSEagleDate {
     }
 
     /// `YYYY-MM-DD HH:MM:SS`, as SMSEagle lists message times.
-    func format(_ date: Date) -> String {
+    public func format(_ date: Date) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)

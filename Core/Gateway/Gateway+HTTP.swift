@@ -110,6 +110,11 @@ extension Gateway {
                     '\(dataDirectory)')&to=%2B15551234567&message=Hello+from+Swiftlet"
                     """
                 )
+                if configuration.web.enabled {
+                    logger.notice(
+                        "web interface: \(base)\(configuration.web.path) (make its first admin with '\(executable) user add NAME --admin' and '\(executable) user set-password NAME')"
+                    )
+                }
                 if simulated {
                     logger.notice("see what the simulated network received: \(executable) sim received --url \(base)")
                 }

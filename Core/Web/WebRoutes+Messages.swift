@@ -232,7 +232,7 @@ extension WebRoutes {
         var scheduledAt: Date?
         if let at = form["at"], !at.isEmpty {
             guard let date = scheduled(at) else {
-                return try await again("The time to send '\(at)' is not a date and time (YYYY-MM-DDTHH:MM).")
+                return try await again("The time to send '\(at)' is not a date and time (YYYY-MM-DD HH:MM).")
             }
             scheduledAt = date
         }
@@ -290,16 +290,10 @@ extension WebRoutes {
         return (numbers, others)
     }
 
-    /// A `datetime-local` value in the site's time zone.
+    /// A `datetime-local` value (`2026-12-06T14:30`) in the site's time zone, read as APIv2 reads
+    /// its `date`.
     func scheduled(_ text: String) -> Date? {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = gui.timeZone
-        for format in ["yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd HH:mm"] {
-            formatter.dateFormat = format
-            if let date = formatter.date(from: text) { return date }
-        }
-        return nil
+        SMSEagleDate(timeZone: gui.timeZone).parseAPIv2(text.replacingOccurrences(of: "T", with: " "))
     }
 
     // MARK: Folders

@@ -103,14 +103,9 @@ struct WebRoutes: Sendable {
         }
     }
 
-    /// A time as the site reads it: its own time zone.
+    /// A time as the site reads it: in its own time zone, as the APIs list times.
     func time(_ date: Date?) -> String {
-        guard let date else { return "" }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = gui.timeZone
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
-        return formatter.string(from: date)
+        date.map(SMSEagleDate(timeZone: gui.timeZone).format) ?? ""
     }
 
     // MARK: Assets

@@ -254,6 +254,16 @@ def main():
         check("Not phone numbers: not-a-number" in browser.problem(), "a wrong number is refused, naming it")
         check(browser.find("#text").get_attribute("value") == "kept", "the text typed is kept")
 
+        # Scheduled for later: queued, not sent.
+        browser.open("compose")
+        browser.fill("#to", "+46700000005")
+        browser.fill("#text", "next year")
+        browser.driver.execute_script("document.getElementById('at').value = arguments[0]", "2031-01-01T09:00")
+        browser.submit("#send")
+        check("Queued 1 message" in browser.notice(), "a message scheduled for later is queued")
+        row = [r.text for r in browser.all("tbody tr") if "+46700000005" in r.text]
+        check(row and "queued" in row[0], "the outbox lists it as queued")
+
         # An incoming SMS whose text is markup is shown as text.
         markup = "<script>alert(1)</script><b>bold</b>"
         gateway.sim("inject", "--from", "+46700000009", markup)
@@ -331,6 +341,7 @@ def main():
         answer = admin.post(base + "compose", data={"csrf": admin_csrf, "to": "+46700000004", "text": "with token"})
         check(answer.status_code == 200 and "Queued 1 message" in answer.text, "the same POST with its token is accepted")
         eventually(lambda: len(gateway.received()) == before + 1, "only the accepted POST reached the network", 30)
+        check("+46700000005" not in {m.get("recipient") for m in gateway.received()}, "the scheduled message waits")
         headers = admin.get(base).headers
         check("script-src 'self'" in headers.get("Content-Security-Policy", "") and headers.get("X-Frame-Options") == "DENY",
               "pages carry the Content-Security-Policy and X-Frame-Options")
