@@ -249,6 +249,8 @@ extension WebRoutes {
         var plugin: PluginListing
         var fields: [Field]
         var fileOnly: String
+        /// Nil while the plugin has reported none (not enabled).
+        var health: String?
     }
 
     /// A field as the template shows it: one flag per kind of input.
@@ -308,7 +310,9 @@ extension WebRoutes {
             csrf: context.csrf,
             plugin: plugin,
             fields: fields,
-            fileOnly: plugin.fileOnly.joined(separator: ", ")
+            fileOnly: plugin.fileOnly.joined(separator: ", "),
+            health: plugin.health.isEmpty
+                ? nil : plugin.health + (plugin.healthDetail.isEmpty ? "" : ": " + plugin.healthDetail)
         )
         return try page(
             "Plugins",
