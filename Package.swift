@@ -29,6 +29,7 @@ let package = Package(
         .library(name: "SwiftletMQTT", type: .dynamic, targets: ["MQTTPluginEntry"]),
         .library(name: "SwiftletEmail", type: .dynamic, targets: ["EmailPluginEntry"]),
         .library(name: "SwiftletVoice", type: .dynamic, targets: ["VoicePluginEntry"]),
+        .library(name: "SwiftletSNMP", type: .dynamic, targets: ["SNMPPluginEntry"]),
         .library(name: "SwiftletRelayExample", type: .dynamic, targets: ["SwiftRelayEntry"]),
     ],
     dependencies: [
@@ -45,6 +46,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
     ],
@@ -238,6 +240,26 @@ let package = Package(
             swiftSettings: swiftSettings,
             linkerSettings: pluginLinkerSettings
         ),
+        // Plugin `snmp`: an AgentX subagent of the system's snmpd on net-snmp's agent library
+        // (libsnmp-dev), in C on a thread of its own (net-snmp is not thread-safe).
+        .target(
+            name: "CSNMPAgent",
+            path: "Plugins/SNMP/Sources/CSNMPAgent",
+            linkerSettings: [.linkedLibrary("netsnmpagent"), .linkedLibrary("netsnmp")]
+        ),
+        .target(
+            name: "SNMPPlugin",
+            dependencies: ["CSNMPAgent", "SwiftletPluginSDK"],
+            path: "Plugins/SNMP/Sources/SNMPPlugin",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SNMPPluginEntry",
+            dependencies: ["SNMPPlugin", "SwiftletPluginSDK"],
+            path: "Plugins/SNMP/Sources/Entry",
+            swiftSettings: swiftSettings,
+            linkerSettings: pluginLinkerSettings
+        ),
         // Plugin `voice`: SIP calls through a supervised baresip (baresip-core), text-to-speech with
         // eSpeak NG (libespeak-ng-dev).
         .systemLibrary(
@@ -337,6 +359,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
@@ -458,6 +481,12 @@ let package = Package(
             name: "KeywordsPluginTests",
             dependencies: ["KeywordsPlugin", "SwiftletPluginTestKit"],
             path: "Tests/KeywordsPluginTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SNMPPluginTests",
+            dependencies: ["SNMPPlugin", "SwiftletPluginSDK", "TestSupport"],
+            path: "Tests/SNMPPluginTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdAuth
 import Logging
 import SwiftletDomain
+import SwiftletSupport
 
 /// SMSEagle's APIv1 over HTTP GET (and POST with a form body) under `/http_api/` and
 /// `/index.php/http_api/`, and over JSON-RPC at `/jsonrpc/sms`, with the documented answers and error texts.
@@ -114,7 +115,12 @@ public struct APIv1: Sendable {
         }
         for path in ["/jsonrpc/sms", "/index.php/jsonrpc/sms"] {
             router.post(RouterPath(path)) { request, context in
-                try await self.respondJSONRPC(to: request, client: self.authenticator.client(request, context: context))
+                try await RequestOrigin.$api.withValue("APIv1") {
+                    try await self.respondJSONRPC(
+                        to: request,
+                        client: self.authenticator.client(request, context: context)
+                    )
+                }
             }
         }
     }

@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdAuth
 import SwiftletDomain
+import SwiftletSupport
 
 /// Authentication by access token as router middleware, for the APIs that carry the token in a
 /// header (APIv2, Pixie, the rules API): it finds the token, checks it with the gateway's one
@@ -37,7 +38,7 @@ struct TokenAuthentication<Context: APIRequestContext>: RouterMiddleware {
                 ? refuse(.unauthorized, "Invalid access token")
                 : refuse(.tooManyRequests, Authenticator.tooManyAttemptsText)
         }
-        return try await next(request, context)
+        return try await RequestOrigin.$api.withValue(api) { try await next(request, context) }
     }
 }
 
@@ -92,6 +93,6 @@ struct FormAuthentication<Context: APIRequestContext>: RouterMiddleware {
                 api: api
             ) { refuse(.credentials($0), parameters) }
         }
-        return try await next(request, context)
+        return try await RequestOrigin.$api.withValue(api) { try await next(request, context) }
     }
 }

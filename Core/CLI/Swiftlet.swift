@@ -14,7 +14,8 @@ struct Swiftlet: AsyncParsableCommand {
             """,
         version: Swiftlet.versionText,
         subcommands: [
-            Serve.self, Token.self, User.self, Permissions.self, FolderCommand.self, Send.self, CallCommand.self,
+            Serve.self, StatusCommand.self, Token.self, User.self, Permissions.self, FolderCommand.self, Send.self,
+            CallCommand.self,
             Simulator.self,
             Config.self,
             Plugins.self, PDU.self,

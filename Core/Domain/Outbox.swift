@@ -52,7 +52,7 @@ public struct Outbox: Sendable {
     private let sendsMMS: Bool
     private let calendar: Calendar
     private let now: @Sendable () -> Date
-    private let didQueue: @Sendable () -> Void
+    private let didQueue: @Sendable (_ count: Int, _ createdBy: String) -> Void
     private let voiceReady: @Sendable () -> Bool
     private let ringsViaVoice: Bool
 
@@ -60,7 +60,8 @@ public struct Outbox: Sendable {
     ///   - modemCount: how many modems the gateway has, for checking a requested modem number.
     ///   - sendsMMS: whether a modem can send MMS. None can yet (the driver sends SMS only), so an
     ///     MMS is refused when it is requested, not accepted and failed later.
-    ///   - didQueue: called after a commit, to wake a dispatcher in this process.
+    ///   - didQueue: called after a commit with how many messages were queued and by whom, to wake a
+    ///     dispatcher in this process and count them.
     ///   - voiceReady: whether a voice provider runs, to place text-to-speech calls.
     ///   - ringsViaVoice: wake-up calls go to the voice provider (`dispatcher.ring_via: voice`), so
     ///     they are not pinned to a modem (`modem_no` is checked, then not kept).
@@ -70,7 +71,7 @@ public struct Outbox: Sendable {
         sendsMMS: Bool = false,
         timeZone: TimeZone = .current,
         now: @escaping @Sendable () -> Date = Date.init,
-        didQueue: @escaping @Sendable () -> Void = {},
+        didQueue: @escaping @Sendable (_ count: Int, _ createdBy: String) -> Void = { _, _ in },
         voiceReady: @escaping @Sendable () -> Bool = { false },
         ringsViaVoice: Bool = false
     ) {
@@ -92,7 +93,7 @@ public struct Outbox: Sendable {
         let messages = try validate(request)
         if request.dryRun { return messages.map { _ in 0 } }
         let ids = try await store.enqueue(messages, key: request.key)
-        didQueue()
+        didQueue(ids.count, request.createdBy)
         return ids
     }
 
@@ -113,7 +114,7 @@ public struct Outbox: Sendable {
             notBefore: now()
         )
         let ids = try await store.enqueue([message])
-        didQueue()
+        didQueue(1, createdBy)
         return ids[0]
     }
 
@@ -145,7 +146,7 @@ public struct Outbox: Sendable {
             )
         }
         let ids = try await store.enqueue(messages)
-        didQueue()
+        didQueue(ids.count, createdBy)
         return ids
     }
 
@@ -192,7 +193,7 @@ public struct Outbox: Sendable {
             )
         }
         let ids = try await store.enqueue(messages)
-        didQueue()
+        didQueue(ids.count, createdBy)
         return ids
     }
 

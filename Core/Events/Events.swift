@@ -29,7 +29,7 @@ public struct IncomingSMSEvent: Codable, Sendable, Equatable {
 /// `sms.status`: an outgoing message was sent, failed for good, or got its delivery report.
 public struct MessageStatusEvent: Codable, Sendable, Equatable {
     public static let kind = "sms.status"
-    public enum Status: String, Codable, Sendable { case sent, failed, delivered, undelivered }
+    public enum Status: String, Codable, Sendable, CaseIterable { case sent, failed, delivered, undelivered }
     public var id: Int
     public var to: String
     public var status: Status

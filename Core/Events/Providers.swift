@@ -232,6 +232,26 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
         public var submitting = 0
         public var sent = 0
         public var failed = 0
+        /// Seconds the longest-waiting due message has waited (0 when none waits).
+        public var oldestSeconds = 0
+        public init() {}
+
+        // A gateway from before oldest_seconds leaves it out.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            queued = try container.decode(Int.self, forKey: .queued)
+            claimed = try container.decode(Int.self, forKey: .claimed)
+            submitting = try container.decode(Int.self, forKey: .submitting)
+            sent = try container.decode(Int.self, forKey: .sent)
+            failed = try container.decode(Int.self, forKey: .failed)
+            oldestSeconds = try container.decodeIfPresent(Int.self, forKey: .oldestSeconds) ?? 0
+        }
+    }
+    /// Messages sent and failed over recent periods (the figures SMSEagle's monitoring reads).
+    public struct Traffic: Codable, Sendable, Equatable {
+        public var sentLastDay = 0
+        public var sentLast30Days = 0
+        public var failedLastDay = 0
         public init() {}
     }
     public struct Modem: Codable, Sendable, Equatable {
@@ -245,6 +265,10 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
         /// home, roaming, searching, denied, unknown
         public var registration: String
         public var `operator`: String?
+        /// Messages in the sent folder that went through this modem (0 from a gateway before it).
+        public var sent = 0
+        /// Messages in the inbox that came in through this modem (0 from a gateway before it).
+        public var received = 0
         public init(
             no: Int,
             name: String,
@@ -261,6 +285,19 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
             self.signal = signal
             self.registration = registration
             self.operator = `operator`
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            no = try container.decode(Int.self, forKey: .no)
+            name = try container.decode(String.self, forKey: .name)
+            state = try container.decode(String.self, forKey: .state)
+            enabled = try container.decode(Bool.self, forKey: .enabled)
+            signal = try container.decode(Int.self, forKey: .signal)
+            registration = try container.decode(String.self, forKey: .registration)
+            `operator` = try container.decodeIfPresent(String.self, forKey: .operator)
+            sent = try container.decodeIfPresent(Int.self, forKey: .sent) ?? 0
+            received = try container.decodeIfPresent(Int.self, forKey: .received) ?? 0
         }
     }
     public struct Plugin: Codable, Sendable, Equatable {
@@ -293,6 +330,10 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
     public var plugins: [Plugin]
     public var providers: [Provider]
     public var metrics: [MetricSample]
+    /// Zero from a gateway before it.
+    public var traffic = Traffic()
+    /// Webhook deliveries not yet made (0 from a gateway before it).
+    public var webhooksPending = 0
 
     public init(
         version: String,
@@ -316,5 +357,21 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
         self.plugins = plugins
         self.providers = providers
         self.metrics = metrics
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        version = try container.decode(String.self, forKey: .version)
+        node = try container.decode(String.self, forKey: .node)
+        uptimeSeconds = try container.decode(Int.self, forKey: .uptimeSeconds)
+        at = try container.decode(Date.self, forKey: .at)
+        queue = try container.decode(Queue.self, forKey: .queue)
+        inbox = try container.decode(Int.self, forKey: .inbox)
+        modems = try container.decode([Modem].self, forKey: .modems)
+        plugins = try container.decode([Plugin].self, forKey: .plugins)
+        providers = try container.decode([Provider].self, forKey: .providers)
+        metrics = try container.decode([MetricSample].self, forKey: .metrics)
+        traffic = try container.decodeIfPresent(Traffic.self, forKey: .traffic) ?? Traffic()
+        webhooksPending = try container.decodeIfPresent(Int.self, forKey: .webhooksPending) ?? 0
     }
 }

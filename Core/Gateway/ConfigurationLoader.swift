@@ -42,7 +42,7 @@ public struct ConfigurationLoader {
             key: "",
             known: [
                 "data_dir", "http", "log", "time_zone", "store", "node_name", "dispatcher", "inbox", "modems",
-                "simulator", "plugin_directory", "plugin_digests", "plugins", "rules", "webhooks", "web",
+                "simulator", "plugin_directory", "plugin_digests", "plugins", "rules", "webhooks", "web", "metrics",
             ]
         )
         if let node = top["data_dir"] { configuration.dataDirectory = try string(node, "data_dir") }
@@ -131,6 +131,23 @@ public struct ConfigurationLoader {
                 return path.hasSuffix("/") ? path : path + "/"
             }
             try web.read("secure_cookies", into: &configuration.web.secureCookies, boolean)
+        }
+        if let metrics = try fields(top, "metrics", known: ["enabled", "path", "token"]) {
+            try metrics.read("enabled", into: &configuration.metrics.enabled, boolean)
+            try metrics.read("path", into: &configuration.metrics.path) { node, key in
+                let path = try string(node, key)
+                guard path.hasPrefix("/"), path.count > 1, !path.contains("?"), !path.contains("#") else {
+                    throw error(node, key, "'\(path)' is not a path (e.g. /metrics)")
+                }
+                return path
+            }
+            try metrics.read("token", into: &configuration.metrics.token) { node, key in
+                let token = try string(node, key)
+                guard token.utf8.count >= 16, token.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+                    throw error(node, key, "a token is at least 16 characters, without spaces")
+                }
+                return token
+            }
         }
         if let inbox = try fields(top, "inbox", known: ["multipart_timeout"]) {
             try inbox.read("multipart_timeout", into: &configuration.multipartTimeout, duration)

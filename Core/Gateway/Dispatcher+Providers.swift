@@ -153,13 +153,15 @@ extension Dispatcher {
             )
             return
         }
+        let sentAt = Date()
+        didSend(message.notBefore, sentAt)
         events?.publish(
             kind: MessageStatusEvent.kind,
             body: MessageStatusEvent(
                 id: Int(message.id),
                 to: message.address,
                 status: .sent,
-                at: Date(),
+                at: sentAt,
                 modem: Self.senderName(transport: name)
             )
         )

@@ -31,6 +31,8 @@ public final class Dispatcher: Service {
     private let calendar: Calendar
     /// Signalled once, on graceful shutdown.
     let stop = Wakeup()
+    /// Told of each message the network (or a transport) accepted: when it was due, and when it was sent.
+    let didSend: @Sendable (_ due: Date, _ at: Date) -> Void
 
     init(
         queue: any OutboxQueue,
@@ -41,8 +43,10 @@ public final class Dispatcher: Service {
         events: EventBus? = nil,
         providers: ProviderRegistry? = nil,
         timeZone: TimeZone = .current,
+        didSend: @escaping @Sendable (_ due: Date, _ at: Date) -> Void = { _, _ in },
         logger: Logger
     ) {
+        self.didSend = didSend
         self.providers = providers
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
@@ -278,13 +282,15 @@ public final class Dispatcher: Service {
                 receipt = SendReceipt(references: [])
                 try await markSent(receipt)
             }
+            let sentAt = Date()
+            didSend(message.notBefore, sentAt)
             events?.publish(
                 kind: MessageStatusEvent.kind,
                 body: MessageStatusEvent(
                     id: Int(message.id),
                     to: recipient,
                     status: .sent,
-                    at: Date(),
+                    at: sentAt,
                     modem: modem.configuration.name
                 )
             )

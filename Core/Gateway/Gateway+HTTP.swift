@@ -22,6 +22,7 @@ extension Gateway {
         simulators: [(name: String, simulator: ModemSimulator)],
         directories: (any ExternalDirectory)? = nil,
         web: WebGUI? = nil,
+        monitoring: MonitoringRoutes? = nil,
         logger: Logger
     ) async throws -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
@@ -68,6 +69,7 @@ extension Gateway {
         .addRoutes(to: router)
         RulesAPI(engine: rules, authenticator: authenticator, logger: logger).addRoutes(to: router)
         if !simulators.isEmpty { SimulatorRoutes(simulators: simulators).addRoutes(to: router) }
+        monitoring?.addRoutes(to: router)
         web?.addRoutes(to: router, path: configuration.web.path, secureCookies: configuration.web.secureCookies)
 
         return router

@@ -12,6 +12,7 @@ import SwiftletPluginHost
 import SwiftletPluginSDK
 import SwiftletRules
 import SwiftletStore
+import SwiftletSupport
 import SwiftletWeb
 import UnixSignals
 
@@ -47,12 +48,18 @@ public enum Gateway {
         // recipient policy.
         let providers = ProviderRegistry()
         let metrics = MetricsRegistry()
+        let gatewayMetrics = GatewayMetrics(modems: modems.map(\.configuration.name))
+        gatewayMetrics.subscribe(to: events)
+        let started = Date()
         providers.onChange { Task { await wakeup.signal() } }
         let outbox = Outbox(
             store: store,
             modemCount: modems.count,
             timeZone: configuration.timeZone,
-            didQueue: { wakeup.signalSoon() },
+            didQueue: { count, createdBy in
+                wakeup.signalSoon()
+                gatewayMetrics.didQueue(count, createdBy: createdBy, api: RequestOrigin.api)
+            },
             voiceReady: { !providers.providers(.voice).isEmpty },
             ringsViaVoice: configuration.dispatcher.ringVia == .voice
         )
@@ -108,6 +115,7 @@ public enum Gateway {
                 events: events,
                 providers: providers,
                 timeZone: configuration.timeZone,
+                didSend: gatewayMetrics.sent,
                 logger: logger
             )
         )
@@ -118,7 +126,7 @@ public enum Gateway {
             providers: providers,
             metrics: metrics,
             node: configuration.nodeName,
-            started: Date()
+            started: started
         )
         let host = HostServices(
             outbox: outbox,
@@ -170,6 +178,13 @@ public enum Gateway {
             simulators: simulators,
             directories: recipients.external,
             web: web,
+            monitoring: MonitoringRoutes(
+                settings: configuration.metrics,
+                metrics: gatewayMetrics,
+                status: status.snapshot,
+                statusKey: try StatusAccess.token(dataDirectory: configuration.dataDirectory),
+                started: started
+            ),
             logger: logger
         )
         services.append(

@@ -96,12 +96,23 @@ public struct GatewayConfiguration: Sendable, Equatable {
         public var secureCookies = false
     }
 
+    /// Monitoring over HTTP: Prometheus metrics, and the status `swiftlet status` shows.
+    public struct Metrics: Sendable, Equatable {
+        /// Whether `path` serves the Prometheus exposition (the status for `swiftlet status` is
+        /// served either way, to holders of the data directory's status key).
+        public var enabled = true
+        public var path = "/metrics"
+        /// When set, a scrape must send `Authorization: Bearer <token>`.
+        public var token: String?
+    }
+
     /// The configuration file these settings came from; nil for the embedded defaults. Plugins
     /// enabled from the web interface are written into `plugins.d` beside it.
     public var file: String?
     public var dataDirectory: String
     public var http = HTTP()
     public var web = Web()
+    public var metrics = Metrics()
     /// The plugin directory, the digest allow-list, and the enabled plugins with their sections.
     public var plugins = PluginSettings()
     public var logLevel: Logger.Level = .info

@@ -24,24 +24,35 @@ struct GatewayStatus: Sendable {
         queue.sent = counts["sent"] ?? 0
         queue.failed = counts["failed"] ?? 0
         let now = Date()
-        return StatusSnapshot(
+        queue.oldestSeconds = Int(try await store.oldestDueAge(now: now) ?? 0)
+        var traffic = StatusSnapshot.Traffic()
+        traffic.sentLastDay = try await store.count(in: .sentitems, from: now - 86400, to: nil, modem: nil)
+        traffic.sentLast30Days = try await store.count(in: .sentitems, from: now - 30 * 86400, to: nil, modem: nil)
+        traffic.failedLastDay = try await store.count(in: .sendingerror, from: now - 86400, to: nil, modem: nil)
+        var modems: [StatusSnapshot.Modem] = []
+        for (index, modem) in self.modems.enumerated() {
+            var entry = StatusSnapshot.Modem(
+                no: index + 1,
+                name: modem.configuration.name,
+                state: Self.name(modem.state),
+                enabled: modem.isEnabled,
+                signal: modem.state == .ready ? modem.signal?.percent ?? -1 : -1,
+                registration: Self.name(modem.registration),
+                operator: modem.state == .ready ? modem.operatorName : nil
+            )
+            let key = (number: index + 1, name: modem.configuration.name)
+            entry.sent = try await store.count(in: .sentitems, from: nil, to: nil, modem: key)
+            entry.received = try await store.count(in: .inbox, from: nil, to: nil, modem: key)
+            modems.append(entry)
+        }
+        var snapshot = StatusSnapshot(
             version: SwiftletVersion.text,
             node: node,
             uptimeSeconds: Int(now.timeIntervalSince(started)),
             at: now,
             queue: queue,
             inbox: try await store.count(in: .inbox, from: nil, to: nil, modem: nil),
-            modems: modems.enumerated().map { index, modem in
-                StatusSnapshot.Modem(
-                    no: index + 1,
-                    name: modem.configuration.name,
-                    state: Self.name(modem.state),
-                    enabled: modem.isEnabled,
-                    signal: modem.state == .ready ? modem.signal?.percent ?? -1 : -1,
-                    registration: Self.name(modem.registration),
-                    operator: nil
-                )
-            },
+            modems: modems,
             plugins: try await store.pluginHealth().map {
                 StatusSnapshot.Plugin(id: $0.plugin, health: $0.state, detail: $0.detail)
             },
@@ -50,6 +61,9 @@ struct GatewayStatus: Sendable {
             },
             metrics: metrics.samples
         )
+        snapshot.traffic = traffic
+        snapshot.webhooksPending = try await store.pendingWebhookDeliveries()
+        return snapshot
     }
 
     static func name(_ state: ModemState) -> String {

@@ -81,6 +81,21 @@ extension ModemDriver {
         }
     }
 
+    /// The network operator's name (`AT+COPS?` after asking for the long alphanumeric form, 27.007
+    /// §7.3), e.g. "Telia"; nil when the modem is not registered or does not say.
+    func operatorName() async throws -> String? {
+        _ = try? await port.run("AT+COPS=3,0", timeout: timeouts.command)
+        let answer = try await port.run("AT+COPS?", timeout: timeouts.command)
+        guard let value = answer.value(after: "+COPS:") else { return nil }
+        // +COPS: <mode>[,<format>,"<oper>"[,<AcT>]]
+        let fields = value.split(separator: ",", maxSplits: 2, omittingEmptySubsequences: false)
+        guard fields.count == 3 else { return nil }
+        let quoted = String(fields[2]).trimmingSpaces()
+        guard quoted.first == "\"", let end = quoted.dropFirst().firstIndex(of: "\"") else { return nil }
+        let name = String(quoted[quoted.index(after: quoted.startIndex)..<end])
+        return name.isEmpty ? nil : name
+    }
+
     /// Registration by `AT+CREG?` (circuit-switched) and `AT+CEREG?` (LTE): registered if either is;
     /// nil if the modem answers neither.
     func registration() async throws -> Registration? {

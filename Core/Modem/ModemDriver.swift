@@ -192,4 +192,5 @@ struct ModemDriver {
         else { throw ModemError(.unexpectedAnswer, "AT+CSQ answered without +CSQ") }
         return SignalQuality(rssi: (0...31).contains(rssi) ? rssi : nil)
     }
+
 }

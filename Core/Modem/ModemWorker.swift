@@ -85,6 +85,8 @@ public final class ModemWorker: Sendable {
         /// The SIM refused the PIN once; it is not sent again until a restart.
         var pinRejected = false
         var registration: Registration?
+        /// The network operator's name, when the modem says.
+        var operatorName: String?
         var identity: ModemIdentity?
         var enabled: Bool
         /// The last caller logged, so that a ringing phone is logged once, not at every RING.
@@ -135,6 +137,8 @@ public final class ModemWorker: Sendable {
     public var state: ModemState { status.withLock { $0.state } }
     public var signal: SignalQuality? { status.withLock { $0.signal } }
     public var registration: Registration? { status.withLock { $0.registration } }
+    /// The network operator's name (`AT+COPS?`), when the modem says.
+    public var operatorName: String? { status.withLock { $0.operatorName } }
     /// What the modem said about itself when it was last initialised.
     public var identity: ModemIdentity? { status.withLock { $0.identity } }
     public var isEnabled: Bool { status.withLock { $0.enabled } }
@@ -376,8 +380,12 @@ public final class ModemWorker: Sendable {
                         logger: self.logger
                     )
                     let signal = try await driver.signal()
+                    let registration = try? await driver.registration()
+                    let operatorName = try? await driver.operatorName()
                     self.status.withLock {
                         $0.signal = signal
+                        $0.registration = registration ?? $0.registration
+                        $0.operatorName = operatorName
                         $0.identity = identity
                         $0.initialised = true
                     }
@@ -502,9 +510,11 @@ public final class ModemWorker: Sendable {
         case .healthCheck:
             let signal = try await driver.signal()
             let registration = try await driver.registration()
+            let operatorName = try? await driver.operatorName()
             status.withLock {
                 $0.signal = signal
                 $0.registration = registration
+                $0.operatorName = operatorName
             }
             if let registration, !registration.isRegistered {
                 throw ModemError(.unavailable, "lost the network (\(registration))")

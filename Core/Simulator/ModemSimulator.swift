@@ -7,7 +7,7 @@ import SwiftletModem
 
 /// A GSM modem on a pseudo-terminal, answering AT commands (TS 27.005/27.007) in PDU mode like a
 /// real one: echo, `OK`/`ERROR`/`+CMS ERROR`, the `> ` prompt for `AT+CMGS`, `+CMTI` notifications,
-/// `AT+CMGR`/`AT+CMGL`/`AT+CMGD` on a SIM storage, `AT+CSQ`, `AT+CREG?`. The PDUs it is given are
+/// `AT+CMGR`/`AT+CMGL`/`AT+CMGD` on a SIM storage, `AT+CSQ`, `AT+CREG?`, `AT+COPS?`. The PDUs it is given are
 /// decoded as a network would, and what the network "delivered" can be listed.
 public actor ModemSimulator {
     private struct Slot {
@@ -222,6 +222,12 @@ public actor ModemSimulator {
         case "+CSQ": await ok(lines: ["+CSQ: \(settings.signal),99"])
         case "+CREG?": await ok(lines: ["+CREG: 0,\(simLocked ? 0 : registration)"])
         case "+CEREG?": await ok(lines: ["+CEREG: 0,\(simLocked ? 0 : registration)"])
+        case "+COPS=3,0": await ok()
+        case "+COPS?":
+            // Registered (home or roaming): automatic mode, long alphanumeric name, E-UTRAN.
+            await ok(lines: [
+                [1, 5].contains(registration) && !simLocked ? "+COPS: 0,0,\"Swiftlet Sim\",7" : "+COPS: 0"
+            ])
         case "H", "H0", "+CHUP":
             _ = endCall(by: "modem")
             await ok()

@@ -232,4 +232,19 @@ extension SQLiteStore {
             return counts
         }
     }
+
+    /// How long the longest-waiting message that is due (queued, claimed or being submitted, and
+    /// not scheduled for later) has waited since it became due; nil when none is.
+    public func oldestDueAge(now: Date) async throws -> TimeInterval? {
+        try await pool.read { db in
+            try Double.fetchOne(
+                db,
+                sql: """
+                    SELECT MIN(not_before) FROM outgoing
+                    WHERE state IN ('queued', 'claimed', 'submitting') AND not_before <= ?
+                    """,
+                arguments: [now.storeValue]
+            ).map { max(0, now.timeIntervalSince1970 - $0) }
+        }
+    }
 }

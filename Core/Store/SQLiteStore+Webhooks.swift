@@ -67,6 +67,13 @@ extension SQLiteStore: WebhookStore {
         }
     }
 
+    /// Webhook deliveries not yet made (every webhook's).
+    public func pendingWebhookDeliveries() async throws -> Int {
+        try await pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM webhook_delivery WHERE state = 'pending'") ?? 0
+        }
+    }
+
     public func queueWebhookDeliveries(limit: Int, now: Date) async throws -> Int {
         // Polled twice a second: a read says whether any webhook is behind the log, so an idle
         // gateway (or one without webhooks) takes no write lock for it.

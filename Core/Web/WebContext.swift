@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import SwiftletAPI
 import SwiftletDomain
+import SwiftletSupport
 
 /// What a signed-in browser's session holds: who signed in, the stamp of that user's credentials
 /// when they did (a changed password or rights end the session), and the token every form carries
@@ -78,7 +79,7 @@ struct WebSignIn: RouterMiddleware {
                 )
             }
         }
-        return try await next(request, context)
+        return try await RequestOrigin.$api.withValue("web") { try await next(request, context) }
     }
 }
 

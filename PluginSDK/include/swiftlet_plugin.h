@@ -353,16 +353,21 @@ typedef struct swiftlet_host_api {
      * The gateway's state, read-only (capability "status"). Request: {} (members reserved for
      * filters). Reply:
      *   {"version": "0.3.0", "node": "gw1", "uptime_seconds": 3600, "at": "2026-12-06T08:00:00Z",
-     *    "queue": {"queued": 0, "claimed": 0, "submitting": 0, "sent": 12, "failed": 1},
-     *    "inbox": 5,
+     *    "queue": {"queued": 0, "claimed": 0, "submitting": 0, "sent": 12, "failed": 1,
+     *              "oldest_seconds": 0},
+     *    "traffic": {"sent_last_day": 12, "sent_last30_days": 80, "failed_last_day": 1},
+     *    "inbox": 5, "webhooks_pending": 0,
      *    "modems": [{"no": 1, "name": "modem1", "state": "ready", "enabled": true, "signal": 71,
-     *                "registration": "home", "operator": "Telia"}],
+     *                "registration": "home", "operator": "Telia", "sent": 12, "received": 5}],
      *    "plugins": [{"id": "mqtt", "health": "ok", "detail": "connected to localhost:1883"}],
      *    "providers": [{"role": "transport", "name": "relay", "plugin": "relay"}],
      *    "metrics": [{"name": "swiftlet_relay_sent_total", "type": "counter", "help": "...",
      *                 "labels": {"result": "ok"}, "value": 3}]}
      * "signal" is in percent, -1 when unknown; "registration" one of home, roaming, searching,
-     * denied, unknown. Members may be added.
+     * denied, unknown. "oldest_seconds": how long the longest-waiting due message has waited;
+     * a modem's "sent"/"received": messages in the sent folder/inbox through it. Members may be
+     * added: "oldest_seconds", "traffic", "webhooks_pending" and a modem's "sent"/"received" were
+     * added after 1.4 first shipped, and gateways from before leave them out.
      */
     void (*status_snapshot)(swiftlet_host *host, swiftlet_str query, swiftlet_reply_fn reply, void *context);
 

@@ -29,7 +29,7 @@ struct OutboxTests {
     @Test func oneMessagePerRecipientIsQueuedAndTheDispatcherIsWoken() async throws {
         let store = RecordingStore()
         let wakes = Mutex(0)
-        let outbox = Outbox(store: store, now: { [now] in now }, didQueue: { wakes.withLock { $0 += 1 } })
+        let outbox = Outbox(store: store, now: { [now] in now }, didQueue: { _, _ in wakes.withLock { $0 += 1 } })
         let ids = try await outbox.send(
             SendRequest(recipients: ["+46 70-123 45 67", "0701234567"], text: "Alarm", createdBy: "nagios")
         )

@@ -18,37 +18,21 @@ func stagedPluginDirectory() throws -> String {
     )
     let root = GatewayProcess.packageRoot.path
     let build = (GatewayProcess.binary as NSString).deletingLastPathComponent
-    try FileManager.default.copyItem(
-        atPath: root + "/Plugins/Keywords/keywords.plugin.json",
-        toPath: directory + "/keywords.plugin.json"
-    )
-    try FileManager.default.copyItem(
-        atPath: build + "/libSwiftletKeywords.so",
-        toPath: directory + "/libSwiftletKeywords.so"
-    )
-    try FileManager.default.copyItem(
-        atPath: root + "/Plugins/MQTT/mqtt.plugin.json",
-        toPath: directory + "/mqtt.plugin.json"
-    )
-    try FileManager.default.copyItem(atPath: build + "/libSwiftletMQTT.so", toPath: directory + "/libSwiftletMQTT.so")
-    try FileManager.default.copyItem(
-        atPath: root + "/Plugins/Email/email.plugin.json",
-        toPath: directory + "/email.plugin.json"
-    )
-    try FileManager.default.copyItem(atPath: build + "/libSwiftletEmail.so", toPath: directory + "/libSwiftletEmail.so")
-    try FileManager.default.copyItem(
-        atPath: root + "/Plugins/Voice/voice.plugin.json",
-        toPath: directory + "/voice.plugin.json"
-    )
-    try FileManager.default.copyItem(atPath: build + "/libSwiftletVoice.so", toPath: directory + "/libSwiftletVoice.so")
-    try FileManager.default.copyItem(
-        atPath: root + "/PluginSDK/Examples/SwiftRelay/swiftrelay.plugin.json",
-        toPath: directory + "/swiftrelay.plugin.json"
-    )
-    try FileManager.default.copyItem(
-        atPath: build + "/libSwiftletRelayExample.so",
-        toPath: directory + "/libSwiftletRelayExample.so"
-    )
+    let libraries = [
+        ("Plugins/Keywords/keywords.plugin.json", "libSwiftletKeywords.so"),
+        ("Plugins/MQTT/mqtt.plugin.json", "libSwiftletMQTT.so"),
+        ("Plugins/Email/email.plugin.json", "libSwiftletEmail.so"),
+        ("Plugins/Voice/voice.plugin.json", "libSwiftletVoice.so"),
+        ("Plugins/SNMP/snmp.plugin.json", "libSwiftletSNMP.so"),
+        ("PluginSDK/Examples/SwiftRelay/swiftrelay.plugin.json", "libSwiftletRelayExample.so"),
+    ]
+    for (manifest, library) in libraries {
+        try FileManager.default.copyItem(
+            atPath: root + "/" + manifest,
+            toPath: directory + "/" + (manifest as NSString).lastPathComponent
+        )
+        try FileManager.default.copyItem(atPath: build + "/" + library, toPath: directory + "/" + library)
+    }
     for name in ["hello", "relay"] {
         let example = root + "/PluginSDK/Examples/\(name)/"
         try FileManager.default.copyItem(

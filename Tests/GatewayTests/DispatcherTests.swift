@@ -36,7 +36,7 @@ struct DispatcherTests {
             wakeup: wakeup,
             logger: logger
         )
-        let outbox = Outbox(store: store, didQueue: { wakeup.signalSoon() })
+        let outbox = Outbox(store: store, didQueue: { _, _ in wakeup.signalSoon() })
 
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await simulator.run() }
@@ -97,7 +97,7 @@ struct ModemPoolTests {
             wakeup: wakeup,
             logger: logger
         )
-        let outbox = Outbox(store: store, modemCount: 2, didQueue: { wakeup.signalSoon() })
+        let outbox = Outbox(store: store, modemCount: 2, didQueue: { _, _ in wakeup.signalSoon() })
         try await withThrowingTaskGroup(of: Void.self) { group in
             for simulator in simulators { group.addTask { try await simulator.run() } }
             for worker in workers { group.addTask { await worker.run() } }

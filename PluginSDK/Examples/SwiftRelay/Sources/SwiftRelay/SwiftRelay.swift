@@ -62,10 +62,13 @@ public final class SwiftRelay: TransportProvider, VoiceProvider, DirectoryProvid
             let interval = Duration.milliseconds(configuration.statusEveryMs)
             _ = try host.startTimer(after: .zero, every: interval) { [host, file = configuration.statusFile] in
                 Task {
-                    guard let snapshot = try? await host.statusSnapshot(),
-                        let json = try? JSONCoding.encoder.encode(snapshot)
-                    else { return }
-                    try? json.write(to: URL(fileURLWithPath: file), options: .atomic)
+                    do {
+                        let snapshot = try await host.statusSnapshot()
+                        let json = try JSONCoding.encoder.encode(snapshot)
+                        try json.write(to: URL(fileURLWithPath: file), options: .atomic)
+                    } catch {
+                        host.log(.warning, "cannot keep the status file: \(error)")
+                    }
                 }
             }
         }
