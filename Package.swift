@@ -30,6 +30,7 @@ let package = Package(
         .library(name: "SwiftletEmail", type: .dynamic, targets: ["EmailPluginEntry"]),
         .library(name: "SwiftletVoice", type: .dynamic, targets: ["VoicePluginEntry"]),
         .library(name: "SwiftletSNMP", type: .dynamic, targets: ["SNMPPluginEntry"]),
+        .library(name: "SwiftletLDAP", type: .dynamic, targets: ["LDAPPluginEntry"]),
         .library(name: "SwiftletRelayExample", type: .dynamic, targets: ["SwiftRelayEntry"]),
     ],
     dependencies: [
@@ -260,6 +261,26 @@ let package = Package(
             swiftSettings: swiftSettings,
             linkerSettings: pluginLinkerSettings
         ),
+        // Plugin `ldap`: directory groups and people as recipients, and directory logins, on
+        // OpenLDAP's client library (libldap-dev), each call on a thread of the plugin's own.
+        .systemLibrary(
+            name: "CLDAP",
+            path: "Plugins/LDAP/Sources/CLDAP",
+            providers: [.apt(["libldap-dev"])]
+        ),
+        .target(
+            name: "LDAPPlugin",
+            dependencies: ["CLDAP", "SwiftletPluginSDK"],
+            path: "Plugins/LDAP/Sources/LDAPPlugin",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "LDAPPluginEntry",
+            dependencies: ["LDAPPlugin", "SwiftletPluginSDK"],
+            path: "Plugins/LDAP/Sources/Entry",
+            swiftSettings: swiftSettings,
+            linkerSettings: pluginLinkerSettings
+        ),
         // Plugin `voice`: SIP calls through a supervised baresip (baresip-core), text-to-speech with
         // eSpeak NG (libespeak-ng-dev).
         .systemLibrary(
@@ -481,6 +502,12 @@ let package = Package(
             name: "KeywordsPluginTests",
             dependencies: ["KeywordsPlugin", "SwiftletPluginTestKit"],
             path: "Tests/KeywordsPluginTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LDAPPluginTests",
+            dependencies: ["LDAPPlugin", "SwiftletPluginTestKit", "TestSupport"],
+            path: "Tests/LDAPPluginTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -262,11 +262,21 @@ public struct APIv2: Sendable {
         // SMSEagle's own Alertmanager adapter puts phonebook group names in `to`, with only the
         // send_sms permission: a `to` item that is not a number and names a group of the user's is
         // that group's members. Other items stay, and are answered as errors.
+        // A name that is none of the user's groups may be a directory's group (LDAP).
         let names = numbers.filter { PhoneNumber($0) == nil }
+        var directoryGroups: [String] = []
         if !names.isEmpty {
             let groups = try await phonebook.groups(Self.owned(by: user))
             for name in names {
                 guard let group = groups.first(where: { $0.name.caseInsensitiveCompare(name) == .orderedSame }) else {
+                    if let external = recipients.external, (try? await external.numbers(named: name)) != nil {
+                        directoryGroups.append(name)
+                        numbers.removeAll { $0 == name }
+                        logger.info(
+                            "APIv2: a name in 'to' is a directory's group",
+                            metadata: ["user": "\(user.name)", "name": "\(name)"]
+                        )
+                    }
                     continue
                 }
                 groupIDs.append(group.id)
@@ -280,7 +290,7 @@ public struct APIv2: Sendable {
         let list = RecipientList(
             numbers: numbers.filter { PhoneNumber($0) != nil },
             contacts: contactIDs.map(PhonebookReference.id),
-            groups: groupIDs.map(PhonebookReference.id)
+            groups: groupIDs.map(PhonebookReference.id) + directoryGroups.map(PhonebookReference.name)
         )
         let delivery: ContactDelivery
         do {

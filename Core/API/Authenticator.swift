@@ -40,17 +40,25 @@ public struct Authenticator: Sendable {
     let users: any UserDirectory
     let limiter: any LoginLimiter
     let trustedProxies: [IPNetwork]
+    /// Directories that check the passwords of logins the gateway has no local user of (LDAP), and
+    /// where the users they let in are kept.
+    let directory: (any ExternalDirectory)?
+    let directoryUsers: (any DirectoryUsers)?
     let logger: Logger
 
     public init(
         users: any UserDirectory,
         limiter: any LoginLimiter,
         trustedProxies: [IPNetwork] = [],
+        directory: (any ExternalDirectory)? = nil,
+        directoryUsers: (any DirectoryUsers)? = nil,
         logger: Logger
     ) {
         self.users = users
         self.limiter = limiter
         self.trustedProxies = trustedProxies
+        self.directory = directory
+        self.directoryUsers = directoryUsers
         self.logger = logger
     }
 
@@ -92,6 +100,9 @@ public struct Authenticator: Sendable {
                 throw Failure(reason: .tooManyAttempts)
             }
             if let user = try await users.user(login: login, password: password) { return user }
+            if let user = await directoryUser(login: login, password: password, client: client, api: api) {
+                return user
+            }
             let blocked = limiter.recordFailure(keys)
             logger.notice(
                 "authentication failed",
@@ -103,6 +114,39 @@ public struct Authenticator: Sendable {
 }
 
 extension Authenticator {
+    /// A login the gateway has no local user of, checked by the directories: the user it makes
+    /// (or updates) with the role the directory gives; nil when no directory accepts it. A local
+    /// user's name is never checked by a directory: a local user always wins.
+    func directoryUser(login: String, password: String, client: String, api: String) async -> APIUser? {
+        guard let directory, let directoryUsers, !login.isEmpty, !password.isEmpty else { return nil }
+        do {
+            guard try await !directoryUsers.isLocalUser(login),
+                let answer = try await directory.verify(login: login, password: password)
+            else { return nil }
+            let permissions: Set<String> = answer.role == .readOnly ? Self.readOnlyMethods : ["*"]
+            let user = try await directoryUsers.directoryUser(login, login: answer, permissions: permissions)
+            logger.debug(
+                "signed in through a directory",
+                metadata: [
+                    "api": "\(api)", "client": "\(client)", "login": "\(login)", "directory": "\(answer.directory)",
+                    "role": "\(answer.role.rawValue)",
+                ]
+            )
+            return user
+        } catch {
+            logger.warning(
+                "a directory could not check a login",
+                metadata: ["api": "\(api)", "client": "\(client)", "login": "\(login)", "error": "\(error)"]
+            )
+            return nil
+        }
+    }
+
+    /// What the `read_only` role may call: the methods that only read.
+    static var readOnlyMethods: Set<String> {
+        Set(APIv1.methodNames.filter { $0.hasPrefix("read_") || $0.hasPrefix("get_") || $0.hasSuffix("_read") })
+    }
+
     /// ``authenticate(_:client:api:)``, refusing with the API's own error for each ``Failure/Reason``.
     public func authenticate(
         _ credential: Credential,

@@ -181,7 +181,7 @@ struct User: AsyncParsableCommand {
             for user in users {
                 let methods = user.permissions.contains("*") ? "*" : user.permissions.sorted().joined(separator: ",")
                 print(
-                    "\(user.id)\t\(user.name)\t\(user.isAdmin ? "admin" : user.allUsers ? "user (all users)" : "user")\t\(user.tokens) token(s)\t\(user.hasPassword ? "password" : "no password")\t\(methods)"
+                    "\(user.id)\t\(user.name)\t\(user.isAdmin ? "admin" : user.allUsers ? "user (all users)" : "user")\t\(user.tokens) token(s)\t\(user.directory.map { "password of directory \($0)" } ?? (user.hasPassword ? "password" : "no password"))\t\(methods)"
                 )
             }
         }

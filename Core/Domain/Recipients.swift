@@ -81,11 +81,36 @@ public protocol RecipientDirectory: Sendable {
 }
 
 /// Directories beside the phonebook (a directory provider such as an LDAP plugin), asked for a group
-/// name the phonebook does not have.
+/// or person the phonebook does not have, and for logins the gateway has no local user of.
 public protocol ExternalDirectory: Sendable {
-    /// The numbers of the group or list called `name`, from the first directory that knows it; nil
+    /// The numbers of the group or person called `name`, from the first directory that knows it; nil
     /// when none does. Throws `.unavailable` when a directory cannot be asked now.
-    func numbers(ofGroup name: String) async throws -> [String]?
+    func numbers(named name: String) async throws -> [String]?
+    /// What the first directory that knows `login` says of it with `password`; nil when none
+    /// accepts it. Throws `.unavailable` when no directory could say.
+    func verify(login: String, password: String) async throws -> DirectoryLogin?
+    /// The groups the directories offer, read-only (a directory that cannot answer now is left out).
+    func groups() async -> [DirectoryGroupListing]
+}
+
+extension ExternalDirectory {
+    public func verify(login: String, password: String) async throws -> DirectoryLogin? { nil }
+    public func groups() async -> [DirectoryGroupListing] { [] }
+}
+
+/// A group a directory offers, as the phonebook pages list it.
+public struct DirectoryGroupListing: Sendable, Equatable {
+    /// The directory provider's name (`ldap`).
+    public var directory: String
+    public var name: String
+    /// Members with a number.
+    public var members: Int
+
+    public init(directory: String, name: String, members: Int) {
+        self.directory = directory
+        self.name = name
+        self.members = members
+    }
 }
 
 /// A contact, group or shift a sender named that its scope does not see. Each API words it its own
@@ -128,13 +153,20 @@ public struct RecipientResolver: Sendable {
         var entries: [PhonebookEntry] = []
         for reference in list.contacts {
             let found = try await directory.contacts(reference, in: scope)
-            guard !found.isEmpty else { throw UnknownRecipient(kind: .contact, reference: reference) }
+            guard !found.isEmpty else {
+                // Not in the phonebook: a person of a directory (LDAP) by name.
+                guard case .name(let name) = reference, let numbers = try await external?.numbers(named: name),
+                    !numbers.isEmpty
+                else { throw UnknownRecipient(kind: .contact, reference: reference) }
+                delivery.add(numbers: numbers)
+                continue
+            }
             entries += found
         }
         for reference in list.groups {
             guard let members = try await directory.members(ofGroup: reference, in: scope) else {
                 // Not in the phonebook: a directory's group (LDAP) is everyone's to name.
-                guard case .name(let name) = reference, let numbers = try await external?.numbers(ofGroup: name) else {
+                guard case .name(let name) = reference, let numbers = try await external?.numbers(named: name) else {
                     throw UnknownRecipient(kind: .group, reference: reference)
                 }
                 if numbers.isEmpty { delivery.emptyGroups.append(reference) }

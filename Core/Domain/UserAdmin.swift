@@ -10,6 +10,9 @@ public struct UserSummary: Sendable, Equatable {
     public var permissions: Set<String>
     public var tokens: Int
     public var hasPassword: Bool
+    /// The directory that made this user at its first sign-in (its password is the directory's);
+    /// nil for a local user.
+    public var directory: String?
 
     public init(
         id: Int64,
@@ -18,7 +21,8 @@ public struct UserSummary: Sendable, Equatable {
         allUsers: Bool = false,
         permissions: Set<String>,
         tokens: Int,
-        hasPassword: Bool
+        hasPassword: Bool,
+        directory: String? = nil
     ) {
         self.id = id
         self.name = name
@@ -27,6 +31,7 @@ public struct UserSummary: Sendable, Equatable {
         self.permissions = permissions
         self.tokens = tokens
         self.hasPassword = hasPassword
+        self.directory = directory
     }
 }
 

@@ -194,9 +194,12 @@ public struct DirectoryGroups: Codable, Sendable, Equatable {
 public struct DirectoryVerification: Codable, Sendable, Equatable {
     public var valid: Bool
     public var groups: [String]?
-    public init(valid: Bool, groups: [String]? = nil) {
+    /// What the user may do in the gateway: `admin`, `user` or `read_only` (absent: `user`).
+    public var role: String?
+    public init(valid: Bool, groups: [String]? = nil, role: String? = nil) {
         self.valid = valid
         self.groups = groups
+        self.role = role
     }
 }
 

@@ -23,6 +23,10 @@ public enum Gateway {
     ///
     /// - Parameter executable: how the `swiftlet` command is spelt in the hints it logs.
     public static func run(configuration: GatewayConfiguration, executable: String, logger: Logger) async throws {
+        // A write to a connection the peer closed must be an error (EPIPE) for whoever wrote, not the
+        // end of the gateway: plugins' C libraries (libldap, net-snmp) write to sockets with plain
+        // write(2), whose SIGPIPE would otherwise kill the process.
+        signal(SIGPIPE, SIG_IGN)
         let store = try await openStore(configuration, logger: logger)
         let (plugins, refusedPlugins) = try configuration.preparePlugins()
         for (id, reason) in refusedPlugins {
@@ -63,11 +67,8 @@ public enum Gateway {
             voiceReady: { !providers.providers(.voice).isEmpty },
             ringsViaVoice: configuration.dispatcher.ringVia == .voice
         )
-        let recipients = RecipientResolver(
-            directory: store,
-            timeZone: configuration.timeZone,
-            external: ProviderDirectory(registry: providers)
-        )
+        let directories = ProviderDirectory(registry: providers)
+        let recipients = RecipientResolver(directory: store, timeZone: configuration.timeZone, external: directories)
         let ruleKinds = RuleKindRegistry()
         let rules = RuleEngine(
             rules: configuration.rules,
@@ -89,6 +90,8 @@ public enum Gateway {
             users: store,
             limiter: limiter,
             trustedProxies: configuration.http.trustedProxies,
+            directory: directories,
+            directoryUsers: store,
             logger: logger
         )
 

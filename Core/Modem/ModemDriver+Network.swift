@@ -81,10 +81,9 @@ extension ModemDriver {
         }
     }
 
-    /// The network operator's name (`AT+COPS?` after asking for the long alphanumeric form, 27.007
-    /// §7.3), e.g. "Telia"; nil when the modem is not registered or does not say.
+    /// The network operator's name (`AT+COPS?`, in the long alphanumeric form `initialize` asked
+    /// for, 27.007 §7.3), e.g. "Telia"; nil when the modem is not registered or does not say.
     func operatorName() async throws -> String? {
-        _ = try? await port.run("AT+COPS=3,0", timeout: timeouts.command)
         let answer = try await port.run("AT+COPS?", timeout: timeouts.command)
         guard let value = answer.value(after: "+COPS:") else { return nil }
         // +COPS: <mode>[,<format>,"<oper>"[,<AcT>]]

@@ -64,6 +64,8 @@ struct ModemDriver {
         _ = try? await port.run("AT+CMEE=1", timeout: timeouts.command)
         // The caller's number after each RING, for the log.
         _ = try? await port.run("AT+CLIP=1", timeout: timeouts.command)
+        // The operator as AT+COPS? names it: long alphanumeric (27.007 §7.3), set once; it lasts until a reset.
+        _ = try? await port.run("AT+COPS=3,0", timeout: timeouts.command)
         var identity = ModemIdentity()
         identity.manufacturer = try? await port.run("AT+CGMI", timeout: timeouts.command).lines.first
         identity.model = try? await port.run("AT+CGMM", timeout: timeouts.command).lines.first

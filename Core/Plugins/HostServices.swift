@@ -176,7 +176,7 @@ public struct HostServices: Sendable {
         if let group = try await phonebook.group(named: name) {
             return (group.members.map(\.number.value), "phonebook-group")
         }
-        if let numbers = try await recipients.external?.numbers(ofGroup: name) {
+        if let numbers = try await recipients.external?.numbers(named: name) {
             return (numbers, "directory")
         }
         throw SwiftletError(.notFound, "nothing is called '\(name)' in the phonebook")

@@ -149,7 +149,7 @@ public struct ProviderDirectory: ExternalDirectory {
 
     public init(registry: ProviderRegistry) { self.registry = registry }
 
-    public func numbers(ofGroup name: String) async throws -> [String]? {
+    public func numbers(named name: String) async throws -> [String]? {
         for provider in registry.providers(.directory) {
             do {
                 let entry = try await registry.request(
@@ -170,5 +170,72 @@ public struct ProviderDirectory: ExternalDirectory {
             }
         }
         return nil
+    }
+}
+
+extension ProviderDirectory {
+    /// Asks each directory that checks credentials, in order, until one accepts `login`. A wrong
+    /// password at one does not stop the next from being asked; a directory that cannot answer is
+    /// passed over, and when none could answer the caller hears `.unavailable`.
+    public func verify(login: String, password: String) async throws -> DirectoryLogin? {
+        var unavailable: [String] = []
+        var answered = false
+        for provider in registry.providers(.directory) {
+            let answer: DirectoryVerification
+            do {
+                answer = try await registry.request(
+                    .directory,
+                    name: provider.name,
+                    kind: ProviderRequestKind.directoryVerify,
+                    DirectoryRequest(login: login, password: password),
+                    timeout: Self.timeout,
+                    as: DirectoryVerification.self
+                )
+            } catch .refused(_, let error) where error.code == .unsupported {
+                continue
+            } catch .noProvider {
+                continue
+            } catch {
+                unavailable.append("\(provider.name): \(error)")
+                continue
+            }
+            answered = true
+            guard answer.valid else { continue }
+            guard let role = DirectoryRole(rawValue: answer.role ?? DirectoryRole.user.rawValue) else {
+                throw SwiftletError(
+                    .unavailable,
+                    "directory \(provider.name) answered an unknown role '\(answer.role ?? "")'"
+                )
+            }
+            return DirectoryLogin(directory: provider.name, role: role, groups: answer.groups ?? [])
+        }
+        if !answered, !unavailable.isEmpty {
+            throw SwiftletError(
+                .unavailable,
+                "no directory could check the login: \(unavailable.joined(separator: "; "))"
+            )
+        }
+        return nil
+    }
+
+    /// The groups each directory offers; a directory that cannot answer is left out.
+    public func groups() async -> [DirectoryGroupListing] {
+        var result: [DirectoryGroupListing] = []
+        for provider in registry.providers(.directory) {
+            guard
+                let answer = try? await registry.request(
+                    .directory,
+                    name: provider.name,
+                    kind: ProviderRequestKind.directoryGroups,
+                    DirectoryRequest(),
+                    timeout: Self.timeout,
+                    as: DirectoryGroups.self
+                )
+            else { continue }
+            result += answer.groups.map {
+                DirectoryGroupListing(directory: provider.name, name: $0.name, members: $0.members)
+            }
+        }
+        return result
     }
 }

@@ -513,6 +513,10 @@ extension SQLiteStore {
             // A call may play a recorded clip (APIv2 `calls/wave`) instead of speaking its text.
             try db.execute(sql: "ALTER TABLE outgoing ADD COLUMN call_clip TEXT")
         }
+        migrator.registerMigration("26-directory-users") { db in
+            // Users made by a directory sign-in (LDAP) name their directory; NULL: a local user.
+            try db.execute(sql: "ALTER TABLE api_user ADD COLUMN directory TEXT")
+        }
         return migrator
     }()
 

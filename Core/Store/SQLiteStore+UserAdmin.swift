@@ -31,7 +31,7 @@ extension SQLiteStore: UserAdmin {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT u.id, u.name, u.level, u.all_users, u.permissions, u.password_hash IS NOT NULL AS has_password,
+                    SELECT u.id, u.name, u.level, u.all_users, u.permissions, u.password_hash IS NOT NULL AS has_password, u.directory,
                            (SELECT COUNT(*) FROM access_token t WHERE t.user_name = u.name) AS tokens
                     FROM api_user u ORDER BY u.id
                     """
@@ -44,7 +44,8 @@ extension SQLiteStore: UserAdmin {
                     allUsers: row["all_users"],
                     permissions: Self.permissions(row["permissions"]),
                     tokens: row["tokens"],
-                    hasPassword: row["has_password"]
+                    hasPassword: row["has_password"],
+                    directory: row["directory"]
                 )
             }
         }

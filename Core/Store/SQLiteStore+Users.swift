@@ -118,3 +118,41 @@ extension SQLiteStore {
         }
     }
 }
+
+extension SQLiteStore: DirectoryUsers {
+    public func isLocalUser(_ name: String) async throws -> Bool {
+        try await pool.read { db in
+            try Bool.fetchOne(
+                db,
+                sql: "SELECT 1 FROM api_user WHERE name = ? AND directory IS NULL",
+                arguments: [name]
+            ) ?? false
+        }
+    }
+
+    public func directoryUser(_ name: String, login: DirectoryLogin, permissions: Set<String>) async throws -> APIUser?
+    {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO api_user (name, permissions, level, directory, created_at, id)
+                    VALUES (?, ?, ?, ?, ?, (SELECT COALESCE(MAX(id), 0) + 1 FROM api_user))
+                    ON CONFLICT (name) DO UPDATE SET
+                        permissions = excluded.permissions, level = excluded.level, directory = excluded.directory
+                    WHERE api_user.directory IS NOT NULL
+                    """,
+                arguments: [
+                    name, permissions.sorted().joined(separator: ","), login.role == .admin ? "admin" : "user",
+                    login.directory, Date().storeValue,
+                ]
+            )
+            return try Row.fetchOne(
+                db,
+                sql:
+                    "SELECT id, name, permissions, level, all_users FROM api_user WHERE name = ? AND directory IS NOT NULL",
+                arguments: [name]
+            )
+            .map(Self.user)
+        }
+    }
+}

@@ -24,8 +24,17 @@ extension WebRoutes {
         var csrf: String
         var contacts: [Entry]
         var groups: [Entry]
+        /// Groups of the directories (LDAP), read-only.
+        var directoryGroups: [DirectoryGroup]
+        var hasDirectoryGroups: Bool
         var mayContacts: Bool
         var mayGroups: Bool
+    }
+
+    struct DirectoryGroup: Sendable {
+        var name: String
+        var directory: String
+        var members: Int
     }
 
     func phonebookPage(
@@ -53,6 +62,9 @@ extension WebRoutes {
                 )
             )
         }
+        let directoryGroups =
+            await gui.recipients.external?.groups()
+            .map { DirectoryGroup(name: $0.name, directory: $0.directory, members: $0.members) } ?? []
         let model = PhonebookModel(
             base: base,
             csrf: context.csrf,
@@ -67,6 +79,8 @@ extension WebRoutes {
                 )
             },
             groups: groups,
+            directoryGroups: directoryGroups,
+            hasDirectoryGroups: !directoryGroups.isEmpty,
             mayContacts: user.may("contact_create"),
             mayGroups: user.may("group_create")
         )

@@ -464,7 +464,11 @@ typedef struct swiftlet_plugin {
      *     SWIFTLET_ERR_NOT_FOUND when the directory has nothing of that name. Timeout 10 s.
      *   "directory.groups"  {"request_id", "provider"}  Answer {"groups": [{"name", "members": 4}]}.
      *   "directory.verify"  {"request_id", "provider", "login", "password"}
-     *     Answer {"valid": true, "groups": ["admins"]}; SWIFTLET_ERR_UNSUPPORTED if not offered.
+     *     Answer {"valid": true, "groups": ["admins"], "role": "admin"}: role is "admin", "user" or
+     *     "read_only" (absent: "user"), and the gateway signs a login it has no local user of in with
+     *     it (a user marked as the directory's); {"valid": false} for a wrong login or password.
+     *     SWIFTLET_ERR_UNSUPPORTED if not offered; SWIFTLET_ERR_UNAVAILABLE when the directory
+     *     cannot say now. Timeout 10 s.
      */
     void (*handle_request)(void *instance, swiftlet_str kind, swiftlet_str request, swiftlet_reply_fn reply,
                            void *context);

@@ -24,6 +24,7 @@ func stagedPluginDirectory() throws -> String {
         ("Plugins/Email/email.plugin.json", "libSwiftletEmail.so"),
         ("Plugins/Voice/voice.plugin.json", "libSwiftletVoice.so"),
         ("Plugins/SNMP/snmp.plugin.json", "libSwiftletSNMP.so"),
+        ("Plugins/LDAP/ldap.plugin.json", "libSwiftletLDAP.so"),
         ("PluginSDK/Examples/SwiftRelay/swiftrelay.plugin.json", "libSwiftletRelayExample.so"),
     ]
     for (manifest, library) in libraries {

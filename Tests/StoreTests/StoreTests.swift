@@ -316,6 +316,24 @@ struct StoreTests {
         _ = try await store.createAccessToken(user: "tokenonly")
         #expect(try await store.user(login: "tokenonly", password: "") == nil)
     }
+
+    @Test("a directory's sign-in makes its user and sets its role again; it never takes a local user's name")
+    func directoryUsers() async throws {
+        let store = try SQLiteStore(directory: directory)
+        let admin = DirectoryLogin(directory: "ldap", role: .admin, groups: ["admins"])
+        let made = try #require(try await store.directoryUser("anna", login: admin, permissions: ["*"]))
+        #expect(made.isAdmin && made.may("send_sms"))
+        #expect(try await store.isLocalUser("anna") == false)
+        let reader = DirectoryLogin(directory: "ldap", role: .readOnly, groups: [])
+        let demoted = try #require(try await store.directoryUser("anna", login: reader, permissions: ["read_sms"]))
+        #expect(demoted.id == made.id && !demoted.isAdmin && !demoted.may("send_sms") && demoted.may("read_sms"))
+        #expect(try await store.users().first { $0.name == "anna" }?.directory == "ldap")
+
+        _ = try await store.createAccessToken(user: "erik")
+        #expect(try await store.isLocalUser("erik"))
+        #expect(try await store.directoryUser("erik", login: admin, permissions: ["*"]) == nil)
+        #expect(try await store.users().first { $0.name == "erik" }.map { !$0.isAdmin && $0.directory == nil } == true)
+    }
 }
 
 @Suite("Reassembling concatenated incoming messages")

@@ -51,7 +51,7 @@ struct Email2SMS: Sendable {
     func recipient(localPart: String, rule: Settings.Rule) async throws(Refusal) -> Recipient {
         let lower = localPart.lowercased()
         if rule.dialect == .pixie, lower == "sms" || lower == "all" { return .attachedList }
-        if let number = Numbers.normalise(localPart, countryCode: settings.countryCode) { return .number(number) }
+        if let number = PhoneNumbers.normalise(localPart, countryCode: settings.countryCode) { return .number(number) }
         do {
             let contacts = try await host.lookUpPhonebook(.contact(localPart)).contacts
             if !contacts.isEmpty { return .name(localPart, numbers: contacts.map(\.number), isContact: true) }
@@ -175,7 +175,7 @@ struct Email2SMS: Sendable {
         guard !sender.isEmpty else {
             throw Refusal(550, "5.6.0", "the subject must name the sender (up to 11 characters, or a number)")
         }
-        if Numbers.normalise(sender, countryCode: settings.countryCode) == nil {
+        if PhoneNumbers.normalise(sender, countryCode: settings.countryCode) == nil {
             guard sender.count <= 11, !sender.lowercased().contains(where: { "åäö".contains($0) }) else {
                 throw Refusal(550, "5.6.0", "sender '\(sender)': up to 11 characters, without å, ä or ö")
             }
@@ -194,7 +194,7 @@ struct Email2SMS: Sendable {
         for line in text.split(whereSeparator: \.isNewline) {
             let line = line.trimmingCharacters(in: .whitespaces)
             if line.isEmpty { continue }
-            guard let number = Numbers.normalise(line, countryCode: settings.countryCode) else {
+            guard let number = PhoneNumbers.normalise(line, countryCode: settings.countryCode) else {
                 throw Refusal(550, "5.6.0", "attached list: '\(line.prefix(40))' is not a number")
             }
             numbers.append(number)

@@ -117,12 +117,12 @@ public final class EmailPlugin: Plugin {
     /// An incoming SMS, mailed by every forward rule that matches it.
     func forward(_ event: Event) async {
         guard let sender, let sms = try? event.decode(IncomingSMSEvent.self) else { return }
-        let from = Numbers.normalise(sms.from, countryCode: settings.countryCode) ?? sms.from
+        let from = PhoneNumbers.normalise(sms.from, countryCode: settings.countryCode) ?? sms.from
         var name: String?
         for rule in settings.forwards {
             if !rule.senders.isEmpty,
                 !rule.senders.contains(where: {
-                    (Numbers.normalise($0, countryCode: settings.countryCode) ?? $0) == from
+                    (PhoneNumbers.normalise($0, countryCode: settings.countryCode) ?? $0) == from
                 })
             {
                 continue
