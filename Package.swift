@@ -31,6 +31,7 @@ let package = Package(
         .library(name: "SwiftletVoice", type: .dynamic, targets: ["VoicePluginEntry"]),
         .library(name: "SwiftletSNMP", type: .dynamic, targets: ["SNMPPluginEntry"]),
         .library(name: "SwiftletLDAP", type: .dynamic, targets: ["LDAPPluginEntry"]),
+        .library(name: "SwiftletSensors", type: .dynamic, targets: ["SensorsPluginEntry"]),
         .library(name: "SwiftletRelayExample", type: .dynamic, targets: ["SwiftRelayEntry"]),
     ],
     dependencies: [
@@ -281,6 +282,33 @@ let package = Package(
             swiftSettings: swiftSettings,
             linkerSettings: pluginLinkerSettings
         ),
+        // Plugin `sensors`: sysfs sensors (1-Wire, hwmon, IIO), Modbus registers (libmodbus-dev), and
+        // digital I/O through libgpiod's v1 API (libgpiod-dev, Debian 12), kept behind a protocol
+        // because libgpiod 2 changed it.
+        .systemLibrary(
+            name: "CGPIOD",
+            path: "Plugins/Sensors/Sources/CGPIOD",
+            providers: [.apt(["libgpiod-dev"])]
+        ),
+        .systemLibrary(
+            name: "CModbus",
+            path: "Plugins/Sensors/Sources/CModbus",
+            pkgConfig: "libmodbus",
+            providers: [.apt(["libmodbus-dev"])]
+        ),
+        .target(
+            name: "SensorsPlugin",
+            dependencies: ["CGPIOD", "CModbus", "SwiftletPluginSDK"],
+            path: "Plugins/Sensors/Sources/SensorsPlugin",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SensorsPluginEntry",
+            dependencies: ["SensorsPlugin", "SwiftletPluginSDK"],
+            path: "Plugins/Sensors/Sources/Entry",
+            swiftSettings: swiftSettings,
+            linkerSettings: pluginLinkerSettings
+        ),
         // Plugin `voice`: SIP calls through a supervised baresip (baresip-core), text-to-speech with
         // eSpeak NG (libespeak-ng-dev).
         .systemLibrary(
@@ -508,6 +536,12 @@ let package = Package(
             name: "LDAPPluginTests",
             dependencies: ["LDAPPlugin", "SwiftletPluginTestKit", "TestSupport"],
             path: "Tests/LDAPPluginTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SensorsPluginTests",
+            dependencies: ["SensorsPlugin", "SwiftletPluginTestKit", "TestSupport"],
+            path: "Tests/SensorsPluginTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -25,6 +25,7 @@ func stagedPluginDirectory() throws -> String {
         ("Plugins/Voice/voice.plugin.json", "libSwiftletVoice.so"),
         ("Plugins/SNMP/snmp.plugin.json", "libSwiftletSNMP.so"),
         ("Plugins/LDAP/ldap.plugin.json", "libSwiftletLDAP.so"),
+        ("Plugins/Sensors/sensors.plugin.json", "libSwiftletSensors.so"),
         ("PluginSDK/Examples/SwiftRelay/swiftrelay.plugin.json", "libSwiftletRelayExample.so"),
     ]
     for (manifest, library) in libraries {
