@@ -379,6 +379,7 @@ let package = Package(
                 .embedInCode("Templates/plugins.mustache"),
                 .embedInCode("Templates/plugin.mustache"),
                 .embedInCode("Templates/users.mustache"),
+                .embedInCode("Templates/sensors.mustache"),
                 .embedInCode("Assets/swiftlet.css"), .embedInCode("Assets/compose.js"),
             ],
             swiftSettings: swiftSettings

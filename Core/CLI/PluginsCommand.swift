@@ -103,14 +103,15 @@ struct Plugins: ParsableCommand {
         }
     }
 
-    struct Info: ParsableCommand {
+    struct Info: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show a plugin's manifest: what it does, its capabilities and its configuration keys."
+            abstract:
+                "Show a plugin's manifest (what it does, its capabilities and its configuration keys) and how it runs."
         )
 
         @OptionGroup var plugin: PluginArgument
 
-        func run() throws {
+        func run() async throws {
             let (data, id) = (plugin.data, plugin.id)
             let configuration = try data.load()
             let entry = try Plugins.entry(id, in: configuration)
@@ -131,6 +132,10 @@ struct Plugins: ParsableCommand {
             print(
                 "  status:       \(entry.problem.map { "refused: \($0)" } ?? (section == nil ? "available" : "enabled in \(section!.file)"))"
             )
+            // What the running plugin says of itself (a sensors plugin: what it found).
+            if section != nil, let health = await List.health(configuration) {
+                print("  running:      \(List.describe(health[manifest.id]))")
+            }
             print("")
             var rows: [[String]] = [["KEY", "TYPE", "DEFAULT", "DESCRIPTION"]]
             if let schema = manifest.configuration { Self.describe(schema, prefix: "", into: &rows) }

@@ -43,6 +43,7 @@ public struct ConfigurationLoader {
             known: [
                 "data_dir", "http", "log", "time_zone", "store", "node_name", "dispatcher", "inbox", "modems",
                 "simulator", "plugin_directory", "plugin_digests", "plugins", "rules", "webhooks", "web", "metrics",
+                "sensor_history",
             ]
         )
         if let node = top["data_dir"] { configuration.dataDirectory = try string(node, "data_dir") }
@@ -148,6 +149,12 @@ public struct ConfigurationLoader {
                 }
                 return token
             }
+        }
+        if let history = try fields(top, "sensor_history", known: ["resolution", "raw_for", "bucket", "keep_for"]) {
+            try history.read("resolution", into: &configuration.sensorHistory.resolution, duration)
+            try history.read("raw_for", into: &configuration.sensorHistory.rawFor, duration)
+            try history.read("bucket", into: &configuration.sensorHistory.bucket, duration)
+            try history.read("keep_for", into: &configuration.sensorHistory.keepFor, duration)
         }
         if let inbox = try fields(top, "inbox", known: ["multipart_timeout"]) {
             try inbox.read("multipart_timeout", into: &configuration.multipartTimeout, duration)

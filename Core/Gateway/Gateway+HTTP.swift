@@ -68,6 +68,7 @@ extension Gateway {
         )
         .addRoutes(to: router)
         RulesAPI(engine: rules, authenticator: authenticator, logger: logger).addRoutes(to: router)
+        SensorsAPI(history: store, authenticator: authenticator, logger: logger).addRoutes(to: router)
         if !simulators.isEmpty { SimulatorRoutes(simulators: simulators).addRoutes(to: router) }
         monitoring?.addRoutes(to: router)
         web?.addRoutes(to: router, path: configuration.web.path, secureCookies: configuration.web.secureCookies)

@@ -101,6 +101,9 @@ public enum Gateway {
             Housekeeping(inbox: inbox, multipartTimeout: configuration.multipartTimeout, events: store, logger: logger)
         )
         services.append(
+            SensorRecorder(history: store, metrics: metrics, settings: configuration.sensorHistory, logger: logger)
+        )
+        services.append(
             WebhookSender(
                 store: store,
                 settings: configuration.webhooks,
@@ -168,6 +171,7 @@ public enum Gateway {
                 plugins: configuration.file.map {
                     WebPlugins(file: $0, service: pluginService, health: store, logger: logger)
                 },
+                sensors: store,
                 timeZone: configuration.timeZone,
                 logger: logger
             ) : nil

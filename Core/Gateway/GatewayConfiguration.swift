@@ -97,6 +97,17 @@ public struct GatewayConfiguration: Sendable, Equatable {
     }
 
     /// Monitoring over HTTP: Prometheus metrics, and the status `swiftlet status` shows.
+    /// How long sensors' readings are kept, and how finely.
+    public struct SensorHistorySettings: Sendable, Equatable {
+        /// How often each sensor's reading is recorded.
+        public var resolution: Duration = .seconds(60)
+        /// How long readings are kept at `resolution`; then as averages over `bucket`.
+        public var rawFor: Duration = .seconds(7 * 86400)
+        public var bucket: Duration = .seconds(15 * 60)
+        /// How long anything is kept.
+        public var keepFor: Duration = .seconds(365 * 86400)
+    }
+
     public struct Metrics: Sendable, Equatable {
         /// Whether `path` serves the Prometheus exposition (the status for `swiftlet status` is
         /// served either way, to holders of the data directory's status key).
@@ -113,6 +124,7 @@ public struct GatewayConfiguration: Sendable, Equatable {
     public var http = HTTP()
     public var web = Web()
     public var metrics = Metrics()
+    public var sensorHistory = SensorHistorySettings()
     /// The plugin directory, the digest allow-list, and the enabled plugins with their sections.
     public var plugins = PluginSettings()
     public var logLevel: Logger.Level = .info

@@ -517,6 +517,21 @@ extension SQLiteStore {
             // Users made by a directory sign-in (LDAP) name their directory; NULL: a local user.
             try db.execute(sql: "ALTER TABLE api_user ADD COLUMN directory TEXT")
         }
+        migrator.registerMigration("27-sensor-history") { db in
+            // Sensors' readings (plugins' gauges with a `sensor` label), raw for a while, then averaged.
+            try db.execute(
+                sql: """
+                    CREATE TABLE sensor (name TEXT PRIMARY KEY, unit TEXT NOT NULL DEFAULT '');
+                    CREATE TABLE sensor_reading (
+                        sensor TEXT NOT NULL,
+                        at REAL NOT NULL,
+                        value REAL NOT NULL,
+                        averaged INTEGER NOT NULL DEFAULT 0,
+                        PRIMARY KEY (sensor, at)
+                    ) WITHOUT ROWID;
+                    """
+            )
+        }
         return migrator
     }()
 

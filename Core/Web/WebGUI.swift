@@ -27,6 +27,8 @@ public struct WebGUI: Sendable {
     let rules: RuleEngine
     let status: @Sendable () async throws -> StatusSnapshot
     let plugins: (any PluginAdministration)?
+    /// Sensors' readings (the sensors page); nil: no such page.
+    let sensors: (any SensorHistory)?
     let timeZone: TimeZone
     let logger: Logger
     let renderer: WebRenderer
@@ -42,9 +44,11 @@ public struct WebGUI: Sendable {
         rules: RuleEngine,
         status: @escaping @Sendable () async throws -> StatusSnapshot,
         plugins: (any PluginAdministration)?,
+        sensors: (any SensorHistory)? = nil,
         timeZone: TimeZone,
         logger: Logger
     ) throws {
+        self.sensors = sensors
         self.outbox = outbox
         self.messages = messages
         self.phonebook = phonebook
@@ -106,6 +110,8 @@ public struct WebGUI: Sendable {
             try await web.changePlugin(request, context: context)
         }
         pages.get("users") { request, context in try await web.usersPage(request, context: context) }
+        pages.get("sensors") { _, context in try await web.sensorsPage(context: context) }
+        pages.get("sensors/:name/csv") { request, context in try await web.sensorCSV(request, context: context) }
     }
 }
 

@@ -53,6 +53,7 @@ struct WebRoutes: Sendable {
         var items = [
             ("", "Dashboard"), ("compose", "Compose"), ("folders/inbox", "Inbox"), ("folders/outbox", "Outbox"),
             ("folders/sentitems", "Sent"), ("folders/sendingerror", "Errors"), ("phonebook", "Phonebook"),
+            ("sensors", "Sensors"),
         ]
         if user.isAdmin { items += [("rules", "Rules"), ("plugins", "Plugins"), ("users", "Users")] }
         let shell = Shell(

@@ -92,6 +92,7 @@ struct WebRenderer: Sendable {
         ("plugins", PackageResources.plugins_mustache),
         ("plugin", PackageResources.plugin_mustache),
         ("users", PackageResources.users_mustache),
+        ("sensors", PackageResources.sensors_mustache),
     ]
 
     static let assets: [String: (type: String, bytes: [UInt8])] = [

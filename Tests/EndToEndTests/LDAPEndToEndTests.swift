@@ -170,22 +170,13 @@ struct LDAPEndToEndTests {
         #expect(local == "Invalid login or password", "\(local)")
 
         // The web interface signs in through the same check; its phonebook lists the directory's groups.
-        let jar = FileManager.default.temporaryDirectory.appendingPathComponent("jar-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: jar) }
-        let curl = ["-s", "-c", jar, "-b", jar]
-        let form = try await MosquittoBroker.runDetached("/usr/bin/curl", curl + [gateway.baseURL + "/login"]).output
-        let csrf = try #require(form.firstMatch(of: /name="csrf" value="([^"]+)"/)).output.1
-        let signIn = try await MosquittoBroker.runDetached(
-            "/usr/bin/curl",
-            curl + [
-                "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}", "--data-urlencode", "csrf=\(csrf)",
-                "--data-urlencode", "login=anna", "--data-urlencode", "password=anna-pw-1", gateway.baseURL + "/login",
-            ]
-        )
-        #expect(signIn.output.hasPrefix("303"), "\(signIn.output)")
-        let phonebook = try await MosquittoBroker.runDetached("/usr/bin/curl", curl + [gateway.baseURL + "/phonebook"])
-        #expect(phonebook.output.contains("Directory groups"), "\(phonebook.output)")
-        #expect(phonebook.output.contains("<td>oncall</td><td>ldap</td><td>4</td>"), "\(phonebook.output)")
+        let web = WebSession(gateway: gateway)
+        defer { web.end() }
+        let signIn = try await web.signIn("anna", "anna-pw-1")
+        #expect(signIn.hasPrefix("303"), "\(signIn)")
+        let phonebook = try await web.get("/phonebook")
+        #expect(phonebook.contains("Directory groups"), "\(phonebook)")
+        #expect(phonebook.contains("<td>oncall</td><td>ldap</td><td>4</td>"), "\(phonebook)")
 
         // The users the directory signed in are the gateway's users now, marked as the directory's.
         let users = try GatewayProcess.run(["user", "list", "--data-dir", gateway.dataDirectory])

@@ -45,6 +45,8 @@ struct SensorsEndToEndTests {
         try await gateway.start(
             config: """
                 plugin_directory: \(plugins)
+                sensor_history:
+                  resolution: 1s
                 plugins:
                   sensors:
                     sysfs_root: \(root.path)
@@ -76,6 +78,14 @@ struct SensorsEndToEndTests {
         )
         defer { gateway.stop() }
         try await gateway.waitForLog("found: 1-Wire \(Self.probe)")
+        let info = try await eventually("plugins info with the running plugin's health") {
+            let shown = try GatewayProcess.run([
+                "plugins", "info", "sensors", "--data-dir", gateway.dataDirectory, "--config",
+                gateway.dataDirectory + "-swiftlet.yaml",
+            ])
+            return shown.stdout.contains("running:      ok:") ? shown.stdout : nil
+        }
+        #expect(info.contains("1 sensors, 1 inputs, 1 outputs; found: 1-Wire \(Self.probe); hwmon none"), "\(info)")
         let metrics = try await eventually("the reading in /metrics") {
             let body = try await gateway.get("/metrics").body
             return body.contains(#"swiftlet_sensors_temperature_celsius{sensor="Temp1"} 21.5"#) ? body : nil
@@ -112,5 +122,41 @@ struct SensorsEndToEndTests {
         _ = try await eventually("the door's SMS") {
             (try texts(gateway, to: "+46700000043")) == ["Door active"] ? true : nil
         }
+
+        // The history: recorded every second (sensor_history.resolution), read by the API and the web.
+        let token = try gateway.createToken(user: "api")
+        let latest = try await gateway.get("/swiftlet/v1/sensors", [("access_token", token)])
+        #expect(latest.status == 200, "\(latest.body)")
+        let sensors = try JSONSerialization.jsonObject(with: Data(latest.body.utf8)) as? [[String: Any]]
+        #expect(sensors?.first?["sensor"] as? String == "Temp1" && sensors?.first?["unit"] as? String == "°C")
+        #expect(sensors?.first?["value"] as? Double == 25, "\(latest.body)")
+        let csv = try await gateway.get(
+            "/swiftlet/v1/sensors/Temp1/history",
+            [("access_token", token), ("format", "csv")]
+        )
+        let lines = csv.body.split(separator: "\n")
+        #expect(lines.first == "time,value" && lines.count > 5, "\(csv.body)")
+        #expect(lines.contains { $0.hasSuffix(",31.5") } && lines.contains { $0.hasSuffix(",21.5") }, "\(csv.body)")
+        let bad = try await gateway.get(
+            "/swiftlet/v1/sensors/Temp1/history",
+            [("access_token", token), ("from", "yesterday")]
+        )
+        #expect(bad.status == 400 && bad.body.contains("not an ISO 8601 time"), "\(bad.body)")
+        #expect(try await gateway.get("/swiftlet/v1/sensors").status == 401)
+
+        let added = try GatewayProcess.run(["user", "add", "ops", "--data-dir", gateway.dataDirectory])
+        #expect(added.status == 0, "\(added.stderr)")
+        let password = try GatewayProcess.run(
+            ["user", "set-password", "ops", "--data-dir", gateway.dataDirectory],
+            input: "ops-password-1\n"
+        )
+        #expect(password.status == 0, "\(password.stderr)")
+        let web = WebSession(gateway: gateway)
+        defer { web.end() }
+        #expect(try await web.signIn("ops", "ops-password-1").hasPrefix("303"))
+        let page = try await web.get("/sensors")
+        #expect(page.contains("Temp1: 25.0 °C") && page.contains("<polyline class=\"reading\""), "\(page)")
+        let export = try await web.get("/sensors/Temp1/csv")
+        #expect(export.hasPrefix("time,value\n"), "\(export)")
     }
 }

@@ -83,6 +83,28 @@ struct SysfsTests {
     }
 }
 
+@Suite("Sensors: GPIO through libgpiod, at its edges")
+struct GPIOTests {
+    // This machine's kernel has neither gpio-sim nor gpio-mockup: no line can be opened, so what is
+    // tested is what an admin sees when the chip or line is wrong.
+    @Test("a chip that does not exist is refused with the chip's name and the system's reason")
+    func missingChip() {
+        #expect {
+            _ = try GPIOLine(chip: "gpiochip99", offset: 17, direction: .input, activeLow: false)
+        } throws: { error in
+            "\(error)".contains("cannot open GPIO chip gpiochip99: No such file or directory")
+        }
+    }
+
+    @Test("the chips the kernel lists under sys/bus/gpio/devices are found")
+    func chips() throws {
+        let tree = try SysfsTree()
+        try tree.write("sys/bus/gpio/devices/gpiochip0/dev", "254:0\n")
+        try tree.write("sys/bus/gpio/devices/gpiochip1/dev", "254:1\n")
+        #expect(Sysfs(root: tree.root).gpioChips() == ["gpiochip0", "gpiochip1"])
+    }
+}
+
 @Suite("Sensors: alarms and inputs")
 struct AlarmTests {
     let t0 = Date(timeIntervalSince1970: 1_800_000_000)

@@ -317,6 +317,42 @@ struct StoreTests {
         #expect(try await store.user(login: "tokenonly", password: "") == nil)
     }
 
+    @Test("sensor readings: kept, read back by time, the latest per sensor; compacted into span averages, then gone")
+    func sensorHistory() async throws {
+        let store = try SQLiteStore(directory: directory)
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)  // a multiple of 900 s
+        var readings: [SensorReading] = []
+        for minute in 0..<60 {
+            readings.append(SensorReading(sensor: "Temp1", at: t0 + Double(minute * 60), value: Double(minute)))
+        }
+        try await store.recordSensorReadings(readings, units: ["Temp1": "°C"])
+        try await store.recordSensorReadings(
+            [SensorReading(sensor: "Humidity", at: t0, value: 40)],
+            units: ["Humidity": "%"]
+        )
+        #expect(try await store.sensorHistory("Temp1", from: t0, to: t0 + 120).map(\.value) == [0, 1, 2])
+        let latest = try await store.latestSensorReadings()
+        #expect(
+            latest == [
+                SensorSummary(sensor: "Humidity", unit: "%", value: 40, at: t0),
+                SensorSummary(sensor: "Temp1", unit: "°C", value: 59, at: t0 + 3540),
+            ]
+        )
+        // Readings before t0 + 40 min go into 15-minute averages; the cut-off goes down to a span's
+        // start (t0 + 30 min), so the span 30–45 stays raw until it is whole.
+        _ = try await store.compactSensorReadings(rawBefore: t0 + 2400, bucket: 900, deleteBefore: t0 - 1)
+        let compacted = try await store.sensorHistory("Temp1", from: t0, to: t0 + 3600)
+        #expect(compacted.prefix(2).map(\.value) == [7, 22])  // averages of 0…14 and 15…29
+        #expect(compacted.prefix(2).map(\.at) == [t0, t0 + 900])
+        #expect(compacted.count == 2 + 30)
+        // Compacting again changes nothing; what is older than deleteBefore goes.
+        _ = try await store.compactSensorReadings(rawBefore: t0 + 2400, bucket: 900, deleteBefore: t0 - 1)
+        #expect(try await store.sensorHistory("Temp1", from: t0, to: t0 + 3600).count == 32)
+        _ = try await store.compactSensorReadings(rawBefore: t0, bucket: 900, deleteBefore: t0 + 1000)
+        #expect(try await store.sensorHistory("Temp1", from: t0, to: t0 + 3600).first?.at == t0 + 1800)
+        #expect(try await store.sensorHistory("Humidity", from: t0 - 1, to: t0 + 1).isEmpty)
+    }
+
     @Test("a directory's sign-in makes its user and sets its role again; it never takes a local user's name")
     func directoryUsers() async throws {
         let store = try SQLiteStore(directory: directory)

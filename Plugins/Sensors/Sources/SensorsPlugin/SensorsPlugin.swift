@@ -37,6 +37,8 @@ public final class SensorsPlugin: Plugin {
     private let lines = Mutex<[String: any DigitalLine]>([:])
     private let running = Atomic<Bool>(false)
     private let timer = Mutex<UInt64?>(nil)
+    /// What `found()` said at start, for the health (`swiftlet plugins list` and `plugins info`).
+    private let discovered = Mutex("")
 
     public init(configuration: Configuration, host: any PluginHost) throws {
         settings = try SensorSettings(configuration)
@@ -60,7 +62,9 @@ public final class SensorsPlugin: Plugin {
             try host.registerRuleKind(kind, role: .trigger, schema: nil)
         }
         try host.registerRuleKind(Self.outputKind, role: .action, schema: Self.outputSchema)
-        host.log(.info, "found: \(found())")
+        let found = found()
+        discovered.withLock { $0 = found }
+        host.log(.info, "found: \(found)")
         running.store(true, ordering: .sequentiallyConsistent)
         for output in settings.outputs {
             let line = try open(output, direction: .output(initial: false))
@@ -102,6 +106,8 @@ public final class SensorsPlugin: Plugin {
         parts.append(
             "IIO " + (iio.isEmpty ? "none" : iio.map { "\($0.directory) (\($0.name))" }.joined(separator: ", "))
         )
+        let gpio = sysfs.gpioChips()
+        parts.append("GPIO " + (gpio.isEmpty ? "none" : gpio.joined(separator: ", ")))
         return parts.joined(separator: "; ") + " under \(sysfs.root.path)"
     }
 
@@ -170,7 +176,8 @@ public final class SensorsPlugin: Plugin {
         }
         let inputs = settings.inputs.count
         let outputs = settings.outputs.count
-        let summary = "\(settings.sensors.count) sensors, \(inputs) inputs, \(outputs) outputs"
+        let summary =
+            "\(settings.sensors.count) sensors, \(inputs) inputs, \(outputs) outputs; found: \(discovered.withLock { $0 })"
         if problems.isEmpty {
             host.reportHealth(.ok, summary)
         } else {

@@ -107,6 +107,15 @@ struct Sysfs: Sendable {
         return (raw + offset) * scale / 1000
     }
 
+    // MARK: GPIO
+
+    /// The GPIO chips the kernel has (`gpiochip0`), for the admin wiring inputs and outputs.
+    func gpioChips() -> [String] {
+        let folder = root.appendingPathComponent("sys/bus/gpio/devices")
+        return ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
+            .filter { $0.hasPrefix("gpiochip") }.sorted()
+    }
+
     // MARK: Files
 
     private func read(_ file: URL) throws(ReadingError) -> String {
