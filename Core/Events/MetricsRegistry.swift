@@ -13,6 +13,9 @@ public final class MetricsRegistry: Sendable {
     private struct Series {
         var owner: String
         var sample: MetricSample
+        /// When it was last reported: a gauge that is no longer reported (a sensor without a reading)
+        /// keeps its value, but not its freshness.
+        var updated: Date
     }
 
     private let series = Mutex<[String: Series]>([:])
@@ -51,13 +54,14 @@ public final class MetricsRegistry: Sendable {
                 }
                 existing.sample.value = sample.type == .counter ? existing.sample.value + sample.value : sample.value
                 if let help = sample.help { existing.sample.help = help }
+                existing.updated = Date()
                 series[key] = existing
                 return
             }
             guard series.values.count(where: { $0.owner == owner }) < Self.maximumSeriesPerOwner else {
                 throw MetricError("more than \(Self.maximumSeriesPerOwner) series")
             }
-            series[key] = Series(owner: owner, sample: sample)
+            series[key] = Series(owner: owner, sample: sample, updated: Date())
         }
     }
 
@@ -65,6 +69,13 @@ public final class MetricsRegistry: Sendable {
     public var samples: [MetricSample] {
         series.withLock { series in
             series.sorted { $0.key < $1.key }.map(\.value.sample)
+        }
+    }
+
+    /// The series reported at or after `date`, sorted by name then labels.
+    public func samples(reportedSince date: Date) -> [MetricSample] {
+        series.withLock { series in
+            series.sorted { $0.key < $1.key }.filter { $0.value.updated >= date }.map(\.value.sample)
         }
     }
 

@@ -4,9 +4,9 @@ import ServiceLifecycle
 import SwiftletDomain
 import SwiftletEvents
 
-/// Keeps sensors' readings: every `resolution` it records each gauge a plugin reports with the label
-/// `sensor` (the sensors plugin's, a Modbus bridge's — the same rule the SNMP plugin and the metrics
-/// follow), and once an hour it averages what is older than `rawFor` into spans of `bucket` and
+/// Keeps sensors' readings: every `resolution` it records each gauge a plugin reported with the label
+/// `sensor` in that interval (the sensors plugin's, a Modbus bridge's — the same rule the SNMP plugin
+/// and the metrics follow), and once an hour it averages what is older than `rawFor` into spans of `bucket` and
 /// removes what is older than `keepFor`.
 struct SensorRecorder: Service {
     let history: any SensorHistory
@@ -40,9 +40,12 @@ struct SensorRecorder: Service {
         await cancelWhenGracefulShutdown {
             var lastCompaction = Date.distantPast
             while !Task.isCancelled {
+                let since = Date()
                 try? await Task.sleep(for: settings.resolution)
                 let now = Date()
-                let (readings, units) = Self.readings(metrics.samples, at: now)
+                // Only what was reported in this interval: a sensor without a reading leaves a gap,
+                // not its last value over and over.
+                let (readings, units) = Self.readings(metrics.samples(reportedSince: since), at: now)
                 do {
                     try await history.recordSensorReadings(readings, units: units)
                 } catch {

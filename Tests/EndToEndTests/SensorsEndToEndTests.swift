@@ -137,6 +137,13 @@ struct SensorsEndToEndTests {
         let lines = csv.body.split(separator: "\n")
         #expect(lines.first == "time,value" && lines.count > 5, "\(csv.body)")
         #expect(lines.contains { $0.hasSuffix(",31.5") } && lines.contains { $0.hasSuffix(",21.5") }, "\(csv.body)")
+        // A probe that vanished: no reading, so nothing is recorded (a gap), not its last value again.
+        try FileManager.default.removeItem(at: root.appendingPathComponent("sys/bus/w1/devices/\(Self.probe)"))
+        try await Task.sleep(for: .seconds(3))  // a reading taken just before may still be recorded
+        let before = try await gateway.get("/swiftlet/v1/sensors", [("access_token", token)]).body
+        try await Task.sleep(for: .seconds(2.5))
+        let after = try await gateway.get("/swiftlet/v1/sensors", [("access_token", token)]).body
+        #expect(before == after, "the vanished probe's reading was recorded again: \(before) → \(after)")
         let bad = try await gateway.get(
             "/swiftlet/v1/sensors/Temp1/history",
             [("access_token", token), ("from", "yesterday")]
