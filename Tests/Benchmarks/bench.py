@@ -232,6 +232,18 @@ class Swiftlet:
             f"SELECT count(*) FROM outgoing WHERE state IN ({placeholders})", states
         ).fetchone()[0]
 
+    def timed_group_send(self, group, size):
+        """send_togroup to `group`: seconds to the answer, and messages queued (all `size`, or an error)."""
+        started = time.monotonic()
+        answer = self.api("send_togroup", groupname=group, message="Outage at the plant")
+        answered = time.monotonic() - started
+        if not answer.startswith("OK"):
+            raise RuntimeError(f"send_togroup answered: {answer[:200]}")
+        queued = self.count(["queued", "claimed", "submitting", "sent"])
+        if queued < size:
+            raise RuntimeError(f"send_togroup answered OK but only {queued} of {size} messages are queued")
+        return answered, queued
+
     def figures(self):
         return proc_figures([self.process.pid])
 
@@ -439,14 +451,7 @@ def group_send(args, size=100_000):
             (contact, contact),
         )
         db.commit()
-        started = time.monotonic()
-        answer = instance.api("send_togroup", groupname="everyone", message="Outage at the plant")
-        answered = time.monotonic() - started
-        if not answer.startswith("OK"):
-            raise RuntimeError(f"send_togroup answered: {answer[:200]}")
-        queued = instance.count(["queued", "claimed", "submitting", "sent"])
-        if queued < size:
-            raise RuntimeError(f"send_togroup answered OK but only {queued} of {size} messages are queued")
+        answered, queued = instance.timed_group_send("everyone", size)
         return {"answered": answered, "queued": queued}
     finally:
         instance.stop()

@@ -6,7 +6,6 @@ import re
 import shutil
 import subprocess
 import tempfile
-import time
 
 SUFFIX = "dc=bench,dc=test"
 SERVICE = ("cn=swiftlet,ou=service," + SUFFIX, "bench-secret")
@@ -84,14 +83,7 @@ def directory(args, swiftlet_class, free_port, wait_for, people=5_000, groups=50
         line = re.compile(r"directory synced \(start\) in ([0-9.]+) s")
         found = wait_for(lambda: line.search(instance.log_text()), 300, "the first directory sync")
         synced = float(found.group(1))
-        started = time.monotonic()
-        answer = instance.api("send_togroup", groupname="everyone", message="Outage at the plant")
-        answered = time.monotonic() - started
-        if not answer.startswith("OK"):
-            raise RuntimeError(f"send_togroup answered: {answer[:200]}")
-        queued = instance.count(["queued", "claimed", "submitting", "sent"])
-        if queued < people:
-            raise RuntimeError(f"send_togroup answered OK but only {queued} of {people} messages are queued")
+        answered, queued = instance.timed_group_send("everyone", people)
         return {"sync": synced, "answered": answered, "queued": queued, "people": people}
     finally:
         if instance:
