@@ -16,6 +16,17 @@ let pluginLinkerSettings: [LinkerSetting] = [
     ])
 ]
 
+/// A plugin's entry target: the one `@_cdecl` function, in a library that exports nothing else.
+func pluginEntry(_ plugin: String, path: String) -> Target {
+    .target(
+        name: plugin + "Entry",
+        dependencies: [.target(name: plugin), "SwiftletPluginSDK"],
+        path: path,
+        swiftSettings: swiftSettings,
+        linkerSettings: pluginLinkerSettings
+    )
+}
+
 let package = Package(
     name: "swiftlet",
     platforms: [.macOS(.v15)],
@@ -32,6 +43,7 @@ let package = Package(
         .library(name: "SwiftletSNMP", type: .dynamic, targets: ["SNMPPluginEntry"]),
         .library(name: "SwiftletLDAP", type: .dynamic, targets: ["LDAPPluginEntry"]),
         .library(name: "SwiftletSensors", type: .dynamic, targets: ["SensorsPluginEntry"]),
+        .library(name: "SwiftletPixieRelay", type: .dynamic, targets: ["PixieRelayPluginEntry"]),
         .library(name: "SwiftletRelayExample", type: .dynamic, targets: ["SwiftRelayEntry"]),
     ],
     dependencies: [
@@ -173,13 +185,7 @@ let package = Package(
             path: "PluginSDK/Examples/SwiftRelay/Sources/SwiftRelay",
             swiftSettings: swiftSettings
         ),
-        .target(
-            name: "SwiftRelayEntry",
-            dependencies: ["SwiftRelay", "SwiftletPluginSDK"],
-            path: "PluginSDK/Examples/SwiftRelay/Sources/Entry",
-            swiftSettings: swiftSettings,
-            linkerSettings: pluginLinkerSettings
-        ),
+        pluginEntry("SwiftRelay", path: "PluginSDK/Examples/SwiftRelay/Sources/Entry"),
         // Plugin `keywords`: replies, subscriptions and forwarding for incoming SMS by their first word.
         .target(
             name: "KeywordsPlugin",
@@ -187,13 +193,7 @@ let package = Package(
             path: "Plugins/Keywords/Sources/KeywordsPlugin",
             swiftSettings: swiftSettings
         ),
-        .target(
-            name: "KeywordsPluginEntry",
-            dependencies: ["KeywordsPlugin", "SwiftletPluginSDK"],
-            path: "Plugins/Keywords/Sources/Entry",
-            swiftSettings: swiftSettings,
-            linkerSettings: pluginLinkerSettings
-        ),
+        pluginEntry("KeywordsPlugin", path: "Plugins/Keywords/Sources/Entry"),
         // Plugin `mqtt`: MQTT to SMS and SMS to MQTT, through libmosquitto (libmosquitto-dev).
         .systemLibrary(name: "CMosquitto", path: "Plugins/MQTT/Sources/CMosquitto"),
         .target(
@@ -202,13 +202,7 @@ let package = Package(
             path: "Plugins/MQTT/Sources/MQTTPlugin",
             swiftSettings: swiftSettings
         ),
-        .target(
-            name: "MQTTPluginEntry",
-            dependencies: ["MQTTPlugin", "SwiftletPluginSDK"],
-            path: "Plugins/MQTT/Sources/Entry",
-            swiftSettings: swiftSettings,
-            linkerSettings: pluginLinkerSettings
-        ),
+        pluginEntry("MQTTPlugin", path: "Plugins/MQTT/Sources/Entry"),
         // Plugin `email`: Email2SMS (SMTP listener; IMAP/POP3 poller) and SMS2Email. GMime parses
         // mail (libgmime-3.0-dev); libcurl polls mailboxes and sends mail (libcurl4-openssl-dev).
         .systemLibrary(
@@ -219,14 +213,21 @@ let package = Package(
         ),
         .systemLibrary(
             name: "CCurl",
-            path: "Plugins/Email/Sources/CCurl",
+            path: "Plugins/Shared/CCurl",
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        // libcurl for the plugins (mail for `email`, HTTPS for `pixie-relay`), linked into each.
+        .target(
+            name: "PluginCurl",
+            dependencies: ["CCurl"],
+            path: "Plugins/Shared/Curl",
+            swiftSettings: swiftSettings
         ),
         .target(
             name: "EmailPlugin",
             dependencies: [
-                "CCurl", "CGMime", "SwiftletPluginSDK",
+                "CCurl", "CGMime", "PluginCurl", "SwiftletPluginSDK",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -235,13 +236,7 @@ let package = Package(
             path: "Plugins/Email/Sources/EmailPlugin",
             swiftSettings: swiftSettings
         ),
-        .target(
-            name: "EmailPluginEntry",
-            dependencies: ["EmailPlugin", "SwiftletPluginSDK"],
-            path: "Plugins/Email/Sources/Entry",
-            swiftSettings: swiftSettings,
-            linkerSettings: pluginLinkerSettings
-        ),
+        pluginEntry("EmailPlugin", path: "Plugins/Email/Sources/Entry"),
         // Plugin `snmp`: an AgentX subagent of the system's snmpd on net-snmp's agent library
         // (libsnmp-dev), in C on a thread of its own (net-snmp is not thread-safe).
         .target(
@@ -255,13 +250,7 @@ let package = Package(
             path: "Plugins/SNMP/Sources/SNMPPlugin",
             swiftSettings: swiftSettings
         ),
-        .target(
-            name: "SNMPPluginEntry",
-            dependencies: ["SNMPPlugin", "SwiftletPluginSDK"],
-            path: "Plugins/SNMP/Sources/Entry",
-            swiftSettings: swiftSettings,
-            linkerSettings: pluginLinkerSettings
-        ),
+        pluginEntry("SNMPPlugin", path: "Plugins/SNMP/Sources/Entry"),
         // Plugin `ldap`: directory groups and people as recipients, and directory logins, on
         // OpenLDAP's client library (libldap-dev), each call on a thread of the plugin's own.
         .systemLibrary(
@@ -275,13 +264,7 @@ let package = Package(
             path: "Plugins/LDAP/Sources/LDAPPlugin",
             swiftSettings: swiftSettings
         ),
-        .target(
-            name: "LDAPPluginEntry",
-            dependencies: ["LDAPPlugin", "SwiftletPluginSDK"],
-            path: "Plugins/LDAP/Sources/Entry",
-            swiftSettings: swiftSettings,
-            linkerSettings: pluginLinkerSettings
-        ),
+        pluginEntry("LDAPPlugin", path: "Plugins/LDAP/Sources/Entry"),
         // Plugin `sensors`: sysfs sensors (1-Wire, hwmon, IIO), Modbus registers (libmodbus-dev), and
         // digital I/O through libgpiod's v1 API (libgpiod-dev, Debian 12), kept behind a protocol
         // because libgpiod 2 changed it.
@@ -302,13 +285,15 @@ let package = Package(
             path: "Plugins/Sensors/Sources/SensorsPlugin",
             swiftSettings: swiftSettings
         ),
+        pluginEntry("SensorsPlugin", path: "Plugins/Sensors/Sources/Entry"),
+        // Plugin `pixie-relay`: a transport through a Pixie-compatible cloud API (libcurl).
         .target(
-            name: "SensorsPluginEntry",
-            dependencies: ["SensorsPlugin", "SwiftletPluginSDK"],
-            path: "Plugins/Sensors/Sources/Entry",
-            swiftSettings: swiftSettings,
-            linkerSettings: pluginLinkerSettings
+            name: "PixieRelayPlugin",
+            dependencies: ["PluginCurl", "SwiftletPluginSDK"],
+            path: "Plugins/PixieRelay/Sources/PixieRelayPlugin",
+            swiftSettings: swiftSettings
         ),
+        pluginEntry("PixieRelayPlugin", path: "Plugins/PixieRelay/Sources/Entry"),
         // Plugin `voice`: SIP calls through a supervised baresip (baresip-core), text-to-speech with
         // eSpeak NG (libespeak-ng-dev).
         .systemLibrary(
@@ -323,13 +308,7 @@ let package = Package(
             path: "Plugins/Voice/Sources/VoicePlugin",
             swiftSettings: swiftSettings
         ),
-        .target(
-            name: "VoicePluginEntry",
-            dependencies: ["VoicePlugin", "SwiftletPluginSDK"],
-            path: "Plugins/Voice/Sources/Entry",
-            swiftSettings: swiftSettings,
-            linkerSettings: pluginLinkerSettings
-        ),
+        pluginEntry("VoicePlugin", path: "Plugins/Voice/Sources/Entry"),
         // SMSEagle-compatible HTTP APIs.
         .target(
             name: "SwiftletAPI",
@@ -460,7 +439,8 @@ let package = Package(
             name: "TestSupport",
             path: "Tests/Support",
             exclude: [
-                "gammu_oracle.py", "oauth2_server.py", "openapi_exchange.py", "smseagle_client.py", "smtp_sink.py",
+                "gammu_oracle.py", "modbus_server.py", "oauth2_server.py", "openapi_check.py", "openapi_exchange.py",
+                "pixie_server.py", "requirements.txt", "smseagle_client.py", "smtp_sink.py", "webhook_receiver.py",
             ],
             swiftSettings: swiftSettings
         ),
@@ -537,6 +517,12 @@ let package = Package(
             name: "LDAPPluginTests",
             dependencies: ["LDAPPlugin", "SwiftletPluginTestKit", "TestSupport"],
             path: "Tests/LDAPPluginTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PixieRelayPluginTests",
+            dependencies: ["PixieRelayPlugin", "SwiftletPluginTestKit", "TestSupport"],
+            path: "Tests/PixieRelayPluginTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -65,6 +65,10 @@ extension APIv2 {
         @Nullable var oid: String?
         /// How a text-to-speech call (kind `call`) ended; null for everything else, and before it did.
         @Nullable var call: Call?
+        /// Who sent it: a modem's name, or `transport:NAME` (a cloud relay); null before it was sent.
+        @Nullable var sentBy: String?
+        /// What a transport's upstream charged for it, in its currency; null for a modem.
+        @Nullable var cost: Double?
 
         struct Call: Encodable {
             var result: String
@@ -74,7 +78,8 @@ extension APIv2 {
 
         enum CodingKeys: String, CodingKey {
             case id, folder, kind, to, text, status, priority, encoding, flash, parts, attempts, delivery, error, oid,
-                call
+                call, cost
+            case sentBy = "sent_by"
             case modemNumber = "modem_no"
             case createdBy = "created_by"
             case createdAt = "created_at"

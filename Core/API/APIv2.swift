@@ -420,7 +420,9 @@ public struct APIv2: Sendable {
             delivery: message.delivery?.rawValue,
             error: message.lastError,
             oid: message.options.oid,
-            call: message.call.map { Sent.Call(result: $0.result, duration: $0.duration, digits: $0.digits) }
+            call: message.call.map { Sent.Call(result: $0.result, duration: $0.duration, digits: $0.digits) },
+            sentBy: message.modem,
+            cost: message.cost
         )
     }
 

@@ -143,6 +143,8 @@ public struct OutgoingMessage: Sendable, Equatable {
     public var deliveredAt: Date?
     /// How a call (payload `.call`) ended; nil before it did.
     public var call: CallOutcome?
+    /// What a transport's upstream charged for it (a cloud relay), in its currency; nil for a modem.
+    public var cost: Double?
 
     public init(
         id: MessageID,
@@ -162,9 +164,11 @@ public struct OutgoingMessage: Sendable, Equatable {
         modem: String? = nil,
         delivery: DeliveryState? = nil,
         deliveredAt: Date? = nil,
-        call: CallOutcome? = nil
+        call: CallOutcome? = nil,
+        cost: Double? = nil
     ) {
         self.call = call
+        self.cost = cost
         self.id = id
         self.recipient = recipient
         self.payload = payload
@@ -182,6 +186,12 @@ public struct OutgoingMessage: Sendable, Equatable {
         self.modem = modem
         self.delivery = delivery
         self.deliveredAt = deliveredAt
+    }
+
+    /// The key a transport or voice provider is offered the message under: the same for every
+    /// attempt and after a restart, and different for every message of every gateway sharing the store.
+    public var transportKey: String {
+        "swiftlet-\(id)-\(Int64(createdAt.timeIntervalSince1970 * 1000))"
     }
 
     /// What a list shows in the number column: the recipient, or a USSD request's code.

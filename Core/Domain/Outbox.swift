@@ -49,6 +49,7 @@ public struct Outbox: Sendable {
 
     private let store: any MessageStore
     private let modemCount: Int
+    private let transportModemNumber: Int?
     private let sendsMMS: Bool
     private let calendar: Calendar
     private let now: @Sendable () -> Date
@@ -58,6 +59,8 @@ public struct Outbox: Sendable {
 
     /// - Parameters:
     ///   - modemCount: how many modems the gateway has, for checking a requested modem number.
+    ///   - transportModemNumber: the modem number that routes a message to the transport (a cloud
+    ///     relay), if any.
     ///   - sendsMMS: whether a modem can send MMS. None can yet (the driver sends SMS only), so an
     ///     MMS is refused when it is requested, not accepted and failed later.
     ///   - didQueue: called after a commit with how many messages were queued and by whom, to wake a
@@ -68,6 +71,7 @@ public struct Outbox: Sendable {
     public init(
         store: any MessageStore,
         modemCount: Int = 1,
+        transportModemNumber: Int? = nil,
         sendsMMS: Bool = false,
         timeZone: TimeZone = .current,
         now: @escaping @Sendable () -> Date = Date.init,
@@ -79,6 +83,7 @@ public struct Outbox: Sendable {
         self.ringsViaVoice = ringsViaVoice
         self.store = store
         self.modemCount = modemCount
+        self.transportModemNumber = transportModemNumber
         self.sendsMMS = sendsMMS
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
@@ -259,10 +264,11 @@ public struct Outbox: Sendable {
     }
 
     func checkModem(_ number: Int?) throws {
-        if let number, !(1...modemCount).contains(number) {
+        if let number, !(1...modemCount).contains(number), number != transportModemNumber {
+            let transport = transportModemNumber.map { ", and \($0) is its transport" } ?? ""
             throw SwiftletError.invalidParameter(
                 "modem_no",
-                "there is no modem \(number) (this gateway has \(modemCount))"
+                "there is no modem \(number) (this gateway has \(modemCount)\(transport))"
             )
         }
     }

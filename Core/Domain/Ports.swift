@@ -116,14 +116,23 @@ extension OutboxQueue {
 /// Which queued messages a sender may take.
 public struct ClaimFilter: Sendable, Equatable {
     /// Messages for any modem and those pinned to this modem number; 0 for a sender that is not a
-    /// modem (a transport): messages for any modem only.
+    /// modem and has no number (a transport without `transport_modem_no`): messages for any modem only.
     public var modemNumber: Int
-    /// A message whose last attempt failed on this sender is left for another, unless pinned to it.
+    /// A message whose last attempt failed on this sender is left for another, unless pinned to it
+    /// (or interrupted there by a stop: a transport is offered it again).
     public var avoidingRetriesOf: String?
     /// Only messages of these kinds.
     public var kinds: [MessageKind]
-    /// Only messages created before this time (a fallback takes those that waited too long).
+    /// Only messages created before this time (a fallback takes those that waited too long); those
+    /// pinned to `modemNumber` are taken at once.
     public var createdBefore: Date?
+    /// Only messages of at least this priority (a transport over its monthly cap takes urgent ones).
+    public var minimumPriority: Int?
+    /// SMS only below this priority (the modems leave urgent ones to a primary transport over its cap).
+    public var smsBelowPriority: Int?
+    /// Leaves to this transport (its sender name) the messages it held when the gateway stopped:
+    /// whether they went out, only it can tell (it is offered them again under the same key).
+    public var leavingInterrupted: String?
 
     /// What a modem sends: every kind but calls that need a voice provider.
     public static let modemKinds: [MessageKind] = [.sms, .binary, .ussd, .ring, .mms]
@@ -132,12 +141,67 @@ public struct ClaimFilter: Sendable, Equatable {
         modemNumber: Int,
         avoidingRetriesOf: String? = nil,
         kinds: [MessageKind] = ClaimFilter.modemKinds,
-        createdBefore: Date? = nil
+        createdBefore: Date? = nil,
+        minimumPriority: Int? = nil
     ) {
         self.modemNumber = modemNumber
         self.avoidingRetriesOf = avoidingRetriesOf
         self.kinds = kinds
         self.createdBefore = createdBefore
+        self.minimumPriority = minimumPriority
+    }
+}
+
+/// What transports (ABI 1.5) record beyond a modem's sends.
+public protocol TransportLedger: Sendable {
+    /// Records that the transport accepted a claimed message: `parts` as billed, what it `cost`, and
+    /// whether it will report delivery.
+    func markSentByTransport(
+        _ id: MessageID,
+        owner: String,
+        parts: Int,
+        cost: Double?,
+        at: Date,
+        reportRequested: Bool
+    ) async throws
+    /// Applies a transport's status report to the message `report.id` if one of `senders` (the
+    /// reporting plugin's transports) sent it under `report.key`; nil when none did.
+    func recordTransportReport(_ report: TransportReport, senders: [String]) async throws -> TransportReport.Outcome?
+    /// What the messages `sender` sent since `since` cost.
+    func transportCost(sender: String, since: Date) async throws -> Double
+}
+
+/// A transport's status report on a message it accepted, or could not tell whether it sent.
+public struct TransportReport: Sendable, Equatable {
+    public enum Status: String, Sendable {
+        case delivered, failed, sent
+    }
+
+    public struct Outcome: Sendable, Equatable {
+        public var id: MessageID
+        public var recipient: String
+        /// False when the message already stood so (a report seen twice).
+        public var changed: Bool
+
+        public init(id: MessageID, recipient: String, changed: Bool) {
+            self.id = id
+            self.recipient = recipient
+            self.changed = changed
+        }
+    }
+
+    public var id: MessageID
+    public var key: String
+    public var status: Status
+    public var detail: String?
+    public var at: Date
+
+    public init(id: MessageID, key: String, status: Status, detail: String?, at: Date) {
+        self.id = id
+        self.key = key
+        self.status = status
+        self.detail = detail
+        self.at = at
     }
 }
 

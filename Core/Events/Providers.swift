@@ -77,13 +77,62 @@ public struct TransportAnswer: Codable, Sendable, Equatable {
     public var error: String?
     /// Refused for good: trying again is pointless (a number the upstream refuses).
     public var permanent: Bool?
+    /// ABI 1.5: the SMS parts the upstream billed, when accepted.
+    public var parts: Int?
+    /// ABI 1.5: what the upstream charged for it, in its currency.
+    public var cost: Double?
+    /// ABI 1.5: the transport will `report_delivery` for this message.
+    public var reports: Bool?
 
-    public static func accepted(reference: String? = nil) -> TransportAnswer {
-        TransportAnswer(accepted: true, reference: reference, error: nil, permanent: nil)
+    public static func accepted(
+        reference: String? = nil,
+        parts: Int? = nil,
+        cost: Double? = nil,
+        reports: Bool? = nil
+    ) -> TransportAnswer {
+        TransportAnswer(
+            accepted: true,
+            reference: reference,
+            error: nil,
+            permanent: nil,
+            parts: parts,
+            cost: cost,
+            reports: reports
+        )
     }
 
     public static func rejected(_ error: String, permanent: Bool) -> TransportAnswer {
         TransportAnswer(accepted: false, reference: nil, error: error, permanent: permanent)
+    }
+}
+
+/// ABI 1.5 `report_delivery`: what became of a message a transport accepted (or could not tell
+/// whether it sent).
+public struct TransportDeliveryReport: Codable, Sendable, Equatable {
+    public enum Status: String, Codable, Sendable {
+        /// The recipient's phone has it.
+        case delivered
+        /// The upstream gave up on it.
+        case failed
+        /// It went out after all (the transport had answered that it could not tell).
+        case sent
+    }
+
+    /// The `id` and `key` of the `transport.send` request.
+    public var id: Int
+    public var key: String
+    public var status: Status
+    /// Why, for `failed`.
+    public var detail: String?
+    /// When it happened; nil: now.
+    public var at: Date?
+
+    public init(id: Int, key: String, status: Status, detail: String? = nil, at: Date? = nil) {
+        self.id = id
+        self.key = key
+        self.status = status
+        self.detail = detail
+        self.at = at
     }
 }
 

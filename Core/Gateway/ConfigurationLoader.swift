@@ -90,7 +90,8 @@ public struct ConfigurationLoader {
             known: [
                 "lease", "max_attempts", "retry_delay", "sweep_interval", "delivery_reports", "bench_after",
                 "bench_for", "transport", "transport_use", "transport_after", "transport_timeout", "call_attempts",
-                "call_retry_delay", "call_ring_time", "ring_via",
+                "call_retry_delay", "call_ring_time", "ring_via", "transport_modem_no", "transport_monthly_cap",
+                "transport_urgent_priority",
             ]
         ) {
             try dispatcher.read("bench_after", into: &configuration.dispatcher.benchAfter, integer(in: 1...1000))
@@ -104,6 +105,22 @@ public struct ConfigurationLoader {
             try dispatcher.read("transport_use", into: &configuration.dispatcher.transportUse, choice)
             try dispatcher.read("transport_after", into: &configuration.dispatcher.transportAfter, durationOrZero)
             try dispatcher.read("transport_timeout", into: &configuration.dispatcher.transportTimeout, duration)
+            try dispatcher.read("transport_modem_no", into: &configuration.dispatcher.transportModemNumber) {
+                try integer($0, $1, in: 1...99)
+            }
+            try dispatcher.read("transport_monthly_cap", into: &configuration.dispatcher.transportMonthlyCap) {
+                node,
+                key in
+                guard let text = node.scalar?.string, let cap = Double(text), cap >= 0, cap.isFinite else {
+                    throw error(node, key, "'\(node.scalar?.string ?? "…")' is not an amount such as 500 or 99.50")
+                }
+                return cap
+            }
+            try dispatcher.read(
+                "transport_urgent_priority",
+                into: &configuration.dispatcher.transportUrgentPriority,
+                integer(in: 0...9)
+            )
             try dispatcher.read("call_attempts", into: &configuration.dispatcher.callAttempts, integer(in: 1...20))
             try dispatcher.read("call_retry_delay", into: &configuration.dispatcher.callRetryDelay, duration)
             try dispatcher.read("call_ring_time", into: &configuration.dispatcher.callRingTime, duration)

@@ -5,6 +5,7 @@ import SwiftletEvents
 import SwiftletModem
 import SwiftletPluginHost
 import SwiftletPluginSDK
+import Synchronization
 
 /// SMS through a transport provider and text-to-speech calls through a voice provider (plugins, ABI
 /// 1.4), with the modems' claim discipline: a message is claimed under a lease and marked `submitting`
@@ -13,17 +14,26 @@ import SwiftletPluginSDK
 /// by a crash is offered again after the restart with the same `key`, which a transport uses to send
 /// it once.
 extension Dispatcher {
-    /// Whether the modems leave SMS to the transport now: it is primary and ready.
+    /// Whether the modems leave SMS to the transport now: it is primary, ready, and under its monthly cap.
     var transportIsPrimary: Bool {
         guard settings.transportUse == .primary, let name = settings.transport, let providers else { return false }
-        return providers.isReady(.transport, name)
+        return providers.isReady(.transport, name) && !transportOverCap.withLock { $0 }
+    }
+
+    /// Whether the modems leave urgent SMS to the transport: it is primary and ready, but over its
+    /// monthly cap (it takes urgent ones only, the modems the rest).
+    var transportTakesUrgent: Bool {
+        guard settings.transportUse == .primary, let name = settings.transport, let providers else { return false }
+        return providers.isReady(.transport, name) && transportOverCap.withLock { $0 }
     }
 
     /// The sender name messages record for a transport, where a modem's name would be.
     static func senderName(transport: String) -> String { "transport:" + transport }
 
     /// The transport's loop: while it is ready, claims what it may send (every SMS when primary or
-    /// no modem is ready; else those that waited `transportAfter`) and hands each to it.
+    /// no modem is ready; else those that waited `transportAfter`; at once those pinned to its
+    /// `transportModemNumber`; only urgent ones once the month's costs reach `transportMonthlyCap`)
+    /// and hands each to it.
     func work(transport name: String, providers: ProviderRegistry) async {
         let sender = Self.senderName(transport: name)
         await serve(
@@ -33,15 +43,44 @@ extension Dispatcher {
             filter: { now in
                 let modemReady = modems.contains { $0.state == .ready }
                 return ClaimFilter(
-                    modemNumber: 0,
+                    modemNumber: settings.transportModemNumber ?? 0,
                     avoidingRetriesOf: modemReady ? sender : nil,
                     kinds: [.sms],
                     createdBefore: settings.transportUse == .fallback && modemReady
-                        ? now.addingTimeInterval(-settings.transportAfter.seconds) : nil
+                        ? now.addingTimeInterval(-settings.transportAfter.seconds) : nil,
+                    minimumPriority: await checkCap(sender: sender, now: now) ? settings.transportUrgentPriority : nil
                 )
             },
             send: { message, name in await send(message, transport: name, providers: providers) }
         )
+    }
+
+    /// Whether the transport's costs this calendar month reached `transportMonthlyCap` (kept in
+    /// `transportOverCap`, which the modems read); says when that changes.
+    private func checkCap(sender: String, now: Date) async -> Bool {
+        let was = transportOverCap.withLock { $0 }
+        guard let cap = settings.transportMonthlyCap, let ledger else { return false }
+        let month = calendar.dateInterval(of: .month, for: now)?.start ?? now
+        guard let spent = try? await ledger.transportCost(sender: sender, since: month) else { return was }
+        let over = spent >= cap
+        guard over != was else { return over }
+        transportOverCap.withLock { $0 = over }
+        if over {
+            logger.warning(
+                "transport reached its monthly cap; only urgent messages use it until the month ends, the modems send the rest",
+                metadata: [
+                    "transport": "\(sender)", "spent": "\(spent)", "cap": "\(cap)",
+                    "urgent_priority": "\(settings.transportUrgentPriority)",
+                ]
+            )
+        } else {
+            logger.notice(
+                "transport below its monthly cap again",
+                metadata: ["transport": "\(sender)", "spent": "\(spent)", "cap": "\(cap)"]
+            )
+        }
+        wakeup.signalSoon()
+        return over
     }
 
     /// One provider role's loop: while `ready` names a provider, claims the most urgent message
@@ -51,7 +90,7 @@ extension Dispatcher {
         _ role: ProviderRole,
         ready: () -> String?,
         leaseExtra: Duration,
-        filter: (Date) -> ClaimFilter,
+        filter: (Date) async -> ClaimFilter,
         send: (OutgoingMessage, String) async -> Void
     ) async {
         var serving: String?
@@ -79,7 +118,7 @@ extension Dispatcher {
                     owner: owner,
                     leaseUntil: now.addingTimeInterval(settings.lease.seconds + leaseExtra.seconds),
                     now: now,
-                    filter: filter(now)
+                    filter: await filter(now)
                 ) {
                     await send(message, provider)
                     continue
@@ -95,12 +134,6 @@ extension Dispatcher {
         }
     }
 
-    /// The key a transport sends a message under: the same for every attempt and after a restart,
-    /// and different for every message of every gateway sharing the store.
-    static func transportKey(_ message: OutgoingMessage) -> String {
-        "swiftlet-\(message.id)-\(Int64(message.createdAt.timeIntervalSince1970 * 1000))"
-    }
-
     private func send(_ message: OutgoingMessage, transport name: String, providers: ProviderRegistry) async {
         var logger = self.logger
         logger[metadataKey: "message.id"] = "\(message.id)"
@@ -111,7 +144,7 @@ extension Dispatcher {
         }
         var request = TransportSendRequest(
             id: Int(message.id),
-            key: Self.transportKey(message),
+            key: message.transportKey,
             to: message.address,
             text: text
         )
@@ -137,15 +170,27 @@ extension Dispatcher {
             await failed(message, error: reason, retry: answer.permanent != true, logger: logger)
             return
         }
+        let parts = max(answer.parts ?? 1, 1)
         do {
-            try await queue.markSent(
-                message.id,
-                owner: owner,
-                references: [],
-                parts: 1,
-                at: Date(),
-                reportRequested: false
-            )
+            if let ledger {
+                try await ledger.markSentByTransport(
+                    message.id,
+                    owner: owner,
+                    parts: parts,
+                    cost: answer.cost,
+                    at: Date(),
+                    reportRequested: answer.reports == true
+                )
+            } else {
+                try await queue.markSent(
+                    message.id,
+                    owner: owner,
+                    references: [],
+                    parts: parts,
+                    at: Date(),
+                    reportRequested: false
+                )
+            }
         } catch {
             logger.error(
                 "sent, but cannot record it; the claim will be retaken and offered again under the same key",
@@ -155,6 +200,7 @@ extension Dispatcher {
         }
         let sentAt = Date()
         didSend(message.notBefore, sentAt)
+        didCharge(Self.senderName(transport: name), parts, answer.cost)
         events?.publish(
             kind: MessageStatusEvent.kind,
             body: MessageStatusEvent(
@@ -167,7 +213,10 @@ extension Dispatcher {
         )
         logger.info(
             "sent message through a transport",
-            metadata: ["to": "\(message.address)", "reference": "\(answer.reference ?? "")"]
+            metadata: [
+                "to": "\(message.address)", "reference": "\(answer.reference ?? "")", "parts": "\(parts)",
+                "cost": "\(answer.cost.map { "\($0)" } ?? "")",
+            ]
         )
     }
 
@@ -196,7 +245,7 @@ extension Dispatcher {
         let ringSeconds = Int(settings.callRingTime.components.seconds)
         var request = VoiceCallRequest(
             id: Int(message.id),
-            key: Self.transportKey(message),
+            key: message.transportKey,
             to: message.address,
             mode: .tts
         )

@@ -6,6 +6,7 @@ import SwiftletDomain
 import SwiftletEvents
 import SwiftletModem
 import SwiftletPluginHost
+import Synchronization
 
 /// Moves messages from the queue to the modems: one worker per modem claims the most urgent due
 /// message, marks it `submitting`, hands it to the modem, and records the outcome.
@@ -27,15 +28,23 @@ public final class Dispatcher: Service {
     let events: EventBus?
     /// The plugins that provide transports (ABI 1.4); nil when no plugin runs.
     let providers: ProviderRegistry?
-    /// The gateway's time zone, for send windows.
-    private let calendar: Calendar
+    /// Whether the transport's costs this month reached its cap: it then takes urgent messages only,
+    /// and is primary no more.
+    let transportOverCap = Mutex(false)
+    /// Where transports' costs and status reports are kept (the store); nil: costs are not kept.
+    let ledger: (any TransportLedger)?
+    /// The gateway's time zone, for send windows and the transport's monthly cap.
+    let calendar: Calendar
     /// Signalled once, on graceful shutdown.
     let stop = Wakeup()
     /// Told of each message the network (or a transport) accepted: when it was due, and when it was sent.
     let didSend: @Sendable (_ due: Date, _ at: Date) -> Void
+    /// Told of each message a transport accepted: its sender name, the parts and what it cost.
+    let didCharge: @Sendable (_ transport: String, _ parts: Int, _ cost: Double?) -> Void
 
     init(
         queue: any OutboxQueue,
+        ledger: (any TransportLedger)? = nil,
         modems: [ModemWorker],
         settings: GatewayConfiguration.Dispatcher,
         owner: String,
@@ -44,9 +53,12 @@ public final class Dispatcher: Service {
         providers: ProviderRegistry? = nil,
         timeZone: TimeZone = .current,
         didSend: @escaping @Sendable (_ due: Date, _ at: Date) -> Void = { _, _ in },
+        didCharge: @escaping @Sendable (_ transport: String, _ parts: Int, _ cost: Double?) -> Void = { _, _, _ in },
         logger: Logger
     ) {
         self.didSend = didSend
+        self.didCharge = didCharge
+        self.ledger = ledger
         self.providers = providers
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
@@ -67,7 +79,7 @@ public final class Dispatcher: Service {
         }
         for id in reclaimed.wereSubmitting {
             logger.warning(
-                "a message was being submitted when the gateway stopped; sending it again (the recipient may get it twice)",
+                "a message was being submitted when the gateway stopped; sending it again (through a modem the recipient may get it twice; a transport is offered it under the same key)",
                 metadata: ["message.id": "\(id)"]
             )
         }
@@ -128,7 +140,12 @@ public final class Dispatcher: Service {
                     avoidingRetriesOf: modems.contains { $0 !== modem && $0.state == .ready }
                         ? modem.configuration.name : nil
                 )
-                if transportIsPrimary { filter.kinds.removeAll { $0 == .sms } }
+                filter.leavingInterrupted = settings.transport.map(Self.senderName(transport:))
+                if transportIsPrimary {
+                    filter.kinds.removeAll { $0 == .sms }
+                } else if transportTakesUrgent {
+                    filter.smsBelowPriority = settings.transportUrgentPriority
+                }
                 if settings.ringVia == .voice { filter.kinds.removeAll { $0 == .ring } }
                 if let message = try await queue.claimNext(
                     owner: owner,

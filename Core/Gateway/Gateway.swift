@@ -48,6 +48,11 @@ public enum Gateway {
             wakeup: wakeup,
             logger: logger
         )
+        if let number = configuration.dispatcher.transportModemNumber, number <= modems.count {
+            throw GatewayError(
+                "dispatcher.transport_modem_no: \(number) is modem \(modems[number - 1].configuration.name)'s number; choose one above \(modems.count)"
+            )
+        }
         // Plugins that provide (ABI 1.4): transports and voice for the dispatcher, directories for the
         // recipient policy.
         let providers = ProviderRegistry()
@@ -59,6 +64,7 @@ public enum Gateway {
         let outbox = Outbox(
             store: store,
             modemCount: modems.count,
+            transportModemNumber: configuration.dispatcher.transportModemNumber,
             timeZone: configuration.timeZone,
             didQueue: { count, createdBy in
                 wakeup.signalSoon()
@@ -114,6 +120,7 @@ public enum Gateway {
         services.append(
             Dispatcher(
                 queue: store,
+                ledger: store,
                 modems: modems,
                 settings: configuration.dispatcher,
                 owner: configuration.nodeName,
@@ -122,6 +129,7 @@ public enum Gateway {
                 providers: providers,
                 timeZone: configuration.timeZone,
                 didSend: gatewayMetrics.sent,
+                didCharge: gatewayMetrics.charged,
                 logger: logger
             )
         )
@@ -134,7 +142,7 @@ public enum Gateway {
             node: configuration.nodeName,
             started: started
         )
-        let host = HostServices(
+        var host = HostServices(
             outbox: outbox,
             phonebook: store,
             recipients: recipients,
@@ -148,6 +156,8 @@ public enum Gateway {
             metrics: metrics,
             status: status.snapshot
         )
+        let reports = TransportReports(ledger: store, providers: providers, events: events, logger: logger)
+        host.reportDelivery = { try await reports.record($0, plugin: $1) }
         // Runs even with no plugin enabled: the web interface may enable one.
         let pluginService = PluginService(
             plugins: plugins,

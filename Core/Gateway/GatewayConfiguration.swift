@@ -50,6 +50,14 @@ public struct GatewayConfiguration: Sendable, Equatable {
         public var transportAfter: Duration = .seconds(300)
         /// How long the transport may take to answer; after that the message is failed, not sent again.
         public var transportTimeout: Duration = .seconds(60)
+        /// The modem number (the APIs' `modem_no`, rules' `modem:`) that routes a message to the
+        /// transport, whatever `transportUse` says; above the modems' numbers. nil: none.
+        public var transportModemNumber: Int?
+        /// Once the transport's costs this calendar month reach this, it takes only messages of
+        /// `transportUrgentPriority` or more. nil: no cap.
+        public var transportMonthlyCap: Double?
+        /// The priority (0-9) that counts as urgent for `transportMonthlyCap`.
+        public var transportUrgentPriority = 9
         /// Times a text-to-speech call is placed while the callee is busy or does not answer.
         public var callAttempts = 3
         /// Wait before a busy or unanswered call is placed again.

@@ -78,6 +78,21 @@ final class GatewayMetrics: Sendable {
         latency.recordNanoseconds(Int64(max(0, sentAt.timeIntervalSince(due)) * 1e9))
     }
 
+    /// A transport accepted a message of `parts` SMS parts for `cost` (in its upstream's currency).
+    func charged(transport: String, parts: Int, cost: Double?) {
+        registry.makeCounter(
+            name: "swiftlet_transport_parts_total",
+            labels: [("transport", transport)],
+            help: "SMS parts transports (cloud relays) were billed for."
+        ).increment(by: Int64(parts))
+        guard let cost, cost > 0 else { return }
+        registry.makeCounter(
+            name: "swiftlet_transport_cost_total",
+            labels: [("transport", transport)],
+            help: "What transports' upstreams charged, in their currency."
+        ).increment(by: cost)
+    }
+
     private func queued(origin: String) -> Counter {
         registry.makeCounter(
             name: "swiftlet_messages_queued_total",

@@ -28,6 +28,9 @@ public struct HostServices: Sendable {
     public var metrics: MetricsRegistry?
     /// The gateway's state, assembled by the gateway (ABI 1.4 status_snapshot); nil: unsupported.
     public var status: (@Sendable () async throws -> StatusSnapshot)?
+    /// Applies a transport's status report (ABI 1.5 report_delivery) from the plugin of that id;
+    /// nil: unsupported.
+    public var reportDelivery: (@Sendable (TransportReport, _ plugin: String) async throws -> TransportReport.Outcome?)?
 
     public init(
         outbox: Outbox,

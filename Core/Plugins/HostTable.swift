@@ -41,6 +41,7 @@ enum HostTable {
         api.register_provider = registerProvider
         api.status_snapshot = statusSnapshot
         api.report_metric = reportMetric
+        api.report_delivery = reportDelivery
         let pointer = UnsafeMutablePointer<swiftlet_host_api>.allocate(capacity: 1)
         pointer.initialize(to: api)
         return pointer
@@ -394,6 +395,35 @@ enum HostTable {
             let query = try JSONCoding.decoder.decode(Query.self, from: body)
             let (numbers, source) = try await plugin.services.resolve(name: query.name)
             return try JSONSerialization.data(withJSONObject: ["numbers": numbers, "source": source])
+        }
+    }
+
+    /// ABI 1.5: a transport's status report on a message it accepted (or could not tell whether it sent).
+    static let reportDelivery: Request = { host, request, reply, context in
+        answer(host, reply, context, .transport, request.bytes) { plugin, body in
+            guard let record = plugin.services.reportDelivery else {
+                throw SwiftletError(.notSupported, "this gateway takes no delivery reports from plugins")
+            }
+            let report = try JSONCoding.decoder.decode(TransportDeliveryReport.self, from: body)
+            guard
+                let status = TransportReport.Status(rawValue: report.status.rawValue),
+                let outcome = try await record(
+                    TransportReport(
+                        id: MessageID(report.id),
+                        key: report.key,
+                        status: status,
+                        detail: report.detail,
+                        at: report.at ?? Date()
+                    ),
+                    plugin.id
+                )
+            else {
+                throw SwiftletError(
+                    .notFound,
+                    "no message \(report.id) with key \(sanitized(report.key)) was sent through this plugin's transports"
+                )
+            }
+            return try JSONSerialization.data(withJSONObject: ["id": outcome.id, "changed": outcome.changed])
         }
     }
 

@@ -262,7 +262,8 @@ extension OutgoingMessage {
             deliveredAt: (row["delivered_at"] as Double?).map(Date.init(storeValue:)),
             call: (row["call_result"] as String?).map {
                 CallOutcome(result: $0, duration: row["call_duration"], digits: row["call_digits"])
-            }
+            },
+            cost: row["cost"]
         )
     }
 }

@@ -532,6 +532,7 @@ extension SQLiteStore {
                     """
             )
         }
+        registerTransportMigrations(&migrator)
         return migrator
     }()
 

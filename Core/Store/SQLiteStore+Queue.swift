@@ -3,6 +3,10 @@ import GRDB
 import SwiftletDomain
 
 extension SQLiteStore: OutboxQueue {
+    /// The last error of a message a transport held when the gateway stopped: only that transport
+    /// may take it again (it is offered under the same key, so it is not sent twice), never a modem.
+    static let interruptedAtTransport = "interrupted while with its transport; offered to it again under the same key"
+
     public func claimNext(
         owner: String,
         leaseUntil: Date,
@@ -22,15 +26,21 @@ extension SQLiteStore: OutboxQueue {
                         UPDATE outgoing SET state = 'claimed', owner = ?, lease_until = ?, updated_at = ?
                         WHERE id = (SELECT id FROM outgoing WHERE state = 'queued' AND not_before <= ?
                                     AND (modem_no IS NULL OR modem_no = ?)
-                                    AND NOT (attempts > 0 AND modem IS ? AND ? IS NOT NULL AND modem_no IS NULL)
-                                    AND kind IN (\(kinds)) AND (? IS NULL OR created_at < ?)
+                                    AND NOT (attempts > 0 AND modem IS ? AND ? IS NOT NULL AND modem_no IS NULL
+                                             AND last_error IS NOT ?)
+                                    AND NOT (? IS NOT NULL AND modem IS ? AND last_error IS ?)
+                                    AND kind IN (\(kinds)) AND (? IS NULL OR created_at < ? OR modem_no IS NOT NULL)
+                                    AND priority >= ? AND (kind != 'sms' OR priority < ?)
                                     ORDER BY priority DESC, not_before, id LIMIT 1)
                         RETURNING *
                         """
                 ),
                 arguments: [
                     owner, leaseUntil.storeValue, now.storeValue, now.storeValue, filter.modemNumber, modem, modem,
-                    filter.createdBefore?.storeValue, filter.createdBefore?.storeValue,
+                    Self.interruptedAtTransport, filter.leavingInterrupted, filter.leavingInterrupted,
+                    Self.interruptedAtTransport, filter.createdBefore?.storeValue, filter.createdBefore?.storeValue,
+                    filter.minimumPriority ?? Int.min,
+                    filter.smsBelowPriority ?? Int.max,
                 ]
             ).map(OutgoingMessage.init(row:))
         }
@@ -199,11 +209,13 @@ extension SQLiteStore: OutboxQueue {
             try db.execute(
                 sql: """
                     UPDATE outgoing SET state = 'queued', owner = NULL, lease_until = NULL, updated_at = ?,
-                                        last_error = CASE WHEN state = 'submitting'
-                                            THEN 'interrupted while submitting; sent again' ELSE last_error END
+                                        last_error = CASE
+                                            WHEN state = 'submitting' AND modem LIKE 'transport:%' THEN ?
+                                            WHEN state = 'submitting' THEN 'interrupted while submitting; sent again'
+                                            ELSE last_error END
                     WHERE \(claimed)
                     """,
-                arguments: [now.storeValue] + arguments
+                arguments: [now.storeValue, Self.interruptedAtTransport] + arguments
             )
             return ReclaimedClaims(count: db.changesCount, wereSubmitting: submitting)
         }

@@ -163,6 +163,11 @@ final class CHost: PluginHost, @unchecked Sendable {
         try check(json.withSwiftletString { report(host, $0) }, "report the metric \(sample.name)")
     }
 
+    func reportDelivery(_ report: TransportDeliveryReport) async throws {
+        struct Answer: Decodable { var id: Int }
+        _ = try await requestJSON(\.report_delivery, "report_delivery (ABI 1.5)", report, as: Answer.self)
+    }
+
     func reportHealth(_ health: PluginHealth, _ detail: String) {
         guard let report = ABIStruct.field(\.report_health, of: api, size: size) else {
             log(health == .ok ? .info : .warning, "health \(health): \(detail)")

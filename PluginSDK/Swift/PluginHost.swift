@@ -60,6 +60,11 @@ public protocol PluginHost: Sendable {
     /// ABI 1.4: adds to a counter or sets a gauge (capability "metrics"), published as
     /// `swiftlet_<plugin id>_<name>`.
     func reportMetric(_ sample: MetricSample) throws
+    /// ABI 1.5: what became of a message this plugin's transport accepted (capability "transport"):
+    /// delivered or failed (the recipient's status report), or sent after all (the transport had
+    /// answered it could not tell). Throws `.notFound` when no such message went through this
+    /// plugin's transports, `.unsupported` on an older gateway.
+    func reportDelivery(_ report: TransportDeliveryReport) async throws
 }
 
 /// How a plugin is (ABI 1.2 `report_health`).

@@ -33,6 +33,9 @@ public final class FakeHost: PluginHost, Sendable {
         var providers: [ProviderRole: [String]] = [:]
         var metrics: [MetricSample] = []
         var snapshot: StatusSnapshot?
+        var deliveryReports: [TransportDeliveryReport] = []
+        /// Transport messages the gateway would have recorded as sent or failed: id and key.
+        var recorded: [Int: String] = [:]
     }
 
     private let storage = Mutex(State())
@@ -95,6 +98,8 @@ public final class FakeHost: PluginHost, Sendable {
     public var providers: [ProviderRole: [String]] { storage.withLock { $0.providers } }
     /// Every metric reported, in order, as the plugin sent it (ABI 1.4).
     public var metrics: [MetricSample] { storage.withLock { $0.metrics } }
+    /// Every status report a transport made (ABI 1.5 `report_delivery`), in order.
+    public var deliveryReports: [TransportDeliveryReport] { storage.withLock { $0.deliveryReports } }
     /// Every health report, in order (ABI 1.2).
     public var healthReports: [(health: PluginHealth, detail: String)] { storage.withLock { $0.health } }
 
@@ -136,6 +141,14 @@ public final class FakeHost: PluginHost, Sendable {
         request.provider = name
         let json = try JSONCoding.encoder.encode(request)
         let reply = try await ProviderRequests.answer(plugin, kind: kind, json: json)
+        // As the gateway records a transport's answer: a message it took (or failed for good) may be
+        // reported on (ABI 1.5 report_delivery); one it was never answered for may not.
+        if kind == ProviderRequestKind.transportSend, let send = request as? TransportSendRequest,
+            let answer = try? JSONCoding.decoder.decode(TransportAnswer.self, from: reply),
+            answer.accepted || answer.permanent == true
+        {
+            storage.withLock { $0.recorded[send.id] = send.key }
+        }
         return try JSONCoding.decoder.decode(Answer.self, from: reply)
     }
 
@@ -349,6 +362,22 @@ public final class FakeHost: PluginHost, Sendable {
     public func reportMetric(_ sample: MetricSample) throws {
         try require("metrics")
         storage.withLock { $0.metrics.append(sample) }
+    }
+
+    /// Refused, as the gateway refuses it, for a message the plugin never answered `transport.send`
+    /// for through ``request(_:_:kind:_:as:)`` (accepted, or refused for good), or under another key.
+    public func reportDelivery(_ report: TransportDeliveryReport) async throws {
+        try require("transport")
+        try checkFailure()
+        try storage.withLock { state in
+            guard state.recorded[report.id] == report.key else {
+                throw PluginError(
+                    .notFound,
+                    "no message \(report.id) with key \(report.key) was sent through this plugin"
+                )
+            }
+            state.deliveryReports.append(report)
+        }
     }
 
     public func reportHealth(_ health: PluginHealth, _ detail: String) {

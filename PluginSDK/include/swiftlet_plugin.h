@@ -1,5 +1,5 @@
 /*
- * swiftlet_plugin.h - the Swiftlet plugin ABI, version 1.4.
+ * swiftlet_plugin.h - the Swiftlet plugin ABI, version 1.5.
  *
  * Version notes:
  *   1.0  the first contract.
@@ -22,6 +22,11 @@
  *        _VOICE, _DIRECTORY) under a name; status_snapshot: the gateway's state, read-only (for
  *        SNMP and metrics plugins); report_metric: a plugin's counters and gauges. A 1.0-1.3
  *        plugin loads unchanged; its descriptor ends before handle_request, so it provides nothing.
+ *   1.5  (additive) swiftlet_host_api.report_delivery: a transport reports what became of a message
+ *        it accepted (delivered, failed, or sent after all), as a modem's status report does; the
+ *        answer to "transport.send" may carry "parts", "cost" and "reports". A 1.0-1.4 plugin
+ *        loads unchanged; a 1.5 plugin on a 1.4 host sees a struct_size that ends before
+ *        report_delivery and must treat it as absent.
  *
  * This header is the single source of truth of the contract between the Swiftlet gateway (the
  * host) and a plugin: a shared library the host loads with dlopen. A plugin written in C needs
@@ -75,7 +80,8 @@ extern "C" {
 #define SWIFTLET_ABI_VERSION_1_2 0x00010002u
 #define SWIFTLET_ABI_VERSION_1_3 0x00010003u
 #define SWIFTLET_ABI_VERSION_1_4 0x00010004u
-#define SWIFTLET_ABI_VERSION_CURRENT 0x00010004u
+#define SWIFTLET_ABI_VERSION_1_5 0x00010005u
+#define SWIFTLET_ABI_VERSION_CURRENT 0x00010005u
 
 /* The name of the one symbol a plugin exports. */
 #define SWIFTLET_PLUGIN_ENTRY_SYMBOL "swiftlet_plugin_entry"
@@ -381,6 +387,22 @@ typedef struct swiftlet_host_api {
      * Returns SWIFTLET_OK or SWIFTLET_ERR_INVALID (the detail is logged). Quick and thread-safe.
      */
     swiftlet_status (*report_metric)(swiftlet_host *host, swiftlet_str metric);
+
+    /* ---- ABI 1.5 -------------------------------------------------------------------------- */
+
+    /*
+     * What became of a message this plugin's transport accepted ("transport.send"), or of one whose
+     * fate it could not tell then (capability "transport"). Request:
+     *   {"id": 12, "key": "swiftlet-12-1733472000000", "status": "delivered"|"failed"|"sent",
+     *    "detail": "why, for failed", "at": "2026-12-06T08:00:00Z" (optional: now)}
+     * "id" and "key" are those of the transport.send request; both must match a message sent
+     * through a provider this plugin registered. "delivered" and "failed" are the recipient's
+     * status report (as a modem's +CDS); "sent" says a message the gateway recorded as failed (the
+     * transport answered that it could not tell whether it went out) did go out after all.
+     * Reply: {"id": 12, "delivery": "delivered"}. SWIFTLET_ERR_NOT_FOUND when no such message was
+     * sent through this plugin (unknown, another sender's, or the key does not match).
+     */
+    void (*report_delivery)(swiftlet_host *host, swiftlet_str report, swiftlet_reply_fn reply, void *context);
 } swiftlet_host_api;
 
 /* ---------------------------------------------------------------------------------------------
@@ -446,7 +468,9 @@ typedef struct swiftlet_plugin {
      *      "attempt": 1}
      *     Answer {"accepted": true, "reference": "upstream id"} once the message is handed on, or
      *     {"accepted": false, "error": "why", "permanent": true} when it never will be (a retry is
-     *     pointless). An error status is a failed attempt, tried again later. "key" is stable for
+     *     pointless). Since 1.5 an accepted answer may add "parts" (SMS parts it was billed as),
+     *     "cost" (what the upstream charged, in its currency) and "reports": true (the transport
+     *     will report_delivery: the message waits for its status report as a modem's does). An error status is a failed attempt, tried again later. "key" is stable for
      *     the message: a transport that is offered a key it already accepted (after a gateway crash)
      *     answers accepted again without sending twice. Timeout 60 s; after it the message is failed
      *     with "no answer" and not sent again (it may have gone out).

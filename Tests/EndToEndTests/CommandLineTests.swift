@@ -8,7 +8,7 @@ struct CommandLineTests {
     func version() throws {
         let result = try GatewayProcess.run(["--version"])
         #expect(result.status == 0)
-        let expected = /^swiftlet \d+\.\d+\.\d+ \(built with Swift \d+\.\d+; plugin ABI 1\.0–1\.4\)\n$/
+        let expected = /^swiftlet \d+\.\d+\.\d+ \(built with Swift \d+\.\d+; plugin ABI 1\.0–1\.5\)\n$/
         #expect(result.stdout.firstMatch(of: expected) != nil, "\(result.stdout)")
     }
 

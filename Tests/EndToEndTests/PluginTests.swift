@@ -26,6 +26,7 @@ func stagedPluginDirectory() throws -> String {
         ("Plugins/SNMP/snmp.plugin.json", "libSwiftletSNMP.so"),
         ("Plugins/LDAP/ldap.plugin.json", "libSwiftletLDAP.so"),
         ("Plugins/Sensors/sensors.plugin.json", "libSwiftletSensors.so"),
+        ("Plugins/PixieRelay/pixie-relay.plugin.json", "libSwiftletPixieRelay.so"),
         ("PluginSDK/Examples/SwiftRelay/swiftrelay.plugin.json", "libSwiftletRelayExample.so"),
     ]
     for (manifest, library) in libraries {
@@ -104,7 +105,7 @@ struct PluginEndToEndTests {
         defer { gateway.stop() }
         try await gateway.waitForLog(
             saying: "plugin started",
-            ["abi": "1.4", "plugin": "keywords", "version": "1.0.0"]
+            ["abi": "1.5", "plugin": "keywords", "version": "1.0.0"]
         )
         try await gateway.waitForLog(saying: "plugin started", ["abi": "1.1", "plugin": "hello", "version": "1.1.0"])
         try await gateway.waitForLog(
@@ -153,10 +154,10 @@ struct PluginEndToEndTests {
 
         let list = try GatewayProcess.run(["plugins", "list", "--config", config])
         #expect(list.status == 0)
-        #expect(hasRow(list.stdout, "keywords", "1.0.0", "1.0–1.4", "available"), "\(list.stdout)")
+        #expect(hasRow(list.stdout, "keywords", "1.0.0", "1.0–1.5", "available"), "\(list.stdout)")
         #expect(hasRow(list.stdout, "hello", "1.1.0", "1.0–1.1", "available"), "\(list.stdout)")
         #expect(hasRow(list.stdout, "relay", "1.0.0", "1.4", "available"), "\(list.stdout)")
-        #expect(hasRow(list.stdout, "swiftrelay", "1.0.0", "1.4", "available"), "\(list.stdout)")
+        #expect(hasRow(list.stdout, "swiftrelay", "1.0.0", "1.4–1.5", "available"), "\(list.stdout)")
 
         let info = try GatewayProcess.run(["plugins", "info", "keywords", "--config", config])
         #expect(info.stdout.contains("capabilities: events, send_sms, phonebook_write"))
@@ -196,7 +197,7 @@ struct PluginEndToEndTests {
                 try GatewayProcess.run(["plugins", "list", "--config", config]).stdout,
                 "keywords",
                 "1.0.0",
-                "1.0–1.4",
+                "1.0–1.5",
                 "available"
             )
         )

@@ -60,7 +60,11 @@ struct ProviderEndToEndTests {
                 \(relay)
                 """
         )
-        try await gateway.waitForLog(saying: "plugin started", ["abi": "1.4", "plugin": example.plugin])
+        // The C example chooses 1.4 itself; a Swift plugin speaks the newest version its SDK knows.
+        try await gateway.waitForLog(
+            saying: "plugin started",
+            ["abi": example.plugin == "relay" ? "1.4" : "1.5", "plugin": example.plugin]
+        )
     }
 
     /// The spool's lines, each a JSON object.

@@ -10,6 +10,8 @@ enum Fixtures {
     static let testPlugin = packageRoot + "/Tests/PluginHostTests/Fixtures/test_plugin.c"
     /// The header as ABI 1.3 shipped it, for plugins built before 1.4.
     static let include13 = packageRoot + "/Tests/PluginHostTests/Fixtures/abi-1.3"
+    /// The header as ABI 1.4 shipped it, for plugins built before 1.5.
+    static let include14 = packageRoot + "/Tests/PluginHostTests/Fixtures/abi-1.4"
 
     /// The build directory of the test run (the repository's plugin libraries are there).
     static var buildDirectory: String { packageRoot + "/.build/debug" }

@@ -11,7 +11,7 @@ CHECK(plugin_handle_event, offsetof(swiftlet_plugin, handle_event) == 40);
 CHECK(plugin_stop, offsetof(swiftlet_plugin, stop) == 48);
 CHECK(plugin_destroy, offsetof(swiftlet_plugin, destroy) == 56);
 CHECK(plugin_handle_request, offsetof(swiftlet_plugin, handle_request) == 64); /* 1.4 */
-CHECK(host_api_size, sizeof(swiftlet_host_api) == 184);
+CHECK(host_api_size, sizeof(swiftlet_host_api) == 192);
 CHECK(host_api_version, offsetof(swiftlet_host_api, host_version) == 8);
 CHECK(host_api_log, offsetof(swiftlet_host_api, log) == 24);
 CHECK(host_api_send_sms, offsetof(swiftlet_host_api, send_sms) == 32);
@@ -24,8 +24,9 @@ CHECK(host_api_login_attempt, offsetof(swiftlet_host_api, login_attempt) == 152)
 CHECK(host_api_register_provider, offsetof(swiftlet_host_api, register_provider) == 160); /* 1.4 */
 CHECK(host_api_status_snapshot, offsetof(swiftlet_host_api, status_snapshot) == 168);     /* 1.4 */
 CHECK(host_api_report_metric, offsetof(swiftlet_host_api, report_metric) == 176);         /* 1.4 */
+CHECK(host_api_report_delivery, offsetof(swiftlet_host_api, report_delivery) == 184);     /* 1.5 */
 CHECK(str_size, sizeof(swiftlet_str) == 16);
 
 SWIFTLET_PLUGIN_IDENTITY("layout", "1.0.0");
 
-int swiftlet_abi_layout_checked(void) { return SWIFTLET_ABI_VERSION_CURRENT == SWIFTLET_ABI_VERSION_1_4; }
+int swiftlet_abi_layout_checked(void) { return SWIFTLET_ABI_VERSION_CURRENT == SWIFTLET_ABI_VERSION_1_5; }

@@ -1,4 +1,5 @@
 import Foundation
+import PluginCurl
 import SwiftletPluginSDK
 import Synchronization
 

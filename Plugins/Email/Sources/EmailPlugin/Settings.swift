@@ -1,4 +1,5 @@
 import Foundation
+import PluginCurl
 
 /// A configuration that cannot work, with the key at fault.
 struct ConfigurationError: Error, CustomStringConvertible {

@@ -1,5 +1,5 @@
 /*
- * libcurl (libcurl4-openssl-dev) for Swift: curl_easy_setopt and curl_easy_getinfo are variadic,
+ * libcurl (libcurl4-openssl-dev) for the plugins' Swift (the `PluginCurl` target): curl_easy_setopt and curl_easy_getinfo are variadic,
  * which Swift cannot call, so each argument type gets a non-variadic inline wrapper.
  */
 #include <curl/curl.h>
@@ -25,4 +25,10 @@ static inline long swiftlet_curl_response_code(CURL *curl) {
     long code = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
     return code;
+}
+/* Bytes of the request sent (its header): 0 when the request never left. */
+static inline long swiftlet_curl_request_size(CURL *curl) {
+    long size = 0;
+    curl_easy_getinfo(curl, CURLINFO_REQUEST_SIZE, &size);
+    return size;
 }
