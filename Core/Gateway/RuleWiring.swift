@@ -27,7 +27,13 @@ struct GatewayRuleEffects: RuleEffects {
         return error.kind == .storage || error.kind == .unavailable
     }
 
-    func send(_ text: String, to recipients: Recipients, notBefore: Date?, rule: String) async throws -> [String] {
+    func send(
+        _ text: String,
+        to recipients: Recipients,
+        routing: SMSRouting,
+        notBefore: Date?,
+        rule: String
+    ) async throws -> [String] {
         let list = RecipientList(
             numbers: recipients.numbers,
             contacts: recipients.contacts.map(PhonebookReference.name),
@@ -52,6 +58,8 @@ struct GatewayRuleEffects: RuleEffects {
             throw SwiftletError(.invalidParameter, "nobody to send to (\(recipients.description): empty, or all away)")
         }
         var request = SendRequest(recipients: numbers, text: text, createdBy: "rule:" + rule)
+        request.options.modemNumber = routing.modemNumber
+        request.options.priority = routing.priority ?? 0
         request.heldUntil = heldUntil
         _ = try await outbox.send(request)
         return numbers.enumerated().map { index, number in

@@ -147,7 +147,7 @@ public struct Recipients: Sendable, Equatable, Codable {
 
 public struct Action: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
-        case sendSMS(Recipients, MessageTemplate)
+        case sendSMS(Recipients, MessageTemplate, SMSRouting)
         case reply(MessageTemplate)
         case addToGroup(String)
         case removeFromGroup(String)

@@ -88,10 +88,12 @@ extension RuleEngine {
         let until = held.map { " (held by quiet hours until \(Self.localText($0, calendar)))" } ?? ""
         do {
             switch action.kind {
-            case .sendSMS(let recipients, let template):
+            case .sendSMS(let recipients, let template, var routing):
+                if rule.urgent || action.urgent { routing.priority = SMSRouting.urgentPriority }
                 let numbers = try await effects.send(
                     template.render(fields, captures: captures),
                     to: recipients,
+                    routing: routing,
                     notBefore: held,
                     rule: rule.name
                 )
@@ -101,6 +103,7 @@ extension RuleEngine {
                 _ = try await effects.send(
                     template.render(fields, captures: captures),
                     to: Recipients(numbers: [sender]),
+                    routing: SMSRouting(priority: rule.urgent || action.urgent ? SMSRouting.urgentPriority : nil),
                     notBefore: held,
                     rule: rule.name
                 )

@@ -57,6 +57,7 @@ extension RuleEngine {
             numbers = try await effects.send(
                 escalation.text,
                 to: step.recipients,
+                routing: SMSRouting(),
                 notBefore: nil,
                 rule: escalation.rule
             )

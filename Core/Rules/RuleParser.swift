@@ -391,10 +391,29 @@ public struct RuleParser: Sendable {
         let kind: Action.Kind
         switch name {
         case "send_sms":
-            let fields = try mapping(value, path, known: ["to", "contacts", "groups", "shift", "text"])
+            let fields = try mapping(
+                value,
+                path,
+                known: ["to", "contacts", "groups", "shift", "text", "modem_no", "priority"]
+            )
             let recipients = try recipients(value, fields, path)
             guard let text = fields["text"] else { throw error(value, path + ".text", "the message needs a text") }
-            kind = .sendSMS(recipients, try template(text, path + ".text", fields: known))
+            func number(_ name: String, _ range: ClosedRange<Int>) throws(RuleParseError) -> Int? {
+                guard let node = fields[name] else { return nil }
+                guard let number = Int(node.scalar?.string ?? ""), range.contains(number) else {
+                    throw error(
+                        node,
+                        path + "." + name,
+                        "a whole number from \(range.lowerBound) to \(range.upperBound)"
+                    )
+                }
+                return number
+            }
+            let routing = SMSRouting(
+                modemNumber: try number("modem_no", 1...99),
+                priority: try number("priority", 0...9)
+            )
+            kind = .sendSMS(recipients, try template(text, path + ".text", fields: known), routing)
         case "reply":
             if let known, !known.contains("from") {
                 throw error(value, path, "this trigger's events have no sender to reply to")

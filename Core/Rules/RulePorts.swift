@@ -140,7 +140,15 @@ public struct PluginRuleKind: Sendable {
 /// What the engine does to the world.
 public protocol RuleEffects: Sendable {
     /// Queues `text` for `recipients` (not before `notBefore`); returns the numbers it was queued for.
-    func send(_ text: String, to recipients: Recipients, notBefore: Date?, rule: String) async throws -> [String]
+    /// Queues `text` to `recipients` (those on duty), sent as `routing` says, not before `notBefore`;
+    /// returns the numbers.
+    func send(
+        _ text: String,
+        to recipients: Recipients,
+        routing: SMSRouting,
+        notBefore: Date?,
+        rule: String
+    ) async throws -> [String]
     func isInGroup(_ number: String, group: String) async throws -> Bool
     /// Adds or removes `number`; false if nothing changed.
     func changeGroup(_ group: String, number: String, add: Bool) async throws -> Bool
@@ -164,4 +172,19 @@ extension RuleEffects {
     public func call(_ text: String, to recipients: Recipients, seconds: Int, rule: String) async throws -> [String] {
         throw RuleError("this gateway places no calls")
     }
+}
+
+/// How a rule's message is sent: pinned to a modem number (or to the transport's,
+/// `dispatcher.transport_modem_no`), and at which priority (an urgent rule's at the highest).
+public struct SMSRouting: Sendable, Equatable, Codable {
+    public var modemNumber: Int?
+    public var priority: Int?
+
+    public init(modemNumber: Int? = nil, priority: Int? = nil) {
+        self.modemNumber = modemNumber
+        self.priority = priority
+    }
+
+    /// The highest priority, which messages of urgent rules get.
+    public static let urgentPriority = 9
 }

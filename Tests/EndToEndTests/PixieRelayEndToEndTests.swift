@@ -29,6 +29,12 @@ struct PixieRelayEndToEndTests {
             sender: Site1
             poll_interval: 1
             timeout: 20
+        rules:
+          - name: route
+            on: sms.incoming
+            if: {field: text, equals: ROUTE}
+            then:
+              - send_sms: {to: ["\(Self.number)"], text: "Routed by a rule", modem_no: 2}
 
         """
     }
@@ -122,11 +128,16 @@ struct PixieRelayEndToEndTests {
         }
         #expect(try await message(store, routed)?.modem == "transport:pixie")
         #expect(try received(site, "Routed to the relay").isEmpty)
+        try site.inject(from: Self.number, "ROUTE")
+        _ = try await eventually("the rule's message on the central gateway's network") {
+            try received(central, "Routed by a rule").isEmpty ? nil : true
+        }
+        #expect(try received(site, "Routed by a rule").isEmpty)
         let refused = try await api("send_sms", [("to", Self.number), ("message", "x"), ("modem_no", "3")])
         #expect(!refused.contains("OK"), "\(refused)")
 
         let metrics = try await site.get("/metrics").body
-        #expect(metrics.contains(#"swiftlet_transport_parts_total{transport="transport:pixie"} 2"#), "\(metrics)")
+        #expect(metrics.contains(#"swiftlet_transport_parts_total{transport="transport:pixie"} 3"#), "\(metrics)")
         #expect(!site.log.contains(centralToken), "the relay's token is never logged")
     }
 

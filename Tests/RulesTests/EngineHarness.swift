@@ -25,6 +25,7 @@ final class RecordingEffects: RuleEffects {
         var notBefore: Date?
         /// How long a call may last once answered.
         var seconds: Int? = nil
+        var routing = SMSRouting()
     }
 
     private let state = Mutex<(sent: [Sent], groups: [String: Set<String>], posts: Int, actions: [(String, Data)])>(
@@ -45,8 +46,14 @@ final class RecordingEffects: RuleEffects {
     var actions: [(String, Data)] { state.withLock { $0.actions } }
     func group(_ name: String) -> Set<String> { state.withLock { $0.groups[name] ?? [] } }
 
-    func send(_ text: String, to recipients: Recipients, notBefore: Date?, rule: String) async throws -> [String] {
-        state.withLock { $0.sent.append(Sent(text: text, to: recipients, notBefore: notBefore)) }
+    func send(
+        _ text: String,
+        to recipients: Recipients,
+        routing: SMSRouting,
+        notBefore: Date?,
+        rule: String
+    ) async throws -> [String] {
+        state.withLock { $0.sent.append(Sent(text: text, to: recipients, notBefore: notBefore, routing: routing)) }
         return recipients.numbers + recipients.contacts.map { "contact:\($0)" }
     }
 

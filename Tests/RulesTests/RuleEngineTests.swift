@@ -185,6 +185,47 @@ struct RuleEngineTests {
         #expect(harness.effects.sent.last?.notBefore == nil)
     }
 
+    @Test(
+        "send_sms routes by modem_no (a modem, or the transport's number) at a priority; an urgent rule's messages are sent at the highest; a bad modem_no is refused"
+    )
+    func routing() async throws {
+        let harness = try EngineHarness()
+        let engine = try await harness.engine(
+            """
+            - name: routed
+              on: sms.incoming
+              if: {field: text, equals: route}
+              then:
+                - send_sms: {to: ["+46700000001"], text: "via the relay", modem_no: 2, priority: 3}
+                - send_sms: {to: ["+46700000002"], text: "plain"}
+            - name: alarm
+              on: sms.incoming
+              if: {field: text, equals: alarm}
+              urgent: true
+              then:
+                - send_sms: {to: ["+46700000003"], text: "urgent"}
+            """
+        )
+        await engine.handle(harness.sms(from: "+46705550007", "route"))
+        await engine.handle(harness.sms(from: "+46705550007", "alarm"))
+        #expect(
+            harness.effects.sent.map(\.routing) == [
+                SMSRouting(modemNumber: 2, priority: 3), SMSRouting(), SMSRouting(priority: 9),
+            ]
+        )
+        let refusal = #expect(throws: RuleParseError.self) {
+            try RuleParser(timeZone: .gmt).parse(
+                text: """
+                    on: sms.incoming
+                    then:
+                      - send_sms: {to: ["+46700000001"], text: "x", modem_no: 0}
+                    """,
+                name: "bad"
+            )
+        }
+        #expect("\(refusal.map { "\($0)" } ?? "")".contains("modem_no"), "\(String(describing: refusal))")
+    }
+
     static let escalation = """
         - name: escalate
           on: sms.incoming
