@@ -91,6 +91,13 @@ public final class PixieRelayPlugin: TransportProvider {
             }
             try? await Task.sleep(for: .seconds(wait))
         }
+        // The gateway stopped waiting (its transport_timeout, or it is stopping): nothing leaves now.
+        guard !Task.isCancelled else {
+            return .rejected(
+                "the gateway stopped waiting before the message was posted; nothing was sent",
+                permanent: false
+            )
+        }
         let entry = Ledger.Entry(
             key: message.key,
             id: message.id,
@@ -110,14 +117,14 @@ public final class PixieRelayPlugin: TransportProvider {
             )
         }
         var outcome = await post(message)
-        for _ in 0..<2 {
-            guard case .rateLimited(let after) = outcome, let after, after <= Self.longestWaitInPlace else { break }
+        // A short Retry-After is waited out once, within the gateway's patience for this send.
+        if case .rateLimited(let after?) = outcome, after <= Self.longestWaitInPlace {
             host.log(
                 .notice,
                 "the relay asks to wait \(after) s (429); waiting, then posting message \(message.id) again"
             )
             try? await Task.sleep(for: .seconds(after))
-            outcome = await post(message)
+            if !Task.isCancelled { outcome = await post(message) }
         }
         return await answer(outcome, entry)
     }
