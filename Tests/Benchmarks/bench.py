@@ -20,6 +20,9 @@ Phases:
   directory  the ldap plugin against a slapd of 5,000 people in 50 teams and one group of everyone:
              the first sync (paged by 500; the plugin logs its duration), then send_togroup to
              everyone. Not run by default (Tests/Benchmarks/directory_bench.py).
+  relay      the pixie-relay plugin as the primary transport to the Pixie-compatible test server:
+             500 messages relayed (messages/s), and the time until every delivery status came back
+             through the stream. Not run by default (Tests/Benchmarks/relay_bench.py).
 """
 
 import argparse
@@ -39,6 +42,7 @@ import urllib.parse
 import urllib.request
 
 import directory_bench
+import relay_bench
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WRK_SCRIPT = os.path.join(HERE, "sendsms.lua")
@@ -522,7 +526,7 @@ def main():
     parser.add_argument("--plugins", required=True, help="plugin directory with every plugin staged")
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (the median is shown)")
     parser.add_argument("--requests", type=int, default=20_000, help="requests per load")
-    parser.add_argument("--only", choices=["ingest", "e2e", "modems", "group", "voice", "directory"], action="append")
+    parser.add_argument("--only", choices=["ingest", "e2e", "modems", "group", "voice", "directory", "relay"], action="append")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
     phases = args.only or ["ingest", "e2e", "modems", "group"]
@@ -558,6 +562,10 @@ def main():
         say("directory: the ldap plugin's first sync of 5,000 people, and send_togroup to all of them")
         runs = [directory_bench.directory(args, Swiftlet, free_port, wait_for) for _ in range(args.runs)]
         figures["directory"] = {key: statistics.median([r[key] for r in runs]) for key in runs[0]}
+    if "relay" in phases:
+        say("relay: 500 messages through the pixie-relay plugin to the Pixie-compatible test server")
+        runs = [relay_bench.relay(args, Swiftlet, free_port, wait_for) for _ in range(args.runs)]
+        figures["relay"] = {key: statistics.median([r[key] for r in runs]) for key in runs[0]}
     if "voice" in phases:
         say("voice: 20 text-to-speech calls back to back to a baresip on loopback")
         runs = [voice(args) for _ in range(args.runs)]
@@ -608,6 +616,10 @@ def table(figures, args):
         d = figures["directory"]
         rows.append(f"| ldap plugin, first sync of {d['people']:,} people (51 groups, pages of 500) | {d['sync']:.2f} s | — | — |")
         rows.append(f"| send_togroup, a directory group of {d['people']:,}: answered (all queued) | {d['answered']:.2f} s | — | — |")
+    if "relay" in figures:
+        r = figures["relay"]
+        rows.append(f"| pixie-relay, {r['messages']:,} messages to the test server: relayed | {r['rate']:.1f} messages/s | — | — |")
+        rows.append(f"| pixie-relay: every delivery status back through the stream | {r['reported']:.1f} s | — | — |")
     if "voice" in figures:
         v = figures["voice"]
         rows.append(f"| voice call, API answer to callee answering: median / slowest | {v['answered_p50']:.2f} s / {v['answered_max']:.2f} s | — | — |")
