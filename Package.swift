@@ -68,7 +68,7 @@ let package = Package(
         // The domain: messages, folders, queue states, users. No HTTP, serial, SQL or dlopen here.
         .target(
             name: "SwiftletDomain",
-            dependencies: ["SMSCodec"],
+            dependencies: ["SMSCodec", "SwiftletEvents"],
             path: "Core/Domain",
             swiftSettings: swiftSettings
         ),

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import SwiftletDomain
+import SwiftletEvents
 
 /// APIv1 over JSON-RPC: `POST /jsonrpc/sms` (and `/index.php/jsonrpc/sms`) with
 /// `{"method": "sms.send_sms", "params": {"access_token": "…", …}}`. The same methods, parameters

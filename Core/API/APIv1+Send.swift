@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SwiftletDomain
+import SwiftletEvents
 
 extension APIv1 {
     /// `send_sms`: one message per comma-separated recipient in `to`.

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import SwiftletDomain
+import SwiftletEvents
 
 /// Shifts through APIv2: weekly on-duty hours, shared by every user as in APIv1, with APIv1's
 /// permissions (`shift_read`, `shift_create`, …). A user puts its own contacts on a shift.

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import SMSCodec
 import SwiftletDomain
+import SwiftletEvents
 
 /// SMSEagle's APIv2: JSON under `/api/v2/` (and `/index.php/api/v2/`), the token in the
 /// `access-token` header or `Authorization: Bearer`. Documented by ``APIv2/openAPI`` at

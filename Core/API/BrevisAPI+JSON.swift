@@ -3,6 +3,7 @@ import Hummingbird
 import JWTKit
 import Logging
 import SwiftletDomain
+import SwiftletEvents
 
 /// The brevis.one gateway's JSON API, as NETWAYS' notify-brevisone (a published Icinga plugin) uses
 /// it: `POST /api/signin` with `{"username", "password"}` answers `{"jwt", "expireAt"}`; then

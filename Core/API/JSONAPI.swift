@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdAuth
 import Logging
 import SwiftletDomain
+import SwiftletEvents
 
 /// What the JSON APIs (APIv2, Pixie) share: finding the caller's token, reading a JSON body, and
 /// answering JSON, errors as `{"message": "…"}` with the HTTP status that says what went wrong.

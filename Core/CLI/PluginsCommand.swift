@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SwiftletDomain
+import SwiftletEvents
 import SwiftletGateway
 import SwiftletPluginHost
 import SwiftletStore

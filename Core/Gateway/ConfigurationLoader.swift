@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ModemSimulator
 import SwiftletDomain
+import SwiftletEvents
 import SwiftletModem
 import SwiftletPluginHost
 import SwiftletRules

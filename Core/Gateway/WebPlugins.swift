@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SwiftletDomain
+import SwiftletEvents
 import SwiftletPluginHost
 import SwiftletStore
 import SwiftletWeb

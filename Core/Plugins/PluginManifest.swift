@@ -1,5 +1,6 @@
 import CSwiftletPlugin
 import Foundation
+import SwiftletEvents
 
 /// What `<id>.plugin.json` beside a plugin's library says about it. Read without running any of
 /// the plugin's code.

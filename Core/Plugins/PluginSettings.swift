@@ -1,5 +1,6 @@
 import Foundation
 import SwiftletDomain
+import SwiftletEvents
 
 /// Which plugins a site enables and where they come from (the gateway configuration's
 /// `plugin_directory`, `plugin_digests` and `plugins` keys, plus `plugins.d/*.yaml`).

@@ -1,4 +1,5 @@
 import Foundation
+import SwiftletEvents
 import Synchronization
 
 /// The rule-engine kinds plugins registered (ABI 1.1 `register_rule_kind`): which plugin provides

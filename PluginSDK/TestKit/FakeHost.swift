@@ -46,8 +46,8 @@ public final class FakeHost: PluginHost, Sendable {
     struct Manifest: Sendable {
         var id: String
         var capabilities: Set<String>
-        /// The top-level defaults of the configuration schema, as a JSON object.
-        var defaults: Data
+        /// The configuration's schema, checked as the gateway checks it.
+        var configuration: ConfigurationSchema
     }
 
     /// A host that allows every host call and fills in no configuration defaults.
@@ -55,23 +55,25 @@ public final class FakeHost: PluginHost, Sendable {
 
     /// A host that behaves like the gateway for the plugin of this manifest (`<id>.plugin.json`):
     /// a host call outside the manifest's `capabilities` is refused with `.denied`, as the gateway
-    /// refuses it, and ``makePlugin(_:configuration:)`` fills in the defaults of the top-level keys
-    /// of its `configuration` schema. (The gateway also checks the configuration against the schema
-    /// and fills nested defaults; this host does not.)
+    /// refuses it, and ``makePlugin(_:configuration:)`` checks the configuration against the
+    /// manifest's `configuration` schema with the gateway's own checker (unknown keys, types,
+    /// ranges, required keys) and fills in its defaults, nested ones too.
     public init(manifest path: String) throws {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let id = object["id"] as? String
-        else { throw PluginError(.invalid, "\(path): not a plugin manifest (no id)") }
-        let properties = (object["configuration"] as? [String: Any])?["properties"] as? [String: Any] ?? [:]
-        var defaults: [String: Any] = [:]
-        for (key, value) in properties {
-            if let value = (value as? [String: Any])?["default"] { defaults[key] = value }
+        struct File: Decodable {
+            var id: String
+            var capabilities: [String]?
+            var configuration: ConfigurationSchema?
+        }
+        let file: File
+        do {
+            file = try JSONDecoder().decode(File.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            throw PluginError(.invalid, "\(path): not a plugin manifest: \(error)")
         }
         manifest = Manifest(
-            id: id,
-            capabilities: Set(object["capabilities"] as? [String] ?? []),
-            defaults: try JSONSerialization.data(withJSONObject: defaults)
+            id: file.id,
+            capabilities: Set(file.capabilities ?? []),
+            configuration: file.configuration ?? .any
         )
     }
 
@@ -157,10 +159,14 @@ public final class FakeHost: PluginHost, Sendable {
     public func makePlugin<P: Plugin>(_ type: P.Type, configuration: String = "{}") throws -> P {
         var json = Data(configuration.utf8)
         if let manifest {
-            var object = try JSONSerialization.jsonObject(with: json) as? [String: Any] ?? [:]
-            let defaults = try JSONSerialization.jsonObject(with: manifest.defaults) as? [String: Any] ?? [:]
-            for (key, value) in defaults where object[key] == nil { object[key] = value }
-            json = try JSONSerialization.data(withJSONObject: object)
+            // What the gateway does with the admin's section: check it against the schema, fill in
+            // the defaults. A mistake is refused with the gateway's words (where the gateway refuses to start).
+            let value = try JSONDecoder().decode(JSONValue.self, from: json)
+            do {
+                json = try manifest.configuration.validate(ConfigValue(json: value), key: "plugins.\(manifest.id)").json
+            } catch {
+                throw PluginError(.invalid, "\(error.key): \(error.reason)")
+            }
         }
         let decoded = try JSONCoding.decoder.decode(P.Configuration.self, from: json)
         return try P(configuration: decoded, host: self)

@@ -1,4 +1,5 @@
 import Foundation
+import SwiftletEvents
 import SwiftletPluginHost
 import SwiftletWeb
 import Testing

@@ -148,4 +148,43 @@ struct ManifestHostTests {
             try await refused.start()
         }
     }
+
+    @Test(
+        "the configuration is checked against the manifest's schema with the gateway's checker: unknown keys, types, ranges and required keys are refused, nested defaults filled in"
+    )
+    func schemaChecked() throws {
+        let host = try FakeHost(manifest: Self.manifest)
+        func refusal(_ json: String) -> PluginError? {
+            do {
+                _ = try host.makePlugin(SwiftRelay.self, configuration: json)
+                return nil
+            } catch {
+                return error as? PluginError
+            }
+        }
+        #expect(
+            refusal(#"{"spool": "/tmp/x", "spol": "typo"}"#)
+                == PluginError(
+                    .invalid,
+                    "plugins.swiftrelay.spol: unknown key (known keys here: delay_ms, digits, groups, refuse_prefix, silent_prefix, spool, status_every_ms, status_file)"
+                )
+        )
+        #expect(refusal(#"{}"#) == PluginError(.invalid, "plugins.swiftrelay.spool: required"))
+        #expect(
+            refusal(#"{"spool": "/tmp/x", "delay_ms": -1}"#)?.detail.hasPrefix("plugins.swiftrelay.delay_ms:") == true
+        )
+        #expect(
+            refusal(#"{"spool": "/tmp/x", "delay_ms": "soon"}"#)?.detail.hasPrefix("plugins.swiftrelay.delay_ms:")
+                == true
+        )
+        #expect(
+            refusal(#"{"spool": "/tmp/x", "groups": {"oncall": "+46700000001"}}"#)?.detail.hasPrefix(
+                "plugins.swiftrelay.groups.oncall"
+            )
+                == true
+        )
+        #expect(
+            try host.makePlugin(NeedsDefaults.self, configuration: #"{"spool": "/tmp/x"}"#).configuration.digits == "1"
+        )
+    }
 }

@@ -27,8 +27,28 @@ public indirect enum ConfigValue: Sendable, Equatable {
     }
 
     /// `key:` with nothing after it.
-    var isEmpty: Bool {
+    public var isEmpty: Bool {
         if case .scalar("", false, _) = self { return true }
         return false
+    }
+}
+
+extension ConfigValue {
+    /// A configuration written as JSON (a plugin's tests, the web form), as if the admin had written
+    /// it in YAML: texts quoted, so that a schema reads them as texts whatever they look like.
+    public init(json: JSONValue) {
+        switch json {
+        case .null: self = .scalar("", quoted: false, line: nil)
+        case .bool(let value): self = .scalar(value ? "true" : "false", quoted: false, line: nil)
+        case .integer(let value): self = .scalar(String(value), quoted: false, line: nil)
+        case .number(let value): self = .scalar(String(value), quoted: false, line: nil)
+        case .string(let value): self = .scalar(value, quoted: true, line: nil)
+        case .array(let items): self = .sequence(items.map(ConfigValue.init(json:)), line: nil)
+        case .object(let fields):
+            self = .mapping(
+                fields.keys.sorted().map { Entry(key: $0, keyLine: nil, value: ConfigValue(json: fields[$0]!)) },
+                line: nil
+            )
+        }
     }
 }

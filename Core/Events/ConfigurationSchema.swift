@@ -1,5 +1,4 @@
 import Foundation
-import SwiftletDomain
 
 /// The subset of JSON Schema a plugin manifest uses to describe its configuration: `type`
 /// (object, array, string, integer, number, boolean), `properties`, `required`,
@@ -169,7 +168,7 @@ public final class ConfigurationSchema: Decodable, Sendable {
     }
 
     /// A plain YAML scalar where the schema does not say its type.
-    static func guess(_ text: String) -> JSONValue {
+    public static func guess(_ text: String) -> JSONValue {
         switch text {
         case "true", "yes", "on": return .bool(true)
         case "false", "no", "off": return .bool(false)
@@ -182,5 +181,8 @@ public final class ConfigurationSchema: Decodable, Sendable {
     }
 
     /// Accepts anything.
-    static let any: ConfigurationSchema = try! JSONDecoder().decode(ConfigurationSchema.self, from: Data("{}".utf8))
+    public static let any: ConfigurationSchema = try! JSONDecoder().decode(
+        ConfigurationSchema.self,
+        from: Data("{}".utf8)
+    )
 }
