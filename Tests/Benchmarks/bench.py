@@ -135,7 +135,8 @@ def wrk(base, path, requests, clients, keepalive, pattern):
 
 
 class Swiftlet:
-    def __init__(self, binary, plugin_dir, modems=1, send_delay="0s", delivery_reports=False, plugins=False, extra=""):
+    def __init__(self, binary, plugin_dir, modems=1, send_delay="0s", delivery_reports=False, plugins=False, extra="",
+                 dispatcher=""):
         # The configuration file is in a temporary directory: a relative plugin directory would be
         # taken relative to it.
         plugin_dir = os.path.realpath(plugin_dir)
@@ -148,7 +149,7 @@ class Swiftlet:
             f"data_dir: {self.data}",
             f"http:\n  listen: 127.0.0.1:{self.port}",
             f"plugin_directory: {plugin_dir}",
-            f"dispatcher:\n  delivery_reports: {'true' if delivery_reports else 'false'}",
+            f"dispatcher:\n  delivery_reports: {'true' if delivery_reports else 'false'}{dispatcher}",
             f"simulator:\n  modems: {modems}\n  send_delay: {send_delay}",
         ]
         if plugins:

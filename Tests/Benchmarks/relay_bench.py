@@ -22,9 +22,6 @@ def relay(args, swiftlet_class, free_port, wait_for, messages=500):
     try:
         server.stdout.readline()  # {"port": …}: listening
         extra = "\n".join([
-            "dispatcher:",
-            "  transport: pixie",
-            "  transport_use: primary",
             "plugins:",
             "  pixie-relay:",
             f"    url: http://127.0.0.1:{port}",
@@ -32,7 +29,8 @@ def relay(args, swiftlet_class, free_port, wait_for, messages=500):
             "    poll_interval: 1",
             "    stream_limit: 1000",
         ])
-        instance = swiftlet_class(args.swiftlet, args.plugins, modems=1, send_delay="3s", extra=extra)
+        instance = swiftlet_class(args.swiftlet, args.plugins, modems=1, send_delay="3s", extra=extra,
+                                  dispatcher="\n  transport: pixie\n  transport_use: primary")
         ready = re.compile(r"name=pixie role=transport \[SwiftletGateway\] provider ready")
         wait_for(lambda: ready.search(instance.log_text()), 30, "the relay")
         started = time.monotonic()
