@@ -20,7 +20,7 @@ let pluginLinkerSettings: [LinkerSetting] = [
 func pluginEntry(_ plugin: String, path: String) -> Target {
     .target(
         name: plugin + "Entry",
-        dependencies: [.target(name: plugin), "SwiftletPluginSDK"],
+        dependencies: [.target(name: plugin), .product(name: "SwiftletPluginSDK", package: "PluginSDK")],
         path: path,
         swiftSettings: swiftSettings,
         linkerSettings: pluginLinkerSettings
@@ -32,9 +32,6 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "swiftlet", targets: ["swiftlet"]),
-        // For plugin authors: the Swift wrapper of the ABI and the test kit.
-        .library(name: "SwiftletPluginSDK", targets: ["SwiftletPluginSDK"]),
-        .library(name: "SwiftletPluginTestKit", targets: ["SwiftletPluginTestKit"]),
         // The plugins of this repository, one dynamic library each.
         .library(name: "SwiftletKeywords", type: .dynamic, targets: ["KeywordsPluginEntry"]),
         .library(name: "SwiftletMQTT", type: .dynamic, targets: ["MQTTPluginEntry"]),
@@ -47,6 +44,8 @@ let package = Package(
         .library(name: "SwiftletRelayExample", type: .dynamic, targets: ["SwiftRelayEntry"]),
     ],
     dependencies: [
+        // The plugin SDK, a package of its own (PluginSDK/Package.swift).
+        .package(path: "PluginSDK"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.5.1"),
@@ -68,7 +67,7 @@ let package = Package(
         // The domain: messages, folders, queue states, users. No HTTP, serial, SQL or dlopen here.
         .target(
             name: "SwiftletDomain",
-            dependencies: ["SMSCodec", "SwiftletEvents"],
+            dependencies: ["SMSCodec", .product(name: "SwiftletEvents", package: "PluginSDK")],
             path: "Core/Domain",
             swiftSettings: swiftSettings
         ),
@@ -76,12 +75,6 @@ let package = Package(
         .target(
             name: "SwiftletSupport",
             path: "Core/Support",
-            swiftSettings: swiftSettings
-        ),
-        // Events: the bus, and the bodies of the core event kinds (the plugin SDK re-exports them).
-        .target(
-            name: "SwiftletEvents",
-            path: "Core/Events",
             swiftSettings: swiftSettings
         ),
         // The SMS PDU codec (3GPP TS 23.038 / 23.040). Pure functions over bytes.
@@ -147,29 +140,13 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
-        // The plugin ABI: swiftlet_plugin.h, the single source of truth.
-        .systemLibrary(name: "CSwiftletPlugin", path: "PluginSDK/include"),
-        // The Swift wrapper of the ABI for plugin authors.
-        .target(
-            name: "SwiftletPluginSDK",
-            dependencies: ["CSwiftletPlugin", "SwiftletEvents"],
-            path: "PluginSDK/Swift",
-            swiftSettings: swiftSettings
-        ),
-        // A fake host, so that plugin authors can test without a gateway.
-        .target(
-            name: "SwiftletPluginTestKit",
-            dependencies: ["SwiftletPluginSDK"],
-            path: "PluginSDK/TestKit",
-            swiftSettings: swiftSettings
-        ),
         // The host side: manifests, trust checks, dlopen, the host services table, plugin lifecycle.
         .target(
             name: "SwiftletPluginHost",
             dependencies: [
-                "CSwiftletPlugin",
-                "SwiftletEvents",
-                "SwiftletPluginSDK",
+                .product(name: "CSwiftletPlugin", package: "PluginSDK"),
+                .product(name: "SwiftletEvents", package: "PluginSDK"),
+                .product(name: "SwiftletPluginSDK", package: "PluginSDK"),
                 "SwiftletDomain",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -181,7 +158,7 @@ let package = Package(
         // The SDK's Swift provider example `swiftrelay` (ABI 1.4), the C example `relay` in Swift.
         .target(
             name: "SwiftRelay",
-            dependencies: ["SwiftletPluginSDK"],
+            dependencies: [.product(name: "SwiftletPluginSDK", package: "PluginSDK")],
             path: "PluginSDK/Examples/SwiftRelay/Sources/SwiftRelay",
             swiftSettings: swiftSettings
         ),
@@ -189,7 +166,7 @@ let package = Package(
         // Plugin `keywords`: replies, subscriptions and forwarding for incoming SMS by their first word.
         .target(
             name: "KeywordsPlugin",
-            dependencies: ["SwiftletPluginSDK"],
+            dependencies: [.product(name: "SwiftletPluginSDK", package: "PluginSDK")],
             path: "Plugins/Keywords/Sources/KeywordsPlugin",
             swiftSettings: swiftSettings
         ),
@@ -198,7 +175,7 @@ let package = Package(
         .systemLibrary(name: "CMosquitto", path: "Plugins/MQTT/Sources/CMosquitto"),
         .target(
             name: "MQTTPlugin",
-            dependencies: ["CMosquitto", "SwiftletPluginSDK"],
+            dependencies: ["CMosquitto", .product(name: "SwiftletPluginSDK", package: "PluginSDK")],
             path: "Plugins/MQTT/Sources/MQTTPlugin",
             swiftSettings: swiftSettings
         ),
@@ -227,7 +204,7 @@ let package = Package(
         .target(
             name: "EmailPlugin",
             dependencies: [
-                "CCurl", "CGMime", "PluginCurl", "SwiftletPluginSDK",
+                "CCurl", "CGMime", "PluginCurl", .product(name: "SwiftletPluginSDK", package: "PluginSDK"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -246,7 +223,7 @@ let package = Package(
         ),
         .target(
             name: "SNMPPlugin",
-            dependencies: ["CSNMPAgent", "SwiftletPluginSDK"],
+            dependencies: ["CSNMPAgent", .product(name: "SwiftletPluginSDK", package: "PluginSDK")],
             path: "Plugins/SNMP/Sources/SNMPPlugin",
             swiftSettings: swiftSettings
         ),
@@ -260,7 +237,7 @@ let package = Package(
         ),
         .target(
             name: "LDAPPlugin",
-            dependencies: ["CLDAP", "SwiftletPluginSDK"],
+            dependencies: ["CLDAP", .product(name: "SwiftletPluginSDK", package: "PluginSDK")],
             path: "Plugins/LDAP/Sources/LDAPPlugin",
             swiftSettings: swiftSettings
         ),
@@ -281,7 +258,7 @@ let package = Package(
         ),
         .target(
             name: "SensorsPlugin",
-            dependencies: ["CGPIOD", "CModbus", "SwiftletPluginSDK"],
+            dependencies: ["CGPIOD", "CModbus", .product(name: "SwiftletPluginSDK", package: "PluginSDK")],
             path: "Plugins/Sensors/Sources/SensorsPlugin",
             swiftSettings: swiftSettings
         ),
@@ -289,7 +266,7 @@ let package = Package(
         // Plugin `pixie-relay`: a transport through a Pixie-compatible cloud API (libcurl).
         .target(
             name: "PixieRelayPlugin",
-            dependencies: ["PluginCurl", "SwiftletPluginSDK"],
+            dependencies: ["PluginCurl", .product(name: "SwiftletPluginSDK", package: "PluginSDK")],
             path: "Plugins/PixieRelay/Sources/PixieRelayPlugin",
             swiftSettings: swiftSettings
         ),
@@ -304,7 +281,7 @@ let package = Package(
         ),
         .target(
             name: "VoicePlugin",
-            dependencies: ["CEspeakNG", "SwiftletPluginSDK"],
+            dependencies: ["CEspeakNG", .product(name: "SwiftletPluginSDK", package: "PluginSDK")],
             path: "Plugins/Voice/Sources/VoicePlugin",
             swiftSettings: swiftSettings
         ),
@@ -335,7 +312,7 @@ let package = Package(
                 "SMSCodec",
                 "SwiftletAPI",
                 "SwiftletDomain",
-                "SwiftletEvents",
+                .product(name: "SwiftletEvents", package: "PluginSDK"),
                 "SwiftletRules",
                 "SwiftletSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -368,7 +345,7 @@ let package = Package(
             name: "SwiftletGateway",
             dependencies: [
                 "SwiftletDomain",
-                "SwiftletEvents",
+                .product(name: "SwiftletEvents", package: "PluginSDK"),
                 "SwiftletSupport",
                 "SwiftletStore",
                 "SwiftletModem",
@@ -377,7 +354,7 @@ let package = Package(
                 "SwiftletWeb",
                 "SMSCodec",
                 "SwiftletPluginHost",
-                "SwiftletPluginSDK",
+                .product(name: "SwiftletPluginSDK", package: "PluginSDK"),
                 "SwiftletRules",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -400,7 +377,7 @@ let package = Package(
             name: "swiftlet",
             dependencies: [
                 "SwiftletAPI",
-                "SwiftletEvents",
+                .product(name: "SwiftletEvents", package: "PluginSDK"),
                 "SwiftletGateway",
                 "SwiftletPluginHost",
                 "SwiftletDomain",
@@ -484,7 +461,8 @@ let package = Package(
             name: "GatewayTests",
             dependencies: [
                 "SwiftletGateway", "SwiftletStore", "SwiftletDomain", "SwiftletModem", "ModemSimulator", "SwiftletAPI",
-                "SMSCodec", "SwiftletPluginHost", "SwiftletPluginSDK", "SwiftletWeb", "TestSupport",
+                "SMSCodec", "SwiftletPluginHost", .product(name: "SwiftletPluginSDK", package: "PluginSDK"),
+                "SwiftletWeb", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -494,7 +472,8 @@ let package = Package(
         .testTarget(
             name: "PluginHostTests",
             dependencies: [
-                "SwiftletPluginHost", "SwiftletPluginSDK", "SwiftletStore", "SwiftletDomain", "SwiftletAPI",
+                "SwiftletPluginHost", .product(name: "SwiftletPluginSDK", package: "PluginSDK"), "SwiftletStore",
+                "SwiftletDomain", "SwiftletAPI",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/PluginHostTests",
@@ -503,55 +482,61 @@ let package = Package(
         ),
         .testTarget(
             name: "SwiftRelayTests",
-            dependencies: ["SwiftRelay", "SwiftletPluginTestKit"],
+            dependencies: ["SwiftRelay", .product(name: "SwiftletPluginTestKit", package: "PluginSDK")],
             path: "Tests/SwiftRelayTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "KeywordsPluginTests",
-            dependencies: ["KeywordsPlugin", "SwiftletPluginTestKit"],
+            dependencies: ["KeywordsPlugin", .product(name: "SwiftletPluginTestKit", package: "PluginSDK")],
             path: "Tests/KeywordsPluginTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "LDAPPluginTests",
-            dependencies: ["LDAPPlugin", "SwiftletPluginTestKit", "TestSupport"],
+            dependencies: ["LDAPPlugin", .product(name: "SwiftletPluginTestKit", package: "PluginSDK"), "TestSupport"],
             path: "Tests/LDAPPluginTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "PixieRelayPluginTests",
-            dependencies: ["PixieRelayPlugin", "SwiftletPluginTestKit", "TestSupport"],
+            dependencies: [
+                "PixieRelayPlugin", .product(name: "SwiftletPluginTestKit", package: "PluginSDK"), "TestSupport",
+            ],
             path: "Tests/PixieRelayPluginTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SensorsPluginTests",
-            dependencies: ["SensorsPlugin", "SwiftletPluginTestKit", "TestSupport"],
+            dependencies: [
+                "SensorsPlugin", .product(name: "SwiftletPluginTestKit", package: "PluginSDK"), "TestSupport",
+            ],
             path: "Tests/SensorsPluginTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SNMPPluginTests",
-            dependencies: ["SNMPPlugin", "SwiftletPluginSDK", "TestSupport"],
+            dependencies: ["SNMPPlugin", .product(name: "SwiftletPluginSDK", package: "PluginSDK"), "TestSupport"],
             path: "Tests/SNMPPluginTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "MQTTPluginTests",
-            dependencies: ["MQTTPlugin", "SwiftletPluginTestKit", "TestSupport"],
+            dependencies: ["MQTTPlugin", .product(name: "SwiftletPluginTestKit", package: "PluginSDK"), "TestSupport"],
             path: "Tests/MQTTPluginTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "VoicePluginTests",
-            dependencies: ["VoicePlugin", "SwiftletPluginTestKit"],
+            dependencies: ["VoicePlugin", .product(name: "SwiftletPluginTestKit", package: "PluginSDK")],
             path: "Tests/VoicePluginTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "EmailPluginTests",
-            dependencies: ["EmailPlugin", "SwiftletPluginTestKit", "TestSupport"],
+            dependencies: [
+                "EmailPlugin", .product(name: "SwiftletPluginTestKit", package: "PluginSDK"), "TestSupport",
+            ],
             path: "Tests/EmailPluginTests",
             swiftSettings: swiftSettings
         ),
