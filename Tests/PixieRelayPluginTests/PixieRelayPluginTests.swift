@@ -266,6 +266,10 @@ struct PixieRelayPluginTests {
                 == true
         )
         #expect(refusal(#"{"url": "https://app.pixie.se/api/v2/sms", "token": "t"}"#) == nil)
+        #expect(
+            refusal(#"{"url": "https://relay.example.com", "token": "t", "channel": "Cloud 1"}"#)?
+                .contains("channel: 'Cloud 1' may hold only") == true
+        )
     }
 
     @Test("status words and Retry-After as relays write them")

@@ -87,6 +87,12 @@ struct Settings: Sendable {
             }
         }
         sender = configuration.sender
+        for (key, value) in [("name", configuration.name), ("channel", configuration.channel ?? "x")] {
+            guard value.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" })
+            else {
+                throw Invalid(description: "\(key): '\(value)' may hold only a-z, 0-9, - and _")
+            }
+        }
         name = configuration.name
         caFile = configuration.caFile
         timeout = configuration.timeout
