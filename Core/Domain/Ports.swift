@@ -1,4 +1,5 @@
 import Foundation
+import SwiftletEvents
 
 /// Reading and queueing messages: what the APIs need from the store.
 ///
@@ -173,9 +174,8 @@ public protocol TransportLedger: Sendable {
 
 /// A transport's status report on a message it accepted, or could not tell whether it sent.
 public struct TransportReport: Sendable, Equatable {
-    public enum Status: String, Sendable {
-        case delivered, failed, sent
-    }
+    /// delivered, failed, or sent (after all): the words of ABI 1.5 `report_delivery`.
+    public typealias Status = TransportDeliveryReport.Status
 
     public struct Outcome: Sendable, Equatable {
         public var id: MessageID

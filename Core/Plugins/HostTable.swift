@@ -406,12 +406,11 @@ enum HostTable {
             }
             let report = try JSONCoding.decoder.decode(TransportDeliveryReport.self, from: body)
             guard
-                let status = TransportReport.Status(rawValue: report.status.rawValue),
                 let outcome = try await record(
                     TransportReport(
                         id: MessageID(report.id),
                         key: report.key,
-                        status: status,
+                        status: report.status,
                         detail: report.detail,
                         at: report.at ?? Date()
                     ),

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import SwiftletDomain
+import SwiftletEvents
 
 /// What transports (cloud relays, ABI 1.5) add to the queue: what each message cost, the status
 /// reports they send later, and what a transport spent this month.

@@ -1,5 +1,6 @@
 import Foundation
 import SwiftletDomain
+import SwiftletEvents
 import SwiftletStore
 import Testing
 
