@@ -169,11 +169,17 @@ struct SNMPEndToEndTests {
         }
         #expect(trap.contains(Self.mibRoot + ".1.2.1.2.1 = STRING: \"simulator\""), "\(trap)")
         #expect(trap.contains(Self.mibRoot + ".1.2.1.3.1 = INTEGER: 3"), "\(trap)")
-        let values = try await eventually("GSM_ModemState1 off") {
+        // A walk is read one value at a time, so a refresh may fall between two values of one
+        // walk (snmpd orders the names by length: SIM_State1 is read before GSM_ModemState1).
+        // The walk that reads the modem off in all three values is waited for; one that never
+        // comes fails here.
+        var last: [String: String] = [:]
+        _ = try await eventually("GSM_ModemState1 off, GSM_Signal1 0 and SIM_State1 NOT READY in one walk: \(last)") {
             let values = try await smseagleValues(peers)
-            return values["GSM_ModemState1"] == "off" ? values : nil
+            last = values
+            let off = values["GSM_ModemState1"] == "off" && values["GSM_Signal1"] == "0"
+            return off && values["SIM_State1"] == "NOT READY" ? values : nil
         }
-        #expect(values["GSM_Signal1"] == "0" && values["SIM_State1"] == "NOT READY")
 
         _ = try await gateway.request(
             "/api/v2/modem/state/1",
@@ -191,9 +197,9 @@ struct SNMPEndToEndTests {
         try await peers.startAgent()
         let again = try await eventually(timeout: .seconds(30), "the names served again after snmpd's restart") {
             let values = try await smseagleValues(peers)
-            return values["GSM_ModemState1"] == "on" ? values : nil
+            return values["GSM_ModemState1"] == "on" && values["SIM_RegState1"] == "Registered Home" ? values : nil
         }
-        #expect(again["SIM_RegState1"] == "Registered Home")
+        #expect(again["SIM_State1"] == "READY")
         #expect(gateway.process?.isRunning == true)
     }
 

@@ -217,14 +217,16 @@ public final class MosquittoBroker: @unchecked Sendable {
     /// once.
     private static let nextPort = Mutex(20000 + Int(getpid()) * 7919 % 10000)
 
-    /// A loopback TCP port nothing listens on, for a peer a test starts.
+    /// A loopback TCP port nothing listens on, for a peer a test starts. The probe socket is
+    /// close-on-exec: a daemon another test spawned in the instant it was open would otherwise keep
+    /// it, bound, for its whole life, and the peer given the port would find it in use.
     public static func freePort() -> Int {
         for _ in 0..<10000 {
             let port = nextPort.withLock { port in
                 defer { port = 20000 + (port - 20000 + 1) % 10000 }
                 return port
             }
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
             defer { close(fd) }
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)

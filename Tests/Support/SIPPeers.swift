@@ -92,7 +92,7 @@ public final class BaresipCallee: @unchecked Sendable {
     func command(_ command: String, _ params: String = "") async throws -> String {
         let port = controlPort
         return try await Task.detached {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
             defer { close(fd) }
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
