@@ -22,10 +22,12 @@ struct Swiftlet: AsyncParsableCommand {
         ]
     )
 
-    /// `swiftlet --version`: the gateway, the Swift it was built with (a Swift plugin must be built
-    /// with the same toolchain: Swift has no stable ABI on Linux), and the plugin ABI it speaks.
+    /// `swiftlet --version`: the gateway, the Swift it was built with and its toolchain's commit (a
+    /// Swift plugin must be built with the same toolchain: Swift has no stable ABI on Linux, and the
+    /// loader refuses one it can tell was not), and the plugin ABI it speaks.
     static var versionText: String {
-        "swiftlet \(SwiftletVersion.text) (built with Swift \(swiftVersion); plugin ABI "
+        let toolchain = SwiftToolchain.gatewayCommit.map { ", toolchain \($0)" } ?? ""
+        return "swiftlet \(SwiftletVersion.text) (built with Swift \(swiftVersion)\(toolchain); plugin ABI "
             + "\(ABIVersion.format(ABIVersion.supported.lowerBound))–\(ABIVersion.format(ABIVersion.supported.upperBound)))"
     }
 

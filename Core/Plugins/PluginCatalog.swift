@@ -140,7 +140,7 @@ public struct PluginCatalog: Sendable {
         let fd = open(library, O_RDONLY | O_CLOEXEC)
         if fd >= 0 {
             defer { close(fd) }
-            if let problem = PluginIdentity.read(fd).problem(against: manifest) {
+            if let problem = LibraryFile.problem(fd, against: manifest) {
                 entry.problem = problem
                 return entry
             }

@@ -49,8 +49,9 @@ public struct PluginLibrary: @unchecked Sendable {
                 throw LoadError("\(path) changed since it was checked: its SHA-256 is not in plugin_digests")
             }
         }
-        // Before any of its code runs: a library that names itself is checked against its manifest.
-        if let problem = PluginIdentity.read(fd).problem(against: manifest) { throw LoadError(problem) }
+        // Before any of its code runs: a library that names itself is checked against its manifest, and
+        // a Swift library built with another toolchain is refused.
+        if let problem = LibraryFile.problem(fd, against: manifest) { throw LoadError(problem) }
         var current = Glibc.stat()
         guard stat(path, &current) == 0, current.st_dev == info.st_dev, current.st_ino == info.st_ino else {
             throw LoadError("\(path) was replaced while it was being checked")

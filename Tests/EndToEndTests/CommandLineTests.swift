@@ -4,12 +4,18 @@ import Testing
 
 @Suite("End to end: the swiftlet command line")
 struct CommandLineTests {
-    @Test("--version names the gateway, the Swift it was built with (Swift plugins need the same) and the plugin ABI")
+    @Test(
+        "--version names the gateway, the Swift and the toolchain it was built with (Swift plugins need the same) and the plugin ABI"
+    )
     func version() throws {
         let result = try GatewayProcess.run(["--version"])
         #expect(result.status == 0)
-        let expected = /^swiftlet \d+\.\d+\.\d+ \(built with Swift \d+\.\d+; plugin ABI 1\.0–1\.5\)\n$/
-        #expect(result.stdout.firstMatch(of: expected) != nil, "\(result.stdout)")
+        let expected =
+            /^swiftlet \d+\.\d+\.\d+ \(built with Swift \d+\.\d+, toolchain ([0-9a-f]{12}); plugin ABI 1\.0–1\.5\)\n$/
+        let match = try #require(result.stdout.firstMatch(of: expected), "\(result.stdout)")
+        // The commit is the one binutils reads in the executable's .comment (the toolchain's clang).
+        let comment = try MosquittoBroker.run("/usr/bin/readelf", ["-p", ".comment", GatewayProcess.binary]).output
+        #expect(comment.contains("/llvm-project.git \(match.1)"), "\(comment)")
     }
 
     @Test func configCheckNamesFileLineKeyAndReason() throws {
