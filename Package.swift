@@ -473,7 +473,7 @@ let package = Package(
             name: "PluginHostTests",
             dependencies: [
                 "SwiftletPluginHost", .product(name: "SwiftletPluginSDK", package: "PluginSDK"), "SwiftletStore",
-                "SwiftletDomain", "SwiftletAPI",
+                "SwiftletDomain", "SwiftletAPI", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/PluginHostTests",

@@ -87,7 +87,7 @@ struct CommandLineTests {
 
 @Suite("End to end: swiftlet pdu")
 struct PDUCommandTests {
-    @Test func encodedPartsAreWhatGammuReadsAndDecodeJoinsThem() throws {
+    @Test func encodedPartsAreWhatGammuReadsAndDecodeJoinsThem() async throws {
         let text = String(repeating: "Kylrum B: 31°C. ", count: 6)  // UCS-2, 96 characters: 2 parts
         let encode = try GatewayProcess.run(["pdu", "encode", "--to", "+46701234567", "--reference", "77", text])
         #expect(encode.status == 0, "\(encode.stderr)")
@@ -95,7 +95,7 @@ struct PDUCommandTests {
         #expect(pdus.count == 2)
         #expect(pdus.allSatisfy { $0.hasPrefix("00") })  // the empty SMSC field AT+CMGS expects
 
-        let gammu = try GammuOracle.decode(pdus)
+        let gammu = try await GammuOracle.decode(pdus)
         #expect(gammu.compactMap { $0["text"] as? String }.joined() == text)
         #expect(gammu.allSatisfy { $0["number"] as? String == "+46701234567" })
 
@@ -112,7 +112,7 @@ struct PDUCommandTests {
         #expect(concatenation["complete"] as? Bool == true)
     }
 
-    @Test func optionsShowInThePDU() throws {
+    @Test func optionsShowInThePDU() async throws {
         let encode = try GatewayProcess.run([
             "pdu", "encode", "--to", "+46701234567", "--flash", "--validity", "1d", "--status-report", "Now",
         ])
@@ -126,7 +126,7 @@ struct PDUCommandTests {
         #expect(json["text"] as? String == "Now")
         // The same PDU read by Gammu, not by our own decoder: class 0 (flash), one day's validity.
         let hex = encode.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let gammu = try #require(try GammuOracle.decode([hex]).first)
+        let gammu = try #require(try await GammuOracle.decode([hex]).first)
         #expect(gammu["class"] as? Int == 0)
         #expect(gammu["validity"] as? String == "1440M")
         #expect(gammu["text"] as? String == "Now")

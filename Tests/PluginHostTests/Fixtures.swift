@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Builds plugins for the tests: C fixtures with gcc, and the repository's plugins as SwiftPM built them.
@@ -16,8 +17,19 @@ enum Fixtures {
     /// The build directory of the test run (the repository's plugin libraries are there).
     static var buildDirectory: String { packageRoot + "/.build/debug" }
 
+    /// Runs a command to its end on a thread of its own (`onOwnThread`): its status, and its output
+    /// and errors together.
     @discardableResult
-    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    static func run(_ executable: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+        try await onOwnThread { try runBlocking(executable, arguments) }
+    }
+
+    private static func runBlocking(
+        _ executable: String,
+        _ arguments: [String]
+    ) throws -> (
+        status: Int32, output: String
+    ) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -31,9 +43,13 @@ enum Fixtures {
     }
 
     /// Compiles a C plugin as a plugin author would: C99, the header alone, the version script, -z nodelete.
-    static func compile(_ source: String, to library: String, defines: [String] = [], include: String = include) throws
-    {
-        let result = try run(
+    static func compile(
+        _ source: String,
+        to library: String,
+        defines: [String] = [],
+        include: String = include
+    ) async throws {
+        let result = try await run(
             "/usr/bin/gcc",
             [
                 "-std=c99", "-Wall", "-Wextra", "-pedantic", "-shared", "-fPIC", "-I", include,
@@ -86,9 +102,9 @@ final class PluginDirectory {
         binaryVersion: String = "1.0.0",
         capabilities: [String] = ["send_sms"],
         include: String = Fixtures.include
-    ) throws {
+    ) async throws {
         let library = "lib\(id).so"
-        try Fixtures.compile(
+        try await Fixtures.compile(
             Fixtures.testPlugin,
             to: path + "/" + library,
             defines: ["-DPLUGIN_ID=\"\(id)\"", "-DPLUGIN_VERSION=\"\(binaryVersion)\""] + defines,

@@ -34,7 +34,7 @@ struct HostServicesTests {
     ) async throws -> Setup {
         let metrics = MetricsRegistry()
         let directory = try PluginDirectory()
-        try directory.addFixture(id: "svc", capabilities: capabilities)
+        try await directory.addFixture(id: "svc", capabilities: capabilities)
         let store = try SQLiteStore(
             directory: FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-host-\(UUID())").path
         )

@@ -26,11 +26,11 @@ struct LoaderTests {
     @Test(
         "swiftlet_plugin.h compiles as C99 and C++17 with -Wall -Wextra -pedantic -Werror, and its 1.0 to 1.5 layout is pinned"
     )
-    func headerCompiles() throws {
+    func headerCompiles() async throws {
         let source = Fixtures.packageRoot + "/Tests/PluginHostTests/Fixtures/abi_layout.c"
         let object = FileManager.default.temporaryDirectory.appendingPathComponent("abi-\(UUID().uuidString).o").path
         defer { try? FileManager.default.removeItem(atPath: object) }
-        let c = try Fixtures.run(
+        let c = try await Fixtures.run(
             "/usr/bin/gcc",
             [
                 "-std=c99", "-Wall", "-Wextra", "-pedantic", "-Werror", "-I", Fixtures.include, "-c", source, "-o",
@@ -38,7 +38,7 @@ struct LoaderTests {
             ]
         )
         #expect(c.status == 0, "\(c.output)")
-        let cxx = try Fixtures.run(
+        let cxx = try await Fixtures.run(
             "/usr/bin/g++",
             [
                 "-x", "c++", "-std=c++17", "-Wall", "-Wextra", "-pedantic", "-Werror", "-I", Fixtures.include, "-c",
@@ -53,7 +53,7 @@ struct LoaderTests {
     @Test(
         "every plugin in Plugins/ and the C example load, export nothing but the entry symbol, and are linked -z nodelete"
     )
-    func repositoryPluginsLoad() throws {
+    func repositoryPluginsLoad() async throws {
         let directory = try PluginDirectory()
         let manifests = try FileManager.default.subpathsOfDirectory(atPath: Fixtures.packageRoot + "/Plugins")
             .filter { $0.hasSuffix(".plugin.json") }
@@ -75,7 +75,7 @@ struct LoaderTests {
         }
         for example in ["hello", "relay"] {
             let folder = Fixtures.packageRoot + "/PluginSDK/Examples/\(example)/"
-            try Fixtures.compile(folder + example + ".c", to: directory.path + "/lib\(example).so")
+            try await Fixtures.compile(folder + example + ".c", to: directory.path + "/lib\(example).so")
             try FileManager.default.copyItem(
                 atPath: folder + example + ".plugin.json",
                 toPath: directory.path + "/\(example).plugin.json"
@@ -89,13 +89,16 @@ struct LoaderTests {
             let library = try PluginLibrary.load(entry, allowedDigests: [])
             #expect(library.abiVersion == entry.manifest?.abi.max, "\(id) speaks the newest version its manifest names")
             #expect(String(cString: library.descriptor.id) == id)
-            let symbols = try Fixtures.run("/usr/bin/nm", ["-D", "--defined-only", try #require(entry.libraryPath)])
+            let symbols = try await Fixtures.run(
+                "/usr/bin/nm",
+                ["-D", "--defined-only", try #require(entry.libraryPath)]
+            )
             let functions = symbols.output.split(separator: "\n").filter { $0.contains(" T ") }
             #expect(
                 functions.map { $0.split(separator: " ").last.map(String.init) } == ["swiftlet_plugin_entry"],
                 "\(id)"
             )
-            let dynamic = try Fixtures.run("/usr/bin/readelf", ["-d", try #require(entry.libraryPath)])
+            let dynamic = try await Fixtures.run("/usr/bin/readelf", ["-d", try #require(entry.libraryPath)])
             #expect(dynamic.output.contains("NODELETE"), "\(id) is not linked with -z nodelete")
         }
     }
@@ -103,26 +106,26 @@ struct LoaderTests {
     @Test(
         "ABI version negotiation: a manifest range that misses the host's, a plugin that declines, a plugin that picks outside the offer"
     )
-    func negotiation() throws {
+    func negotiation() async throws {
         let directory = try PluginDirectory()
-        try directory.addFixture(id: "future")
+        try await directory.addFixture(id: "future")
         try directory.writeManifest(id: "future", library: "libfuture.so", abi: ("2.0", "2.1"))
         #expect(try entry(directory, "future").problem == "speaks plugin ABI 2.0–2.1, this gateway 1.0–1.5")
 
-        try directory.addFixture(id: "decliner", defines: ["-DDECLINE"])
+        try await directory.addFixture(id: "decliner", defines: ["-DDECLINE"])
         #expect(
             loadError(try entry(directory, "decliner"))
                 == "the plugin declined every ABI version this gateway offers (1.0–1.5)"
         )
 
-        try directory.addFixture(id: "chooser", defines: ["-DCHOOSE=0x00020000u"])
+        try await directory.addFixture(id: "chooser", defines: ["-DCHOOSE=0x00020000u"])
         #expect(loadError(try entry(directory, "chooser")) == "the plugin chose ABI 2.0, outside the offered 1.0–1.5")
     }
 
     @Test("the library's id and version must be the manifest's")
-    func identityCrossCheck() throws {
+    func identityCrossCheck() async throws {
         let directory = try PluginDirectory()
-        try directory.addFixture(id: "liar", binaryVersion: "9.9.9")
+        try await directory.addFixture(id: "liar", binaryVersion: "9.9.9")
         #expect(
             loadError(try entry(directory, "liar"))
                 == "the library says it is 'liar' 9.9.9, but its manifest says 'liar' 1.0.0"
@@ -132,10 +135,10 @@ struct LoaderTests {
     @Test(
         "refused with their reasons: a library outside the directory, a path in the manifest, world-writable files and directories, a digest not on the allow-list"
     )
-    func trustChecks() throws {
+    func trustChecks() async throws {
         let directory = try PluginDirectory()
         let outside = try PluginDirectory()
-        try outside.addFixture(id: "escapee")
+        try await outside.addFixture(id: "escapee")
         try FileManager.default.createSymbolicLink(
             atPath: directory.path + "/libescapee.so",
             withDestinationPath: outside.path + "/libescapee.so"
@@ -159,7 +162,7 @@ struct LoaderTests {
         )
         #expect(try entry(directory, "linked").problem?.contains("outside the plugin directory") == true)
 
-        try directory.addFixture(id: "open")
+        try await directory.addFixture(id: "open")
         try directory.chmod("libopen.so", 0o757)
         #expect(
             try entry(directory, "open").problem
@@ -170,16 +173,9 @@ struct LoaderTests {
 
         // The digest as coreutils computes it, not as the code under test does.
         let library = directory.path + "/libopen.so"
-        let sum = Process()
-        sum.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-        sum.arguments = [library]
-        let output = Pipe()
-        sum.standardOutput = output
-        try sum.run()
-        sum.waitUntilExit()
-        let digest = String(
-            String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).prefix(64)
-        )
+        let sum = try await Fixtures.run("/usr/bin/sha256sum", [library])
+        #expect(sum.status == 0, "\(sum.output)")
+        let digest = String(sum.output.prefix(64))
         #expect(digest.count == 64 && digest.allSatisfy(\.isHexDigit))
         let wrong = String(repeating: "0", count: 64)
         #expect(
@@ -239,7 +235,7 @@ struct LoaderTests {
     @Test("a descriptor of an older, smaller size is accepted, and nothing beyond its size is used")
     func smallerDescriptor() async throws {
         let directory = try PluginDirectory()
-        try directory.addFixture(id: "older", defines: ["-DSMALL"])
+        try await directory.addFixture(id: "older", defines: ["-DSMALL"])
         let (services, store) = try services()
         let plugin = try instance(directory, "older", services: services)
         #expect(plugin.library.descriptor.struct_size == 40)
@@ -258,7 +254,7 @@ struct LoaderTests {
     @Test("a plugin built against the ABI 1.3 header loads and runs in the 1.5 host, and provides nothing")
     func pluginOfABI13() async throws {
         let directory = try PluginDirectory()
-        try directory.addFixture(id: "old13", defines: ["-DCHOOSE=0x00010003u"], include: Fixtures.include13)
+        try await directory.addFixture(id: "old13", defines: ["-DCHOOSE=0x00010003u"], include: Fixtures.include13)
         let (services, store) = try services()
         let plugin = try instance(directory, "old13", services: services)
         #expect(plugin.library.abiVersion == SWIFTLET_ABI_VERSION_1_3)
@@ -287,7 +283,7 @@ struct LoaderTests {
         let directory = try PluginDirectory()
         for id in ["first", "second"] {
             // The first as a plugin built before 1.5 was: its host table ends before report_delivery.
-            try directory.addFixture(
+            try await directory.addFixture(
                 id: id,
                 defines: ["-DPROVIDE=\"spool\""],
                 include: id == "first" ? Fixtures.include14 : Fixtures.include
@@ -344,13 +340,13 @@ struct LoaderTests {
         let directory = try PluginDirectory()
         let (services, _) = try services()
 
-        try directory.addFixture(id: "picky")
+        try await directory.addFixture(id: "picky")
         let picky = try instance(directory, "picky", services: services)
         await #expect(throws: HostedPlugin.Failure(description: "create failed (invalid): number: required")) {
             try await picky.create(configuration: Data("{}".utf8))
         }
 
-        try directory.addFixture(id: "failing", defines: ["-DFAIL_START"])
+        try await directory.addFixture(id: "failing", defines: ["-DFAIL_START"])
         let failing = try instance(directory, "failing", services: services)
         try await failing.create(configuration: Data(#"{"number":"+46700000001"}"#.utf8))
         await #expect(
@@ -359,7 +355,7 @@ struct LoaderTests {
             try await failing.start(timeout: .seconds(10))
         }
 
-        try directory.addFixture(id: "sneaky", capabilities: [])
+        try await directory.addFixture(id: "sneaky", capabilities: [])
         let sneaky = try instance(directory, "sneaky", services: services)
         try await sneaky.create(configuration: Data(#"{"number":"+46700000001"}"#.utf8))
         await #expect(
@@ -374,12 +370,12 @@ struct LoaderTests {
     @Test(
         "refused like sshd's StrictModes: a group-writable directory above the plugin directory, a library of another user"
     )
-    func strictModes() throws {
+    func strictModes() async throws {
         let parent = FileManager.default.temporaryDirectory.path + "/swiftlet-parent-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: false)
         defer { try? FileManager.default.removeItem(atPath: parent) }
         let directory = try PluginDirectory(parent: parent)
-        try directory.addFixture(id: "owned")
+        try await directory.addFixture(id: "owned")
         try directory.chmod(parent, 0o775)
         #expect {
             try PluginCatalog(directory: directory.path).scan()
@@ -406,10 +402,13 @@ struct LoaderTests {
     }
 
     @Test("ABI 1.3: a library whose identity section is not its manifest's is refused before any of its code runs")
-    func identitySectionIsCheckedBeforeLoading() throws {
+    func identitySectionIsCheckedBeforeLoading() async throws {
         let directory = try PluginDirectory()
         let marker = directory.path + "/constructor-ran"
-        try directory.addFixture(id: "imposter", defines: ["-DIDENTITY_ID=\"somebody\"", "-DTOUCH_FILE=\"\(marker)\""])
+        try await directory.addFixture(
+            id: "imposter",
+            defines: ["-DIDENTITY_ID=\"somebody\"", "-DTOUCH_FILE=\"\(marker)\""]
+        )
         let problem =
             "the library says it is 'somebody' 1.0.0 (its .swiftlet_plugin section), but its manifest says 'imposter' 1.0.0"
         var imposter = try entry(directory, "imposter")
@@ -420,7 +419,10 @@ struct LoaderTests {
         #expect(!FileManager.default.fileExists(atPath: marker), "the imposter's constructor ran")
 
         // The same library under its own name loads, and its constructor runs then.
-        try directory.addFixture(id: "somebody", defines: ["-DIDENTITY_ID=\"somebody\"", "-DTOUCH_FILE=\"\(marker)\""])
+        try await directory.addFixture(
+            id: "somebody",
+            defines: ["-DIDENTITY_ID=\"somebody\"", "-DTOUCH_FILE=\"\(marker)\""]
+        )
         #expect(try entry(directory, "somebody").problem == nil)
         #expect(loadError(try entry(directory, "somebody")) == nil)
         #expect(FileManager.default.fileExists(atPath: marker))

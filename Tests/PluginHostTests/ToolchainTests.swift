@@ -26,7 +26,7 @@ struct ToolchainTests {
     }
 
     /// Replaces the library's `.comment` with `entries` (none: removed, as `dh_strip` does).
-    func setComment(_ library: String, _ entries: [String]) throws {
+    func setComment(_ library: String, _ entries: [String]) async throws {
         var arguments = ["--remove-section=.comment"]
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("comment-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: file) }
@@ -34,7 +34,7 @@ struct ToolchainTests {
             try Data(entries.map { Array($0.utf8) + [0] }.joined()).write(to: URL(fileURLWithPath: file))
             arguments = ["--update-section", ".comment=" + file]
         }
-        let result = try Fixtures.run("/usr/bin/objcopy", arguments + [library])
+        let result = try await Fixtures.run("/usr/bin/objcopy", arguments + [library])
         try #require(result.status == 0, "objcopy: \(result.output)")
     }
 
@@ -46,12 +46,12 @@ struct ToolchainTests {
     }
 
     @Test("the gateway knows its own toolchain, and the repository's Swift plugins carry the same mark")
-    func sameToolchainLoads() throws {
+    func sameToolchainLoads() async throws {
         #expect(!SwiftToolchain.gateway.isEmpty, "the test runner's .comment names no Swift toolchain")
         #expect(SwiftToolchain.gateway.allSatisfy { $0.contains("/llvm-project.git ") })
         let directory = try PluginDirectory()
         let library = try addKeywords(directory)
-        let readelf = try Fixtures.run("/usr/bin/readelf", ["-p", ".comment", library]).output
+        let readelf = try await Fixtures.run("/usr/bin/readelf", ["-p", ".comment", library]).output
         for mark in SwiftToolchain.gateway { #expect(readelf.contains(mark), "\(readelf)") }
         #expect(try problem(directory, "keywords") == nil)
     }
@@ -59,10 +59,10 @@ struct ToolchainTests {
     @Test(
         "a Swift library marked by another toolchain is refused with both marks and the way out; the loader checks too"
     )
-    func otherToolchainIsRefused() throws {
+    func otherToolchainIsRefused() async throws {
         let directory = try PluginDirectory()
         let library = try addKeywords(directory)
-        try setComment(library, ["GCC: (Debian 12.2.0-14+deb12u1) 12.2.0", Self.otherToolchain])
+        try await setComment(library, ["GCC: (Debian 12.2.0-14+deb12u1) 12.2.0", Self.otherToolchain])
         let problem = try #require(try problem(directory, "keywords"))
         #expect(
             problem.hasPrefix("library libSwiftletKeywords.so was built with another Swift toolchain than this gateway")
@@ -80,15 +80,17 @@ struct ToolchainTests {
     }
 
     @Test("where nothing can be told the library loads: .comment stripped, or a C library whatever clang built it")
-    func nothingToTell() throws {
+    func nothingToTell() async throws {
         let directory = try PluginDirectory()
         let library = try addKeywords(directory)
-        try setComment(library, [])
-        #expect(try Fixtures.run("/usr/bin/readelf", ["-p", ".comment", library]).output.contains("llvm") == false)
+        try await setComment(library, [])
+        #expect(
+            try await Fixtures.run("/usr/bin/readelf", ["-p", ".comment", library]).output.contains("llvm") == false
+        )
         #expect(try problem(directory, "keywords") == nil)
 
-        try directory.addFixture(id: "cplugin")
-        try setComment(directory.path + "/libcplugin.so", [Self.otherToolchain])
+        try await directory.addFixture(id: "cplugin")
+        try await setComment(directory.path + "/libcplugin.so", [Self.otherToolchain])
         #expect(try problem(directory, "cplugin") == nil)
     }
 }

@@ -16,19 +16,19 @@ struct CorpusTests {
 
     /// Gammu refuses every one of these (the corpus README: "Gammu is supposed to fail correctly on
     /// parsing those"); so must we, with an error value rather than a message made of garbage.
-    @Test func malformedAnswersFromTheWildAreErrorsNotCrashes() throws {
+    @Test func malformedAnswersFromTheWildAreErrorsNotCrashes() async throws {
         let pdus = try Fixtures.pdus(in: "at-sms-failing")
         #expect(pdus.count == 10)
         for (file, hex) in pdus {
             #expect(throws: PDUError.self, "\(file): \(hex)") { try SMSPDU.decode(hex: hex) }
         }
-        let gammu = try GammuOracle.decode(pdus.map(\.hex))
+        let gammu = try await GammuOracle.decode(pdus.map(\.hex))
         #expect(gammu.allSatisfy { $0["error"] != nil })
     }
 
-    @Test func corpusDeliversDecodeToWhatGammuDecodes() throws {
+    @Test func corpusDeliversDecodeToWhatGammuDecodes() async throws {
         let pdus = try Fixtures.pdus(in: "at-sms")
-        let oracle = try GammuOracle.decode(pdus.map(\.hex))
+        let oracle = try await GammuOracle.decode(pdus.map(\.hex))
         #expect(oracle.count == pdus.count)
         var compared = 0
         for ((file, hex), expected) in zip(pdus, oracle) where expected["type"] as? String == "Deliver" {
@@ -55,13 +55,13 @@ struct CorpusTests {
         ("+46701234567", "** PROBLEM **\r\nHost: db1\r\nState: DOWN", false),
         ("+46701234567", String(repeating: "PROBLEM db1\r\n", count: 20), false),
     ])
-    func submitsWeSendDecodeIdenticallyInGammu(number: String, text: String, unicode: Bool) throws {
+    func submitsWeSendDecodeIdenticallyInGammu(number: String, text: String, unicode: Bool) async throws {
         let pdus = SubmitPDU.encode(
             text: text,
             to: try Address(number: number),
             options: SubmitOptions(forceUCS2: unicode, concatenationReference: 7)
         )
-        let decoded = try GammuOracle.decode(pdus.map(\.hex))
+        let decoded = try await GammuOracle.decode(pdus.map(\.hex))
         #expect(decoded.count == pdus.count)
         #expect(decoded.allSatisfy { $0["type"] as? String == "Submit" && $0["number"] as? String == number })
         // What Gammu read, joined, is what was asked to be sent.
@@ -86,7 +86,7 @@ struct CorpusTests {
 
 @Suite("What Gammu encodes, we decode")
 struct GammuEncodesTests {
-    @Test func textsEncodedByGammuDecodeToTheSameTextAndParts() throws {
+    @Test func textsEncodedByGammuDecodeToTheSameTextAndParts() async throws {
         let messages: [(number: String, text: String, unicode: Bool)] = [
             ("+46701234567", "hellohello", false),
             ("0701234567", "Ärende 42: åäö € [ok] {x}", false),
@@ -94,7 +94,7 @@ struct GammuEncodesTests {
             ("+4915112345678", String(repeating: "Pump 3 pressure low. ", count: 12), false),
             ("+4915112345678", String(repeating: "Давление низкое. ", count: 6), true),
         ]
-        let encoded = try GammuOracle.encode(messages)
+        let encoded = try await GammuOracle.encode(messages)
         #expect(encoded.count == messages.count)
         for (message, pdus) in zip(messages, encoded) {
             #expect(!pdus.isEmpty, "Gammu encoded nothing for \(message.text)")
@@ -152,7 +152,7 @@ struct GammuText {
 
 @Suite("Sixteen-bit references and binary messages")
 struct ReferenceAndBinaryTests {
-    @Test func sixteenBitReferencesLeaveOneCharacterLessPerPartAndGammuReadsThem() throws {
+    @Test func sixteenBitReferencesLeaveOneCharacterLessPerPartAndGammuReadsThem() async throws {
         let text = String(repeating: "0123456789", count: 31)  // 310 GSM characters
         let pdus = SubmitPDU.encode(
             text: text,
@@ -167,12 +167,12 @@ struct ReferenceAndBinaryTests {
         #expect(parts.map { $0.userData.text?.count } == [152, 152, 6])
         #expect(parts.allSatisfy { $0.userData.concatenation?.reference == 0x1234 })
         #expect(parts.allSatisfy { $0.userData.concatenation?.sixteenBitReference == true })
-        let gammu = try GammuOracle.decode(pdus.map(\.hex))
+        let gammu = try await GammuOracle.decode(pdus.map(\.hex))
         #expect(gammu.compactMap { $0["text"] as? String }.joined() == text)
         #expect(gammu.map { $0["part"] as? Int } == [1, 2, 3])
     }
 
-    @Test func aBinaryMessageCarriesTheCallersHeaderAndDataAsGammuReadsThem() throws {
+    @Test func aBinaryMessageCarriesTheCallersHeaderAndDataAsGammuReadsThem() async throws {
         // SMSEagle's send_binary_sms example: a WAP push to port 2948.
         let header = Hex.decode("0605040B8423F0")!
         let data = Hex.decode("EA0601AE02056A0045C60C037777772E736D736561676C652E657500080103534D534561676C65000101")!
@@ -184,7 +184,7 @@ struct ReferenceAndBinaryTests {
         #expect(submit.coding.alphabet == .eightBit)
         #expect(submit.userData.header == header)
         #expect(submit.userData.binary == data)
-        let gammu = try GammuOracle.decode([pdu.hex])
+        let gammu = try await GammuOracle.decode([pdu.hex])
         #expect(gammu.first?["coding"] as? String == "8bit")
         #expect(gammu.first?["text"] as? String == Hex.encode(data).lowercased())
         #expect(gammu.first?["number"] as? String == "+46701234567")

@@ -9,7 +9,7 @@ struct DecodingTests {
     @Test(arguments: [
         "Hello", "Ärende 42 åäö", "Temperatur 31°C ✓", "Emoji 😀 ok", String(repeating: "long ", count: 60),
     ])
-    func deliverEncodedBySimulatorDecodesToTheSameMessage(text: String) throws {
+    func deliverEncodedBySimulatorDecodesToTheSameMessage(text: String) async throws {
         let timestamp = SMSTimestamp(secondsSince1970: 1_795_000_000)
         let pdus = DeliverPDU.encode(
             text: text,
@@ -25,7 +25,7 @@ struct DecodingTests {
         #expect(parts.allSatisfy { $0.originator.description == "+46709876543" && $0.timestamp == timestamp })
         #expect(parts.first?.serviceCentre?.description == "+15550100000")
         // And as an independent decoder reads them: the simulator's messages are what phones send.
-        let gammu = try GammuOracle.decode(pdus)
+        let gammu = try await GammuOracle.decode(pdus)
         #expect(gammu.count == pdus.count)
         #expect(gammu.allSatisfy { $0["type"] as? String == "Deliver" && $0["number"] as? String == "+46709876543" })
         #expect(gammu.map { GammuText($0).trimmed }.joined() == text)
@@ -51,7 +51,7 @@ struct DecodingTests {
         #expect(report.tpduLength == report.encoded().count / 2 - 8)
     }
 
-    @Test func alphanumericSendersDecode() throws {
+    @Test func alphanumericSendersDecode() async throws {
         let hex = DeliverPDU.encode(
             text: "Your code is 1234",
             from: Address(kind: .alphanumeric, value: "MyBank"),
@@ -63,7 +63,7 @@ struct DecodingTests {
             return
         }
         #expect(deliver.originator == Address(kind: .alphanumeric, value: "MyBank"))
-        #expect(try GammuOracle.decode([hex]).first?["number"] as? String == "MyBank")
+        #expect(try await GammuOracle.decode([hex]).first?["number"] as? String == "MyBank")
     }
 
     @Test func hostileInputNeverCrashesTheDecoder() {

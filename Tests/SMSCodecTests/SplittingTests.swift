@@ -83,8 +83,8 @@ struct SplittingAgreesWithGammuTests {
         "Temperatur 31°C\r\n✓",
     ]
 
-    @Test func alphabetAndPartsAreGammus() throws {
-        let gammu = try GammuOracle.split(Self.texts)
+    @Test func alphabetAndPartsAreGammus() async throws {
+        let gammu = try await GammuOracle.split(Self.texts)
         #expect(gammu.count == Self.texts.count)
         for (text, expected) in zip(Self.texts, gammu) {
             let split = MessageSplitter.split(text)

@@ -19,9 +19,14 @@ public func eventually<T>(
 }
 
 /// Polls `condition` every 50 ms until it holds, failing after `timeout`.
+///
+/// The default leaves room for a loaded machine: in-process suites start together, and a stall of
+/// a few seconds at the start makes a simulated modem miss its 2 s command timeout; the driver then
+/// backs off (1, 2, 4, 8 s) before it is ready, as it would with a real modem. Only a failure waits
+/// this long.
 public func waitUntil(
     _ what: @autoclosure () -> String,
-    timeout: Duration = .seconds(10),
+    timeout: Duration = .seconds(30),
     _ condition: () async throws -> Bool
 ) async throws {
     _ = try await eventually(timeout: timeout, what()) { try await condition() ? true : nil }

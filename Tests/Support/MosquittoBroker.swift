@@ -250,11 +250,7 @@ public final class MosquittoBroker: @unchecked Sendable {
         _ arguments: [String],
         input: String? = nil
     ) async throws -> (status: Int32, output: String) {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(with: Result { try run(executable, arguments, input: input) })
-            }
-        }
+        try await onOwnThread { try run(executable, arguments, input: input) }
     }
 
     /// Runs a command to its end; its status and its output and errors together.
