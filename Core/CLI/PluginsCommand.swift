@@ -22,8 +22,10 @@ struct Plugins: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List the plugins in the plugin directory, which are enabled, and how the running ones are.",
             discussion: """
-                HEALTH is what each enabled plugin of the running gateway last reported (e.g. the MQTT plugin's \
-                connection to its broker), with the time it entered that state.
+                ABI is the range of plugin ABI versions a plugin's manifest names; for a plugin the running gateway \
+                loaded, the version they agreed on comes first ("1.5 (1.0–1.5)"). HEALTH is what each enabled plugin \
+                of the running gateway last reported (e.g. the MQTT plugin's connection to its broker), with the \
+                time it entered that state.
                 """
         )
 
@@ -55,9 +57,10 @@ struct Plugins: ParsableCommand {
                         status = "enabled, configuration error: \(error)"
                     }
                 }
+                let running = section == nil ? nil : health?[entry.id]
                 rows.append([
-                    entry.id, entry.manifest?.version ?? "-", entry.manifest.map { "\($0.abi)" } ?? "-", status,
-                    entry.manifest?.name ?? "-", section == nil ? "" : Self.describe(health?[entry.id]),
+                    entry.id, entry.manifest?.version ?? "-", Self.abi(entry.manifest, running), status,
+                    entry.manifest?.name ?? "-", section == nil ? "" : Self.describe(running),
                 ])
             }
             for section in settings.enabled where !entries.contains(where: { $0.id == section.id }) {
@@ -87,6 +90,13 @@ struct Plugins: ParsableCommand {
                 let reports = try? await store.pluginHealth()
             else { return nil }
             return Dictionary(reports.map { ($0.plugin, $0) }, uniquingKeysWith: { $1 })
+        }
+
+        /// The manifest's ABI range, after the version the running plugin speaks when it was loaded.
+        static func abi(_ manifest: PluginManifest?, _ running: PluginHealthReport?) -> String {
+            guard let manifest else { return "-" }
+            guard let agreed = running?.abi else { return "\(manifest.abi)" }
+            return "\(agreed) (\(manifest.abi))"
         }
 
         static func describe(_ report: PluginHealthReport?) -> String {
@@ -136,6 +146,7 @@ struct Plugins: ParsableCommand {
             // What the running plugin says of itself (a sensors plugin: what it found).
             if section != nil, let health = await List.health(configuration) {
                 print("  running:      \(List.describe(health[manifest.id]))")
+                if let agreed = health[manifest.id]?.abi { print("  running ABI:  \(agreed)") }
             }
             print("")
             var rows: [[String]] = [["KEY", "TYPE", "DEFAULT", "DESCRIPTION"]]

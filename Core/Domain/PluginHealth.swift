@@ -8,12 +8,16 @@ public struct PluginHealthReport: Sendable, Equatable {
     public var detail: String
     /// When the plugin entered this state.
     public var since: Date
+    /// The plugin ABI version the loaded plugin and the gateway agreed on ("1.5"); nil when it
+    /// was not loaded.
+    public var abi: String?
 
-    public init(plugin: String, state: String, detail: String, since: Date) {
+    public init(plugin: String, state: String, detail: String, since: Date, abi: String? = nil) {
         self.plugin = plugin
         self.state = state
         self.detail = detail
         self.since = since
+        self.abi = abi
     }
 }
 

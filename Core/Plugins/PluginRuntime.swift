@@ -185,7 +185,13 @@ final class HostedPlugin: @unchecked Sendable {
     /// Records the plugin's health (its own reports, and the host's "starting", "stopped" and
     /// "not running"): logged when it changes, and kept in the store for `swiftlet plugins list`.
     func report(state: String, detail: String) {
-        let report = PluginHealthReport(plugin: id, state: state, detail: detail, since: Date())
+        let report = PluginHealthReport(
+            plugin: id,
+            state: state,
+            detail: detail,
+            since: Date(),
+            abi: ABIVersion.format(library.abiVersion)
+        )
         let (changed, stateChanged) = health.withLock { health -> (Bool, Bool) in
             guard health.state != state || health.detail != detail else { return (false, false) }
             let stateChanged = health.state != state

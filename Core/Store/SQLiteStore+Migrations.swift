@@ -533,6 +533,7 @@ extension SQLiteStore {
             )
         }
         registerTransportMigrations(&migrator)
+        registerPluginHealthMigrations(&migrator)
         return migrator
     }()
 

@@ -148,27 +148,36 @@ extension SQLiteStore: PluginStateStore {
 }
 
 extension SQLiteStore: PluginHealthStore {
+    static func registerPluginHealthMigrations(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("29-plugin-health-abi") { db in
+            // The ABI version a running plugin speaks, for `swiftlet plugins list`.
+            try db.execute(sql: "ALTER TABLE plugin_health ADD COLUMN abi TEXT")
+        }
+    }
+
     public func setPluginHealth(_ report: PluginHealthReport) async throws {
         try await write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO plugin_health (plugin, state, detail, since) VALUES (?, ?, ?, ?)
+                    INSERT INTO plugin_health (plugin, state, detail, since, abi) VALUES (?, ?, ?, ?, ?)
                     ON CONFLICT (plugin) DO UPDATE SET state = excluded.state, detail = excluded.detail,
-                        since = excluded.since
+                        since = excluded.since, abi = excluded.abi
                     """,
-                arguments: [report.plugin, report.state, report.detail, report.since.storeValue]
+                arguments: [report.plugin, report.state, report.detail, report.since.storeValue, report.abi]
             )
         }
     }
 
     public func pluginHealth() async throws -> [PluginHealthReport] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT plugin, state, detail, since FROM plugin_health ORDER BY plugin").map {
+            try Row.fetchAll(db, sql: "SELECT plugin, state, detail, since, abi FROM plugin_health ORDER BY plugin").map
+            {
                 PluginHealthReport(
                     plugin: $0["plugin"],
                     state: $0["state"],
                     detail: $0["detail"],
-                    since: Date(storeValue: $0["since"])
+                    since: Date(storeValue: $0["since"]),
+                    abi: $0["abi"]
                 )
             }
         }

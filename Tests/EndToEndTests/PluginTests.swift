@@ -134,6 +134,14 @@ struct PluginEndToEndTests {
         #expect(afterPing.last?["text"] as? String == "PONG from C")
         try await gateway.waitForLog("pong queued")
 
+        // plugins list: the version each running plugin agreed on, before its manifest's range.
+        let listed = try GatewayProcess.run([
+            "plugins", "list", "--data-dir", gateway.dataDirectory, "--config",
+            gateway.dataDirectory + "-swiftlet.yaml",
+        ])
+        #expect(hasRow(listed.stdout, "keywords", "1.0.0", "1.5", "(1.0–1.5)", "enabled"), "\(listed.stdout)")
+        #expect(hasRow(listed.stdout, "hello", "1.1.0", "1.1", "(1.0–1.1)", "enabled"), "\(listed.stdout)")
+
         // The unknown word was handled before JOIN (events arrive in order): it got no reply.
         #expect(try gateway.simulatorReceived().count == 3)
         #expect(gateway.stop() == 0)
