@@ -115,7 +115,7 @@ struct VoiceEndToEndTests {
         #expect(call["number"] as? String == "+46700000101")
         #expect((call["duration"] as? Int).map { (4...8).contains($0) } == true, "\(call)")
 
-        let recording = try #require(callee.recordings().first, "the callee recorded nothing")
+        let recording = try await callee.finishedRecording()
         let heard = try SpeechEnvelope.of(wav: recording)
         let said = SpeechEnvelope.match(heard, try await spoken(text))
         let other = SpeechEnvelope.match(
@@ -147,7 +147,7 @@ struct VoiceEndToEndTests {
         )
         let id = try #require((answer.body as? [[String: Any]])?.first?["id"] as? Int, "\(answer)")
         #expect(try await done(gateway, token: token, id: id)["status_code"] as? Int == 0)
-        let heard = try SpeechEnvelope.of(wav: try #require(callee.recordings().first))
+        let heard = try SpeechEnvelope.of(wav: try await callee.finishedRecording())
         let swedish = SpeechEnvelope.match(heard, try await spoken(text, language: "sv"))
         let english = SpeechEnvelope.match(heard, try await spoken(text, language: "en"))
         #expect(swedish > 0.9, "correlation with Swedish speech: \(swedish)")
@@ -189,7 +189,7 @@ struct VoiceEndToEndTests {
         let played = try await done(gateway, token: token, id: id)
         #expect(played["status_code"] as? Int == 0)
         #expect(played["type"] as? String == "wave")
-        let heard = try SpeechEnvelope.of(wav: try #require(callee.recordings().first))
+        let heard = try SpeechEnvelope.of(wav: try await callee.finishedRecording())
         #expect(SpeechEnvelope.match(heard, try SpeechEnvelope.of(wav: clips + "/3.wav")) > 0.9)
 
         let missing = try await gateway.apiv2(
@@ -423,7 +423,7 @@ struct VoiceEndToEndTests {
             saying: "call ended",
             ["to": "+46700000601", "result": "answered", "message.id": "2"]
         )
-        let heard = try SpeechEnvelope.of(wav: try #require(callee.recordings().last))
+        let heard = try SpeechEnvelope.of(wav: try await callee.finishedRecording(2))
         // The rule's text, not the command line's, is what the second call said.
         let rendered = SpeechEnvelope.match(heard, try await spoken("Alarm: boiler pressure low"))
         let other = SpeechEnvelope.match(heard, try await spoken("Test call from Swiftlet"))

@@ -83,6 +83,27 @@ public final class BaresipCallee: @unchecked Sendable {
         return names.filter { $0.hasSuffix("-dec.wav") }.sorted().map { directory + "/recordings/" + $0 }
     }
 
+    /// The recording of the `n`th call (from 1), once baresip has closed it. The gateway may log
+    /// its call as ended before the callee has closed the file, whose WAV header (written again by
+    /// libsndfile at the close) still says it holds nothing until then.
+    public func finishedRecording(_ n: Int = 1) async throws -> String {
+        try await eventually(timeout: .seconds(10), "the callee's recording of call \(n), closed") {
+            let recordings = self.recordings()
+            guard recordings.count >= n else { return nil }
+            return Self.isClosed(wav: recordings[n - 1]) ? recordings[n - 1] : nil
+        }
+    }
+
+    /// Whether a WAV file's RIFF header accounts for the whole file (libsndfile writes the sizes
+    /// when it closes the file).
+    static func isClosed(wav path: String) -> Bool {
+        guard let bytes = try? [UInt8](Data(contentsOf: URL(fileURLWithPath: path))), bytes.count > 44 else {
+            return false
+        }
+        let riff = Int(bytes[4]) | Int(bytes[5]) << 8 | Int(bytes[6]) << 16 | Int(bytes[7]) << 24
+        return riff + 8 == bytes.count
+    }
+
     /// Presses `key` in the call in progress (an RFC 4733 telephone-event).
     public func press(_ key: String) async throws {
         _ = try await command("sndcode", key)
